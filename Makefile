@@ -1,0 +1,46 @@
+# Everything a fresh Debian machine needs, from two commands: `make serve` and `make test`.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+LOCALES := fr es it
+export NO_MKDOCS_2_WARNING := 1
+
+.PHONY: setup build serve test lint messages chromium clean
+
+$(BIN)/helpcenter: pyproject.toml constraints.txt
+	python3 -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
+	touch $@
+
+setup: $(BIN)/helpcenter
+
+build: setup
+	$(BIN)/helpcenter build --strict
+
+serve: build
+	$(BIN)/helpcenter serve --port $(PORT)
+
+# Debian's chromium drives the browser tests; Playwright never downloads a browser of its own.
+chromium:
+	@command -v chromium >/dev/null || { \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+
+test: setup chromium
+	$(BIN)/ruff check helpcenter hooks tests
+	$(BIN)/pytest
+
+lint: setup
+	$(BIN)/ruff check helpcenter hooks tests
+	$(BIN)/ruff format --check helpcenter hooks tests
+
+# Extract the UI strings into locales/messages.pot and merge them into each language's catalog.
+messages: setup
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output -o locales/messages.pot .
+	for locale in $(LOCALES); do \
+	  $(BIN)/pybabel update --no-fuzzy-matching -i locales/messages.pot -d locales -l $$locale; \
+	done
+
+clean:
+	rm -rf site site.* $(VENV)

@@ -1,0 +1,1 @@
+"""helpcenter: a static, multilingual help center built on MkDocs."""

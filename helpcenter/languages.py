@@ -1,0 +1,225 @@
+"""Languages of the help center: which article exists in which language, and how pages link.
+
+Each language is built on its own (mkdocs-static-i18n's `build_only_locale`) into
+`site/<locale>/`. This module knows the whole source tree, so each build can still link to its
+siblings: language switcher, hreflang alternates, fallback pages for untranslated articles.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import posixpath
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from babel import Locale
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File, Files, file_sort_key
+
+if TYPE_CHECKING:
+    from mkdocs.config.defaults import MkDocsConfig
+    from mkdocs.structure.pages import Page
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+LOCALES_DIR = PROJECT_ROOT / "locales"
+# What mkdocs-static-i18n takes for a language folder: a folder with such a name is a language.
+LANGUAGE_FOLDER = re.compile(r"^[a-z]{2}(-[A-Za-z]{4})?(-[A-Z]{2})?$|^[a-z]{2}_[A-Z]{2}$")
+
+
+@dataclass(frozen=True)
+class Language:
+    locale: str
+    name: str
+    site_name: str
+
+
+def configured_languages(config: MkDocsConfig) -> list[Language]:
+    """The languages of the i18n plugin, in their configured order (the first is the default)."""
+    plugin = config.plugins["i18n"]
+    return [
+        Language(lang.locale, lang.name, lang.site_name or config.site_name)
+        for lang in plugin.config.languages
+    ]
+
+
+def current_locale(config: MkDocsConfig) -> str:
+    return config.plugins["i18n"].config.build_only_locale
+
+
+def page_url(source_path: str) -> str:
+    """Directory URL of a Markdown file, relative to its language root: `a/b.md` -> `a/b/`."""
+    stem = posixpath.splitext(source_path)[0]
+    if posixpath.basename(stem) in ("index", "README"):
+        stem = posixpath.dirname(stem)
+    return f"{stem}/" if stem else ""
+
+
+@dataclass(frozen=True)
+class SourceTree:
+    """The Markdown files of every language, by path relative to the language folder."""
+
+    docs_dir: Path
+    locales: tuple[str, ...]
+    pages: dict[str, frozenset[str]]
+
+    @classmethod
+    def scan(cls, docs_dir: Path, locales: tuple[str, ...]) -> SourceTree:
+        for entry in sorted(docs_dir.iterdir()):
+            if entry.is_dir() and LANGUAGE_FOLDER.match(entry.name) and entry.name not in locales:
+                raise PluginError(
+                    f"{entry.relative_to(docs_dir.parent)}/ looks like a language folder, but "
+                    f"'{entry.name}' is not a configured language (expected one of: "
+                    f"{', '.join(locales)}). Add it to the i18n plugin's languages in "
+                    "mkdocs.yml or rename the folder."
+                )
+        pages = {}
+        for locale in locales:
+            root = docs_dir / locale
+            pages[locale] = frozenset(
+                path.relative_to(root).as_posix() for path in root.rglob("*.md")
+            )
+        return cls(docs_dir, locales, pages)
+
+    @property
+    def default_locale(self) -> str:
+        return self.locales[0]
+
+    def has(self, locale: str, source_path: str) -> bool:
+        return source_path in self.pages[locale]
+
+    def untranslated(self, locale: str) -> list[str]:
+        """Pages of the default language that `locale` shows as fallbacks."""
+        return sorted(self.pages[self.default_locale] - self.pages[locale])
+
+    def content_locale(self, locale: str, source_path: str) -> str:
+        """The language a page built for `locale` is really written in."""
+        return locale if self.has(locale, source_path) else self.default_locale
+
+
+@cache
+def load_translations(locale: str) -> Translations:
+    """The project's UI strings for `locale`, compiled in memory from its Babel catalog."""
+    po_path = LOCALES_DIR / locale / "LC_MESSAGES" / "messages.po"
+    with po_path.open("rb") as po_file:
+        catalog = read_po(po_file, locale=locale)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return Translations(compiled)
+
+
+class LanguageSite:
+    """One language's build, aware of its sibling languages."""
+
+    def __init__(self, config: MkDocsConfig) -> None:
+        self.languages = configured_languages(config)
+        self.locale = current_locale(config)
+        self.tree = SourceTree.scan(
+            Path(config.docs_dir), tuple(lang.locale for lang in self.languages)
+        )
+        # The site URL given in mkdocs.yml is the root that holds every language.
+        self.root_url = config.site_url.rstrip("/") + "/" if config.site_url else ""
+
+    @property
+    def language(self) -> Language:
+        return next(lang for lang in self.languages if lang.locale == self.locale)
+
+    def configure(self, config: MkDocsConfig) -> MkDocsConfig:
+        if self.root_url:
+            config.site_url = f"{self.root_url}{self.locale}/"
+        return config
+
+    def add_fallback_pages(self, files: Files, config: MkDocsConfig) -> Files:
+        """Show untranslated articles in the default language, at this language's URLs.
+
+        The fallback keeps the source path of this language, so links inside it lead to
+        pages of the reader's language.
+        """
+        default = self.tree.default_locale
+        for source_path in self.tree.untranslated(self.locale):
+            page_file = File(
+                f"{self.locale}/{source_path}",
+                config.docs_dir,
+                config.site_dir,
+                config.use_directory_urls,
+                dest_uri=posixpath.join(page_url(source_path), "index.html"),
+            )
+            page_file.abs_src_path = os.path.join(config.docs_dir, default, source_path)
+            # The attributes mkdocs-static-i18n gives its own files.
+            page_file.locale = default
+            page_file.localization = default
+            page_file.locale_alternate_of = self.locale
+            page_file.norm_src_uri = source_path
+            page_file.alternates = {}
+            files.append(page_file)
+        files._files = sorted(files, key=file_sort_key)
+        return files
+
+    def source_path(self, page: Page | None) -> str | None:
+        if page is None:
+            return None
+        return page.file.src_uri.removeprefix(f"{self.locale}/")
+
+    def content_locale(self, page: Page | None) -> str:
+        source_path = self.source_path(page)
+        return self.tree.content_locale(self.locale, source_path) if source_path else self.locale
+
+    def versions(self, page: Page | None) -> list[dict[str, str]]:
+        """The real translations of a page, with absolute URLs: its hreflang alternates."""
+        source_path = self.source_path(page)
+        if source_path is None:
+            return []
+        return [
+            {
+                "lang": lang.locale,
+                "name": lang.name,
+                "link": f"{self.root_url}{lang.locale}/{page_url(source_path)}",
+            }
+            for lang in self.languages
+            if self.tree.has(lang.locale, source_path)
+        ]
+
+    def switcher(self, page: Page | None) -> list[dict[str, str | bool]]:
+        """Where each language's entry of the switcher leads, relative to this language's root.
+
+        The same article when that language shows it (translated or as a fallback), else that
+        language's home page.
+        """
+        source_path = self.source_path(page)
+        entries = []
+        for lang in self.languages:
+            target = ""
+            if source_path and (
+                self.tree.has(lang.locale, source_path)
+                or self.tree.has(self.tree.default_locale, source_path)
+            ):
+                target = page_url(source_path)
+            entries.append(
+                {
+                    "lang": lang.locale,
+                    "name": lang.name,
+                    "link": f"../{lang.locale}/{target}",
+                    "current": lang.locale == self.locale,
+                }
+            )
+        return entries
+
+    def language_name(self, locale: str) -> str:
+        """A language's name in the language of this build (for notices)."""
+        return Locale.parse(locale).get_display_name(self.locale)
+
+    def update_page_context(self, context: dict, page: Page, config: MkDocsConfig) -> dict:
+        config.extra["alternate"] = self.versions(page)
+        content_locale = self.content_locale(page)
+        if content_locale != self.locale:
+            # The translated page, when it comes, takes over; until then search engines should
+            # send readers to the original.
+            page.canonical_url = f"{self.root_url}{content_locale}/{page.url}"
+        return context

@@ -1,0 +1,1 @@
+"""Search: language-aware analysis and a prebuilt lunr index per language."""

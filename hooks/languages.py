@@ -1,0 +1,29 @@
+"""Languages: one build per language that still knows its siblings (see helpcenter.languages)."""
+
+from mkdocs.plugins import event_priority
+
+from helpcenter.languages import LanguageSite, load_translations
+
+site: LanguageSite | None = None
+
+
+def on_config(config):
+    global site
+    site = LanguageSite(config)
+    return site.configure(config)
+
+
+@event_priority(-200)  # after mkdocs-static-i18n has picked this language's files
+def on_files(files, config):
+    return site.add_fallback_pages(files, config)
+
+
+def on_env(env, config, files):
+    env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_translations(load_translations(site.locale), newstyle=True)
+    env.globals["languages"] = site
+    return env
+
+
+def on_page_context(context, page, config, nav):
+    return site.update_page_context(context, page, config)

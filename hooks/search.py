@@ -1,0 +1,37 @@
+"""Search: a prebuilt lunr index of this language's own pages, loaded on the first search."""
+
+import shutil
+from pathlib import Path
+
+from helpcenter.languages import current_locale
+from helpcenter.search.browser import LUNR_CORE, LUNR_CORE_SITE_PATH, lazy_scripts
+from helpcenter.search.index import SearchIndexFile, page_sections
+
+sections = []
+index_file: SearchIndexFile | None = None
+
+
+def on_pre_build(config):
+    sections.clear()
+
+
+def on_page_content(html, page, config, files):
+    # Untranslated pages shown as fallbacks are in another language: they stay out of the index.
+    if page.file.locale == current_locale(config):
+        sections.extend(page_sections(page.url, page.title, html))
+    return html
+
+
+def on_env(env, config, files):
+    global index_file
+    index_file = SearchIndexFile.of(current_locale(config), sections)
+    env.globals["search_index_path"] = index_file.path
+    env.globals["search_scripts"] = lazy_scripts(current_locale(config))
+    return env
+
+
+def on_post_build(config):
+    target = Path(config.site_dir, index_file.path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(index_file.content)
+    shutil.copyfile(LUNR_CORE, Path(config.site_dir, LUNR_CORE_SITE_PATH))

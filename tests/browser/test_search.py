@@ -1,0 +1,203 @@
+"""Search in the browser, on the real built site, in each language."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from helpcenter.search.analysis import Analyzer, fold, words
+from tests.conftest import LOCALES
+
+pytestmark = pytest.mark.browser
+
+
+class TextParser(HTMLParser):
+    """Every piece of text a page shows (scripts and styles left out)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self.hidden = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style"):
+            self.hidden += 1
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style"):
+            self.hidden -= 1
+
+    def handle_data(self, data):
+        if not self.hidden:
+            self.parts.append(data)
+
+
+def vocabulary(site_dir: Path, locale: str) -> list[str]:
+    """Every distinct word the built site shows in a language, as written (case, accents)."""
+    found = set()
+    for page in (site_dir / locale).rglob("*.html"):
+        parser = TextParser()
+        parser.feed(page.read_text(encoding="utf-8"))
+        found.update(re.findall(r"[\w'’-]+", " ".join(parser.parts)))
+    return sorted(found)
+
+
+def browser_terms(page, site_url: str, locale: str, texts: list[str]) -> list[list[str]]:
+    """The terms the browser's own search scripts give for each text."""
+    page.goto(f"{site_url}/{locale}/")
+    return page.evaluate(
+        """async (texts) => {
+            const config = JSON.parse(document.getElementById("hc-search-config").textContent);
+            for (const path of config.scripts) {
+                await new Promise((resolve, reject) => {
+                    const script = document.createElement("script");
+                    script.src = new URL(path, document.baseURI).href;
+                    script.onload = resolve;
+                    script.onerror = reject;
+                    document.head.appendChild(script);
+                });
+            }
+            const data = await (await fetch(new URL(config.index, document.baseURI))).json();
+            const analyzer = window.searchAnalysis.createAnalyzer(
+                window.lunr, data.language, data.stopWords);
+            return texts.map((text) => analyzer.terms(text));
+        }""",
+        texts,
+    )
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_browser_and_build_analyse_every_word_of_the_site_identically(
+    page, site_dir, site_url, locale
+):
+    vocabulary_words = vocabulary(site_dir, locale)
+    assert len(vocabulary_words) > 500
+    # Each word as written, and without its accents, as a reader may type it.
+    texts = sorted(set(vocabulary_words) | {fold(word) for word in vocabulary_words})
+    analyzer = Analyzer(locale)
+    expected = [analyzer.terms(text) for text in texts]
+    actual = browser_terms(page, site_url, locale, texts)
+    differences = [
+        (text, python, browser)
+        for text, python, browser in zip(texts, expected, actual, strict=True)
+        if python != browser
+    ]
+    assert differences == []
+
+
+def article_titles(site_dir: Path, locale: str) -> dict[str, str]:
+    """The title of each translated article of a language, by its URL below the language."""
+    titles = {}
+    for page in sorted((site_dir / locale).glob("*/*/index.html")):
+        html = page.read_text(encoding="utf-8")
+        if 'data-testid="translation-notice"' in html:
+            continue
+        title = re.search(r"<h1[^>]*>(.*?)</h1>", html, re.S).group(1)
+        titles[page.parent.relative_to(site_dir / locale).as_posix() + "/"] = re.sub(
+            r"<[^>]+>|&[#\w]+;", "", title
+        ).strip()
+    return titles
+
+
+def distinctive_word(title: str, titles: list[str], locale: str) -> str | None:
+    """The longest word of a title whose term no other title has."""
+    analyzer = Analyzer(locale)
+    others = {term for other in titles if other != title for term in analyzer.terms(other)}
+    candidates = [
+        word
+        for word in words(title)
+        if len(word) >= 5 and analyzer.terms(word) and analyzer.terms(word)[0] not in others
+    ]
+    return max(candidates, key=len, default=None)
+
+
+def result_links(page) -> list[str]:
+    results = page.get_by_test_id("search-results")
+    expect(results.locator("a").first).to_be_visible()
+    return [link.get_attribute("href") for link in results.locator("a").all()]
+
+
+def typo(word: str) -> str:
+    """The word with one letter in its middle replaced."""
+    middle = len(word) // 2
+    replacement = "x" if word[middle] != "x" else "z"
+    return word[:middle] + replacement + word[middle + 1 :]
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_a_title_word_finds_its_article_first_with_or_without_accents_with_a_typo_and_as_a_prefix(
+    browser, site_dir, site_url, locale
+):
+    titles = article_titles(site_dir, locale)
+    assert len(titles) >= 10
+    context = browser.new_context()
+    page = context.new_page()
+    checked = 0
+    for path, title in titles.items():
+        word = distinctive_word(title, list(titles.values()), locale)
+        if word is None:
+            continue
+        original = next(w for w in re.findall(r"\w+", title) if fold(w) == word)
+        for query in {original, word, typo(word), word[: max(4, len(word) - 2)]}:
+            page.goto(f"{site_url}/{locale}/?q={query}")
+            links = result_links(page)
+            assert any(
+                link.split("?")[0].split("#")[0].endswith(f"/{locale}/{path}") for link in links[:3]
+            ), (query, path, links[:3])
+            assert all(f"/{locale}/" in link for link in links)
+        checked += 1
+    assert checked >= 8
+    context.close()
+
+
+def test_elided_articles_still_find_the_word(page, site_url):
+    for locale, query, expected in (
+        ("fr", "l'étiquette", "shipping/create-label/"),
+        ("it", "un'etichetta", "shipping/create-label/"),
+        ("fr", "d'abonnement", "account/plans/"),
+    ):
+        page.goto(f"{site_url}/{locale}/?q={query}")
+        assert any(expected in link for link in result_links(page)[:3]), (locale, query)
+
+
+def test_a_word_that_only_exists_in_french_finds_nothing_in_spanish(page, site_url):
+    page.goto(f"{site_url}/es/?q=réclamation")
+    meta = page.locator("[data-hc-search-meta]")
+    expect(meta).to_contain_text("No se encontraron")
+    expect(page.get_by_test_id("search-results").locator("a")).to_have_count(0)
+    contact = meta.get_by_role("link")
+    expect(contact).to_have_attribute("href", re.compile(r"/es/contact/$"))
+
+
+def test_the_index_is_fetched_only_once_the_reader_uses_search(page, site_url):
+    requested = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(f"{site_url}/it/shipping/tracking/")
+    page.wait_for_load_state("networkidle")
+    assert not [url for url in requested if "/search/" in url or "lunr" in url]
+    page.locator("[data-hc-search-input]").focus()
+    page.wait_for_load_state("networkidle")
+    index_requests = [url for url in requested if re.search(r"/it/search/index\.\w+\.json$", url)]
+    assert len(index_requests) == 1
+
+
+def test_keyboard_results_and_landing_highlight(page, site_url):
+    page.goto(f"{site_url}/fr/")
+    page.keyboard.press("/")
+    page.keyboard.type("transporteur")
+    links = result_links(page)
+    assert links
+    page.keyboard.press("ArrowDown")
+    first = page.get_by_test_id("search-results").locator("a").first
+    expect(first).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(page.locator("[data-hc-search-input]")).to_be_focused()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    assert "h=" in page.url
+    expect(page.locator(".md-content mark").first).to_be_visible()
