@@ -1,0 +1,1 @@
+"""Plans: one data file, rendered as comparison tables in every language."""
