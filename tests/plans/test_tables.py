@@ -76,7 +76,8 @@ def test_without_options_every_family_gets_its_own_table():
         ),
         (
             "<!-- plans family=gold -->",
-            r"docs/fr/x\.md:3: unknown family 'gold' in plans table \(expected one of: current, legacy\)",
+            r"docs/fr/x\.md:3: unknown family 'gold' in plans table "
+            r"\(expected one of: current, legacy\)",
         ),
         (
             "<!-- plans features=chat,fax -->",
