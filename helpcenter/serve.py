@@ -1,16 +1,28 @@
-"""Serve the built site on one origin, with each language's own 404 page."""
+"""Serve the built site and the ticket endpoint on one origin (`helpcenter serve`).
+
+The site is static; two things need the server: a missing page gets the 404 page of its
+language, and the thank-you page shows the ticket reference even without JavaScript.
+"""
 
 from __future__ import annotations
 
+import re
+from html import escape
 from pathlib import Path
 
 import uvicorn
-from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.responses import FileResponse, Response
-from starlette.routing import Mount
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, Response
+from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
+
+from helpcenter.tickets.app import TicketService, build_app
+from helpcenter.tickets.helpdesk import HelpdeskClient
+
+REFERENCE = re.compile(r"^HC-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$")
+REFERENCE_SLOT = "<strong data-ticket-reference></strong>"
 
 
 class SiteFiles(StaticFiles):
@@ -23,21 +35,63 @@ class SiteFiles(StaticFiles):
             if error.status_code != 404:
                 raise
             language = path.split("/", 1)[0]
-            for candidate in (
-                Path(self.directory) / language / "404.html",
-                Path(self.directory) / "404.html",
-            ):
+            root = Path(self.directory)
+            for candidate in (root / language / "404.html", root / "404.html"):
                 if candidate.is_file():
                     return FileResponse(candidate, status_code=404)
             raise
 
 
-def site_app(site_dir: Path) -> Starlette:
+def thanks_page(site_dir: Path):
+    async def endpoint(request: Request) -> Response:
+        page = site_dir / request.path_params["language"] / "contact" / "thanks" / "index.html"
+        if not page.is_file():
+            raise HTTPException(404)
+        html = page.read_text(encoding="utf-8")
+        reference = request.query_params.get("ticket", "")
+        if REFERENCE.match(reference):
+            html = html.replace(
+                REFERENCE_SLOT, f"<strong data-ticket-reference>{escape(reference)}</strong>"
+            )
+        return HTMLResponse(html)
+
+    return endpoint
+
+
+def site_routes(site_dir: Path) -> list:
     if not (site_dir / "index.html").is_file():
         raise SystemExit(f"{site_dir}/ holds no built site: run `make build` first.")
-    return Starlette(routes=[Mount("/", SiteFiles(directory=site_dir, html=True))])
+    return [
+        Route("/{language:str}/contact/thanks/", thanks_page(site_dir), methods=["GET"]),
+        Mount("/", SiteFiles(directory=site_dir, html=True)),
+    ]
 
 
-def serve(site_dir: Path, host: str, port: int) -> None:
-    print(f"Serving {site_dir}/ at http://{host}:{port}/")
-    uvicorn.run(site_app(site_dir), host=host, port=port, log_level="warning")
+def run(app, host: str, port: int) -> None:
+    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_keep_alive=5)
+
+
+def serve(
+    site_dir: Path, database: Path, host: str, port: int, helpdesk_url: str | None = None
+) -> None:
+    service = TicketService.from_project(database, site_dir=site_dir, forward=bool(helpdesk_url))
+    helpdesk = HelpdeskClient(helpdesk_url) if helpdesk_url else None
+    app = build_app(service, site_routes(site_dir), helpdesk)
+    print(
+        f"Serving {site_dir}/ and the ticket endpoint at http://{host}:{port}/ "
+        f"(tickets in {database})"
+    )
+    run(app, host, port)
+
+
+def serve_tickets(
+    database: Path,
+    host: str,
+    port: int,
+    helpdesk_url: str | None = None,
+    site_dir: Path | None = None,
+) -> None:
+    service = TicketService.from_project(database, site_dir=site_dir, forward=bool(helpdesk_url))
+    helpdesk = HelpdeskClient(helpdesk_url) if helpdesk_url else None
+    print(f"Ticket endpoint at http://{host}:{port}/api/tickets (tickets in {database})")
+    run(build_app(service, [], helpdesk), host, port)

@@ -13,7 +13,8 @@ import pytest
 import uvicorn
 
 from helpcenter.build import build_site
-from helpcenter.serve import site_app
+from helpcenter.serve import site_routes
+from helpcenter.tickets.app import TicketService, build_app
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ("fr", "es", "it")
@@ -62,9 +63,24 @@ class BackgroundServer:
         self.thread.join(timeout=10)
 
 
+def ticket_service(database: Path, site_dir: Path | None = None, **settings) -> TicketService:
+    """The project's endpoint on `database`; `settings` override extra.contact (rate limit...)."""
+    service = TicketService.from_project(database, site_dir=site_dir)
+    if settings:
+        service.settings = service.settings.model_copy(update=settings)
+    return service
+
+
 @pytest.fixture(scope="session")
-def site_url(site_dir: Path) -> Iterator[str]:
-    with BackgroundServer(site_app(site_dir)) as server:
+def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("tickets") / "tickets.sqlite3"
+
+
+@pytest.fixture(scope="session")
+def site_url(site_dir: Path, database: Path) -> Iterator[str]:
+    """The built site and the ticket endpoint on one origin, as `helpcenter serve` runs them."""
+    service = ticket_service(database, site_dir, rate_limit_per_minute=10_000)
+    with BackgroundServer(build_app(service, site_routes(site_dir))) as server:
         yield server.url
 
 

@@ -292,6 +292,18 @@
     });
   });
 
+  /* For other parts of the page (the contact form's suggestions): the best articles for a text. */
+  window.helpcenterSearch = {
+    suggest: function (text, limit) {
+      return load().then(function () {
+        return groupByArticle(query(text)).slice(0, limit).map(function (article) {
+          var url = new URL(article.doc[0].split("#")[0] || "./", resolve(config.base));
+          return { title: article.doc[2], url: url.href };
+        });
+      });
+    }
+  };
+
   /* A shared link: `?q=words` opens search with those words. */
   var params = new URLSearchParams(location.search);
   if (params.get("q")) {
