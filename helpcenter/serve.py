@@ -11,6 +11,7 @@ from html import escape
 from pathlib import Path
 
 import uvicorn
+from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response
@@ -19,7 +20,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from helpcenter.tickets.app import TicketService, build_app
-from helpcenter.tickets.helpdesk import HelpdeskClient
+from helpcenter.tickets.helpdesk import Forwarder, HelpdeskClient
 
 REFERENCE = re.compile(r"^HC-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$")
 REFERENCE_SLOT = "<strong data-ticket-reference></strong>"
@@ -71,12 +72,18 @@ def run(app, host: str, port: int) -> None:
     uvicorn.run(app, host=host, port=port, log_level="warning", timeout_keep_alive=5)
 
 
+def endpoint_app(
+    database: Path, site_dir: Path | None, routes: list, helpdesk_url: str | None
+) -> Starlette:
+    service = TicketService.from_project(database, site_dir=site_dir, forward=bool(helpdesk_url))
+    forwarder = Forwarder(service.store, HelpdeskClient(helpdesk_url)) if helpdesk_url else None
+    return build_app(service, routes, forwarder)
+
+
 def serve(
     site_dir: Path, database: Path, host: str, port: int, helpdesk_url: str | None = None
 ) -> None:
-    service = TicketService.from_project(database, site_dir=site_dir, forward=bool(helpdesk_url))
-    helpdesk = HelpdeskClient(helpdesk_url) if helpdesk_url else None
-    app = build_app(service, site_routes(site_dir), helpdesk)
+    app = endpoint_app(database, site_dir, site_routes(site_dir), helpdesk_url)
     print(
         f"Serving {site_dir}/ and the ticket endpoint at http://{host}:{port}/ "
         f"(tickets in {database})"
@@ -91,7 +98,6 @@ def serve_tickets(
     helpdesk_url: str | None = None,
     site_dir: Path | None = None,
 ) -> None:
-    service = TicketService.from_project(database, site_dir=site_dir, forward=bool(helpdesk_url))
-    helpdesk = HelpdeskClient(helpdesk_url) if helpdesk_url else None
+    app = endpoint_app(database, site_dir, [], helpdesk_url)
     print(f"Ticket endpoint at http://{host}:{port}/api/tickets (tickets in {database})")
-    run(build_app(service, [], helpdesk), host, port)
+    run(app, host, port)

@@ -37,7 +37,7 @@ from helpcenter.contact.settings import ContactSettings, load_settings
 from helpcenter.languages import PROJECT_ROOT, load_translations
 from helpcenter.plans.schema import Plan, load_plans
 from helpcenter.tickets.guards import BodyGuard, RateLimit, SecurityHeaders
-from helpcenter.tickets.helpdesk import Forwarder, HelpdeskClient
+from helpcenter.tickets.helpdesk import Forwarder
 from helpcenter.tickets.openapi import openapi_document
 from helpcenter.tickets.store import TicketStore, new_reference
 from helpcenter.tickets.validation import HONEYPOT_FIELD, Upload, validate_ticket
@@ -230,14 +230,16 @@ def api_routes() -> list[BaseRoute]:
 
 
 def build_app(
-    service: TicketService, routes: list[BaseRoute], helpdesk: HelpdeskClient | None = None
+    service: TicketService, routes: list[BaseRoute], forwarder: Forwarder | None = None
 ) -> Starlette:
-    """The endpoint's routes and `routes` (the site, when served together), behind the guards."""
+    """The endpoint's routes and `routes` (the site, when served together), behind the guards.
+
+    With a `forwarder`, stored tickets are delivered to the helpdesk in the background.
+    """
     settings = service.settings
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
-        forwarder = Forwarder(service.store, helpdesk) if helpdesk else None
         task = asyncio.create_task(forwarder.run()) if forwarder else None
         try:
             yield

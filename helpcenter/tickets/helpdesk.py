@@ -85,19 +85,24 @@ class HelpdeskClient:
             raise DeliveryError(f"{type(error).__name__}: {error}") from None
 
 
-def backoff(attempts: int) -> float:
-    return min(MAX_BACKOFF_SECONDS, 2 ** min(attempts, 10))
-
-
 class Forwarder:
     """Delivers due tickets from the outbox, one at a time, until cancelled."""
 
     def __init__(
-        self, store: TicketStore, client: HelpdeskClient, poll_seconds: float = 1.0
+        self,
+        store: TicketStore,
+        client: HelpdeskClient,
+        poll_seconds: float = 1.0,
+        backoff_base: float = 2.0,
     ) -> None:
         self.store = store
         self.client = client
         self.poll_seconds = poll_seconds
+        self.backoff_base = backoff_base
+
+    def backoff(self, attempts: int) -> float:
+        """Seconds before the next attempt: doubling from `backoff_base`, at most 10 minutes."""
+        return min(MAX_BACKOFF_SECONDS, self.backoff_base * 2 ** min(attempts - 1, 12))
 
     def deliver_one(self, ticket_id: int) -> None:
         ticket, attachments = self.store.delivery_payload(ticket_id)
@@ -105,7 +110,7 @@ class Forwarder:
             remote_id = self.client.deliver(ticket, attachments)
         except DeliveryError as error:
             attempts = self.store.attempts(ticket_id) + 1
-            wait = error.retry_after if error.retry_after is not None else backoff(attempts)
+            wait = error.retry_after if error.retry_after is not None else self.backoff(attempts)
             self.store.mark_failed_attempt(
                 ticket_id,
                 str(error),
