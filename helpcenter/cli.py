@@ -68,6 +68,87 @@ def tickets_list_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def site_languages(config_file: Path) -> tuple[Path, tuple[str, ...]]:
+    from helpcenter.contact.settings import read_mkdocs_yml, site_locales
+
+    config = read_mkdocs_yml(config_file)
+    return config_file.parent / config.get("docs_dir", "docs"), site_locales(config)
+
+
+def translations_command(args: argparse.Namespace) -> int:
+    from helpcenter.translations import MISSING, OUTDATED, translation_states
+
+    docs_dir, locales = site_languages(args.config_file)
+    states = [
+        s
+        for s in translation_states(docs_dir, locales)
+        if args.lang is None or s.locale == args.lang
+    ]
+    if args.json:
+        print(json.dumps([state.as_json() for state in states], ensure_ascii=False, indent=2))
+    else:
+        for state in states:
+            detail = ""
+            if state.state == OUTDATED:
+                since = (
+                    f"source changed {state.source_changed_at:%Y-%m-%d}"
+                    if state.source_changed_at
+                    else "source changed, date unknown"
+                )
+                lines = f", {state.changed_lines} lines" if state.changed_lines is not None else ""
+                detail = f"  ({since}{lines})"
+            print(f"{state.locale}/{state.path}: {state.state}{detail}")
+        counts = {
+            name: sum(s.state == name for s in states) for name in ("up to date", OUTDATED, MISSING)
+        }
+        print(", ".join(f"{count} {name}" for name, count in counts.items()))
+    failing = {"outdated": {OUTDATED}, "missing": {MISSING}}
+    watched = set().union(*(failing[name] for name in args.fail_on or []))
+    return 1 if any(state.state in watched for state in states) else 0
+
+
+def translations_mark_command(args: argparse.Namespace) -> int:
+    from helpcenter.translations import mark_up_to_date, source_pages
+
+    docs_dir, locales = site_languages(args.config_file)
+    default = locales[0]
+    targets = []
+    if args.all:
+        targets = [
+            (locale, path)
+            for path in source_pages(docs_dir, default)
+            for locale in locales[1:]
+            if (docs_dir / locale / path).is_file()
+        ]
+    for given in args.paths:
+        relative = Path(given)
+        if relative.parts[:1] == (docs_dir.name,):  # docs/es/... as well as es/...
+            relative = Path(*relative.parts[1:])
+        locale, *rest = relative.parts
+        path = "/".join(rest)
+        if locale not in locales[1:] or not (docs_dir / locale / path).is_file():
+            print(
+                f"{given}: not a translation (expected <{'|'.join(locales[1:])}>/<path>.md "
+                "below docs/)",
+                file=sys.stderr,
+            )
+            return 2
+        if not (docs_dir / default / path).is_file():
+            print(f"{given}: no {default} source at {default}/{path}", file=sys.stderr)
+            return 2
+        targets.append((locale, path))
+    if not targets:
+        print(
+            "Nothing to mark: give translation paths (es/shipping/returns.md) or --all.",
+            file=sys.stderr,
+        )
+        return 2
+    for locale, path in targets:
+        changed = mark_up_to_date(docs_dir, default, locale, path)
+        print(f"{locale}/{path}: {'marked up to date' if changed else 'already up to date'}")
+    return 0
+
+
 def add_server_options(parser: argparse.ArgumentParser, site_required: bool) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
@@ -115,6 +196,26 @@ def parser() -> argparse.ArgumentParser:
     tickets_list.add_argument("--db", type=Path, default=DEFAULT_DATABASE)
     tickets_list.add_argument("--json", action="store_true", help="machine-readable output")
     tickets_list.set_defaults(run=tickets_list_command)
+
+    translations = commands.add_parser(
+        "translations", help="each translation's state: up to date, outdated or missing"
+    )
+    translations.add_argument("-f", "--config-file", type=Path, default=Path("mkdocs.yml"))
+    translations.add_argument("--json", action="store_true", help="machine-readable output")
+    translations.add_argument("--lang", help="only this language")
+    translations.add_argument(
+        "--fail-on",
+        action="append",
+        choices=["outdated", "missing"],
+        help="exit with 1 when a translation is in this state",
+    )
+    translations.set_defaults(run=translations_command)
+    marking = translations.add_subparsers(dest="translations_command")
+    mark = marking.add_parser("mark", help="record that translations match their source now")
+    mark.add_argument("-f", "--config-file", type=Path, default=Path("mkdocs.yml"))
+    mark.add_argument("paths", nargs="*", help="translations, like es/shipping/returns.md")
+    mark.add_argument("--all", action="store_true", help="every existing translation")
+    mark.set_defaults(run=translations_mark_command)
     return root
 
 

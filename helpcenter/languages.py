@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LOCALES_DIR = PROJECT_ROOT / "locales"
 # What mkdocs-static-i18n takes for a language folder: a folder with such a name is a language.
+LANGUAGE_LINK = "hc-language:"
+# An inline Markdown link to a page: [text](path.md#anchor)
+PAGE_LINK = re.compile(r"(?P<open>\]\()(?P<path>[^)\s:]+?\.md)(?P<anchor>#[^)\s]*)?(?P<close>\))")
 LANGUAGE_FOLDER = re.compile(r"^[a-z]{2}(-[A-Za-z]{4})?(-[A-Z]{2})?$|^[a-z]{2}_[A-Z]{2}$")
 
 
@@ -214,6 +217,31 @@ class LanguageSite:
     def language_name(self, locale: str) -> str:
         """A language's name in the language of this build (for notices)."""
         return Locale.parse(locale).get_display_name(self.locale)
+
+    def mark_links_to_other_languages(self, markdown: str, page: Page) -> str:
+        """Links to another language's existing pages, marked for `resolve_language_links`.
+
+        Each language is built alone, so MkDocs cannot see the other languages' files and would
+        report those links as broken. A link to a page that does exist in the other language is
+        given the `hc-language:` scheme, which MkDocs leaves alone; a link to one that does not
+        exist is left as written, for MkDocs to report with the file and the link.
+        """
+        folder = posixpath.dirname(page.file.src_uri)
+
+        def mark(link: re.Match[str]) -> str:
+            target = posixpath.normpath(posixpath.join(folder, link["path"]))
+            locale, _, source_path = target.partition("/")
+            if locale == self.locale or not self.tree.has(locale, source_path):
+                return link[0]
+            url = f"{LANGUAGE_LINK}{locale}/{page_url(source_path)}{link['anchor'] or ''}"
+            return f"{link['open']}{url}{link['close']}"
+
+        return PAGE_LINK.sub(mark, markdown)
+
+    def resolve_language_links(self, html: str, page: Page) -> str:
+        """Marked links as URLs relative to the page (the languages are sibling folders)."""
+        to_site_root = "../" * (page.url.count("/") + 1)
+        return html.replace(f'href="{LANGUAGE_LINK}', f'href="{to_site_root}')
 
     def update_page_context(self, context: dict, page: Page, config: MkDocsConfig) -> dict:
         config.extra["alternate"] = self.versions(page)

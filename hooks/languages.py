@@ -18,6 +18,14 @@ def on_files(files, config):
     return site.add_fallback_pages(files, config)
 
 
+def on_page_markdown(markdown, page, config, files):
+    return site.mark_links_to_other_languages(markdown, page)
+
+
+def on_page_content(html, page, config, files):
+    return site.resolve_language_links(html, page)
+
+
 def on_env(env, config, files):
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_translations(load_translations(site.locale), newstyle=True)

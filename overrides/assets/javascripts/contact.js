@@ -9,6 +9,13 @@
 (function () {
   "use strict";
 
+  /* The thank-you page on a static host: the reference comes from the redirect's `?ticket=`. */
+  var slot = document.querySelector("[data-testid=ticket-confirmation] [data-ticket-reference]");
+  var ticket = new URLSearchParams(location.search).get("ticket");
+  if (slot && !slot.textContent && ticket && /^HC-[0-9A-Z-]{14}$/.test(ticket)) {
+    slot.textContent = ticket;
+  }
+
   var form = document.querySelector("[data-hc-contact-form]");
   if (!form) return;
   form.noValidate = true;

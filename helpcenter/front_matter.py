@@ -1,0 +1,40 @@
+"""What every page's front matter must hold, checked at build time with messages naming the file."""
+
+from __future__ import annotations
+
+import difflib
+
+from helpcenter.translations import SOURCE_KEY
+
+DESCRIPTION_LENGTH = (50, 160)
+# title and description are the writer's; source_hash is written by `helpcenter translations
+# mark`; hide is Material's (navigation, toc).
+KNOWN_KEYS = ("title", "description", SOURCE_KEY, "hide")
+
+
+def front_matter_problems(meta: dict, source: str) -> list[str]:
+    problems = []
+    title = meta.get("title")
+    if not isinstance(title, str) or not title.strip():
+        problems.append(f"{source}: front matter: 'title' is missing (expected the page's title)")
+    description = meta.get("description")
+    shortest, longest = DESCRIPTION_LENGTH
+    if not isinstance(description, str) or not description.strip():
+        problems.append(
+            f"{source}: front matter: 'description' is missing (expected a one-sentence "
+            f"summary of {shortest} to {longest} characters)"
+        )
+    elif not shortest <= len(description.strip()) <= longest:
+        problems.append(
+            f"{source}: front matter: 'description' is {len(description.strip())} characters "
+            f"long (expected {shortest} to {longest})"
+        )
+    for key in meta:
+        if key not in KNOWN_KEYS:
+            guess = difflib.get_close_matches(str(key), KNOWN_KEYS, n=1)
+            hint = f"; did you mean '{guess[0]}'?" if guess else ""
+            problems.append(
+                f"{source}: front matter: unknown key '{key}' "
+                f"(expected one of: {', '.join(KNOWN_KEYS)}{hint})"
+            )
+    return problems
