@@ -18,8 +18,9 @@ setup: $(BIN)/helpcenter
 build: setup
 	$(BIN)/helpcenter build --strict
 
+# Writers' preview: the site and the ticket endpoint; every change rebuilds and reloads the page.
 serve: build
-	$(BIN)/helpcenter serve --port $(PORT)
+	$(BIN)/helpcenter serve --watch --port $(PORT)
 
 # Debian's chromium drives the browser tests; Playwright never downloads a browser of its own.
 chromium:

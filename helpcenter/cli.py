@@ -27,7 +27,14 @@ def build_command(args: argparse.Namespace) -> int:
 def serve_command(args: argparse.Namespace) -> int:
     from helpcenter.serve import serve
 
-    serve(args.site_dir, args.db, host=args.host, port=args.port, helpdesk_url=args.helpdesk_url)
+    serve(
+        args.site_dir,
+        args.db,
+        host=args.host,
+        port=args.port,
+        helpdesk_url=args.helpdesk_url,
+        watch=args.watch,
+    )
     return 0
 
 
@@ -183,6 +190,11 @@ def parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="serve the built site and the ticket endpoint")
     add_server_options(serve, site_required=True)
+    serve.add_argument(
+        "--watch",
+        action="store_true",
+        help="rebuild on every change of the sources and reload open pages",
+    )
     serve.set_defaults(run=serve_command)
 
     tickets = commands.add_parser("tickets", help="the ticket endpoint and its tickets")

@@ -19,9 +19,14 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
+from helpcenter.build import BuildError, build_site
+from helpcenter.languages import PROJECT_ROOT
+from helpcenter.livereload import InjectClient, Rebuilder
 from helpcenter.tickets.app import TicketService, build_app
 from helpcenter.tickets.helpdesk import Forwarder, HelpdeskClient
 
+# What writers edit: a change in any of these rebuilds the site under `serve --watch`.
+WATCHED = ("docs", "overrides", "data", "locales", "mkdocs.yml")
 REFERENCE = re.compile(r"^HC-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$")
 REFERENCE_SLOT = "<strong data-ticket-reference></strong>"
 
@@ -68,6 +73,17 @@ def site_routes(site_dir: Path) -> list:
     ]
 
 
+def rebuild(site_dir: Path) -> bool:
+    print("Change detected: rebuilding…")
+    try:
+        build_site(PROJECT_ROOT / "mkdocs.yml", site_dir)
+    except BuildError as error:
+        print(f"{error}\nThe previous build is still served.")
+        return False
+    print("Rebuilt.")
+    return True
+
+
 def run(app, host: str, port: int) -> None:
     uvicorn.run(app, host=host, port=port, log_level="warning", timeout_keep_alive=5)
 
@@ -81,9 +97,22 @@ def endpoint_app(
 
 
 def serve(
-    site_dir: Path, database: Path, host: str, port: int, helpdesk_url: str | None = None
+    site_dir: Path,
+    database: Path,
+    host: str,
+    port: int,
+    helpdesk_url: str | None = None,
+    watch: bool = False,
 ) -> None:
-    app = endpoint_app(database, site_dir, site_routes(site_dir), helpdesk_url)
+    routes = site_routes(site_dir)
+    if watch:
+        rebuilder = Rebuilder(lambda: rebuild(site_dir))
+        rebuilder.watch([PROJECT_ROOT / name for name in WATCHED])
+        routes.insert(0, rebuilder.route())
+    app = endpoint_app(database, site_dir, routes, helpdesk_url)
+    if watch:
+        app = InjectClient(app)
+        print(f"Watching {', '.join(WATCHED)}: pages reload after each rebuild.")
     print(
         f"Serving {site_dir}/ and the ticket endpoint at http://{host}:{port}/ "
         f"(tickets in {database})"
