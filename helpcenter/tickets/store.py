@@ -1,23 +1,20 @@
 """Durable ticket storage in SQLite.
 
 A ticket, its attachments and its delivery to the helpdesk (the outbox) are written in one
-transaction, committed with `synchronous=FULL` in WAL mode before the reader is told "received":
-a crash after the answer loses nothing. An idempotency key maps a retried submission to the
+transaction, committed before the reader is told "received": a crash after the answer loses
+nothing (see helpcenter.database). An idempotency key maps a retried submission to the
 ticket it already created.
 """
 
 from __future__ import annotations
 
 import secrets
-import sqlite3
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from helpcenter.database import Database
 from helpcenter.tickets.validation import Attachment, Ticket
 
 SCHEMA = """
@@ -71,41 +68,14 @@ class StoredTicket:
     created: bool  # False when an idempotency key matched an earlier submission
 
 
-class TicketStore:
-    """One SQLite file; safe to share between threads (one writer at a time)."""
+class TicketStore(Database):
+    """Tickets, their attachments and the outbox; safe to share between threads."""
+
+    schema = SCHEMA
 
     def __init__(self, path: Path, forward: bool = False) -> None:
-        self.path = path
+        super().__init__(path)
         self.forward = forward
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self.connection.row_factory = sqlite3.Row
-        self.lock = threading.Lock()
-        with self.lock:
-            self.connection.execute("PRAGMA journal_mode=WAL")
-            self.connection.execute("PRAGMA synchronous=FULL")
-            self.connection.execute("PRAGMA foreign_keys=ON")
-            self.connection.execute("PRAGMA busy_timeout=10000")
-            self.connection.executescript(SCHEMA)
-
-    def ping(self) -> None:
-        with self.lock:
-            self.connection.execute("SELECT 1").fetchone()
-
-    def close(self) -> None:
-        with self.lock:
-            self.connection.close()
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        with self.lock:
-            self.connection.execute("BEGIN IMMEDIATE")
-            try:
-                yield self.connection
-            except BaseException:
-                self.connection.execute("ROLLBACK")
-                raise
-            self.connection.execute("COMMIT")
 
     def add(self, ticket: Ticket, idempotency_key: str | None = None) -> StoredTicket:
         with self.transaction() as db:
@@ -153,13 +123,13 @@ class TicketStore:
 
     def list(self) -> list[dict]:
         """Every ticket, newest first, with its attachments' names and its delivery state."""
-        with self.lock:
-            tickets = self.connection.execute(
+        with self.reading() as db:
+            tickets = db.execute(
                 "SELECT t.*, d.state AS delivery_state, d.attempts AS delivery_attempts, "
                 "d.last_error AS delivery_error, d.remote_id AS helpdesk_id "
                 "FROM tickets t LEFT JOIN deliveries d ON d.ticket_id = t.id ORDER BY t.id DESC"
             ).fetchall()
-            attachments = self.connection.execute(
+            attachments = db.execute(
                 "SELECT ticket_id, filename, content_type, size FROM attachments ORDER BY id"
             ).fetchall()
         by_ticket: dict[int, list[dict]] = {}
@@ -193,8 +163,8 @@ class TicketStore:
     # The outbox: deliveries to the helpdesk.
 
     def due_deliveries(self, now: float, limit: int = 10) -> list[int]:
-        with self.lock:
-            rows = self.connection.execute(
+        with self.reading() as db:
+            rows = db.execute(
                 "SELECT ticket_id FROM deliveries WHERE state = 'pending' AND next_attempt_at <= ? "
                 "ORDER BY next_attempt_at LIMIT ?",
                 (now, limit),
@@ -202,11 +172,11 @@ class TicketStore:
         return [row["ticket_id"] for row in rows]
 
     def delivery_payload(self, ticket_id: int) -> tuple[dict, list[Attachment]]:
-        with self.lock:
-            ticket = self.connection.execute(
+        with self.reading() as db:
+            ticket = db.execute(
                 "SELECT * FROM tickets WHERE id = ?", (ticket_id,)
             ).fetchone()
-            attachments = self.connection.execute(
+            attachments = db.execute(
                 "SELECT filename, content_type, content FROM attachments WHERE ticket_id = ? "
                 "ORDER BY id",
                 (ticket_id,),
@@ -234,8 +204,8 @@ class TicketStore:
             )
 
     def attempts(self, ticket_id: int) -> int:
-        with self.lock:
-            row = self.connection.execute(
+        with self.reading() as db:
+            row = db.execute(
                 "SELECT attempts FROM deliveries WHERE ticket_id = ?", (ticket_id,)
             ).fetchone()
         return row["attempts"] if row else 0
