@@ -156,6 +156,66 @@ def translations_mark_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def open_feedback(database: Path):
+    from helpcenter.feedback.store import FeedbackStore
+
+    if not database.is_file():
+        print(f"No database at {database}", file=sys.stderr)
+        return None
+    return FeedbackStore(database)
+
+
+def feedback_report_command(args: argparse.Namespace) -> int:
+    from helpcenter.feedback.reports import feedback_report
+
+    store = open_feedback(args.db)
+    if store is None:
+        return 1
+    docs_dir, locales = site_languages(args.config_file)
+    report = feedback_report(store, docs_dir, locales, args.lang, args.since)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+        return 0
+    if not report:
+        print("No votes yet.")
+    for row in report:
+        print(
+            f"{row['helpful_ratio']:>5.0%}  {row['votes']:>4} votes  "
+            f"{row['language']}/{row['page']}  (translation: {row['translation']})"
+        )
+        for comment in row["comments"]:
+            print(f"        \u201c{comment}\u201d")
+    return 0
+
+
+def search_gaps_report_command(args: argparse.Namespace) -> int:
+    from helpcenter.feedback.reports import search_gaps_report
+
+    store = open_feedback(args.db)
+    if store is None:
+        return 1
+    _docs_dir, locales = site_languages(args.config_file)
+    site_dir = args.site_dir if args.site_dir.is_dir() else None
+    report = search_gaps_report(store, locales, args.lang, site_dir)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+        return 0
+    if not report:
+        print("No unanswered searches.")
+    for row in report:
+        hint = ""
+        if row["suggestion"]:
+            hint = (
+                f"  -> found in {row['suggestion']['language']}: "
+                f"{row['suggestion']['title']} (missing translation?)"
+            )
+        print(
+            f"{row['language']}  {row['searches']:>4}x  {row['query']!r}  "
+            f"(no results: {row['no_results']}, no click: {row['no_click']}){hint}"
+        )
+    return 0
+
+
 def add_server_options(parser: argparse.ArgumentParser, site_required: bool) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
@@ -228,6 +288,33 @@ def parser() -> argparse.ArgumentParser:
     mark.add_argument("paths", nargs="*", help="translations, like es/shipping/returns.md")
     mark.add_argument("--all", action="store_true", help="every existing translation")
     mark.set_defaults(run=translations_mark_command)
+
+    feedback = commands.add_parser("feedback", help="what readers said of the articles")
+    feedback_commands = feedback.add_subparsers(dest="feedback_command", required=True)
+    feedback_report = feedback_commands.add_parser(
+        "report", help="votes and comments per article, the least helpful first"
+    )
+    feedback_report.add_argument("--since", type=int, metavar="DAYS", help="only recent votes")
+    gaps = commands.add_parser("search-gaps", help="what readers searched and did not find")
+    gaps_commands = gaps.add_subparsers(dest="gaps_command", required=True)
+    gaps_report = gaps_commands.add_parser(
+        "report", help="the most frequent unanswered searches per language"
+    )
+    gaps_report.add_argument(
+        "--site-dir",
+        type=Path,
+        default=Path("site"),
+        help="the built site, to find the words in other languages",
+    )
+    for report, run in (
+        (feedback_report, feedback_report_command),
+        (gaps_report, search_gaps_report_command),
+    ):
+        report.add_argument("--db", type=Path, default=DEFAULT_DATABASE)
+        report.add_argument("--lang", help="only this language")
+        report.add_argument("--json", action="store_true", help="machine-readable output")
+        report.add_argument("-f", "--config-file", type=Path, default=Path("mkdocs.yml"))
+        report.set_defaults(run=run)
     return root
 
 

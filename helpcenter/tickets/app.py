@@ -34,6 +34,8 @@ from starlette.routing import BaseRoute, Route
 
 from helpcenter.contact.form import refill_built_page, render_form
 from helpcenter.contact.settings import ContactSettings, load_settings
+from helpcenter.feedback.api import feedback_routes
+from helpcenter.feedback.store import FeedbackStore
 from helpcenter.languages import PROJECT_ROOT, load_translations
 from helpcenter.plans.schema import Plan, load_plans
 from helpcenter.tickets.guards import BodyGuard, RateLimit, SecurityHeaders
@@ -54,6 +56,7 @@ class TicketService:
     locales: tuple[str, ...]
     plans: list[Plan]
     store: TicketStore
+    feedback: FeedbackStore
     site_dir: Path | None = None
 
     @classmethod
@@ -66,7 +69,14 @@ class TicketService:
     ) -> TicketService:
         settings, locales = load_settings(config_file)
         plans = load_plans(config_file.parent / "data" / "plans.yml", locales).plans
-        return cls(settings, locales, plans, TicketStore(database, forward=forward), site_dir)
+        return cls(
+            settings,
+            locales,
+            plans,
+            TicketStore(database, forward=forward),
+            FeedbackStore(database),
+            site_dir,
+        )
 
     @property
     def plan_ids(self) -> tuple[str, ...]:
@@ -226,6 +236,7 @@ def api_routes() -> list[BaseRoute]:
         Route("/api/tickets", create_ticket, methods=["POST"]),
         Route("/api/health", health, methods=["GET"]),
         Route("/api/openapi.json", openapi, methods=["GET"]),
+        *feedback_routes(),
     ]
 
 
@@ -262,7 +273,9 @@ def build_app(
                 expose_headers=["Retry-After"],
             ),
             Middleware(
-                RateLimit, per_minute=settings.rate_limit_per_minute, paths=("/api/tickets",)
+                RateLimit,
+                per_minute=settings.rate_limit_per_minute,
+                paths=("/api/tickets", "/api/feedback", "/api/search-gaps"),
             ),
             Middleware(BodyGuard, max_bytes=settings.attachments.max_body_bytes),
         ],

@@ -94,7 +94,7 @@ class BodyGuard:
 
 
 class RateLimit:
-    """At most `per_minute` requests a minute from one client address to the guarded paths.
+    """At most `per_minute` requests a minute from one client address to each guarded path.
 
     Addresses are only held in memory for the minute they count; nothing stores them.
     """
@@ -125,7 +125,7 @@ class RateLimit:
             and scope["path"].startswith(self.paths)
         ):
             client = (scope.get("client") or ("unknown", 0))[0]
-            wait = self.retry_after(client, time.monotonic())
+            wait = self.retry_after(f"{client} {scope['path']}", time.monotonic())
             if wait is not None:
                 await send_json(
                     send,

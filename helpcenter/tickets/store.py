@@ -173,9 +173,7 @@ class TicketStore(Database):
 
     def delivery_payload(self, ticket_id: int) -> tuple[dict, list[Attachment]]:
         with self.reading() as db:
-            ticket = db.execute(
-                "SELECT * FROM tickets WHERE id = ?", (ticket_id,)
-            ).fetchone()
+            ticket = db.execute("SELECT * FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
             attachments = db.execute(
                 "SELECT filename, content_type, content FROM attachments WHERE ticket_id = ? "
                 "ORDER BY id",

@@ -183,6 +183,52 @@
     }
   }
 
+  /*
+   * Unanswered searches, for the writers: a search that found nothing, or whose results were
+   * not followed. Only the query, the language and the page are sent, in one beacon when the
+   * page is hidden; never when the reader asks not to be tracked (Do Not Track, Global Privacy
+   * Control) or when no endpoint is configured.
+   */
+  var gaps = { pending: null, batch: [] };
+  var tracking = Boolean(config.gaps) && navigator.doNotTrack !== "1" &&
+    window.doNotTrack !== "1" && !navigator.globalPrivacyControl;
+
+  function settle() {
+    var pending = gaps.pending;
+    gaps.pending = null;
+    if (pending && !pending.followed && gaps.batch.length < 20) {
+      gaps.batch.push({ query: pending.query, results: pending.results });
+    }
+  }
+
+  function noteSearch(text, results) {
+    var query = text.trim().slice(0, 100);
+    var pending = gaps.pending;
+    // Still typing the same search: it replaces the one noted; a new search settles the last.
+    if (pending && query.indexOf(pending.query) !== 0 && pending.query.indexOf(query) !== 0) {
+      settle();
+    }
+    gaps.pending = query ? { query: query, results: results, followed: false } : null;
+  }
+
+  function sendGaps() {
+    settle();
+    if (!tracking || !gaps.batch.length) return;
+    var body = JSON.stringify({ language: config.language, page: config.page,
+                                queries: gaps.batch });
+    gaps.batch = [];
+    navigator.sendBeacon(resolve(config.gaps),
+                         new Blob([body], { type: "application/json" }));
+  }
+
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") sendGaps();
+  });
+  window.addEventListener("pagehide", sendGaps);
+  list.addEventListener("click", function (event) {
+    if (event.target.closest("a") && gaps.pending) gaps.pending.followed = true;
+  });
+
   function render(text) {
     list.textContent = "";
     if (!text.trim()) {
@@ -190,6 +236,7 @@
       return;
     }
     var articles = groupByArticle(query(text));
+    noteSearch(text, articles.length);
     if (!articles.length) {
       showMeta(config.translations.none, true);
       return;

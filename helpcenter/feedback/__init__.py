@@ -1,0 +1,1 @@
+"""Reader feedback: article votes and unanswered searches, reported to writers."""
