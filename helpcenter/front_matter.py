@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import difflib
+import re
+
+import yaml
 
 from helpcenter.translations import SOURCE_KEY
 
@@ -10,9 +13,32 @@ DESCRIPTION_LENGTH = (50, 160)
 # title and description are the writer's; source_hash is written by `helpcenter translations
 # mark`; hide is Material's (navigation, toc).
 KNOWN_KEYS = ("title", "description", SOURCE_KEY, "hide")
+# MkDocs' own pattern for a YAML front matter block.
+FRONT_MATTER = re.compile(r"^-{3}[ \t]*\n(.*?\n)(?:\.{3}|-{3})[ \t]*\n", re.DOTALL)
 
 
-def front_matter_problems(meta: dict, source: str) -> list[str]:
+def yaml_problem(text: str, source: str) -> str | None:
+    """MkDocs ignores front matter it cannot parse; say where it breaks and why."""
+    block = FRONT_MATTER.match(text)
+    if not block:
+        return None
+    try:
+        data = yaml.safe_load(block.group(1))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 2}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(error, "problem", None) or "invalid YAML"
+        return (f"{source}: front matter: {where}{problem} (expected YAML such as "
+                "`title: ...`; quote values that contain ': ' or start with a quote)")
+    if not isinstance(data, dict):
+        return f"{source}: front matter: expected `key: value` lines, found {type(data).__name__}"
+    return None
+
+
+def front_matter_problems(meta: dict, source: str, text: str = "") -> list[str]:
+    broken = yaml_problem(text, source)
+    if broken:
+        return [broken]
     problems = []
     title = meta.get("title")
     if not isinstance(title, str) or not title.strip():

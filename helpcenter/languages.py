@@ -162,7 +162,10 @@ class LanguageSite:
             page_file.norm_src_uri = source_path
             page_file.alternates = {}
             files.append(page_file)
-        files._files = sorted(files, key=file_sort_key)
+        # Back in MkDocs' order (index first, then by name), which the navigation follows.
+        for page_file in sorted(files, key=file_sort_key):
+            files.remove(page_file)
+            files.append(page_file)
         return files
 
     def source_path(self, page: Page | None) -> str | None:

@@ -11,6 +11,7 @@ log = logging.getLogger("mkdocs.plugins.helpcenter")
 def on_page_markdown(markdown, page, config, files):
     # A fallback page is checked by the build of the language it is written in.
     if page.file.locale == current_locale(config):
-        for problem in front_matter_problems(page.meta, f"docs/{page.file.src_uri}"):
+        text = page.file.content_string
+        for problem in front_matter_problems(page.meta, f"docs/{page.file.src_uri}", text):
             log.warning(problem)
     return markdown

@@ -1,0 +1,133 @@
+"""Votes and unanswered searches through the real endpoint, and the writers' reports."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import httpx
+import pytest
+
+from helpcenter.cli import main
+from helpcenter.feedback.reports import feedback_report, search_gaps_report
+from helpcenter.feedback.store import FeedbackStore
+from helpcenter.languages import PROJECT_ROOT
+from helpcenter.tickets.app import build_app
+from tests.conftest import BackgroundServer, ticket_service
+
+LOCALES = ("fr", "es", "it")
+DOCS = PROJECT_ROOT / "docs"
+
+
+@pytest.fixture
+def endpoint(tmp_path, site_dir):
+    database = tmp_path / "db.sqlite3"
+    service = ticket_service(database, site_dir, rate_limit_per_minute=10_000)
+    with BackgroundServer(build_app(service, [])) as server:
+        yield server.url, database
+
+
+def vote(url, **fields):
+    body = {"language": "it", "page": "shipping/tracking/", "helpful": "no", **fields}
+    return httpx.post(f"{url}/api/feedback", json=body, headers={"Accept": "application/json"})
+
+
+def test_a_vote_is_stored_and_a_changed_mind_replaces_it(endpoint):
+    url, database = endpoint
+    assert vote(url, comment="Manca lo stato «in giacenza»", vote_id="browser-one-1").status_code == 201
+    assert vote(url, helpful="yes", vote_id="browser-one-1").status_code == 201
+    assert vote(url, vote_id="browser-two-2").status_code == 201
+    store = FeedbackStore(database)
+    votes = store.votes()
+    assert sorted(v["helpful"] for v in votes) == [0, 1]
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [({"language": "de"}, "language"), ({"page": "no/such/page/"}, "page"),
+     ({"page": "../../etc/"}, "page"), ({"helpful": "maybe"}, "helpful"),
+     ({"comment": "x" * 1001}, "comment"), ({"vote_id": "<script>"}, "vote_id")],
+)
+def test_invalid_votes_are_refused_field_by_field(endpoint, fields, field):
+    url, database = endpoint
+    response = vote(url, **fields)
+    assert response.status_code == 422
+    assert field in response.json()["errors"]
+    assert FeedbackStore(database).votes() == []
+
+
+def test_a_vote_without_javascript_returns_to_the_article_thanks(endpoint):
+    url, _ = endpoint
+    response = httpx.post(f"{url}/api/feedback", data={
+        "language": "es", "page": "shipping/returns/", "helpful": "yes"})
+    assert response.status_code == 303
+    assert response.headers["location"] == "/es/shipping/returns/#feedback-thanks"
+
+
+def test_search_gaps_are_stored_and_nothing_identifies_the_reader(endpoint):
+    url, database = endpoint
+    response = httpx.post(f"{url}/api/search-gaps", content=json.dumps({
+        "language": "es", "page": "", "queries": [{"query": "aduanas", "results": 0},
+                                                  {"query": "Aduana", "results": 0},
+                                                  {"query": "etiqueta", "results": 3}]}),
+        headers={"Content-Type": "text/plain"})
+    assert response.status_code == 204
+    connection = sqlite3.connect(database)
+    stored = connection.execute("SELECT * FROM search_gaps").fetchall()
+    columns = [c[1] for c in connection.execute("PRAGMA table_info(search_gaps)")]
+    assert len(stored) == 3
+    assert not {"ip", "address", "client", "user_agent"} & set(columns)
+    assert "127.0.0.1" not in json.dumps(stored)
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["not json", "[]", json.dumps({"language": "es", "page": "", "queries": []}),
+     json.dumps({"language": "es", "page": "", "queries": [{"query": "x" * 101, "results": 0}]}),
+     json.dumps({"language": "es", "page": "", "queries": [{"query": "ok", "results": "0"}]})],
+)
+def test_invalid_search_gaps_are_refused(endpoint, body):
+    url, _ = endpoint
+    assert httpx.post(f"{url}/api/search-gaps", content=body).status_code == 422
+
+
+def test_the_feedback_report_puts_the_least_helpful_first_with_translation_state(tmp_path):
+    store = FeedbackStore(tmp_path / "db.sqlite3")
+    from helpcenter.feedback.store import Vote
+
+    for helpful in (True, True, False):
+        store.add_vote(Vote("fr", "shipping/returns/", helpful))
+    store.add_vote(Vote("it", "shipping/tracking/", False, "Manca un esempio"))
+    report = feedback_report(store, DOCS, LOCALES)
+    assert [row["page"] for row in report] == ["shipping/tracking/", "shipping/returns/"]
+    assert report[0]["helpful_ratio"] == 0 and report[0]["comments"] == ["Manca un esempio"]
+    assert report[0]["translation"] in ("up to date", "outdated")
+    assert report[1]["translation"] == "source"
+
+
+def test_search_gaps_are_grouped_like_the_index_and_suggest_other_languages(tmp_path, site_dir):
+    from helpcenter.feedback.store import SearchGap
+
+    store = FeedbackStore(tmp_path / "db.sqlite3")
+    store.add_search_gaps([SearchGap("es", "", query, 0)
+                           for query in ("Aduanas", "aduana", "aduanas ", "EORI")])
+    store.add_search_gaps([SearchGap("it", "", "reclami", 2)])
+    report = search_gaps_report(store, LOCALES, site_dir=site_dir)
+    spanish = [row for row in report if row["language"] == "es"]
+    assert spanish[0]["searches"] == 3 and spanish[0]["no_results"] == 3
+    assert {row["query"] for row in spanish} >= {"EORI"}
+    italian = [row for row in report if row["language"] == "it"]
+    assert italian[0]["no_click"] == 1
+
+
+def test_the_reports_cli_speaks_json(tmp_path, capsys, monkeypatch):
+    database = tmp_path / "db.sqlite3"
+    from helpcenter.feedback.store import Vote
+
+    FeedbackStore(database).add_vote(Vote("es", "shipping/returns/", False, "Falta un ejemplo"))
+    monkeypatch.chdir(PROJECT_ROOT)
+    assert main(["feedback", "report", "--db", str(database), "--json"]) == 0
+    [row] = json.loads(capsys.readouterr().out)
+    assert row["language"] == "es" and row["votes"] == 1
+    assert main(["search-gaps", "report", "--db", str(database), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
