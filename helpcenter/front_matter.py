@@ -11,8 +11,8 @@ from helpcenter.translations import SOURCE_KEY
 
 DESCRIPTION_LENGTH = (50, 160)
 # title and description are the writer's; source_hash is written by `helpcenter translations
-# mark`; hide is Material's (navigation, toc).
-KNOWN_KEYS = ("title", "description", SOURCE_KEY, "hide")
+# mark`; hide (navigation, toc) and search (exclude: true) are Material's.
+KNOWN_KEYS = ("title", "description", SOURCE_KEY, "hide", "search")
 # MkDocs' own pattern for a YAML front matter block.
 FRONT_MATTER = re.compile(r"^-{3}[ \t]*\n(.*?\n)(?:\.{3}|-{3})[ \t]*\n", re.DOTALL)
 
@@ -28,8 +28,10 @@ def yaml_problem(text: str, source: str) -> str | None:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 2}, column {mark.column + 1}: " if mark else ""
         problem = getattr(error, "problem", None) or "invalid YAML"
-        return (f"{source}: front matter: {where}{problem} (expected YAML such as "
-                "`title: ...`; quote values that contain ': ' or start with a quote)")
+        return (
+            f"{source}: front matter: {where}{problem} (expected YAML such as "
+            "`title: ...`; quote values that contain ': ' or start with a quote)"
+        )
     if not isinstance(data, dict):
         return f"{source}: front matter: expected `key: value` lines, found {type(data).__name__}"
     return None

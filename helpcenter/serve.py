@@ -36,16 +36,19 @@ class SiteFiles(StaticFiles):
 
     async def get_response(self, path: str, scope: Scope) -> Response:
         try:
-            return await super().get_response(path, scope)
+            response = await super().get_response(path, scope)
         except HTTPException as error:
             if error.status_code != 404:
                 raise
-            language = path.split("/", 1)[0]
-            root = Path(self.directory)
-            for candidate in (root / language / "404.html", root / "404.html"):
-                if candidate.is_file():
-                    return FileResponse(candidate, status_code=404)
-            raise
+            response = None
+        if response is not None and response.status_code != 404:
+            return response
+        language_page = Path(self.directory) / path.split("/", 1)[0] / "404.html"
+        if language_page.is_file():
+            return FileResponse(language_page, status_code=404)
+        if response is None:
+            raise HTTPException(404)
+        return response
 
 
 def thanks_page(site_dir: Path):

@@ -16,8 +16,10 @@ def on_pre_build(config):
 
 
 def on_page_content(html, page, config, files):
-    # Untranslated pages shown as fallbacks are in another language: they stay out of the index.
-    if page.file.locale == current_locale(config):
+    # Untranslated pages shown as fallbacks are in another language: they stay out of the index,
+    # as do pages that ask to (`search: {exclude: true}`, Material's front matter).
+    excluded = (page.meta.get("search") or {}).get("exclude", False)
+    if page.file.locale == current_locale(config) and not excluded:
         sections.extend(page_sections(page.url, page.title, html))
     return html
 

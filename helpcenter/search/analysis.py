@@ -3,12 +3,18 @@
 The browser runs the same steps in `overrides/assets/javascripts/search/analyzer.js`; the two must
 give the same terms for every word, which the tests check on the whole vocabulary of the site:
 
-1. lowercase, then fold accents away (`réclamation` -> `reclamation`) and spell out ligatures,
-   so a reader who types without accents finds the accented words and the other way round;
-2. split on anything that is not a letter or a digit, apostrophes included, so elisions come
-   apart (`l'abonnement` -> `l`, `abonnement`; `dell'account` -> `dell`, `account`);
-3. drop the language's stop words (elided articles included), shipped in `stopwords/<lang>.txt`;
-4. stem with the language's Snowball stemmer (`etiquetas` -> `etiquet`).
+1. lowercase, spell out ligatures, and split on anything that is not a letter or a digit,
+   apostrophes included, so elisions come apart (`l'abonnement` -> `l`, `abonnement`;
+   `dell'account` -> `dell`, `account`);
+2. drop the language's stop words (elided articles included, `stopwords/<lang>.txt`), compared
+   without accents;
+3. stem with the language's Snowball stemmer, lunr-languages' own, the one the browser runs (see
+   `stemmer.py`), and fold accents away: a word gives the stem of its accent-free spelling and,
+   when it has accents and that differs, the accent-free stem of the word as written.
+
+Why two stems: a reader may type with or without accents, and Snowball's suffixes carry accents
+(Spanish `-ación`, `-ución`). `reclamacion` (typed without accent) gives `reclamacion`, which the
+index has for `reclamación`; `reclamación` also gives `reclam`, which finds `reclamaciones`.
 """
 
 from __future__ import annotations
@@ -18,23 +24,24 @@ import unicodedata
 from functools import cache
 from pathlib import Path
 
-from nltk.stem.snowball import SnowballStemmer
+from helpcenter.search.stemmer import BrowserStemmer
 
 STOPWORDS_DIR = Path(__file__).parent / "stopwords"
-SNOWBALL_LANGUAGES = {"fr": "french", "es": "spanish", "it": "italian"}
+LANGUAGES = ("fr", "es", "it")
 LIGATURES = str.maketrans({"œ": "oe", "æ": "ae"})
 SEPARATOR = re.compile(r"[\W_]+")
+
+
+def words(text: str) -> list[str]:
+    """The words of a text, lowercase, in order (accents kept)."""
+    normalized = unicodedata.normalize("NFC", text.lower().translate(LIGATURES))
+    return [word for word in SEPARATOR.split(normalized) if word]
 
 
 def fold(text: str) -> str:
     """Lowercase, without accents or ligatures."""
     decomposed = unicodedata.normalize("NFD", text.lower().translate(LIGATURES))
     return "".join(char for char in decomposed if unicodedata.category(char) != "Mn")
-
-
-def words(text: str) -> list[str]:
-    """The folded words of a text, in order."""
-    return [word for word in SEPARATOR.split(fold(text)) if word]
 
 
 @cache
@@ -47,15 +54,30 @@ class Analyzer:
     """Turns text into index terms for one language."""
 
     def __init__(self, language: str) -> None:
-        if language not in SNOWBALL_LANGUAGES:
+        if language not in LANGUAGES:
             raise ValueError(
                 f"search: no analysis for language {language!r} "
-                f"(expected one of: {', '.join(SNOWBALL_LANGUAGES)})"
+                f"(expected one of: {', '.join(LANGUAGES)})"
             )
         self.language = language
         self.stop_words = stop_words(language)
-        self._stemmer = SnowballStemmer(SNOWBALL_LANGUAGES[language])
-        self.stem = cache(self._stemmer.stem)
+        self.stem = BrowserStemmer(language)
+
+    def kept_words(self, text: str) -> list[str]:
+        return [word for word in words(text) if fold(word) not in self.stop_words]
+
+    def word_terms(self, word: str) -> list[str]:
+        folded = fold(word)
+        plain = self.stem(folded)
+        if folded == word:
+            return [plain]
+        accented = fold(self.stem(word))
+        return [plain] if accented == plain else [plain, accented]
 
     def terms(self, text: str) -> list[str]:
-        return [self.stem(word) for word in words(text) if word not in self.stop_words]
+        return [term for word in self.kept_words(text) for term in self.word_terms(word)]
+
+    def learn(self, texts: list[str]) -> None:
+        """Stem every word of `texts` at once (much faster than word by word)."""
+        kept = {word for text in texts for word in self.kept_words(text)}
+        self.stem.learn(kept | {fold(word) for word in kept})

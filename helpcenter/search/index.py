@@ -105,6 +105,7 @@ def snippet(text: str) -> str:
 
 def build_index(language: str, sections: list[Section]) -> dict:
     analyzer = Analyzer(language)
+    analyzer.learn([text for section in sections for text in (section.title, section.text)])
     builder = Builder()
     builder.ref("id")
     builder.field("title", boost=TITLE_BOOST)

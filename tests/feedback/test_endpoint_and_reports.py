@@ -34,7 +34,10 @@ def vote(url, **fields):
 
 def test_a_vote_is_stored_and_a_changed_mind_replaces_it(endpoint):
     url, database = endpoint
-    assert vote(url, comment="Manca lo stato «in giacenza»", vote_id="browser-one-1").status_code == 201
+    assert (
+        vote(url, comment="Manca lo stato «in giacenza»", vote_id="browser-one-1").status_code
+        == 201
+    )
     assert vote(url, helpful="yes", vote_id="browser-one-1").status_code == 201
     assert vote(url, vote_id="browser-two-2").status_code == 201
     store = FeedbackStore(database)
@@ -44,9 +47,14 @@ def test_a_vote_is_stored_and_a_changed_mind_replaces_it(endpoint):
 
 @pytest.mark.parametrize(
     ("fields", "field"),
-    [({"language": "de"}, "language"), ({"page": "no/such/page/"}, "page"),
-     ({"page": "../../etc/"}, "page"), ({"helpful": "maybe"}, "helpful"),
-     ({"comment": "x" * 1001}, "comment"), ({"vote_id": "<script>"}, "vote_id")],
+    [
+        ({"language": "de"}, "language"),
+        ({"page": "no/such/page/"}, "page"),
+        ({"page": "../../etc/"}, "page"),
+        ({"helpful": "maybe"}, "helpful"),
+        ({"comment": "x" * 1001}, "comment"),
+        ({"vote_id": "<script>"}, "vote_id"),
+    ],
 )
 def test_invalid_votes_are_refused_field_by_field(endpoint, fields, field):
     url, database = endpoint
@@ -58,19 +66,31 @@ def test_invalid_votes_are_refused_field_by_field(endpoint, fields, field):
 
 def test_a_vote_without_javascript_returns_to_the_article_thanks(endpoint):
     url, _ = endpoint
-    response = httpx.post(f"{url}/api/feedback", data={
-        "language": "es", "page": "shipping/returns/", "helpful": "yes"})
+    response = httpx.post(
+        f"{url}/api/feedback",
+        data={"language": "es", "page": "shipping/returns/", "helpful": "yes"},
+    )
     assert response.status_code == 303
     assert response.headers["location"] == "/es/shipping/returns/#feedback-thanks"
 
 
 def test_search_gaps_are_stored_and_nothing_identifies_the_reader(endpoint):
     url, database = endpoint
-    response = httpx.post(f"{url}/api/search-gaps", content=json.dumps({
-        "language": "es", "page": "", "queries": [{"query": "aduanas", "results": 0},
-                                                  {"query": "Aduana", "results": 0},
-                                                  {"query": "etiqueta", "results": 3}]}),
-        headers={"Content-Type": "text/plain"})
+    response = httpx.post(
+        f"{url}/api/search-gaps",
+        content=json.dumps(
+            {
+                "language": "es",
+                "page": "",
+                "queries": [
+                    {"query": "aduanas", "results": 0},
+                    {"query": "Aduana", "results": 0},
+                    {"query": "etiqueta", "results": 3},
+                ],
+            }
+        ),
+        headers={"Content-Type": "text/plain"},
+    )
     assert response.status_code == 204
     connection = sqlite3.connect(database)
     stored = connection.execute("SELECT * FROM search_gaps").fetchall()
@@ -82,9 +102,13 @@ def test_search_gaps_are_stored_and_nothing_identifies_the_reader(endpoint):
 
 @pytest.mark.parametrize(
     "body",
-    ["not json", "[]", json.dumps({"language": "es", "page": "", "queries": []}),
-     json.dumps({"language": "es", "page": "", "queries": [{"query": "x" * 101, "results": 0}]}),
-     json.dumps({"language": "es", "page": "", "queries": [{"query": "ok", "results": "0"}]})],
+    [
+        "not json",
+        "[]",
+        json.dumps({"language": "es", "page": "", "queries": []}),
+        json.dumps({"language": "es", "page": "", "queries": [{"query": "x" * 101, "results": 0}]}),
+        json.dumps({"language": "es", "page": "", "queries": [{"query": "ok", "results": "0"}]}),
+    ],
 )
 def test_invalid_search_gaps_are_refused(endpoint, body):
     url, _ = endpoint
@@ -109,8 +133,9 @@ def test_search_gaps_are_grouped_like_the_index_and_suggest_other_languages(tmp_
     from helpcenter.feedback.store import SearchGap
 
     store = FeedbackStore(tmp_path / "db.sqlite3")
-    store.add_search_gaps([SearchGap("es", "", query, 0)
-                           for query in ("Aduanas", "aduana", "aduanas ", "EORI")])
+    store.add_search_gaps(
+        [SearchGap("es", "", query, 0) for query in ("Aduanas", "aduana", "aduanas ", "EORI")]
+    )
     store.add_search_gaps([SearchGap("it", "", "reclami", 2)])
     report = search_gaps_report(store, LOCALES, site_dir=site_dir)
     spanish = [row for row in report if row["language"] == "es"]

@@ -26,9 +26,9 @@ def test_words_split_on_apostrophes_hyphens_and_punctuation():
         "l",
         "abonnement",
         "d",
-        "expedition",
-        "pre",
-        "paye",
+        "expédition",
+        "pré",
+        "payé",
     ]
 
 
@@ -42,7 +42,7 @@ def test_words_split_on_apostrophes_hyphens_and_punctuation():
         ("fr", "reclamation", ["reclam"]),
         ("es", "Las etiquetas", ["etiquet"]),
         ("es", "etiqueta", ["etiquet"]),
-        ("es", "la reclamación", ["reclam"]),
+        ("es", "la reclamación", ["reclamacion", "reclam"]),
         ("es", "envíos y envio", ["envi", "envi"]),
         ("it", "dell'account", ["account"]),
         ("it", "un'etichetta", ["etichett"]),
@@ -55,10 +55,16 @@ def test_terms_drop_elisions_and_stop_words_and_stem(language, text, terms):
 
 
 @pytest.mark.parametrize("language", ["fr", "es", "it"])
-def test_accented_and_unaccented_spellings_give_the_same_terms(language):
+def test_a_word_typed_without_accents_finds_the_accented_word(language):
     analyzer = Analyzer(language)
-    for word in ["réclamation", "expédié", "envío", "facturación", "più", "città", "élève"]:
-        assert analyzer.terms(word) == analyzer.terms(fold(word))
+    for word in ["réclamation", "expédié", "envío", "facturación", "città", "élève", "devolución"]:
+        assert set(analyzer.terms(fold(word))) <= set(analyzer.terms(word)), word
+
+
+def test_a_spanish_singular_with_its_accent_finds_the_plural():
+    analyzer = Analyzer("es")
+    for singular, plural in [("reclamación", "reclamaciones"), ("devolución", "devoluciones")]:
+        assert set(analyzer.terms(singular)) & set(analyzer.terms(plural))
 
 
 @pytest.mark.parametrize("language", ["fr", "es", "it"])

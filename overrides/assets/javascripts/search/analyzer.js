@@ -1,7 +1,7 @@
 /*
- * Text analysis for search queries: the browser's twin of helpcenter/search/analysis.py.
- * Both must give the same terms for every word (the tests check the whole vocabulary).
- * Works as a browser script (window.searchAnalysis) and as a Node module.
+ * Text analysis for search queries: the browser's twin of helpcenter/search/analysis.py (read
+ * its docstring for the why). Both must give the same terms for every word; the tests check the
+ * whole vocabulary. Works as a browser script (window.searchAnalysis) and as a Node module.
  */
 (function (root, factory) {
   if (typeof module === "object" && module.exports) {
@@ -16,18 +16,18 @@
   var SEPARATOR = /[^\p{L}\p{N}]+/u;
   var MARKS = /\p{Mn}/gu;
 
-  /* Lowercase, without accents or ligatures. */
-  function fold(text) {
-    return text
-      .toLowerCase()
-      .replace(/[œæ]/g, function (ligature) { return LIGATURES[ligature]; })
-      .normalize("NFD")
-      .replace(MARKS, "");
+  function spellOut(text) {
+    return text.toLowerCase().replace(/[œæ]/g, function (ligature) { return LIGATURES[ligature]; });
   }
 
-  /* The folded words of a text, in order. */
+  /* The words of a text, lowercase, in order (accents kept). */
   function words(text) {
-    return fold(text).split(SEPARATOR).filter(Boolean);
+    return spellOut(text).normalize("NFC").split(SEPARATOR).filter(Boolean);
+  }
+
+  /* Lowercase, without accents or ligatures. */
+  function fold(text) {
+    return spellOut(text).normalize("NFD").replace(MARKS, "");
   }
 
   /* The whole analysis for one language, once lunr and its lunr-languages stemmer are loaded. */
@@ -45,13 +45,25 @@
       return known;
     }
 
+    function keptWords(text) {
+      return words(text).filter(function (word) { return !stop.has(fold(word)); });
+    }
+
+    function wordTerms(word) {
+      var folded = fold(word);
+      var plain = stem(folded);
+      if (folded === word) return [plain];
+      var accented = fold(stem(word));
+      return accented === plain ? [plain] : [plain, accented];
+    }
+
     return {
-      fold: fold,
-      words: words,
-      stem: stem,
-      isStopWord: function (word) { return stop.has(word); },
+      keptWords: keptWords,
+      wordTerms: wordTerms,
       terms: function (text) {
-        return words(text).filter(function (word) { return !stop.has(word); }).map(stem);
+        return keptWords(text).reduce(function (all, word) {
+          return all.concat(wordTerms(word));
+        }, []);
       }
     };
   }

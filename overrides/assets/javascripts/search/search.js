@@ -20,6 +20,7 @@
   var list = document.querySelector("[data-hc-search-list]");
   var MAX_RESULTS = 10;
   var TYPO_MIN_LENGTH = 5;
+  var MAX_ENDING = 6;  // the longest ending a stemmer removes that we still match past
   var loading = null;
   var search = null;
 
@@ -49,8 +50,10 @@
     }, Promise.resolve());
     loading = Promise.all([index, scripts]).then(function (loaded) {
       var data = loaded[0];
+      var index = window.lunr.Index.load(data.index);
       search = {
-        index: window.lunr.Index.load(data.index),
+        index: index,
+        vocabulary: Object.keys(index.invertedIndex),
         docs: data.docs,
         analyzer: window.searchAnalysis.createAnalyzer(window.lunr, data.language, data.stopWords)
       };
@@ -63,37 +66,99 @@
     return loading;
   }
 
-  /* Query the index: exact stems and the last word as a prefix, else one typo per long word. */
+  /*
+   * Query the index in two passes.
+   * 1. Every word's terms; the last word, while it is typed, also completes (`etiq` finds
+   *    `etiquet`). The stem of a word still being typed is only used when it is a prefix of it:
+   *    a stemmer that rewrites letters is stemming a fragment, not a word.
+   * 2. Only when that finds nothing: for the last word, stems it may already extend (`pagamen`,
+   *    `pag`); for each word of five letters or more, stems one typo away.
+   */
   function query(text) {
     var analyzer = search.analyzer;
-    var words = analyzer.words(text).filter(function (word) {
-      return !analyzer.isStopWord(word);
-    });
+    var words = analyzer.keptWords(text);
     if (!words.length) return [];
     var typing = !/\s$/.test(text);
     var wildcard = window.lunr.Query.wildcard.TRAILING;
     var results = search.index.query(function (q) {
       words.forEach(function (word, position) {
-        var term = analyzer.stem(word);
-        q.term(term, { usePipeline: false, boost: 10 });
-        if (typing && position === words.length - 1) {
-          q.term(word, { usePipeline: false, wildcard: wildcard });
-          if (term !== word) q.term(term, { usePipeline: false, wildcard: wildcard });
-        }
+        var folded = window.searchAnalysis.fold(word);
+        var last = typing && position === words.length - 1;
+        analyzer.wordTerms(word).forEach(function (term) {
+          if (last && folded.indexOf(term) !== 0) return;
+          q.term(term, { usePipeline: false, boost: 10 });
+          if (last) q.term(term, { usePipeline: false, wildcard: wildcard });
+        });
+        if (last) q.term(folded, { usePipeline: false, wildcard: wildcard, boost: 5 });
       });
     });
     if (results.length) return results;
+    var guesses = [];
+    words.forEach(function (word, position) {
+      var folded = window.searchAnalysis.fold(word);
+      if (typing && position === words.length - 1) {
+        stemsOfPrefix(folded).forEach(function (term) { guesses.push([term, 3]); });
+      }
+      if (folded.length >= TYPO_MIN_LENGTH) {
+        typoTerms(folded).forEach(function (term) { guesses.push([term, 10]); });
+      }
+    });
+    if (!guesses.length) return [];  // a query without clauses would match every page
     return search.index.query(function (q) {
-      words.forEach(function (word) {
-        var term = analyzer.stem(word);
-        var distance = word.length >= TYPO_MIN_LENGTH ? 1 : 0;
-        q.term(term, { usePipeline: false, editDistance: distance });
-        if (term !== word) q.term(word, { usePipeline: false, editDistance: distance });
+      guesses.forEach(function (guess) {
+        q.term(guess[0], { usePipeline: false, boost: guess[1] });
       });
     });
   }
 
-  /* One result per article: its best section, with every term matched in the article. */
+  /* Index terms the start of a word may already be the stem of (`pagamen` for `pag`, the stem
+     of `pagamento`): stems are often shorter than what the reader has typed so far. */
+  function stemsOfPrefix(prefix) {
+    return search.vocabulary.filter(function (term) {
+      return term.length >= 3 && prefix.length - term.length <= MAX_ENDING &&
+        prefix.indexOf(term) === 0;
+    });
+  }
+
+  /* At most one edit (insertion, deletion, substitution or swap of neighbours) apart. */
+  function withinOneEdit(a, b) {
+    if (a === b) return true;
+    if (Math.abs(a.length - b.length) > 1) return false;
+    var i = 0;
+    while (i < a.length && i < b.length && a[i] === b[i]) i++;
+    if (a.length === b.length) {
+      return a.slice(i + 1) === b.slice(i + 1) ||
+        (a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2));
+    }
+    return a.length > b.length ? a.slice(i + 1) === b.slice(i) : a.slice(i) === b.slice(i + 1);
+  }
+
+  /* Index terms a mistyped word may mean: a stem one edit away from the start of the word, the
+     rest of the word being a plausible ending (stems are words without their endings). A stem
+     of three letters must start the word as it is: one edit from so few letters is noise. Of the
+     candidates, the longest win: they explain most of what was typed. */
+  function typoTerms(word) {
+    var found = [];
+    search.vocabulary.forEach(function (term) {
+      if (term.length < 3) return;
+      if (term.length === 3) {
+        if (word.indexOf(term) === 0 && word.length - 3 <= MAX_ENDING) found.push(term);
+        return;
+      }
+      for (var end = term.length - 1; end <= term.length + 1; end++) {
+        if (end > word.length || word.length - end > MAX_ENDING) continue;
+        if (withinOneEdit(word.slice(0, end), term)) {
+          found.push(term);
+          return;
+        }
+      }
+    });
+    var longest = found.reduce(function (best, term) { return Math.max(best, term.length); }, 0);
+    return found.filter(function (term) { return term.length === longest; });
+  }
+
+  /* One result per article, ranked by its best match, with every term matched in it. It links
+     to the article itself when its title or introduction matched, else to its best section. */
   function groupByArticle(results) {
     var articles = [];
     var byPage = new Map();
@@ -106,18 +171,23 @@
         article = { doc: doc, terms: new Set() };
         byPage.set(page, article);
         articles.push(article);
+      } else if (doc[0] === page) {
+        article.doc = doc;
       }
       terms.forEach(function (term) { article.terms.add(term); });
     });
     return articles.slice(0, MAX_RESULTS);
   }
 
-  /* A word matches a term it stems to, or that its folded form starts with (a stem, a prefix). */
-  function matcher(terms, stem) {
+  /* A word matches a term it analyses to, or that its folded form starts with (a stem, a
+     prefix). `analyzer` is optional: a landing page highlights without loading search. */
+  function matcher(terms, analyzer) {
     var list = Array.from(terms);
     return function (word) {
+      if (analyzer && analyzer.wordTerms(word.toLowerCase()).some(function (term) {
+        return terms.has(term);
+      })) return true;
       var folded = window.searchAnalysis.fold(word);
-      if (stem && terms.has(stem(folded))) return true;
       return list.some(function (term) { return term.length > 2 && folded.indexOf(term) === 0; });
     };
   }
@@ -157,7 +227,7 @@
     var location = doc[0], title = doc[1], pageTitle = doc[2], text = doc[3];
     var url = new URL(location || "./", resolve(config.base));
     url.searchParams.set("h", Array.from(article.terms).join(" "));
-    var matches = matcher(article.terms, search.analyzer.stem);
+    var matches = matcher(article.terms, search.analyzer);
     var parts = [
       element("div", "md-search-result__icon md-icon"),
       element("div", "hc-search-result__title", [marked(pageTitle, matches)])
