@@ -14,6 +14,7 @@ pytestmark = pytest.mark.browser
 
 WCAG_21_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 UNTRANSLATED = {"fr": None, "es": "shipping/customs/", "it": "account/team-members/"}
+LABEL = {"fr": "étiq", "es": "etiq", "it": "etich"}
 
 
 def open_search(page, query: str) -> None:
@@ -32,7 +33,7 @@ def page_types(locale: str) -> list[tuple[str, str, object]]:
         ("home", "", None),
         ("category", "shipping/", None),
         ("article with a plans table", "account/compare-plans/", None),
-        ("search with results", "", lambda page: open_search(page, "etiq")),
+        ("search with results", "", lambda page: open_search(page, LABEL[locale])),
         ("contact form with errors", "contact/", show_form_errors),
         ("thank-you page", "contact/thanks/?ticket=HC-0000-0000-0000", None),
         ("404", "no-such-page/", None),
