@@ -59,7 +59,8 @@ def mkdocs_environment(locale: str, site_dir: Path) -> dict[str, str]:
 
 
 def build_language(site: SiteConfig, locale: str, site_dir: Path, strict: bool) -> str:
-    command = [sys.executable, "-m", "mkdocs", "build", "--quiet", "-f", str(site.config_file)]
+    # Not --quiet: it hides warnings from MkDocs' strict mode, which then lets them pass.
+    command = [sys.executable, "-m", "mkdocs", "build", "-f", str(site.config_file)]
     if strict:
         command.append("--strict")
     result = subprocess.run(
@@ -69,7 +70,11 @@ def build_language(site: SiteConfig, locale: str, site_dir: Path, strict: bool) 
         text=True,
         check=False,
     )
-    output = (result.stdout + result.stderr).strip()
+    output = "\n".join(
+        line
+        for line in (result.stderr + result.stdout).splitlines()
+        if line.strip() and not line.startswith("INFO")
+    )
     if result.returncode != 0:
         raise BuildError(f"[{locale}] build failed:\n{output}")
     return output

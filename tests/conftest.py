@@ -103,3 +103,18 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+PROJECT_PARTS = ("mkdocs.yml", "docs", "overrides", "hooks", "data", "locales")
+
+
+@pytest.fixture
+def project_copy(tmp_path: Path) -> Path:
+    """A throwaway copy of the project's sources, to break and build."""
+    for part in PROJECT_PARTS:
+        source = PROJECT_ROOT / part
+        if source.is_dir():
+            shutil.copytree(source, tmp_path / part)
+        else:
+            shutil.copy2(source, tmp_path / part)
+    return tmp_path
