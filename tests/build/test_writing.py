@@ -41,7 +41,8 @@ def drop_line(path: Path, prefix: str) -> None:
         ),
         (
             lambda docs: edit(docs / "es/account/invoices.md", "title:", "titel: x\ntitle:"),
-            r"docs/es/account/invoices\.md: front matter: unknown key 'titel'.*did you mean 'title'",
+            r"docs/es/account/invoices\.md: front matter: unknown key 'titel'.*"
+            r"did you mean 'title'",
         ),
         (
             lambda docs: edit(
