@@ -115,8 +115,7 @@
      of `pagamento`): stems are often shorter than what the reader has typed so far. */
   function stemsOfPrefix(prefix) {
     return search.vocabulary.filter(function (term) {
-      return term.length >= 3 && prefix.length - term.length <= MAX_ENDING &&
-        prefix.indexOf(term) === 0;
+      return term.length >= 3 && prefix.length - term.length <= 4 && prefix.indexOf(term) === 0;
     });
   }
 
@@ -133,28 +132,32 @@
     return a.length > b.length ? a.slice(i + 1) === b.slice(i) : a.slice(i) === b.slice(i + 1);
   }
 
-  /* Index terms a mistyped word may mean: a stem one edit away from the start of the word, the
-     rest of the word being a plausible ending (stems are words without their endings). A stem
-     of three letters must start the word as it is: one edit from so few letters is noise. Of the
-     candidates, the longest win: they explain most of what was typed. */
+  /* Index terms a mistyped word may mean: a stem that starts the word as typed, or one edit
+     away from its start, the rest of the word being a plausible ending (stems are words without
+     their endings). Each candidate scores its length less two per edit; the best score wins:
+     `pag` (3, no edit) beats `pagh` (4, one edit) for `pagaxento`. A stem of three letters only
+     counts without an edit: one edit from so few letters is noise. */
   function typoTerms(word) {
-    var found = [];
+    var scored = [];
     search.vocabulary.forEach(function (term) {
       if (term.length < 3) return;
-      if (term.length === 3) {
-        if (word.indexOf(term) === 0 && word.length - 3 <= MAX_ENDING) found.push(term);
+      if (word.indexOf(term) === 0 && word.length - term.length <= MAX_ENDING) {
+        scored.push([term, term.length]);
         return;
       }
+      if (term.length === 3) return;
       for (var end = term.length - 1; end <= term.length + 1; end++) {
         if (end > word.length || word.length - end > MAX_ENDING) continue;
         if (withinOneEdit(word.slice(0, end), term)) {
-          found.push(term);
+          scored.push([term, term.length - 2]);
           return;
         }
       }
     });
-    var longest = found.reduce(function (best, term) { return Math.max(best, term.length); }, 0);
-    return found.filter(function (term) { return term.length === longest; });
+    var best = scored.reduce(function (top, entry) { return Math.max(top, entry[1]); }, 0);
+    return scored
+      .filter(function (entry) { return entry[1] === best; })
+      .map(function (entry) { return entry[0]; });
   }
 
   /* One result per article, ranked by its best match, with every term matched in it. It links
