@@ -76,10 +76,10 @@ def site_routes(site_dir: Path) -> list:
     ]
 
 
-def rebuild(site_dir: Path) -> bool:
+def rebuild(site_dir: Path, config_file: Path) -> bool:
     print("Change detected: rebuilding…")
     try:
-        build_site(PROJECT_ROOT / "mkdocs.yml", site_dir)
+        build_site(config_file, site_dir)
     except BuildError as error:
         print(f"{error}\nThe previous build is still served.")
         return False
@@ -99,6 +99,13 @@ def endpoint_app(
     return build_app(service, routes, forwarder)
 
 
+def watched_site_routes(site_dir: Path, config_file: Path) -> list:
+    """The site's routes, plus the reload stream of a rebuilder watching the project's sources."""
+    rebuilder = Rebuilder(lambda: rebuild(site_dir, config_file))
+    rebuilder.watch([config_file.parent / name for name in WATCHED])
+    return [rebuilder.route(), *site_routes(site_dir)]
+
+
 def serve(
     site_dir: Path,
     database: Path,
@@ -107,15 +114,12 @@ def serve(
     helpdesk_url: str | None = None,
     watch: bool = False,
 ) -> None:
-    routes = site_routes(site_dir)
     if watch:
-        rebuilder = Rebuilder(lambda: rebuild(site_dir))
-        rebuilder.watch([PROJECT_ROOT / name for name in WATCHED])
-        routes.insert(0, rebuilder.route())
-    app = endpoint_app(database, site_dir, routes, helpdesk_url)
-    if watch:
-        app = InjectClient(app)
+        routes = watched_site_routes(site_dir, PROJECT_ROOT / "mkdocs.yml")
+        app = InjectClient(endpoint_app(database, site_dir, routes, helpdesk_url))
         print(f"Watching {', '.join(WATCHED)}: pages reload after each rebuild.")
+    else:
+        app = endpoint_app(database, site_dir, site_routes(site_dir), helpdesk_url)
     print(
         f"Serving {site_dir}/ and the ticket endpoint at http://{host}:{port}/ "
         f"(tickets in {database})"
