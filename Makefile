@@ -6,7 +6,8 @@ PORT ?= 8000
 LOCALES := fr es it
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: setup build serve test lint messages chromium clean
+.PHONY: setup build serve test lint messages chromium clean bench
+N ?= 1000
 
 $(BIN)/helpcenter: pyproject.toml constraints.txt
 	python3 -m venv $(VENV)
@@ -42,6 +43,12 @@ messages: setup
 	for locale in $(LOCALES); do \
 	  $(BIN)/pybabel update --no-fuzzy-matching -i locales/messages.pot -d locales -l $$locale; \
 	done
+
+# The benchmark against plain Material + mkdocs-static-i18n (see bench/run.py): N articles per
+# language; writes bench/results.json, bench/results.md and bench/build-time.png.
+bench: setup chromium
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[bench]'
+	$(BIN)/python -m bench.run --articles $(N)
 
 clean:
 	rm -rf site site.* $(VENV)

@@ -34,6 +34,7 @@ def serve_command(args: argparse.Namespace) -> int:
         port=args.port,
         helpdesk_url=args.helpdesk_url,
         watch=args.watch,
+        rate_limit=args.rate_limit_per_minute,
     )
     return 0
 
@@ -47,6 +48,7 @@ def tickets_serve_command(args: argparse.Namespace) -> int:
         port=args.port,
         helpdesk_url=args.helpdesk_url,
         site_dir=args.site_dir,
+        rate_limit=args.rate_limit_per_minute,
     )
     return 0
 
@@ -224,6 +226,12 @@ def add_server_options(parser: argparse.ArgumentParser, site_required: bool) -> 
         "--helpdesk-url",
         default=os.environ.get("HELPCENTER_HELPDESK_URL"),
         help="forward tickets to this Zendesk-compatible helpdesk (https://<subdomain>...)",
+    )
+    parser.add_argument(
+        "--rate-limit-per-minute",
+        type=int,
+        metavar="N",
+        help="requests a client may send to each endpoint a minute (default: mkdocs.yml's)",
     )
     parser.add_argument(
         "--site-dir",

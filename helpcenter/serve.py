@@ -92,9 +92,15 @@ def run(app, host: str, port: int) -> None:
 
 
 def endpoint_app(
-    database: Path, site_dir: Path | None, routes: list, helpdesk_url: str | None
+    database: Path,
+    site_dir: Path | None,
+    routes: list,
+    helpdesk_url: str | None,
+    rate_limit: int | None = None,
 ) -> Starlette:
     service = TicketService.from_project(database, site_dir=site_dir, forward=bool(helpdesk_url))
+    if rate_limit is not None:
+        service.settings = service.settings.model_copy(update={"rate_limit_per_minute": rate_limit})
     forwarder = Forwarder(service.store, HelpdeskClient(helpdesk_url)) if helpdesk_url else None
     return build_app(service, routes, forwarder)
 
@@ -113,13 +119,14 @@ def serve(
     port: int,
     helpdesk_url: str | None = None,
     watch: bool = False,
+    rate_limit: int | None = None,
 ) -> None:
     if watch:
         routes = watched_site_routes(site_dir, PROJECT_ROOT / "mkdocs.yml")
-        app = InjectClient(endpoint_app(database, site_dir, routes, helpdesk_url))
+        app = InjectClient(endpoint_app(database, site_dir, routes, helpdesk_url, rate_limit))
         print(f"Watching {', '.join(WATCHED)}: pages reload after each rebuild.")
     else:
-        app = endpoint_app(database, site_dir, site_routes(site_dir), helpdesk_url)
+        app = endpoint_app(database, site_dir, site_routes(site_dir), helpdesk_url, rate_limit)
     print(
         f"Serving {site_dir}/ and the ticket endpoint at http://{host}:{port}/ "
         f"(tickets in {database})"
@@ -133,7 +140,8 @@ def serve_tickets(
     port: int,
     helpdesk_url: str | None = None,
     site_dir: Path | None = None,
+    rate_limit: int | None = None,
 ) -> None:
-    app = endpoint_app(database, site_dir, [], helpdesk_url)
+    app = endpoint_app(database, site_dir, [], helpdesk_url, rate_limit)
     print(f"Ticket endpoint at http://{host}:{port}/api/tickets (tickets in {database})")
     run(app, host, port)

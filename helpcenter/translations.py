@@ -91,6 +91,13 @@ def outdated_since(
     return None, None
 
 
+def is_outdated(docs_dir: Path, default: str, locale: str, path: str) -> bool:
+    """A translation whose source changed since it was marked (no git needed: fast for pages)."""
+    source = (docs_dir / default / path).read_text(encoding="utf-8")
+    translation = (docs_dir / locale / path).read_text(encoding="utf-8")
+    return recorded_hash(translation) != content_hash(source)
+
+
 def translation_state(docs_dir: Path, default: str, locale: str, path: str) -> TranslationState:
     source = docs_dir / default / path
     translation = docs_dir / locale / path

@@ -28,9 +28,11 @@
     return new URL(path, document.baseURI).href;
   }
 
+  /* Scripts added with async = false download in parallel and still run in order. */
   function loadScript(path) {
     return new Promise(function (resolveLoad, reject) {
       var script = document.createElement("script");
+      script.async = false;
       script.src = resolve(path);
       script.onload = resolveLoad;
       script.onerror = function () { reject(new Error("could not load " + path)); };
@@ -45,9 +47,7 @@
       if (!response.ok) throw new Error("search index: HTTP " + response.status);
       return response.json();
     });
-    var scripts = config.scripts.reduce(function (chain, path) {
-      return chain.then(function () { return loadScript(path); });
-    }, Promise.resolve());
+    var scripts = Promise.all(config.scripts.map(loadScript));
     loading = Promise.all([index, scripts]).then(function (loaded) {
       var data = loaded[0];
       var index = window.lunr.Index.load(data.index);

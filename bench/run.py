@@ -1,0 +1,561 @@
+"""`make bench`: this project against plain Material + mkdocs-static-i18n, on the same corpus.
+
+Builds a generated help center of N articles per language both ways, then measures what a reader
+and an operator get: build time and peak memory, article HTML size, bytes of a plain article
+view, search bytes and time to the first result in headless Chromium, query latency, and the
+ticket endpoint's throughput. Writes bench/results.json, bench/results.md and
+bench/build-time.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import shutil
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import uvicorn
+from starlette.applications import Starlette
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+
+from bench.generate import LOCALES, generate
+from helpcenter.languages import PROJECT_ROOT
+
+BENCH_DIR = PROJECT_ROOT / "bench"
+WORK_DIR = BENCH_DIR / "corpus"
+OURS_PARTS = ("mkdocs.yml", "overrides", "hooks", "data", "locales")
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+BASELINE_CONFIG = """\
+site_name: Colisto Help Center
+site_url: https://help.colisto.example/
+docs_dir: docs
+theme:
+  name: material
+  language: fr
+plugins:
+  - search
+  - i18n:
+      docs_structure: folder
+      languages:
+        - {locale: fr, name: Français, default: true}
+        - {locale: es, name: Español}
+        - {locale: it, name: Italiano}
+markdown_extensions:
+  - admonition
+  - attr_list
+  - md_in_html
+  - tables
+  - toc: {permalink: true}
+  - pymdownx.details
+  - pymdownx.superfences
+"""
+TARGETS = {
+    "build_time_ratio": 0.3,
+    "article_html_kb": 50,
+    "plain_view_kb": 100,
+    "first_search_kb": 300,
+    "first_result_ms": 300,
+    "query_p95_ms": 16,
+    "tickets_per_second": 200,
+    "ticket_p95_ms": 50,
+}
+
+
+# Build, with the peak memory of the whole process tree.
+
+
+def tree_rss_kb(root: int) -> int:
+    """Resident memory of a process and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        pid, parent = int(entry.name), int(fields.get("PPid", "0").strip())
+        children.setdefault(parent, []).append(pid)
+        rss[pid] = int(fields.get("VmRSS", "0 kB").split()[0])
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack.extend(children.get(pid, []))
+    return total
+
+
+def timed_build(command: list[str], cwd: Path, env: dict | None = None) -> dict:
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        command,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    peak = 0
+    while process.poll() is None:
+        peak = max(peak, tree_rss_kb(process.pid))
+        time.sleep(0.05)
+    output = process.stdout.read()
+    if process.returncode != 0:
+        raise SystemExit(f"build failed: {' '.join(command)}\n{output[-3000:]}")
+    return {"seconds": round(time.perf_counter() - started, 2), "peak_memory_mb": peak // 1024}
+
+
+def prepare(articles: int) -> tuple[Path, Path]:
+    ours, baseline = WORK_DIR / "ours", WORK_DIR / "baseline"
+    shutil.rmtree(WORK_DIR, ignore_errors=True)
+    ours.mkdir(parents=True)
+    for part in OURS_PARTS:
+        source = PROJECT_ROOT / part
+        (shutil.copytree if source.is_dir() else shutil.copy2)(source, ours / part)
+    generate(ours, articles)
+    baseline.mkdir()
+    shutil.copytree(ours / "docs", baseline / "docs")
+    (baseline / "mkdocs.yml").write_text(BASELINE_CONFIG, encoding="utf-8")
+    return ours, baseline
+
+
+def build_both(articles: int) -> tuple[Path, Path, dict]:
+    ours, baseline = prepare(articles)
+    python = sys.executable
+    results = {
+        "ours": timed_build([python, "-m", "helpcenter.cli", "build", "--site-dir", "site"], ours),
+        "baseline": timed_build(
+            [python, "-m", "mkdocs", "build", "--quiet"], baseline, {"NO_MKDOCS_2_WARNING": "1"}
+        ),
+    }
+    return ours / "site", baseline / "site", results
+
+
+# Pages.
+
+
+def article_pages(site: Path, prefix: str) -> list[Path]:
+    return (
+        sorted((site / prefix).glob("*/article-*/index.html"))
+        if prefix
+        else sorted(site.glob("*/article-*/index.html"))
+    )
+
+
+def html_sizes(pages: list[Path]) -> dict:
+    raw = [page.stat().st_size for page in pages]
+    zipped = [len(gzip.compress(page.read_bytes())) for page in pages]
+    return {
+        "raw_kb": round(statistics.median(raw) / 1024, 1),
+        "gzip_kb": round(statistics.median(zipped) / 1024, 1),
+    }
+
+
+# Browser.
+
+
+class StaticServer:
+    def __init__(self, site: Path) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        app = Starlette(routes=[Mount("/", StaticFiles(directory=site, html=True))])
+        self.server = uvicorn.Server(uvicorn.Config(app, port=self.port, log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> str:
+        self.thread.start()
+        while not self.server.started:
+            time.sleep(0.02)
+        return f"http://127.0.0.1:{self.port}"
+
+    def __exit__(self, *exc) -> None:
+        self.server.should_exit = True
+        self.thread.join()
+
+
+# What a search downloads: the index and the engine (lunr, stemmers, Material's worker); not the
+# few KB of interface script each page carries.
+SEARCH_PATTERN = ("search_index", "/search/index.", "/lunr/", "/workers/")
+MEASURE_QUERY = """async (query) => {
+    const input = document.querySelector("[data-hc-search-input], .md-search__input");
+    const meta = document.querySelector(".md-search-result__meta");
+    const done = new Promise((resolve) => {
+        const observer = new MutationObserver(() => { observer.disconnect(); resolve(); });
+        observer.observe(meta, {childList: true, characterData: true, subtree: true});
+    });
+    const start = performance.now();
+    input.value = query;
+    input.dispatchEvent(new Event("input", {bubbles: true}));
+    input.dispatchEvent(new KeyboardEvent("keyup", {bubbles: true, key: "a"}));
+    await done;
+    return performance.now() - start;
+}"""
+
+
+def gzip_size(response) -> int:
+    try:
+        return len(gzip.compress(response.body()))
+    except Exception:  # a response without a body (redirect, failed request)
+        return 0
+
+
+def browser_metrics(browser, url: str, article: str, words: list[str]) -> dict:
+    context = browser.new_context()
+    page = context.new_page()
+    responses = []
+    page.on("response", lambda response: responses.append(response))
+    page.goto(f"{url}/{article}", wait_until="networkidle")
+    page_view = sum(gzip_size(r) for r in responses)
+    search_at_load = sum(gzip_size(r) for r in responses if any(p in r.url for p in SEARCH_PATTERN))
+    seen = len(responses)
+    box = page.locator("[data-hc-search-input], .md-search__input").first
+    started = time.perf_counter()
+    box.click()
+    page.keyboard.type(words[0])
+    page.locator(".md-search-result__list li").first.wait_for()
+    first_result_ms = (time.perf_counter() - started) * 1000
+    page.wait_for_load_state("networkidle")
+    search_bytes = search_at_load + sum(
+        gzip_size(r) for r in responses[seen:] if any(p in r.url for p in SEARCH_PATTERN)
+    )
+    latencies = [page.evaluate(MEASURE_QUERY, word) for word in words[1:51]]
+    context.close()
+    return {
+        "plain_view_kb": round((page_view - search_at_load) / 1024, 1),
+        "plain_view_search_kb": round(search_at_load / 1024, 1),
+        "first_search_kb": round(search_bytes / 1024, 1),
+        "first_result_ms": round(first_result_ms),
+        "query_p50_ms": round(statistics.median(latencies), 1),
+        "query_p95_ms": round(statistics.quantiles(latencies, n=20)[-1], 1),
+    }
+
+
+def query_words(site: Path, locale: str) -> list[str]:
+    titles = []
+    for page in article_pages(site, locale)[:200]:
+        html = page.read_text(encoding="utf-8")
+        start = html.find("<h1")
+        titles.append(html[html.find(">", start) + 1 : html.find("</h1>", start)])
+    words = sorted({w.strip(".,:;()'’").lower() for t in titles for w in t.split() if len(w) > 5})
+    return (words * 3)[:51]
+
+
+def measure_browsers(ours_site: Path, baseline_site: Path) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    results = {"ours": {}, "baseline": {}}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=shutil.which("chromium"), args=CHROMIUM_FLAGS
+        )
+        for locale in LOCALES:
+            words = query_words(ours_site, locale)
+            ours_article = article_pages(ours_site, locale)[0].parent.relative_to(ours_site)
+            prefix = "" if locale == LOCALES[0] else locale
+            base_article = article_pages(baseline_site, prefix)[0].parent.relative_to(baseline_site)
+            with StaticServer(ours_site) as url:
+                results["ours"][locale] = browser_metrics(browser, url, f"{ours_article}/", words)
+            with StaticServer(baseline_site) as url:
+                results["baseline"][locale] = browser_metrics(
+                    browser, url, f"{base_article}/", words
+                )
+        browser.close()
+    return results
+
+
+# Ticket endpoint.
+
+
+def measure_endpoint(seconds: float = 20, clients: int = 32) -> dict:
+    database = WORK_DIR / "bench.sqlite3"
+    database.unlink(missing_ok=True)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "helpcenter.cli",
+            "tickets",
+            "serve",
+            "--port",
+            str(port),
+            "--db",
+            str(database),
+            "--rate-limit-per-minute",
+            "1000000",
+        ],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/api/tickets"
+    try:
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        stop = time.monotonic() + seconds
+        ticket = {
+            "name": "Bench",
+            "email": "bench@example.com",
+            "subject": "Benchmark ticket",
+            "category": "shipping",
+            "message": "Measuring the ticket endpoint.",
+            "language": "fr",
+        }
+
+        def client(number: int) -> list[float]:
+            latencies = []
+            with httpx.Client(timeout=30) as session:
+                while time.monotonic() < stop:
+                    started = time.perf_counter()
+                    response = session.post(url, json={**ticket, "page": f"bench/{number}/"})
+                    if response.status_code == 201:
+                        latencies.append((time.perf_counter() - started) * 1000)
+            return latencies
+
+        started = time.monotonic()
+        with ThreadPoolExecutor(clients) as pool:
+            latencies = [ms for result in pool.map(client, range(clients)) for ms in result]
+        elapsed = time.monotonic() - started
+    finally:
+        server.terminate()
+        server.wait()
+    stored = sqlite3.connect(database).execute("SELECT COUNT(*) FROM tickets").fetchone()[0]
+    return {
+        "clients": clients,
+        "seconds": round(elapsed, 1),
+        "acknowledged": len(latencies),
+        "stored": stored,
+        "tickets_per_second": round(len(latencies) / elapsed, 1),
+        "p50_ms": round(statistics.median(latencies), 1),
+        "p95_ms": round(statistics.quantiles(latencies, n=20)[-1], 1),
+    }
+
+
+# Report.
+
+
+def worst(results: dict, key: str) -> float:
+    return max(results[locale][key] for locale in LOCALES)
+
+
+def verdicts(report: dict) -> list[tuple[str, str, str, bool]]:
+    ours, base = report["ours"], report["baseline"]
+    browser_ours = report["browser"]["ours"]
+    build_ratio = ours["build"]["seconds"] / base["build"]["seconds"]
+    endpoint = report["endpoint"]
+    rows = [
+        (
+            "Build time, ours / baseline",
+            f"{build_ratio:.2f}",
+            f"≤ {TARGETS['build_time_ratio']}",
+            build_ratio <= TARGETS["build_time_ratio"],
+        ),
+        (
+            "Peak build memory (MB), ours vs baseline",
+            f"{ours['build']['peak_memory_mb']} vs {base['build']['peak_memory_mb']}",
+            "≤ baseline",
+            ours["build"]["peak_memory_mb"] <= base["build"]["peak_memory_mb"],
+        ),
+        (
+            "Article HTML, median raw (KB)",
+            f"{ours['html']['raw_kb']}",
+            f"≤ {TARGETS['article_html_kb']}",
+            ours["html"]["raw_kb"] <= TARGETS["article_html_kb"],
+        ),
+        (
+            "Plain article view, gzip (KB, worst language)",
+            f"{worst(browser_ours, 'plain_view_kb')}",
+            f"≤ {TARGETS['plain_view_kb']}",
+            worst(browser_ours, "plain_view_kb") <= TARGETS["plain_view_kb"],
+        ),
+        (
+            "Search bytes on a plain view (KB)",
+            f"{worst(browser_ours, 'plain_view_search_kb')}",
+            "0",
+            worst(browser_ours, "plain_view_search_kb") == 0,
+        ),
+        (
+            "First search, gzip (KB, worst language)",
+            f"{worst(browser_ours, 'first_search_kb')}",
+            f"≤ {TARGETS['first_search_kb']}",
+            worst(browser_ours, "first_search_kb") <= TARGETS["first_search_kb"],
+        ),
+        (
+            "First keystroke to first result (ms, worst)",
+            f"{worst(browser_ours, 'first_result_ms')}",
+            f"≤ {TARGETS['first_result_ms']}",
+            worst(browser_ours, "first_result_ms") <= TARGETS["first_result_ms"],
+        ),
+        (
+            "Later queries p95 (ms, worst language)",
+            f"{worst(browser_ours, 'query_p95_ms')}",
+            f"≤ {TARGETS['query_p95_ms']}",
+            worst(browser_ours, "query_p95_ms") <= TARGETS["query_p95_ms"],
+        ),
+        (
+            "Tickets per second (32 clients)",
+            f"{endpoint['tickets_per_second']}",
+            f"≥ {TARGETS['tickets_per_second']}",
+            endpoint["tickets_per_second"] >= TARGETS["tickets_per_second"],
+        ),
+        (
+            "Ticket p95 latency (ms)",
+            f"{endpoint['p95_ms']}",
+            f"< {TARGETS['ticket_p95_ms']}",
+            endpoint["p95_ms"] < TARGETS["ticket_p95_ms"],
+        ),
+        (
+            "Tickets stored = acknowledged",
+            f"{endpoint['stored']} = {endpoint['acknowledged']}",
+            "equal",
+            endpoint["stored"] == endpoint["acknowledged"],
+        ),
+    ]
+    return rows
+
+
+def markdown(report: dict) -> str:
+    ours, base = report["ours"], report["baseline"]
+    lines = [
+        f"# Benchmark: {report['articles_per_language']} articles per language x 3 languages",
+        "",
+        "| Measure | Ours | Baseline | Ratio |",
+        "| --- | --- | --- | --- |",
+    ]
+
+    def row(name: str, mine: float, theirs: float) -> None:
+        ratio = f"{mine / theirs:.2f}" if theirs else "-"
+        lines.append(f"| {name} | {mine} | {theirs} | {ratio} |")
+
+    row("Build wall time (s)", ours["build"]["seconds"], base["build"]["seconds"])
+    row("Peak build memory (MB)", ours["build"]["peak_memory_mb"], base["build"]["peak_memory_mb"])
+    row("Article HTML, median raw (KB)", ours["html"]["raw_kb"], base["html"]["raw_kb"])
+    row("Article HTML, median gzip (KB)", ours["html"]["gzip_kb"], base["html"]["gzip_kb"])
+    for locale in LOCALES:
+        mine, theirs = report["browser"]["ours"][locale], report["browser"]["baseline"][locale]
+        for key, name in (
+            ("plain_view_kb", "plain article view, gzip (KB)"),
+            ("plain_view_search_kb", "search bytes on a plain view (KB)"),
+            ("first_search_kb", "first search, gzip (KB)"),
+            ("first_result_ms", "first keystroke to first result (ms)"),
+            ("query_p50_ms", "query p50 (ms)"),
+            ("query_p95_ms", "query p95 (ms)"),
+        ):
+            row(f"[{locale}] {name}", mine[key], theirs[key])
+    endpoint = report["endpoint"]
+    lines += [
+        "",
+        f"Ticket endpoint ({endpoint['clients']} clients, {endpoint['seconds']} s, "
+        f"SQLite WAL with synchronous=FULL): {endpoint['tickets_per_second']} tickets/s, "
+        f"p50 {endpoint['p50_ms']} ms, p95 {endpoint['p95_ms']} ms, "
+        f"{endpoint['stored']} stored of {endpoint['acknowledged']} acknowledged.",
+        "",
+        "## Targets",
+        "",
+        "| Target | Measured | Goal | Met |",
+        "| --- | --- | --- | --- |",
+    ]
+    lines += [
+        f"| {name} | {value} | {goal} | {'yes' if met else '**NO**'} |"
+        for name, value, goal, met in verdicts(report)
+    ]
+    curve = report["build_time_by_size"]
+    lines += [
+        "",
+        "## Build time by size",
+        "",
+        "| N | Ours (s) | Baseline (s) |",
+        "| --- | --- | --- |",
+    ]
+    lines += [f"| {n} | {values['ours']} | {values['baseline']} |" for n, values in curve.items()]
+    return "\n".join(lines) + "\n"
+
+
+def chart(curve: dict, target: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    sizes = [int(n) for n in curve]
+    figure, axes = pyplot.subplots(figsize=(6, 4), dpi=100)
+    for name in ("ours", "baseline"):
+        axes.plot(sizes, [curve[str(n)][name] for n in sizes], marker="o", label=name)
+    axes.set_xlabel("articles per language (x 3 languages)")
+    axes.set_ylabel("build wall time (s)")
+    axes.set_title("Build time against site size")
+    axes.grid(True, alpha=0.3)
+    axes.legend()
+    figure.tight_layout()
+    figure.savefig(target)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "-n", "--articles", type=int, default=1000, help="articles per language (default 1000)"
+    )
+    args = parser.parse_args(argv)
+    sizes = sorted({size for size in (100, 300, args.articles) if size <= args.articles})
+    curve = {}
+    for size in sizes[:-1]:
+        _, _, builds = build_both(size)
+        curve[str(size)] = {name: builds[name]["seconds"] for name in builds}
+        print(f"N={size}: {curve[str(size)]}", flush=True)
+    ours_site, baseline_site, builds = build_both(args.articles)
+    curve[str(args.articles)] = {name: builds[name]["seconds"] for name in builds}
+    print(f"N={args.articles}: {curve[str(args.articles)]}", flush=True)
+    report = {
+        "articles_per_language": args.articles,
+        "ours": {
+            "build": builds["ours"],
+            "html": html_sizes([p for locale in LOCALES for p in article_pages(ours_site, locale)]),
+        },
+        "baseline": {
+            "build": builds["baseline"],
+            "html": html_sizes(
+                article_pages(baseline_site, "")
+                + [p for locale in LOCALES[1:] for p in article_pages(baseline_site, locale)]
+            ),
+        },
+        "browser": measure_browsers(ours_site, baseline_site),
+        "endpoint": measure_endpoint(),
+        "build_time_by_size": curve,
+    }
+    report["targets"] = [
+        {"measure": name, "value": value, "goal": goal, "met": met}
+        for name, value, goal, met in verdicts(report)
+    ]
+    (BENCH_DIR / "results.json").write_text(
+        json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8"
+    )
+    (BENCH_DIR / "results.md").write_text(markdown(report), encoding="utf-8")
+    chart(curve, BENCH_DIR / "build-time.png")
+    print(markdown(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
