@@ -24,39 +24,30 @@ def openapi_document(
     required = [name for name, (is_required, _, _) in TEXT_FIELDS.items() if is_required]
     required += ["category", "language"]
     limits = settings.attachments
-    json_ticket = {
-        "type": "object",
-        "required": required,
-        "properties": {
-            **text_properties,
-            **choices,
-            "attachments": {
-                "type": "array",
-                "maxItems": limits.max_files,
-                "items": {
-                    "type": "object",
-                    "required": ["filename", "content_base64"],
-                    "properties": {
-                        "filename": {"type": "string"},
-                        "content_base64": {"type": "string", "format": "byte"},
-                    },
-                },
+
+    def ticket(attachment: dict) -> dict:
+        """The ticket's schema; JSON and multipart differ only in how attachments travel."""
+        return {
+            "type": "object",
+            "required": required,
+            "properties": {
+                **text_properties,
+                **choices,
+                "attachments": {"type": "array", "maxItems": limits.max_files, "items": attachment},
             },
-        },
-    }
-    form_ticket = {
-        "type": "object",
-        "required": required,
-        "properties": {
-            **text_properties,
-            **choices,
-            "attachments": {
-                "type": "array",
-                "maxItems": limits.max_files,
-                "items": {"type": "string", "format": "binary"},
+        }
+
+    json_ticket = ticket(
+        {
+            "type": "object",
+            "required": ["filename", "content_base64"],
+            "properties": {
+                "filename": {"type": "string"},
+                "content_base64": {"type": "string", "format": "byte"},
             },
-        },
-    }
+        }
+    )
+    form_ticket = ticket({"type": "string", "format": "binary"})
     errors = {
         "type": "object",
         "properties": {
