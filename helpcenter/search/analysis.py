@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from helpcenter.search.stemmer import BrowserStemmer
@@ -38,6 +38,7 @@ def words(text: str) -> list[str]:
     return [word for word in SEPARATOR.split(normalized) if word]
 
 
+@lru_cache(maxsize=500_000)  # called once per word of the site: words repeat a lot
 def fold(text: str) -> str:
     """Lowercase, without accents or ligatures."""
     decomposed = unicodedata.normalize("NFD", text.lower().translate(LIGATURES))
