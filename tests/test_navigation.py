@@ -1,0 +1,41 @@
+"""The sidebar window of a large category."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from helpcenter.navigation import NEIGHBOURS, WINDOW, windowed_children
+
+
+def category(articles: int) -> SimpleNamespace:
+    landing = SimpleNamespace(is_index=True, url="shipping/", title="Shipping")
+    pages = [
+        SimpleNamespace(is_index=False, url=f"shipping/a{i}/", title=f"A{i}")
+        for i in range(articles)
+    ]
+    return SimpleNamespace(children=[landing, *pages])
+
+
+def test_a_small_category_is_shown_whole():
+    section = category(WINDOW - 1)
+    assert windowed_children(section, section.children[3], "All") is None
+
+
+def test_a_large_category_shows_the_landing_page_the_neighbours_and_a_link_to_all():
+    section = category(300)
+    current = section.children[151]
+    shown = windowed_children(section, current, "All 300 articles")
+    assert shown[0] is section.children[0]
+    assert current in shown
+    articles = [item for item in shown[1:-1]]
+    assert len(articles) == 2 * NEIGHBOURS + 1
+    assert articles.index(current) == NEIGHBOURS
+    assert (shown[-1].title, shown[-1].url) == ("All 300 articles", "shipping/")
+
+
+def test_the_window_stays_full_at_the_edges():
+    section = category(300)
+    first = windowed_children(section, section.children[1], "All")
+    last = windowed_children(section, section.children[-1], "All")
+    assert len(first) == len(last) == 2 * NEIGHBOURS + 3
+    assert section.children[1] in first and section.children[-1] in last
