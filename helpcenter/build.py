@@ -23,6 +23,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from mkdocs.config import load_config
 
 from helpcenter.languages import Language, configured_languages, load_translations
+from helpcenter.security import site_headers, write_headers_file
 
 ROOT_TEMPLATES = "site-root"
 
@@ -37,6 +38,7 @@ class SiteConfig:
     languages: list[Language]
     site_url: str
     theme_dir: Path
+    endpoints: list[str]
 
     @classmethod
     def load(cls, config_file: Path) -> SiteConfig:
@@ -46,6 +48,10 @@ class SiteConfig:
             languages=configured_languages(config),
             site_url=(config.site_url or "").rstrip("/") + "/",
             theme_dir=Path(config.theme.custom_dir),
+            endpoints=[
+                config.extra.get("contact", {}).get("endpoint", ""),
+                *(config.extra.get("feedback") or {}).values(),
+            ],
         )
 
 
@@ -145,6 +151,7 @@ def build_site(config_file: Path, site_dir: Path, strict: bool = True) -> None:
         if errors:
             raise BuildError("\n\n".join(errors))
         write_root_pages(site, staging)
+        write_headers_file(staging, site_headers(staging, site.endpoints))
         swap_into_place(staging, site_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -21,11 +21,15 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 STREAM_PATH = "/__livereload"
-CLIENT = (
-    "<script>(function(){var v=null;var s=new EventSource('" + STREAM_PATH + "');"
-    "s.onmessage=function(e){if(v!==null&&e.data!==v){location.reload();}v=e.data;};})();"
-    "</script>"
-).encode()
+SCRIPT_PATH = "/__livereload.js"
+# A script file rather than inline code: the site's Content-Security-Policy allows only its own.
+SCRIPT = (
+    "(function () { var version = null; var stream = new EventSource('" + STREAM_PATH + "');"
+    " stream.onmessage = function (event) {"
+    " if (version !== null && event.data !== version) location.reload();"
+    " version = event.data; }; })();"
+)
+CLIENT = f'<script src="{SCRIPT_PATH}"></script>'.encode()
 
 
 class Rebuilder(FileSystemEventHandler):
@@ -73,8 +77,14 @@ class Rebuilder(FileSystemEventHandler):
 
         return StreamingResponse(events(), media_type="text/event-stream")
 
-    def route(self) -> Route:
-        return Route(STREAM_PATH, self.stream, methods=["GET"])
+    def routes(self) -> list[Route]:
+        async def script(request: Request) -> Response:
+            return Response(SCRIPT, media_type="text/javascript")
+
+        return [
+            Route(STREAM_PATH, self.stream, methods=["GET"]),
+            Route(SCRIPT_PATH, script, methods=["GET"]),
+        ]
 
     def watch(self, paths: list[Path]) -> None:
         observer = Observer()

@@ -109,7 +109,7 @@ def watched_site_routes(site_dir: Path, config_file: Path) -> list:
     """The site's routes, plus the reload stream of a rebuilder watching the project's sources."""
     rebuilder = Rebuilder(lambda: rebuild(site_dir, config_file))
     rebuilder.watch([config_file.parent / name for name in WATCHED])
-    return [rebuilder.route(), *site_routes(site_dir)]
+    return [*rebuilder.routes(), *site_routes(site_dir)]
 
 
 def serve(

@@ -38,6 +38,7 @@ from helpcenter.feedback.api import feedback_routes
 from helpcenter.feedback.store import FeedbackStore
 from helpcenter.languages import PROJECT_ROOT, load_translations
 from helpcenter.plans.schema import Plan, load_plans
+from helpcenter.security import read_headers_file
 from helpcenter.tickets.guards import BodyGuard, RateLimit, SecurityHeaders
 from helpcenter.tickets.helpdesk import Forwarder
 from helpcenter.tickets.openapi import openapi_document
@@ -77,6 +78,13 @@ class TicketService:
             FeedbackStore(database),
             site_dir,
         )
+
+    @property
+    def content_security_policy(self) -> str | None:
+        """The policy the build computed for the site, when the site is served too."""
+        if self.site_dir is None:
+            return None
+        return read_headers_file(self.site_dir).get("Content-Security-Policy")
 
     @property
     def plan_ids(self) -> tuple[str, ...]:
@@ -264,7 +272,7 @@ def build_app(
         routes=api_routes() + routes,
         lifespan=lifespan,
         middleware=[
-            Middleware(SecurityHeaders),
+            Middleware(SecurityHeaders, policy=service.content_security_policy),
             Middleware(
                 CORSMiddleware,
                 allow_origins=settings.allowed_origins,

@@ -138,16 +138,18 @@ class RateLimit:
 
 
 class SecurityHeaders:
-    """Headers every answer carries; HTML answers also get a strict Content-Security-Policy."""
+    """Headers every answer carries; HTML answers also get the site's Content-Security-Policy
+    (the one the build computed, see helpcenter.security), or a strict default."""
 
-    HTML_POLICY = (
-        "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    DEFAULT_POLICY = (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
         "img-src 'self' data:; font-src 'self'; connect-src 'self'; form-action 'self'; "
         "frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
     )
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, policy: str | None = None) -> None:
         self.app = app
+        self.policy = policy or self.DEFAULT_POLICY
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -165,7 +167,7 @@ class SecurityHeaders:
                 ]
                 content_type = dict(headers).get(b"content-type", b"")
                 if content_type.startswith(b"text/html"):
-                    extra.append((b"content-security-policy", self.HTML_POLICY.encode()))
+                    extra.append((b"content-security-policy", self.policy.encode()))
                 headers += [(name, value) for name, value in extra if name not in names]
                 message = {**message, "headers": headers}
             await send(message)

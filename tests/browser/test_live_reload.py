@@ -19,6 +19,13 @@ def test_a_saved_change_shows_in_the_open_page(project_copy, page, tmp_path):
     build_site(project_copy / "mkdocs.yml", site)
     routes = watched_site_routes(site, project_copy / "mkdocs.yml")
     app = InjectClient(build_app(ticket_service(tmp_path / "db.sqlite3", site), routes))
+    refused = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     with BackgroundServer(app) as server:
         page.goto(f"{server.url}/fr/shipping/returns/")
         expect(page.locator("h1")).to_have_text("Gérer les retours")
@@ -31,3 +38,4 @@ def test_a_saved_change_shows_in_the_open_page(project_copy, page, tmp_path):
             encoding="utf-8",
         )
         expect(page.locator("h1")).to_have_text("Gérer les retours de colis", timeout=60_000)
+    assert refused == []
