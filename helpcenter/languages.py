@@ -64,6 +64,18 @@ def page_url(source_path: str) -> str:
     return f"{stem}/" if stem else ""
 
 
+def check_utf8(path: Path, docs_dir: Path) -> None:
+    """MkDocs stops with a traceback on a file that is not UTF-8: say which file, and where."""
+    try:
+        path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise PluginError(
+            f"{path.relative_to(docs_dir.parent)}: not UTF-8 text (byte "
+            f"0x{error.object[error.start]:02x} at position {error.start}); "
+            "save the file as UTF-8"
+        ) from None
+
+
 @dataclass(frozen=True)
 class SourceTree:
     """The Markdown files of every language, by path relative to the language folder."""
@@ -85,9 +97,10 @@ class SourceTree:
         pages = {}
         for locale in locales:
             root = docs_dir / locale
-            pages[locale] = frozenset(
-                path.relative_to(root).as_posix() for path in root.rglob("*.md")
-            )
+            files = sorted(root.rglob("*.md"))
+            for path in files:
+                check_utf8(path, docs_dir)
+            pages[locale] = frozenset(path.relative_to(root).as_posix() for path in files)
         return cls(docs_dir, locales, pages)
 
     @property

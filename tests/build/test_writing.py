@@ -70,6 +70,16 @@ def drop_line(path: Path, prefix: str) -> None:
             lambda docs: (docs / "de").mkdir() or (docs / "de/index.md").write_text("# Hallo\n"),
             r"docs/de/ looks like a language folder, but 'de' is not a configured language",
         ),
+        (
+            lambda docs: (docs / "fr/shipping/latin1.md").write_bytes(
+                b"---\ntitle: R\xe9clamation\n---\n"
+            ),
+            r"docs/fr/shipping/latin1\.md: not UTF-8 text \(byte 0xe9 at position \d+\)",
+        ),
+        (
+            lambda docs: (docs / "es/shipping/empty.md").write_text(""),
+            r"docs/es/shipping/empty\.md: front matter: 'title' is missing",
+        ),
     ],
     ids=[
         "missing-description",
@@ -79,6 +89,8 @@ def drop_line(path: Path, prefix: str) -> None:
         "broken-link",
         "broken-link-to-another-language",
         "unconfigured-language",
+        "not-utf8",
+        "empty-article",
     ],
 )
 def test_a_writing_mistake_fails_the_build_naming_the_file(project_copy, damage, message):
