@@ -1,0 +1,110 @@
+"""Concurrent submissions while the endpoint process is killed and restarted: every ticket that
+was acknowledged is stored exactly once, and retries with their idempotency key create none twice.
+"""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+
+from helpcenter.languages import PROJECT_ROOT
+from tests.conftest import free_port
+
+SUBMISSIONS = 500
+CLIENTS = 50
+
+
+def start_endpoint(database: Path, port: int) -> subprocess.Popen:
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "helpcenter.cli",
+            "tickets",
+            "serve",
+            "--port",
+            str(port),
+            "--db",
+            str(database),
+            "--rate-limit-per-minute",
+            "1000000",
+        ],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            time.sleep(0.05)
+    process.kill()
+    raise RuntimeError("the endpoint did not start")
+
+
+def test_a_crash_midway_loses_no_acknowledged_ticket_and_retries_make_no_duplicates(tmp_path):
+    database = tmp_path / "tickets.sqlite3"
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/api/tickets"
+    server = start_endpoint(database, port)
+    acknowledged: dict[int, str] = {}
+    first_answers = threading.Event()
+    lock = threading.Lock()
+
+    def submit(number: int) -> None:
+        body = {
+            "name": "Crash",
+            "email": "crash@example.com",
+            "subject": f"Ticket {number}",
+            "category": "shipping",
+            "message": "Submitted while the server restarts.",
+            "language": "fr",
+        }
+        key = f"crash-test-{number:04d}"
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                response = httpx.post(url, json=body, headers={"Idempotency-Key": key}, timeout=10)
+            except httpx.HTTPError:
+                time.sleep(0.05)  # no answer: the client retries with the same key
+                continue
+            if response.status_code in (200, 201):
+                with lock:
+                    acknowledged[number] = response.json()["reference"]
+                first_answers.set()
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"ticket {number} was never acknowledged")
+
+    with ThreadPoolExecutor(CLIENTS) as pool:
+        futures = [pool.submit(submit, number) for number in range(SUBMISSIONS)]
+        first_answers.wait(30)
+        while len(acknowledged) < SUBMISSIONS // 5:
+            time.sleep(0.01)
+        server.send_signal(signal.SIGKILL)  # no shutdown, no flush: a crash
+        server.wait()
+        acknowledged_before_crash = dict(acknowledged)
+        server = start_endpoint(database, port)
+        for future in futures:
+            future.result()
+    server.terminate()
+    server.wait()
+
+    rows = sqlite3.connect(database).execute("SELECT reference, subject FROM tickets").fetchall()
+    references = [reference for reference, _ in rows]
+    assert len(rows) == SUBMISSIONS == len(set(references))
+    assert sorted(subject for _, subject in rows) == sorted(
+        f"Ticket {number}" for number in range(SUBMISSIONS)
+    )
+    assert set(acknowledged_before_crash.values()) <= set(references)
+    assert set(acknowledged.values()) == set(references)
