@@ -249,11 +249,15 @@ def api_routes() -> list[BaseRoute]:
 
 
 def build_app(
-    service: TicketService, routes: list[BaseRoute], forwarder: Forwarder | None = None
+    service: TicketService,
+    routes: list[BaseRoute],
+    forwarder: Forwarder | None = None,
+    body_timeout: float = 120.0,
 ) -> Starlette:
     """The endpoint's routes and `routes` (the site, when served together), behind the guards.
 
-    With a `forwarder`, stored tickets are delivered to the helpdesk in the background.
+    With a `forwarder`, stored tickets are delivered to the helpdesk in the background. A request
+    body must arrive within `body_timeout` seconds.
     """
     settings = service.settings
 
@@ -285,7 +289,11 @@ def build_app(
                 per_minute=settings.rate_limit_per_minute,
                 paths=("/api/tickets", "/api/feedback", "/api/search-gaps"),
             ),
-            Middleware(BodyGuard, max_bytes=settings.attachments.max_body_bytes),
+            Middleware(
+                BodyGuard,
+                max_bytes=settings.attachments.max_body_bytes,
+                total_timeout=body_timeout,
+            ),
         ],
     )
     app.state.service = service

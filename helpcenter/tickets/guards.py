@@ -42,12 +42,16 @@ class BodyTooSlow(Exception):
 
 
 class BodyGuard:
-    """Refuse bodies over `max_bytes` (413) and bodies that stall for `idle_timeout` (408)."""
+    """Refuse bodies over `max_bytes` (413), and bodies that stall for `idle_timeout` or take
+    longer than `total_timeout` to arrive (408): a client trickling a byte a second is cut off."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int, idle_timeout: float = 10.0) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, idle_timeout: float = 10.0, total_timeout: float = 120.0
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.idle_timeout = idle_timeout
+        self.total_timeout = total_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
@@ -62,17 +66,26 @@ class BodyGuard:
             return
         received = 0
         started = False
+        deadline = time.monotonic() + self.total_timeout
+
+        body_done = False
 
         async def guarded_receive() -> Message:
-            nonlocal received
+            nonlocal received, body_done
+            if body_done:  # after the body, only the disconnect is left to wait for
+                return await receive()
+            remaining = deadline - time.monotonic()
             try:
-                message = await asyncio.wait_for(receive(), timeout=self.idle_timeout)
+                message = await asyncio.wait_for(
+                    receive(), timeout=max(0.0, min(self.idle_timeout, remaining))
+                )
             except TimeoutError:
                 raise BodyTooSlow from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
                     raise BodyTooLarge
+                body_done = not message.get("more_body", False)
             return message
 
         async def tracking_send(message: Message) -> None:
