@@ -5,14 +5,14 @@ from pathlib import Path
 
 from helpcenter.languages import current_locale
 from helpcenter.search.browser import LUNR_CORE, LUNR_CORE_SITE_PATH, lazy_scripts
-from helpcenter.search.index import SearchIndexFile, page_sections
+from helpcenter.search.index import SearchIndexFile, searchable_page
 
-sections = []
+pages = []
 index_file: SearchIndexFile | None = None
 
 
 def on_pre_build(config):
-    sections.clear()
+    pages.clear()
 
 
 def on_page_content(html, page, config, files):
@@ -20,13 +20,14 @@ def on_page_content(html, page, config, files):
     # as do pages that ask to (`search: {exclude: true}`, Material's front matter).
     excluded = (page.meta.get("search") or {}).get("exclude", False)
     if page.file.locale == current_locale(config) and not excluded:
-        sections.extend(page_sections(page.url, page.title, html))
+        description = page.meta.get("description") or ""
+        pages.append(searchable_page(page.url, page.title, description, html))
     return html
 
 
 def on_env(env, config, files):
     global index_file
-    index_file = SearchIndexFile.of(current_locale(config), sections)
+    index_file = SearchIndexFile.of(current_locale(config), pages)
     env.globals["search_index_path"] = index_file.path
     env.globals["search_scripts"] = lazy_scripts(current_locale(config))
     return env

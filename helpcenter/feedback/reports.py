@@ -6,10 +6,9 @@ import json
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from lunr.index import Index
-
 from helpcenter.feedback.store import FeedbackStore
 from helpcenter.search.analysis import Analyzer, fold
+from helpcenter.search.index import best_page
 from helpcenter.translations import translation_state
 
 LATEST_COMMENTS = 5
@@ -69,28 +68,22 @@ class SiteIndexes:
     """The built site's search indexes, to look for a query in the other languages."""
 
     def __init__(self, site_dir: Path | None, locales: tuple[str, ...]) -> None:
-        self.indexes: dict[str, tuple[Index, list, Analyzer]] = {}
+        self.indexes: dict[str, tuple[dict, Analyzer]] = {}
         for locale in locales:
             found = sorted((site_dir / locale / "search").glob("index.*.json")) if site_dir else []
             if found:
                 data = json.loads(found[-1].read_text(encoding="utf-8"))
-                self.indexes[locale] = (Index.load(data["index"]), data["docs"], Analyzer(locale))
+                self.indexes[locale] = (data, Analyzer(locale))
 
     def best_match(self, query: str, locale: str) -> dict | None:
         if locale not in self.indexes:
             return None
-        index, docs, analyzer = self.indexes[locale]
-        terms = analyzer.terms(query)
-        if not terms:
+        data, analyzer = self.indexes[locale]
+        page = best_page(data, analyzer.terms(query))
+        if page is None:
             return None
-        search = index.create_query()
-        for term in terms:
-            search.term(term, use_pipeline=False)
-        results = index.query(search)
-        if not results:
-            return None
-        location, _title, page_title, _text = docs[int(results[0]["ref"])]
-        return {"language": locale, "title": page_title, "page": location.split("#")[0]}
+        location, title, _summary, _headings = page
+        return {"language": locale, "title": title, "page": location}
 
 
 def search_gaps_report(

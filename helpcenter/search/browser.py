@@ -21,6 +21,7 @@ def lazy_scripts(language: str) -> list[str]:
         LUNR_CORE_SITE_PATH,
         "assets/javascripts/lunr/min/lunr.stemmer.support.min.js",
         f"assets/javascripts/lunr/min/lunr.{language}.min.js",
+        "assets/javascripts/search/index.js",
     ]
 
 

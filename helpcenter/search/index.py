@@ -1,11 +1,24 @@
-"""The search index of one language: its pages cut into sections, prebuilt for lunr.js 2.3.9.
+"""The search index of one language, prebuilt for lunr.js 2.3.9 and shipped in compact form.
 
-What the browser downloads on the first search is one JSON file:
+One document per page, with three fields: its title, its headings (h2/h3) and its text (the
+description included). Results are articles, as in the best help centers; a result links to the
+section whose heading matched, and the reader lands with the matched words highlighted.
 
-- `index`: the serialized lunr index (terms already analysed, see `analysis.py`; no positions);
-- `docs`: for each indexed section, what a result shows: `[location, title, page title, text]`,
-  `text` cut to a short snippet;
-- `stopWords`: the language's stop words, so the query drops the same words the index did.
+Everything costly happens here, at build time: cutting pages, analysing words (`analysis.py`),
+counting terms. The file holds the counted postings, not lunr's serialized vectors, which are
+several times larger: `search/index.js` makes lunr's BM25 field vectors from them when the index
+loads, with lunr.Builder's own formula, so the browser holds exactly the index lunr.js would
+build from the same terms (a test compares it with lunr.py's). The file, one JSON object:
+
+- `language`, `stopWords`: so the query drops the same words the index did;
+- `fields`: `[name, boost]` in lunr's order;
+- `docs`: what a result shows, by document reference (its position):
+  `[location, title, summary, [[anchor, heading], ...]]`;
+- `terms`: every index term, sorted;
+- `postings`: for each field, for each term, the documents that have it, as gaps from the last
+  one (`0` is the next document); a negative entry `-n` says the next document has it `n` times
+  (it has it once otherwise);
+- `lengths`: for each field, each document's number of terms.
 """
 
 from __future__ import annotations
@@ -13,119 +26,150 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from html import unescape
-from html.parser import HTMLParser
-
-from lunr.builder import Builder
 
 from helpcenter.search.analysis import Analyzer
 
-SECTION_TAGS = {"h2", "h3"}
-SKIPPED_TAGS = {"script", "style", "template", "svg"}
-SNIPPET_LENGTH = 220
-# A match in a page's or section's title says more than one in its text.
-TITLE_BOOST = 10
+# What a page's HTML (Python-Markdown's, which escapes `<` and `>` in attributes) holds that is not
+# searchable text: scripts, styles, pictures and the headings' permalinks.
+UNSEARCHABLE = re.compile(
+    r"<(script|style|template|svg)\b.*?</\1\s*>"
+    r"|<a\b[^>]*\bclass=\"(?:[^\"]*\s)?headerlink(?:\s[^\"]*)?\"[^>]*>.*?</a\s*>",
+    re.DOTALL | re.IGNORECASE,
+)
+# An h2 or h3 with an id: a link can reach it.
+HEADING = re.compile(
+    r"<(h[23])\b[^>]*?\sid=\"([^\"]+)\"[^>]*>(.*?)</\1\s*>", re.DOTALL | re.IGNORECASE
+)
+BLOCK_TAG = re.compile(r"<(?:/?(?:p|li|td|th|div|tr|dt|dd|h[1-6])\b|br\b)[^>]*>", re.IGNORECASE)
+TAG = re.compile(r"<[^>]*>")
+SUMMARY_LENGTH = 160
+# A match in a page's title says more than one in its headings, which says more than its text.
+FIELDS = (("title", 10), ("headings", 4), ("text", 1))
 WHITESPACE = re.compile(r"\s+")
 
 
+def squeeze(text: str) -> str:
+    return WHITESPACE.sub(" ", text).strip()
+
+
 @dataclass
-class Section:
-    """A searchable part of a page: its introduction, or one of its h2/h3 sections."""
+class Page:
+    """A searchable page: what it says, and the headings a result may link to."""
 
     location: str
     title: str
-    page_title: str
-    text_parts: list[str] = field(default_factory=list)
+    description: str = ""
+    headings: list[tuple[str, str]] = field(default_factory=list)  # (anchor, heading)
+    body: str = ""
 
     @property
     def text(self) -> str:
-        return WHITESPACE.sub(" ", "".join(self.text_parts)).strip()
-
-
-class SectionParser(HTMLParser):
-    """Cuts a page's HTML into sections at each h2 and h3 that has an id."""
-
-    def __init__(self, url: str, page_title: str) -> None:
-        super().__init__(convert_charrefs=True)
-        self.url = url
-        self.page_title = page_title
-        self.sections = [Section(url, page_title, page_title)]
-        self.heading: Section | None = None
-        # The open elements whose text is not searchable (the innermost last).
-        self.skipped: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        attributes = dict(attrs)
-        if self.skipped:
-            if tag == self.skipped[-1]:
-                self.skipped.append(tag)
-        elif tag in SKIPPED_TAGS or "headerlink" in (attributes.get("class") or "").split():
-            self.skipped.append(tag)
-        elif tag in SECTION_TAGS and attributes.get("id"):
-            self.heading = Section(f"{self.url}#{attributes['id']}", "", self.page_title)
-            self.sections.append(self.heading)
-        elif tag in ("p", "li", "td", "th", "br", "div", "tr", "dt", "dd"):
-            self.current.text_parts.append(" ")
-
-    def handle_endtag(self, tag: str) -> None:
-        if self.skipped:
-            if tag == self.skipped[-1]:
-                self.skipped.pop()
-        elif tag in SECTION_TAGS and self.heading is not None:
-            self.heading.title = WHITESPACE.sub(" ", self.heading.title).strip()
-            self.heading = None
-
-    def handle_data(self, data: str) -> None:
-        if self.skipped:
-            return
-        if self.heading is not None:
-            self.heading.title += data
-        else:
-            self.current.text_parts.append(data)
+        return squeeze(f"{self.description} {self.body}")
 
     @property
-    def current(self) -> Section:
-        return self.sections[-1]
+    def summary(self) -> str:
+        """The description its writer gave it, or the start of its text."""
+        if self.description or len(self.body) <= SUMMARY_LENGTH:
+            return self.description or self.body
+        cut = self.body.rfind(" ", 0, SUMMARY_LENGTH)
+        return self.body[: cut if cut > 0 else SUMMARY_LENGTH] + " …"
 
 
-def page_sections(url: str, title: str, html: str) -> list[Section]:
-    parser = SectionParser(url, unescape(title))
-    parser.feed(html)
-    parser.close()
-    return [section for section in parser.sections if section.title or section.text]
+def plain_text(html: str) -> str:
+    return squeeze(unescape(TAG.sub("", BLOCK_TAG.sub(" ", html))))
 
 
-def snippet(text: str) -> str:
-    if len(text) <= SNIPPET_LENGTH:
-        return text
-    cut = text.rfind(" ", 0, SNIPPET_LENGTH)
-    return text[: cut if cut > 0 else SNIPPET_LENGTH] + " …"
+def searchable_page(url: str, title: str, description: str, html: str) -> Page:
+    """A page from its content's HTML: its text, and its headings a result may link to."""
+    html = UNSEARCHABLE.sub("", html)
+    headings = [(anchor, plain_text(inner)) for _, anchor, inner in HEADING.findall(html)]
+    text = plain_text(HEADING.sub(" ", html))
+    return Page(
+        url,
+        unescape(title),
+        squeeze(description),
+        [(anchor, heading) for anchor, heading in headings if heading],
+        text,
+    )
 
 
-def build_index(language: str, sections: list[Section]) -> dict:
+def page_fields(analyzer: Analyzer, page: Page) -> dict[str, list[str]]:
+    """Each field's terms, as lunr's pipeline would have left them."""
+    return {
+        "title": analyzer.terms(page.title),
+        "headings": analyzer.terms(" ".join(title for _, title in page.headings)),
+        "text": analyzer.terms(page.text),
+    }
+
+
+def encode_postings(documents: dict[int, int]) -> list[int]:
+    """`{document: frequency}` (in document order) as gaps, a frequency above 1 before its gap."""
+    encoded = []
+    previous = -1
+    for document, frequency in documents.items():
+        if frequency > 1:
+            encoded.append(-frequency)
+        encoded.append(document - previous - 1)
+        previous = document
+    return encoded
+
+
+def decode_postings(encoded: list[int]) -> dict[int, int]:
+    """`{document: frequency}` back from `encode_postings`."""
+    documents = {}
+    document, frequency = -1, 1
+    for entry in encoded:
+        if entry < 0:
+            frequency = -entry
+            continue
+        document += entry + 1
+        documents[document] = frequency
+        frequency = 1
+    return documents
+
+
+def best_page(data: dict, terms: list[str]) -> list | None:
+    """The `docs` entry of the page with the most of `terms` in its most telling fields, for
+    tools that read a built index (the browser ranks with lunr)."""
+    positions = {term: position for position, term in enumerate(data["terms"])}
+    scores: Counter[int] = Counter()
+    for term in set(terms) & positions.keys():
+        for (_, boost), by_term in zip(data["fields"], data["postings"], strict=True):
+            for document in decode_postings(by_term[positions[term]]):
+                scores[document] += boost
+    if not scores:
+        return None
+    return data["docs"][max(scores, key=lambda document: (scores[document], -document))]
+
+
+def build_index(language: str, pages: list[Page]) -> dict:
     analyzer = Analyzer(language)
-    analyzer.learn([text for section in sections for text in (section.title, section.text)])
-    builder = Builder()
-    builder.ref("id")
-    builder.field("title", boost=TITLE_BOOST)
-    builder.field("text")
-    for ref, section in enumerate(sections):
-        builder.add(
-            {
-                "id": ref,
-                "title": analyzer.terms(section.title),
-                "text": analyzer.terms(section.text),
-            }
-        )
+    analyzer.learn([text for page in pages for text in (page.title, page.text)])
+    names = [name for name, _ in FIELDS]
+    postings: dict[str, dict[str, dict[int, int]]] = {name: {} for name in names}
+    lengths: dict[str, list[int]] = {name: [] for name in names}
+    for ref, page in enumerate(pages):
+        for name, terms in page_fields(analyzer, page).items():
+            lengths[name].append(len(terms))
+            for term, frequency in Counter(terms).items():
+                postings[name].setdefault(term, {})[ref] = frequency
+    terms = sorted({term for by_term in postings.values() for term in by_term})
     return {
         "language": language,
         "stopWords": sorted(analyzer.stop_words),
+        "fields": [list(pair) for pair in FIELDS],
         "docs": [
-            [section.location, section.title, section.page_title, snippet(section.text)]
-            for section in sections
+            [page.location, page.title, page.summary, [list(pair) for pair in page.headings]]
+            for page in pages
         ],
-        "index": builder.build().serialize(),
+        "terms": terms,
+        "postings": [
+            [encode_postings(postings[name].get(term, {})) for term in terms] for name in names
+        ],
+        "lengths": [lengths[name] for name in names],
     }
 
 
@@ -136,8 +180,8 @@ class SearchIndexFile:
     content: bytes
 
     @classmethod
-    def of(cls, language: str, sections: list[Section]) -> SearchIndexFile:
-        data = build_index(language, sections)
+    def of(cls, language: str, pages: list[Page]) -> SearchIndexFile:
+        data = build_index(language, pages)
         return cls(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode())
 
     @property

@@ -7,9 +7,12 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from lunr.builder import Builder
 from playwright.sync_api import expect
 
+from helpcenter.languages import PROJECT_ROOT
 from helpcenter.search.analysis import Analyzer, fold, words
+from helpcenter.search.index import FIELDS, Page, build_index, page_fields
 from tests.conftest import LOCALES
 
 pytestmark = pytest.mark.browser
@@ -46,21 +49,28 @@ def vocabulary(site_dir: Path, locale: str) -> list[str]:
     return sorted(found)
 
 
+LOAD_SEARCH_SCRIPTS = """async () => {
+    const config = JSON.parse(document.getElementById("hc-search-config").textContent);
+    for (const path of config.scripts) {
+        await new Promise((resolve, reject) => {
+            const script = document.createElement("script");
+            script.src = new URL(path, document.baseURI).href;
+            script.onload = resolve;
+            script.onerror = reject;
+            document.head.appendChild(script);
+        });
+    }
+    return config.index;
+}"""
+
+
 def browser_terms(page, site_url: str, locale: str, texts: list[str]) -> list[list[str]]:
     """The terms the browser's own search scripts give for each text."""
     page.goto(f"{site_url}/{locale}/")
+    page.evaluate(LOAD_SEARCH_SCRIPTS)
     return page.evaluate(
         """async (texts) => {
             const config = JSON.parse(document.getElementById("hc-search-config").textContent);
-            for (const path of config.scripts) {
-                await new Promise((resolve, reject) => {
-                    const script = document.createElement("script");
-                    script.src = new URL(path, document.baseURI).href;
-                    script.onload = resolve;
-                    script.onerror = reject;
-                    document.head.appendChild(script);
-                });
-            }
             const data = await (await fetch(new URL(config.index, document.baseURI))).json();
             const analyzer = window.searchAnalysis.createAnalyzer(
                 window.lunr, data.language, data.stopWords);
@@ -206,3 +216,53 @@ def test_keyboard_results_and_landing_highlight(page, site_url):
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/fr/.+\?h="))
     expect(page.locator(".md-content mark").first).to_be_visible()
+
+
+def lunr_contents(serialized: dict) -> tuple[dict, dict]:
+    """A serialized lunr index as `{term: {field: refs}}` and `{field/ref: {term: score}}`."""
+    postings = {
+        term: {name: sorted(refs) for name, refs in posting.items() if name != "_index"}
+        for term, posting in serialized["invertedIndex"]
+    }
+    term_at = {posting["_index"]: term for term, posting in serialized["invertedIndex"]}
+    vectors = {
+        field_ref: {term_at[elements[i]]: elements[i + 1] for i in range(0, len(elements), 2)}
+        for field_ref, elements in serialized["fieldVectors"]
+    }
+    return postings, vectors
+
+
+def test_the_browser_loads_the_index_lunr_py_builds_from_the_same_pages(page, site_url):
+    """The compact file, expanded by lunr.js in the browser, is lunr.py's own index."""
+    pages = []
+    for number, path in enumerate(sorted((PROJECT_ROOT / "docs" / "fr").rglob("*.md"))):
+        text = path.read_text(encoding="utf-8")
+        title = re.search(r"^title:\s*(.+)$", text, re.M).group(1).strip("\"'")
+        body = text.split("\n---\n", 1)[-1]
+        headings = [(f"h{i}", h) for i, h in enumerate(re.findall(r"^#+ (.+)$", body, re.M))]
+        pages.append(Page(f"page-{number}/", title, "", headings, body))
+    data = build_index("fr", pages)
+    assert any(
+        entry < 0 for by_term in data["postings"] for entries in by_term for entry in entries
+    )
+
+    builder = Builder()
+    builder.ref("ref")
+    for name, boost in FIELDS:
+        builder.field(name, boost=boost)
+    analyzer = Analyzer("fr")
+    for ref, searchable in enumerate(pages):
+        builder.add({"ref": ref, **page_fields(analyzer, searchable)})
+    expected_postings, expected_vectors = lunr_contents(builder.build().serialize())
+
+    page.goto(f"{site_url}/fr/")
+    page.evaluate(LOAD_SEARCH_SCRIPTS)
+    loaded = page.evaluate("(data) => window.searchIndex.load(window.lunr, data).toJSON()", data)
+    postings, vectors = lunr_contents(loaded)
+
+    assert postings == expected_postings
+    assert vectors.keys() == expected_vectors.keys()
+    for field_ref, scores in expected_vectors.items():
+        assert vectors[field_ref].keys() == scores.keys(), field_ref
+        # lunr.js rounds scores half up, lunr.py half to even: a thousandth apart at most.
+        assert all(abs(vectors[field_ref][t] - s) <= 0.0011 for t, s in scores.items()), field_ref

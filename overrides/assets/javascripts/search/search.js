@@ -3,8 +3,9 @@
  *
  * Nothing is downloaded until the reader focuses the box (or opens a `?q=` link): then lunr.js,
  * the language's stemmer, the analyzer and the index are fetched once, and every keystroke is
- * answered from memory. Results: the best section of each matching article, with the matched
- * words highlighted; `?h=` on the result link highlights them again on the article.
+ * answered from memory. Results: the matching articles, with the matched words highlighted, each
+ * linking to its section whose heading matched; `?h=` on the result link highlights the words
+ * again on the article and scrolls to the first.
  */
 (function () {
   "use strict";
@@ -50,7 +51,7 @@
     var scripts = Promise.all(config.scripts.map(loadScript));
     loading = Promise.all([index, scripts]).then(function (loaded) {
       var data = loaded[0];
-      var index = window.lunr.Index.load(data.index);
+      var index = window.searchIndex.load(window.lunr, data);
       search = {
         index: index,
         vocabulary: Object.keys(index.invertedIndex),
@@ -160,26 +161,14 @@
       .map(function (entry) { return entry[0]; });
   }
 
-  /* One result per article, ranked by its best match, with every term matched in it. It links
-     to the article itself when its title or introduction matched, else to its best section. */
-  function groupByArticle(results) {
-    var articles = [];
-    var byPage = new Map();
-    results.forEach(function (result) {
-      var doc = search.docs[Number(result.ref)];
-      var page = doc[0].split("#")[0];
-      var terms = Object.keys(result.matchData.metadata);
-      var article = byPage.get(page);
-      if (!article) {
-        article = { doc: doc, terms: new Set() };
-        byPage.set(page, article);
-        articles.push(article);
-      } else if (doc[0] === page) {
-        article.doc = doc;
-      }
-      terms.forEach(function (term) { article.terms.add(term); });
+  /* The best articles, each with the terms it matched. */
+  function articlesFound(results) {
+    return results.slice(0, MAX_RESULTS).map(function (result) {
+      return {
+        doc: search.docs[Number(result.ref)],
+        terms: new Set(Object.keys(result.matchData.metadata))
+      };
     });
-    return articles.slice(0, MAX_RESULTS);
   }
 
   /* A word matches a term it analyses to, or that its folded form starts with (a stem, a
@@ -227,18 +216,22 @@
 
   function renderResult(article) {
     var doc = article.doc;
-    var location = doc[0], title = doc[1], pageTitle = doc[2], text = doc[3];
+    var location = doc[0], title = doc[1], summary = doc[2], headings = doc[3];
+    var matches = matcher(article.terms, search.analyzer);
+    var section = headings.filter(function (heading) {
+      return highlighted(heading[1], matches);
+    })[0];
     var url = new URL(location || "./", resolve(config.base));
     url.searchParams.set("h", Array.from(article.terms).join(" "));
-    var matches = matcher(article.terms, search.analyzer);
+    if (section) url.hash = section[0];
     var parts = [
       element("div", "md-search-result__icon md-icon"),
-      element("div", "hc-search-result__title", [marked(pageTitle, matches)])
+      element("div", "hc-search-result__title", [marked(title, matches)])
     ];
-    if (title && title !== pageTitle) {
-      parts.push(element("div", "hc-search-result__section", [marked(title, matches)]));
+    if (section) {
+      parts.push(element("div", "hc-search-result__section", [marked(section[1], matches)]));
     }
-    if (text) parts.push(element("p", "hc-search-result__text", [marked(text, matches)]));
+    if (summary) parts.push(element("p", "hc-search-result__text", [marked(summary, matches)]));
     var link = element("a", "md-search-result__link", [
       element("article", "md-search-result__article md-typeset", parts)
     ]);
@@ -308,7 +301,7 @@
       showMeta(config.translations.placeholder);
       return;
     }
-    var articles = groupByArticle(query(text));
+    var articles = articlesFound(query(text));
     noteSearch(text, articles.length);
     if (!articles.length) {
       showMeta(config.translations.none, true);
@@ -416,9 +409,9 @@
   window.helpcenterSearch = {
     suggest: function (text, limit) {
       return load().then(function () {
-        return groupByArticle(query(text)).slice(0, limit).map(function (article) {
-          var url = new URL(article.doc[0].split("#")[0] || "./", resolve(config.base));
-          return { title: article.doc[2], url: url.href };
+        return articlesFound(query(text)).slice(0, limit).map(function (article) {
+          var url = new URL(article.doc[0] || "./", resolve(config.base));
+          return { title: article.doc[1], url: url.href };
         });
       });
     }
@@ -433,7 +426,8 @@
     update();
   }
 
-  /* Landing from a result: `?h=terms` highlights the words that matched. */
+  /* Landing from a result: `?h=terms` highlights the words that matched, and shows the first
+     unless the link was to a section. */
   if (params.get("h")) highlightPage(params.get("h").split(/\s+/).filter(Boolean));
 
   function highlightPage(terms) {
@@ -448,5 +442,7 @@
       var fragment = highlighted(node.nodeValue, matches);
       if (fragment) node.parentNode.replaceChild(fragment, node);
     });
+    var first = content.querySelector("mark");
+    if (first && !location.hash) first.scrollIntoView({ block: "center" });
   }
 })();
