@@ -1,8 +1,13 @@
-"""Build every language of the site in parallel, then swap the result into place.
+"""Build every language of the site, then swap the result into place.
 
-Each language is its own `mkdocs build` (one process per language, so two cores build two
-languages at once). Everything is built into a fresh folder next to the target and only
-replaces it when every language succeeded: a failed build leaves the previous site intact.
+Each language is its own `mkdocs build` process. By default they run one after another, so a
+build needs the memory of one language; `jobs` runs that many at once, faster on a machine with
+cores to spare, with that many times the memory. Everything is built into a fresh folder next to
+the target and only replaces it when every language succeeded: a failed build leaves the
+previous site intact.
+
+This process only starts the builds and waits for them: it reads no more of MkDocs than the list
+of languages until they are done, so that its memory adds little to theirs.
 """
 
 from __future__ import annotations
@@ -13,46 +18,39 @@ import subprocess
 import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
-from xml.sax.saxutils import escape
 
-from babel import Locale
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-from mkdocs.config import load_config
-
-from helpcenter.languages import Language, configured_languages, load_translations
-from helpcenter.security import site_headers, write_headers_file
-
-ROOT_TEMPLATES = "site-root"
+import yaml
 
 
 class BuildError(Exception):
     """A language failed to build; the message holds what MkDocs said."""
 
 
-@dataclass(frozen=True)
-class SiteConfig:
-    config_file: Path
-    languages: list[Language]
-    site_url: str
-    theme_dir: Path
-    endpoints: list[str]
+class LanguagesReader(yaml.SafeLoader):
+    """Reads mkdocs.yml for its languages only: MkDocs' own tags (`!ENV`, ...) read as empty."""
 
-    @classmethod
-    def load(cls, config_file: Path) -> SiteConfig:
-        config = load_config(str(config_file))
-        return cls(
-            config_file=config_file,
-            languages=configured_languages(config),
-            site_url=(config.site_url or "").rstrip("/") + "/",
-            theme_dir=Path(config.theme.custom_dir),
-            endpoints=[
-                config.extra.get("contact", {}).get("endpoint", ""),
-                *(config.extra.get("feedback") or {}).values(),
-            ],
+
+LanguagesReader.add_multi_constructor("!", lambda loader, suffix, node: None)
+LanguagesReader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, s, node: None)
+
+
+def configured_locales(config_file: Path) -> list[str]:
+    """The i18n plugin's languages, in order, without loading MkDocs."""
+    try:
+        config = yaml.load(config_file.read_text(encoding="utf-8"), Loader=LanguagesReader)
+        plugins = config.get("plugins") or []
+        i18n = next(
+            plugin["i18n"] for plugin in plugins if isinstance(plugin, dict) and "i18n" in plugin
         )
+        return [language["locale"] for language in i18n["languages"]]
+    except (OSError, yaml.YAMLError) as error:
+        raise BuildError(f"{config_file}: {error}") from None
+    except (AttributeError, KeyError, TypeError, StopIteration):
+        raise BuildError(
+            f"{config_file}: plugins: expected the i18n plugin with its languages "
+            "(`- i18n: {languages: [{locale: fr, ...}, ...]}`)"
+        ) from None
 
 
 def mkdocs_environment(locale: str, site_dir: Path) -> dict[str, str]:
@@ -64,9 +62,9 @@ def mkdocs_environment(locale: str, site_dir: Path) -> dict[str, str]:
     }
 
 
-def build_language(site: SiteConfig, locale: str, site_dir: Path, strict: bool) -> str:
+def build_language(config_file: Path, locale: str, site_dir: Path, strict: bool) -> str:
     # Not --quiet: it hides warnings from MkDocs' strict mode, which then lets them pass.
-    command = [sys.executable, "-m", "mkdocs", "build", "-f", str(site.config_file)]
+    command = [sys.executable, "-m", "mkdocs", "build", "-f", str(config_file)]
     if strict:
         command.append("--strict")
     result = subprocess.run(
@@ -86,58 +84,17 @@ def build_language(site: SiteConfig, locale: str, site_dir: Path, strict: bool) 
     return output
 
 
-def write_root_pages(site: SiteConfig, site_dir: Path) -> None:
-    """The site root: a language chooser, a 404 page in every language, the sitemap index."""
-    env = Environment(
-        loader=FileSystemLoader(site.theme_dir / ROOT_TEMPLATES),
-        autoescape=select_autoescape(),
-        keep_trailing_newline=True,
-    )
-    languages = [
-        {
-            "locale": lang.locale,
-            "name": lang.name,
-            "site_name": lang.site_name,
-            "english_name": Locale.parse(lang.locale).get_display_name("en"),
-            "gettext": load_translations(lang.locale).gettext,
-        }
-        for lang in site.languages
-    ]
-    context = {
-        "languages": languages,
-        "site_url": site.site_url,
-        "base_path": urlsplit(site.site_url).path,
-    }
-    for name in env.list_templates():
-        (site_dir / name).write_text(env.get_template(name).render(context), encoding="utf-8")
-    sitemaps = "".join(
-        f"  <sitemap><loc>{escape(site.site_url)}{lang.locale}/sitemap.xml</loc></sitemap>\n"
-        for lang in site.languages
-    )
-    (site_dir / "sitemap.xml").write_text(
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
-        f"{sitemaps}</sitemapindex>\n",
-        encoding="utf-8",
-    )
-    (site_dir / "robots.txt").write_text(
-        f"User-agent: *\nAllow: /\nSitemap: {site.site_url}sitemap.xml\n", encoding="utf-8"
-    )
-
-
-def build_site(config_file: Path, site_dir: Path, strict: bool = True) -> None:
-    site = SiteConfig.load(config_file)
+def build_site(config_file: Path, site_dir: Path, strict: bool = True, jobs: int = 1) -> None:
+    locales = configured_locales(config_file)
     site_dir = site_dir.resolve()
     site_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f"{site_dir.name}.", dir=site_dir.parent))
     staging.chmod(0o755)
     try:
-        with ThreadPoolExecutor(max_workers=len(site.languages)) as pool:
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
             futures = {
-                lang.locale: pool.submit(
-                    build_language, site, lang.locale, staging / lang.locale, strict
-                )
-                for lang in site.languages
+                locale: pool.submit(build_language, config_file, locale, staging / locale, strict)
+                for locale in locales
             }
         errors = []
         for locale, future in futures.items():
@@ -150,8 +107,10 @@ def build_site(config_file: Path, site_dir: Path, strict: bool = True) -> None:
                     print(f"[{locale}] {output}", file=sys.stderr)
         if errors:
             raise BuildError("\n\n".join(errors))
-        write_root_pages(site, staging)
-        write_headers_file(staging, site_headers(staging, site.endpoints))
+        # Only now: the site's root needs MkDocs' whole configuration (see the docstring).
+        from helpcenter.site_root import write_site_root
+
+        write_site_root(config_file, staging)
         swap_into_place(staging, site_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -13,9 +13,16 @@ from helpcenter.build import BuildError, build_site
 DEFAULT_DATABASE = Path("var/helpcenter.sqlite3")
 
 
+def positive_int(text: str) -> int:
+    number = int(text)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text}")
+    return number
+
+
 def build_command(args: argparse.Namespace) -> int:
     try:
-        build_site(args.config_file, args.site_dir, strict=args.strict)
+        build_site(args.config_file, args.site_dir, strict=args.strict, jobs=args.jobs)
     except BuildError as error:
         print(error, file=sys.stderr)
         print(f"Build failed: {args.site_dir}/ was left as it was.", file=sys.stderr)
@@ -253,6 +260,12 @@ def parser() -> argparse.ArgumentParser:
         action=argparse.BooleanOptionalAction,
         default=True,
         help="fail on warnings (default: on)",
+    )
+    build.add_argument(
+        "--jobs",
+        type=positive_int,
+        default=1,
+        help="languages built at once (default: 1; each needs its own memory)",
     )
     build.set_defaults(run=build_command)
 

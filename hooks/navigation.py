@@ -4,9 +4,9 @@ a large category's sidebar is a window around the page (see helpcenter.navigatio
 from mkdocs.plugins import event_priority
 
 from helpcenter.languages import current_locale, load_translations
-from helpcenter.navigation import windowed_children
+from helpcenter.navigation import SidebarWindow
 
-full_children = {}
+windows = {}  # section -> its SidebarWindow
 
 
 @event_priority(-200)  # after mkdocs-static-i18n has lifted the language folder's children
@@ -15,7 +15,18 @@ def on_nav(nav, config, files):
     # breadcrumbs would show the language folder.
     for item in nav.items:
         item.parent = None
+    windows.clear()
+    for section in sections(nav.items):
+        if window := SidebarWindow.of(section):
+            windows[section] = window
     return nav
+
+
+def sections(items):
+    for item in items:
+        if item.is_section:
+            yield item
+            yield from sections(item.children)
 
 
 def on_page_content(html, page, config, files):
@@ -25,19 +36,16 @@ def on_page_content(html, page, config, files):
 
 
 def on_page_context(context, page, config, nav):
+    # Every large category, not only the page's: Material walks a pruned category's children too.
     _ = load_translations(current_locale(config)).gettext
-    for section in page.ancestors:
-        count = sum(1 for child in section.children if not getattr(child, "is_index", False))
-        window = windowed_children(section, page, _("All %(count)d articles") % {"count": count})
-        if window is not None:
-            full_children[section] = section.children
-            section.children = window
+    for section, window in windows.items():
+        label = _("All %(count)d articles") % {"count": len(window.articles)}
+        section.children = window.children(page, label)
     return context
 
 
 def on_post_page(output, page, config):
     # The window was for this page only: the next page gets the section whole again.
-    for section, children in full_children.items():
-        section.children = children
-    full_children.clear()
+    for section, window in windows.items():
+        section.children = window.full
     return output

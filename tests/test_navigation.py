@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from helpcenter.navigation import NEIGHBOURS, WINDOW, windowed_children
+from helpcenter.navigation import NEIGHBOURS, WINDOW, SidebarWindow
 
 
 def category(articles: int) -> SimpleNamespace:
@@ -18,13 +18,13 @@ def category(articles: int) -> SimpleNamespace:
 
 def test_a_small_category_is_shown_whole():
     section = category(WINDOW - 1)
-    assert windowed_children(section, section.children[3], "All") is None
+    assert SidebarWindow.of(section) is None
 
 
 def test_a_large_category_shows_the_landing_page_the_neighbours_and_a_link_to_all():
     section = category(300)
     current = section.children[151]
-    shown = windowed_children(section, current, "All 300 articles")
+    shown = SidebarWindow.of(section).children(current, "All 300 articles")
     assert shown[0] is section.children[0]
     assert current in shown
     articles = [item for item in shown[1:-1]]
@@ -35,7 +35,15 @@ def test_a_large_category_shows_the_landing_page_the_neighbours_and_a_link_to_al
 
 def test_the_window_stays_full_at_the_edges():
     section = category(300)
-    first = windowed_children(section, section.children[1], "All")
-    last = windowed_children(section, section.children[-1], "All")
+    window = SidebarWindow.of(section)
+    first = window.children(section.children[1], "All")
+    last = window.children(section.children[-1], "All")
     assert len(first) == len(last) == 2 * NEIGHBOURS + 3
     assert section.children[1] in first and section.children[-1] in last
+
+
+def test_another_category_shows_its_first_articles():
+    section = category(300)
+    elsewhere = SimpleNamespace(is_index=False, url="account/a/", title="A")
+    shown = SidebarWindow.of(section).children(elsewhere, "All")
+    assert shown[1 : 2 * NEIGHBOURS + 2] == section.children[1 : 2 * NEIGHBOURS + 2]
