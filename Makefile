@@ -29,7 +29,18 @@ chromium:
 	  export DEBIAN_FRONTEND=noninteractive; \
 	  apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
-test: setup chromium
+# The Nu Html Checker validates the built pages: vnu.jar from npm (pinned in package-lock.json,
+# its Java downloader script not run) on Debian's Java.
+VNU_JAR := node_modules/vnu-jar/build/dist/vnu.jar
+$(VNU_JAR): package.json package-lock.json
+	@command -v java >/dev/null && command -v npm >/dev/null || { \
+	  export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && \
+	  apt-get install -y -qq $$(command -v java >/dev/null || echo default-jre-headless) \
+	    $$(command -v npm >/dev/null || echo npm) >/dev/null; }
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+test: setup chromium $(VNU_JAR)
 	$(BIN)/ruff check helpcenter hooks tests
 	$(BIN)/pytest
 
@@ -51,4 +62,4 @@ bench: setup chromium
 	$(BIN)/python -m bench.run --articles $(N)
 
 clean:
-	rm -rf site site.* $(VENV)
+	rm -rf site site.* $(VENV) node_modules
