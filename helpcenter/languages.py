@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LOCALES_DIR = PROJECT_ROOT / "locales"
+MAX_ARTICLE_BYTES = 1_000_000
 # What mkdocs-static-i18n takes for a language folder: a folder with such a name is a language.
 LANGUAGE_LINK = "hc-language:"
 # An inline Markdown link to a page: [text](path.md#anchor)
@@ -64,15 +65,23 @@ def page_url(source_path: str) -> str:
     return f"{stem}/" if stem else ""
 
 
-def check_utf8(path: Path, docs_dir: Path) -> None:
-    """MkDocs stops with a traceback on a file that is not UTF-8: say which file, and where."""
+def check_source(path: Path, docs_dir: Path) -> None:
+    """Stop at once, naming the file, on what MkDocs would choke on or readers wait for: a file
+    that is not UTF-8 (MkDocs stops with a traceback) or an article over the size limit."""
+    content = path.read_bytes()
+    source = path.relative_to(docs_dir.parent)
+    if len(content) > MAX_ARTICLE_BYTES:
+        raise PluginError(
+            f"{source}: {len(content) / 1_000_000:.1f} MB, over the "
+            f"{MAX_ARTICLE_BYTES // 1_000_000} MB an article may weigh (readers would wait for "
+            "it, and so would search); split it into several articles"
+        )
     try:
-        path.read_bytes().decode("utf-8")
+        content.decode("utf-8")
     except UnicodeDecodeError as error:
         raise PluginError(
-            f"{path.relative_to(docs_dir.parent)}: not UTF-8 text (byte "
-            f"0x{error.object[error.start]:02x} at position {error.start}); "
-            "save the file as UTF-8"
+            f"{source}: not UTF-8 text (byte 0x{error.object[error.start]:02x} at position "
+            f"{error.start}); save the file as UTF-8"
         ) from None
 
 
@@ -99,7 +108,7 @@ class SourceTree:
             root = docs_dir / locale
             files = sorted(root.rglob("*.md"))
             for path in files:
-                check_utf8(path, docs_dir)
+                check_source(path, docs_dir)
             pages[locale] = frozenset(path.relative_to(root).as_posix() for path in files)
         return cls(docs_dir, locales, pages)
 
@@ -117,6 +126,45 @@ class SourceTree:
     def content_locale(self, locale: str, source_path: str) -> str:
         """The language a page built for `locale` is really written in."""
         return locale if self.has(locale, source_path) else self.default_locale
+
+
+PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
+
+
+def catalog_problems(locales_dir: Path, locale: str) -> list[str]:
+    """UI strings of the template (`messages.pot`) that `locale`'s catalog does not translate, or
+    translates with other placeholders (which would break the page that shows them)."""
+    po_path = locales_dir / locale / "LC_MESSAGES" / "messages.po"
+    source = f"{po_path.relative_to(locales_dir.parent)}"
+    try:
+        with (locales_dir / "messages.pot").open("rb") as pot_file:
+            template = read_po(pot_file)
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file, locale=locale)
+    except OSError as error:
+        return [f"{source}: cannot read the catalog ({error.strerror}); run `make messages`"]
+    problems = []
+    for message in template:
+        if not message.id:
+            continue
+        message_id = message.id if isinstance(message.id, str) else message.id[0]
+        translated = catalog.get(message.id)
+        strings = () if translated is None else translated.string
+        strings = strings if isinstance(strings, tuple) else (strings,)
+        if translated is None or not all(strings) or translated.fuzzy:
+            problems.append(
+                f"{source}: no translation for {message_id!r} (the page would show it in "
+                "English): translate it in that file"
+            )
+        elif any(
+            set(PLACEHOLDER.findall(string)) != set(PLACEHOLDER.findall(message_id))
+            for string in strings
+        ):
+            problems.append(
+                f"{source}: the translation of {message_id!r} must keep its placeholders "
+                f"({', '.join(sorted(set(PLACEHOLDER.findall(message_id))))})"
+            )
+    return problems
 
 
 @cache

@@ -1,15 +1,22 @@
 """Languages: one build per language that still knows its siblings (see helpcenter.languages)."""
 
+import logging
+from pathlib import Path
+
 from mkdocs.plugins import event_priority
 
-from helpcenter.languages import LanguageSite, load_translations
+from helpcenter.languages import LanguageSite, catalog_problems, load_translations
 
+log = logging.getLogger("mkdocs.plugins.helpcenter")
 site: LanguageSite | None = None
 
 
 def on_config(config):
     global site
     site = LanguageSite(config)
+    # The UI strings this language's pages show: each one translated (strict builds fail).
+    for problem in catalog_problems(Path(config.config_file_path).parent / "locales", site.locale):
+        log.warning(problem)
     return site.configure(config)
 
 

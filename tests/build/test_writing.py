@@ -80,6 +80,29 @@ def drop_line(path: Path, prefix: str) -> None:
             lambda docs: (docs / "es/shipping/empty.md").write_text(""),
             r"docs/es/shipping/empty\.md: front matter: 'title' is missing",
         ),
+        (
+            lambda docs: (docs / "fr/shipping/huge.md").write_text(
+                "---\ntitle: Journal\n---\n" + "Une ligne du journal d'expédition.\n" * 150_000
+            ),
+            r"docs/fr/shipping/huge\.md: 5\.\d MB, over the 1 MB an article may weigh",
+        ),
+        (
+            lambda docs: edit(
+                docs.parent / "locales/es/LC_MESSAGES/messages.po",
+                'msgstr "¿Todavía necesita ayuda?"',
+                'msgstr ""',
+            ),
+            r"locales/es/LC_MESSAGES/messages\.po: no translation for 'Still need help\?'",
+        ),
+        (
+            lambda docs: edit(
+                docs.parent / "locales/it/LC_MESSAGES/messages.po",
+                'msgstr "Tutti i %(count)d articoli"',
+                'msgstr "Tutti i %(numero)d articoli"',
+            ),
+            r"locales/it/LC_MESSAGES/messages\.po: the translation of 'All %\(count\)d "
+            r"articles' must keep its placeholders \(%\(count\)d\)",
+        ),
     ],
     ids=[
         "missing-description",
@@ -91,6 +114,9 @@ def drop_line(path: Path, prefix: str) -> None:
         "unconfigured-language",
         "not-utf8",
         "empty-article",
+        "5mb-article",
+        "missing-ui-translation",
+        "ui-translation-with-wrong-placeholder",
     ],
 )
 def test_a_writing_mistake_fails_the_build_naming_the_file(project_copy, damage, message):
