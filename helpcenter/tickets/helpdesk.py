@@ -94,15 +94,17 @@ class Forwarder:
         client: HelpdeskClient,
         poll_seconds: float = 1.0,
         backoff_base: float = 2.0,
+        max_backoff: float = MAX_BACKOFF_SECONDS,
     ) -> None:
         self.store = store
         self.client = client
         self.poll_seconds = poll_seconds
         self.backoff_base = backoff_base
+        self.max_backoff = max_backoff
 
     def backoff(self, attempts: int) -> float:
-        """Seconds before the next attempt: doubling from `backoff_base`, at most 10 minutes."""
-        return min(MAX_BACKOFF_SECONDS, self.backoff_base * 2 ** min(attempts - 1, 12))
+        """Seconds before the next attempt: doubling from `backoff_base`, at most `max_backoff`."""
+        return min(self.max_backoff, self.backoff_base * 2 ** min(attempts - 1, 12))
 
     def deliver_one(self, ticket_id: int) -> None:
         ticket, attachments = self.store.delivery_payload(ticket_id)
