@@ -15,7 +15,7 @@ from mkdocs.structure.nav import Link, Section
 from mkdocs.structure.pages import Page
 
 WINDOW = 30  # a category up to this size is shown whole
-NEIGHBOURS = 8  # articles shown on each side of the current one
+NEIGHBOURS = 5  # articles shown on each side of the current one
 
 
 @dataclass

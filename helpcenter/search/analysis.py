@@ -75,10 +75,12 @@ class Analyzer:
         accented = fold(self.stem(word))
         return [plain] if accented == plain else [plain, accented]
 
-    def terms(self, text: str) -> list[str]:
-        return [term for word in self.kept_words(text) for term in self.word_terms(word)]
+    def terms_of(self, words: list[str]) -> list[str]:
+        return [term for word in words for term in self.word_terms(word)]
 
-    def learn(self, texts: list[str]) -> None:
-        """Stem every word of `texts` at once (much faster than word by word)."""
-        kept = {word for text in texts for word in self.kept_words(text)}
-        self.stem.learn(kept | {fold(word) for word in kept})
+    def terms(self, text: str) -> list[str]:
+        return self.terms_of(self.kept_words(text))
+
+    def learn(self, words: set[str]) -> None:
+        """Stem these words at once (much faster than word by word)."""
+        self.stem.learn(words | {fold(word) for word in words})

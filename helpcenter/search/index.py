@@ -67,7 +67,7 @@ class Page:
 
     @property
     def text(self) -> str:
-        return squeeze(f"{self.description} {self.body}")
+        return " ".join(part for part in (self.description, self.body) if part)
 
     @property
     def summary(self) -> str:
@@ -96,13 +96,18 @@ def searchable_page(url: str, title: str, description: str, html: str) -> Page:
     )
 
 
+def page_words(analyzer: Analyzer, page: Page) -> dict[str, list[str]]:
+    """Each field's words, stop words left out."""
+    return {
+        "title": analyzer.kept_words(page.title),
+        "headings": analyzer.kept_words(" ".join(title for _, title in page.headings)),
+        "text": analyzer.kept_words(page.text),
+    }
+
+
 def page_fields(analyzer: Analyzer, page: Page) -> dict[str, list[str]]:
     """Each field's terms, as lunr's pipeline would have left them."""
-    return {
-        "title": analyzer.terms(page.title),
-        "headings": analyzer.terms(" ".join(title for _, title in page.headings)),
-        "text": analyzer.terms(page.text),
-    }
+    return {name: analyzer.terms_of(words) for name, words in page_words(analyzer, page).items()}
 
 
 def encode_postings(documents: dict[int, int]) -> list[int]:
@@ -147,12 +152,14 @@ def best_page(data: dict, terms: list[str]) -> list | None:
 
 def build_index(language: str, pages: list[Page]) -> dict:
     analyzer = Analyzer(language)
-    analyzer.learn([text for page in pages for text in (page.title, page.text)])
     names = [name for name, _ in FIELDS]
     postings: dict[str, dict[str, dict[int, int]]] = {name: {} for name in names}
     lengths: dict[str, list[int]] = {name: [] for name in names}
     for ref, page in enumerate(pages):
-        for name, terms in page_fields(analyzer, page).items():
+        fields = page_words(analyzer, page)
+        analyzer.learn({word for kept in fields.values() for word in kept})
+        for name, kept in fields.items():
+            terms = analyzer.terms_of(kept)
             lengths[name].append(len(terms))
             for term, frequency in Counter(terms).items():
                 postings[name].setdefault(term, {})[ref] = frequency
