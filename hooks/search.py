@@ -4,11 +4,12 @@ import shutil
 from pathlib import Path
 
 from helpcenter.languages import current_locale
-from helpcenter.search.browser import LUNR_CORE, LUNR_CORE_SITE_PATH, lazy_scripts
+from helpcenter.search.browser import LUNR_CORE, LUNR_CORE_SITE_PATH, SearchEngineFile
 from helpcenter.search.index import SearchIndexFile, searchable_page
 
 pages = []
 index_file: SearchIndexFile | None = None
+engine_file: SearchEngineFile | None = None
 
 
 def on_pre_build(config):
@@ -26,15 +27,17 @@ def on_page_content(html, page, config, files):
 
 
 def on_env(env, config, files):
-    global index_file
+    global index_file, engine_file
     index_file = SearchIndexFile.of(current_locale(config), pages)
+    engine_file = SearchEngineFile.of(current_locale(config), files)
     env.globals["search_index_path"] = index_file.path
-    env.globals["search_scripts"] = lazy_scripts(current_locale(config))
+    env.globals["search_engine_path"] = engine_file.path
     return env
 
 
 def on_post_build(config):
-    target = Path(config.site_dir, index_file.path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(index_file.content)
+    for written in (index_file, engine_file):
+        target = Path(config.site_dir, written.path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(written.content)
     shutil.copyfile(LUNR_CORE, Path(config.site_dir, LUNR_CORE_SITE_PATH))

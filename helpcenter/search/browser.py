@@ -5,23 +5,36 @@ ship minified inside `mkdocs-material`, whose theme already copies them into eve
 The versions follow the pinned packages.
 """
 
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
 from pathlib import Path
 
 import material
 import mkdocs.contrib.search
+from mkdocs.structure.files import Files
 
 LUNR_CORE = Path(mkdocs.contrib.search.__file__).parent / "templates" / "search" / "lunr.js"
 LUNR_LANGUAGES_DIR = Path(material.__file__).parent / "templates/assets/javascripts/lunr/min"
 LUNR_CORE_SITE_PATH = "assets/javascripts/lunr/lunr.js"
+WORKER_SITE_PATH = "assets/javascripts/search/worker.js"
 
 
-def lazy_scripts(language: str) -> list[str]:
-    """What the first search loads, below a language's site root, in load order."""
+def named_after_content(name: str, content: bytes, extension: str) -> str:
+    """A site path under `search/` that changes with the content: browsers may cache it for good."""
+    return f"search/{name}.{hashlib.sha256(content).hexdigest()[:10]}.{extension}"
+
+
+def engine_scripts(language: str) -> list[str]:
+    """What the search worker runs after its own code, below a language's site root, in order."""
     return [
         LUNR_CORE_SITE_PATH,
         "assets/javascripts/lunr/min/lunr.stemmer.support.min.js",
         f"assets/javascripts/lunr/min/lunr.{language}.min.js",
+        "assets/javascripts/search/analyzer.js",
         "assets/javascripts/search/index.js",
+        "assets/javascripts/search/engine.js",
     ]
 
 
@@ -31,3 +44,26 @@ def language_stemmer_scripts(language: str) -> list[Path]:
         LUNR_LANGUAGES_DIR / "lunr.stemmer.support.min.js",
         LUNR_LANGUAGES_DIR / f"lunr.{language}.min.js",
     ]
+
+
+@dataclass(frozen=True)
+class SearchEngineFile:
+    """The search worker's one script: its own code, then `engine_scripts`. One download, not
+    seven one after another, before the worker asks for the index."""
+
+    content: bytes
+
+    @classmethod
+    def of(cls, language: str, files: Files) -> SearchEngineFile:
+        """`files`: the build's, which know where the theme's scripts come from."""
+        sources = [
+            LUNR_CORE
+            if path == LUNR_CORE_SITE_PATH
+            else Path(files.get_file_from_path(path).abs_src_path)
+            for path in [WORKER_SITE_PATH, *engine_scripts(language)]
+        ]
+        return cls(b"\n;\n".join(source.read_bytes() for source in sources))
+
+    @property
+    def path(self) -> str:
+        return named_after_content("engine", self.content, "js")

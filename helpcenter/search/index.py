@@ -23,7 +23,6 @@ build from the same terms (a test compares it with lunr.py's). The file, one JSO
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections import Counter
@@ -31,6 +30,7 @@ from dataclasses import dataclass, field
 from html import unescape
 
 from helpcenter.search.analysis import Analyzer
+from helpcenter.search.browser import named_after_content
 
 # What a page's HTML (Python-Markdown's, which escapes `<` and `>` in attributes) holds that is not
 # searchable text: scripts, styles, pictures and the headings' permalinks.
@@ -193,5 +193,4 @@ class SearchIndexFile:
 
     @property
     def path(self) -> str:
-        digest = hashlib.sha256(self.content).hexdigest()[:10]
-        return f"search/index.{digest}.json"
+        return named_after_content("index", self.content, "json")

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from helpcenter.languages import PROJECT_ROOT
 from helpcenter.search.analysis import Analyzer, fold, words
+from helpcenter.search.browser import engine_scripts
 from helpcenter.search.index import FIELDS, Page, build_index, page_fields
 from tests.conftest import LOCALES
 
@@ -49,9 +50,8 @@ def vocabulary(site_dir: Path, locale: str) -> list[str]:
     return sorted(found)
 
 
-LOAD_SEARCH_SCRIPTS = """async () => {
-    const config = JSON.parse(document.getElementById("hc-search-config").textContent);
-    for (const path of config.scripts) {
+LOAD_SEARCH_SCRIPTS = """async (scripts) => {
+    for (const path of scripts) {
         await new Promise((resolve, reject) => {
             const script = document.createElement("script");
             script.src = new URL(path, document.baseURI).href;
@@ -60,14 +60,13 @@ LOAD_SEARCH_SCRIPTS = """async () => {
             document.head.appendChild(script);
         });
     }
-    return config.index;
 }"""
 
 
 def browser_terms(page, site_url: str, locale: str, texts: list[str]) -> list[list[str]]:
     """The terms the browser's own search scripts give for each text."""
     page.goto(f"{site_url}/{locale}/")
-    page.evaluate(LOAD_SEARCH_SCRIPTS)
+    page.evaluate(LOAD_SEARCH_SCRIPTS, engine_scripts(locale))
     return page.evaluate(
         """async (texts) => {
             const config = JSON.parse(document.getElementById("hc-search-config").textContent);
@@ -194,11 +193,39 @@ def test_the_index_is_fetched_only_once_the_reader_uses_search(page, site_url):
     page.on("request", lambda request: requested.append(request.url))
     page.goto(f"{site_url}/it/shipping/tracking/")
     page.wait_for_load_state("networkidle")
-    assert not [url for url in requested if "/search/index." in url or "/lunr/" in url]
+    assert not [url for url in requested if re.search(r"/search/(index|engine)\.|/lunr/", url)]
     page.locator("[data-hc-search-input]").focus()
-    page.wait_for_load_state("networkidle")
+    for query in ["spedizione", "spedizione reso", "fattura"]:
+        page.locator("[data-hc-search-input]").fill(query)
+        expect(page.get_by_test_id("search-results").locator("li").first).to_be_visible()
     index_requests = [url for url in requested if re.search(r"/it/search/index\.\w+\.json$", url)]
     assert len(index_requests) == 1
+    assert len([url for url in requested if re.search(r"/it/search/engine\.\w+\.js$", url)]) == 1
+
+
+def test_a_search_that_cannot_load_says_so_and_the_next_one_tries_again(page, site_url):
+    index = re.compile(r"/it/search/index\.\w+\.json$")
+    page.context.route(index, lambda route: route.abort())
+    page.goto(f"{site_url}/it/shipping/tracking/")
+    search = page.locator("[data-hc-search-input]")
+    search.fill("spedizione")
+    meta = page.locator("[data-hc-search-meta]")
+    expect(meta).to_have_text("La ricerca non è disponibile al momento. Riprova più tardi.")
+    page.context.unroute(index)
+    search.fill("spedizioni")
+    expect(page.get_by_test_id("search-results").locator("li").first).to_be_visible()
+
+
+def test_search_opens_at_once_without_an_animation_to_wait_for(page, site_url):
+    page.goto(f"{site_url}/es/")
+    page.keyboard.press("/")
+    animated = page.evaluate(
+        """() => [...document.querySelectorAll(".md-search, .md-search *")]
+            .filter((node) => getComputedStyle(node).transitionDuration
+                .split(",").some((duration) => parseFloat(duration) > 0))
+            .map((node) => node.className.baseVal ?? node.className)"""
+    )
+    assert animated == []
 
 
 def test_keyboard_results_and_landing_highlight(page, site_url):
@@ -256,7 +283,7 @@ def test_the_browser_loads_the_index_lunr_py_builds_from_the_same_pages(page, si
     expected_postings, expected_vectors = lunr_contents(builder.build().serialize())
 
     page.goto(f"{site_url}/fr/")
-    page.evaluate(LOAD_SEARCH_SCRIPTS)
+    page.evaluate(LOAD_SEARCH_SCRIPTS, engine_scripts("fr"))
     loaded = page.evaluate("(data) => window.searchIndex.load(window.lunr, data).toJSON()", data)
     postings, vectors = lunr_contents(loaded)
 

@@ -1,7 +1,8 @@
 /*
  * Text analysis for search queries: the browser's twin of helpcenter/search/analysis.py (read
  * its docstring for the why). Both must give the same terms for every word; the tests check the
- * whole vocabulary. Works as a browser script (window.searchAnalysis) and as a Node module.
+ * whole vocabulary. Works as a browser script (`searchAnalysis`, on the page and in the search
+ * worker) and as a Node module.
  */
 (function (root, factory) {
   if (typeof module === "object" && module.exports) {
@@ -15,6 +16,7 @@
   var LIGATURES = { "œ": "oe", "æ": "ae" };
   var SEPARATOR = /[^\p{L}\p{N}]+/u;
   var MARKS = /\p{Mn}/gu;
+  var WORD = /([\p{L}\p{N}]+)/u;
 
   function spellOut(text) {
     return text.toLowerCase().replace(/[œæ]/g, function (ligature) { return LIGATURES[ligature]; });
@@ -68,5 +70,42 @@
     };
   }
 
-  return { fold: fold, words: words, createAnalyzer: createAnalyzer };
+  /* Text cut into words (odd positions) and what separates them (even positions), so that
+     joining the parts gives the text back. */
+  function parts(text) {
+    return text.split(WORD);
+  }
+
+  /* A word matches a term it analyses to, or that its folded form starts with (a stem, a
+     prefix). `analyzer` is optional: a landing page highlights without loading search. */
+  function matcher(terms, analyzer) {
+    var known = new Set(terms);
+    return function (word) {
+      if (analyzer && analyzer.wordTerms(word.toLowerCase()).some(function (term) {
+        return known.has(term);
+      })) return true;
+      var folded = fold(word);
+      return Array.from(known).some(function (term) {
+        return term.length > 2 && folded.indexOf(term) === 0;
+      });
+    };
+  }
+
+  /* The distinct words of a text that match. */
+  function matchingWords(text, matches) {
+    var found = new Set();
+    parts(text).forEach(function (part, position) {
+      if (position % 2 === 1 && matches(part)) found.add(part);
+    });
+    return Array.from(found);
+  }
+
+  return {
+    fold: fold,
+    words: words,
+    parts: parts,
+    matcher: matcher,
+    matchingWords: matchingWords,
+    createAnalyzer: createAnalyzer
+  };
 });

@@ -1,11 +1,11 @@
 /*
  * The header search box: Material's look, our own prebuilt per-language lunr index.
  *
- * Nothing is downloaded until the reader focuses the box (or opens a `?q=` link): then lunr.js,
- * the language's stemmer, the analyzer and the index are fetched once, and every keystroke is
- * answered from memory. Results: the matching articles, with the matched words highlighted, each
- * linking to its section whose heading matched; `?h=` on the result link highlights the words
- * again on the article and scrolls to the first.
+ * Nothing is downloaded until the reader focuses the box (or opens a `?q=` link). Then the
+ * search worker (search/worker.js) loads the engine and the index once, while the page keeps
+ * answering the keyboard, and answers every search from memory. Results: the matching articles,
+ * with the matched words highlighted, each linking to its section whose heading matched; `?h=`
+ * on the result link highlights the words again on the article and scrolls to the first.
  */
 (function () {
   "use strict";
@@ -19,176 +19,64 @@
   var form = input.form;
   var meta = document.querySelector("[data-hc-search-meta]");
   var list = document.querySelector("[data-hc-search-list]");
+  var analysis = window.searchAnalysis;
   var MAX_RESULTS = 10;
-  var TYPO_MIN_LENGTH = 5;
-  var MAX_ENDING = 6;  // the longest ending a stemmer removes that we still match past
-  var loading = null;
-  var search = null;
+  var engine = null;  // the search worker, once started
+  var asked = 0;
+  var waiting = new Map();  // search number: its promise's callbacks
 
   function resolve(path) {
     return new URL(path, document.baseURI).href;
   }
 
-  /* Scripts added with async = false download in parallel and still run in order. */
-  function loadScript(path) {
-    return new Promise(function (resolveLoad, reject) {
-      var script = document.createElement("script");
-      script.async = false;
-      script.src = resolve(path);
-      script.onload = resolveLoad;
-      script.onerror = function () { reject(new Error("could not load " + path)); };
-      document.head.appendChild(script);
-    });
-  }
-
-  /* Fetch everything search needs, once, in parallel with the scripts. */
-  function load() {
-    if (loading) return loading;
-    var index = fetch(resolve(config.index)).then(function (response) {
-      if (!response.ok) throw new Error("search index: HTTP " + response.status);
-      return response.json();
-    });
-    var scripts = Promise.all(config.scripts.map(loadScript));
-    loading = Promise.all([index, scripts]).then(function (loaded) {
-      var data = loaded[0];
-      var index = window.searchIndex.load(window.lunr, data);
-      search = {
-        index: index,
-        vocabulary: Object.keys(index.invertedIndex),
-        docs: data.docs,
-        analyzer: window.searchAnalysis.createAnalyzer(window.lunr, data.language, data.stopWords)
-      };
-      return search;
-    });
-    loading.catch(function () {
-      loading = null;
+  /* Start the search worker, once; if search cannot load, say so, and try again next time. */
+  function startEngine() {
+    if (engine) return engine;
+    var worker;
+    try {
+      var index = encodeURIComponent(resolve(config.index));
+      worker = new Worker(resolve(config.engine) + "#" + index);
+    } catch (error) {  // a page opened from a file may not start workers
       showMeta(config.translations.unavailable);
-    });
-    return loading;
-  }
-
-  /*
-   * Query the index in two passes.
-   * 1. Every word's terms; the last word, while it is typed, also completes (`etiq` finds
-   *    `etiquet`). The stem of a word still being typed is only used when it is a prefix of it:
-   *    a stemmer that rewrites letters is stemming a fragment, not a word.
-   * 2. Only when that finds nothing: for the last word, stems it may already extend (`pagamen`,
-   *    `pag`); for each word of five letters or more, stems one typo away.
-   */
-  function query(text) {
-    var analyzer = search.analyzer;
-    var words = analyzer.keptWords(text);
-    if (!words.length) return [];
-    var typing = !/\s$/.test(text);
-    var wildcard = window.lunr.Query.wildcard.TRAILING;
-    var results = search.index.query(function (q) {
-      words.forEach(function (word, position) {
-        var folded = window.searchAnalysis.fold(word);
-        var last = typing && position === words.length - 1;
-        analyzer.wordTerms(word).forEach(function (term) {
-          if (last && folded.indexOf(term) !== 0) return;
-          q.term(term, { usePipeline: false, boost: 10 });
-          if (last) q.term(term, { usePipeline: false, wildcard: wildcard });
-        });
-        if (last) q.term(folded, { usePipeline: false, wildcard: wildcard, boost: 5 });
-      });
-    });
-    if (results.length) return results;
-    var guesses = [];
-    words.forEach(function (word, position) {
-      var folded = window.searchAnalysis.fold(word);
-      if (typing && position === words.length - 1) {
-        stemsOfPrefix(folded).forEach(function (term) { guesses.push([term, 3]); });
-      }
-      if (folded.length >= TYPO_MIN_LENGTH) {
-        typoTerms(folded).forEach(function (term) { guesses.push([term, 10]); });
-      }
-    });
-    if (!guesses.length) return [];  // a query without clauses would match every page
-    return search.index.query(function (q) {
-      guesses.forEach(function (guess) {
-        q.term(guess[0], { usePipeline: false, boost: guess[1] });
-      });
-    });
-  }
-
-  /* Index terms the start of a word may already be the stem of (`pagamen` for `pag`, the stem
-     of `pagamento`): stems are often shorter than what the reader has typed so far. */
-  function stemsOfPrefix(prefix) {
-    return search.vocabulary.filter(function (term) {
-      return term.length >= 3 && prefix.length - term.length <= 4 && prefix.indexOf(term) === 0;
-    });
-  }
-
-  /* At most one edit (insertion, deletion, substitution or swap of neighbours) apart. */
-  function withinOneEdit(a, b) {
-    if (a === b) return true;
-    if (Math.abs(a.length - b.length) > 1) return false;
-    var i = 0;
-    while (i < a.length && i < b.length && a[i] === b[i]) i++;
-    if (a.length === b.length) {
-      return a.slice(i + 1) === b.slice(i + 1) ||
-        (a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2));
+      return null;
     }
-    return a.length > b.length ? a.slice(i + 1) === b.slice(i) : a.slice(i) === b.slice(i + 1);
-  }
-
-  /* Index terms a mistyped word may mean: a stem that starts the word as typed, or one edit
-     away from its start, the rest of the word being a plausible ending (stems are words without
-     their endings). Each candidate scores its length less two per edit; the best score wins:
-     `pag` (3, no edit) beats `pagh` (4, one edit) for `pagaxento`. A stem of three letters only
-     counts without an edit: one edit from so few letters is noise. */
-  function typoTerms(word) {
-    var scored = [];
-    search.vocabulary.forEach(function (term) {
-      if (term.length < 3) return;
-      if (word.indexOf(term) === 0 && word.length - term.length <= MAX_ENDING) {
-        scored.push([term, term.length]);
-        return;
-      }
-      if (term.length === 3) return;
-      for (var end = term.length - 1; end <= term.length + 1; end++) {
-        if (end > word.length || word.length - end > MAX_ENDING) continue;
-        if (withinOneEdit(word.slice(0, end), term)) {
-          scored.push([term, term.length - 2]);
-          return;
-        }
-      }
-    });
-    var best = scored.reduce(function (top, entry) { return Math.max(top, entry[1]); }, 0);
-    return scored
-      .filter(function (entry) { return entry[1] === best; })
-      .map(function (entry) { return entry[0]; });
-  }
-
-  /* The best articles, each with the terms it matched. */
-  function articlesFound(results) {
-    return results.slice(0, MAX_RESULTS).map(function (result) {
-      return {
-        doc: search.docs[Number(result.ref)],
-        terms: new Set(Object.keys(result.matchData.metadata))
-      };
-    });
-  }
-
-  /* A word matches a term it analyses to, or that its folded form starts with (a stem, a
-     prefix). `analyzer` is optional: a landing page highlights without loading search. */
-  function matcher(terms, analyzer) {
-    var list = Array.from(terms);
-    return function (word) {
-      if (analyzer && analyzer.wordTerms(word.toLowerCase()).some(function (term) {
-        return terms.has(term);
-      })) return true;
-      var folded = window.searchAnalysis.fold(word);
-      return list.some(function (term) { return term.length > 2 && folded.indexOf(term) === 0; });
+    worker.onmessage = function (event) {
+      var message = event.data;
+      if (message.error) return fail();
+      var callbacks = waiting.get(message.id);
+      waiting.delete(message.id);
+      if (callbacks) callbacks.found(message.articles);
     };
+    worker.onerror = fail;
+    function fail() {
+      worker.terminate();
+      if (engine === worker) engine = null;
+      waiting.forEach(function (callbacks) { callbacks.failed(new Error("search failed")); });
+      waiting.clear();
+      showMeta(config.translations.unavailable);
+    }
+    engine = worker;
+    return worker;
+  }
+
+  /* The best articles for a text, from the worker; null when a later search from the same
+     `asker` replaced this one while the worker was making the index (only the last text typed
+     is searched). */
+  function find(text, limit, asker) {
+    var worker = startEngine();
+    return new Promise(function (found, failed) {
+      if (!worker) return failed(new Error("search is unavailable"));
+      asked += 1;
+      waiting.set(asked, { found: found, failed: failed });
+      worker.postMessage({ id: asked, text: text, limit: limit, asker: asker });
+    });
   }
 
   /* Text as DOM nodes, the matching words wrapped in <mark>; null when nothing matches. */
   function highlighted(text, matches) {
     var fragment = document.createDocumentFragment();
     var hit = false;
-    text.split(/([\p{L}\p{N}]+)/u).forEach(function (part, position) {
+    analysis.parts(text).forEach(function (part, position) {
       if (position % 2 === 1 && matches(part)) {
         var mark = document.createElement("mark");
         mark.textContent = part;
@@ -214,24 +102,27 @@
     return node;
   }
 
+  function articleUrl(article) {
+    return new URL(article.location || "./", resolve(config.base));
+  }
+
   function renderResult(article) {
-    var doc = article.doc;
-    var location = doc[0], title = doc[1], summary = doc[2], headings = doc[3];
-    var matches = matcher(article.terms, search.analyzer);
-    var section = headings.filter(function (heading) {
-      return highlighted(heading[1], matches);
-    })[0];
-    var url = new URL(location || "./", resolve(config.base));
-    url.searchParams.set("h", Array.from(article.terms).join(" "));
+    var words = new Set(article.words);
+    var matches = function (word) { return words.has(word); };
+    var section = article.section;
+    var url = articleUrl(article);
+    url.searchParams.set("h", article.terms.join(" "));
     if (section) url.hash = section[0];
     var parts = [
       element("div", "md-search-result__icon md-icon"),
-      element("div", "hc-search-result__title", [marked(title, matches)])
+      element("div", "hc-search-result__title", [marked(article.title, matches)])
     ];
     if (section) {
       parts.push(element("div", "hc-search-result__section", [marked(section[1], matches)]));
     }
-    if (summary) parts.push(element("p", "hc-search-result__text", [marked(summary, matches)]));
+    if (article.summary) {
+      parts.push(element("p", "hc-search-result__text", [marked(article.summary, matches)]));
+    }
     var link = element("a", "md-search-result__link", [
       element("article", "md-search-result__article md-typeset", parts)
     ]);
@@ -295,13 +186,12 @@
     if (event.target.closest("a") && gaps.pending) gaps.pending.followed = true;
   });
 
-  function render(text) {
+  function render(text, articles) {
     list.textContent = "";
     if (!text.trim()) {
       showMeta(config.translations.placeholder);
       return;
     }
-    var articles = articlesFound(query(text));
     noteSearch(text, articles.length);
     if (!articles.length) {
       showMeta(config.translations.none, true);
@@ -315,9 +205,10 @@
 
   function update() {
     var text = input.value;
-    load().then(function () {
-      if (input.value === text) render(text);
-    });
+    if (!text.trim()) return render(text, []);
+    find(text, MAX_RESULTS, "box").then(function (articles) {
+      if (articles && input.value === text) render(text, articles);
+    }, function () {});
   }
 
   function open() {
@@ -325,7 +216,7 @@
       toggle.checked = true;
       toggle.dispatchEvent(new Event("change"));
     }
-    load();
+    startEngine();
   }
 
   function close() {
@@ -365,7 +256,7 @@
   input.addEventListener("input", update);
   form.addEventListener("submit", function (event) { event.preventDefault(); });
   form.addEventListener("reset", function () {
-    window.setTimeout(function () { render(""); input.focus(); });
+    window.setTimeout(function () { render("", []); input.focus(); });
   });
   form.closest("[role=dialog]").addEventListener("keydown", onKeydown);
   if (toggle) {
@@ -389,7 +280,7 @@
   /* Other search boxes of the page (the home page's) hand their words to this one. */
   document.querySelectorAll("[data-hc-search-handoff]").forEach(function (handoff) {
     var field = handoff.querySelector("input");
-    field.addEventListener("focus", load);
+    field.addEventListener("focus", startEngine);
     handoff.addEventListener("submit", function (event) {
       event.preventDefault();
       input.value = field.value;
@@ -408,10 +299,9 @@
   /* For other parts of the page (the contact form's suggestions): the best articles for a text. */
   window.helpcenterSearch = {
     suggest: function (text, limit) {
-      return load().then(function () {
-        return articlesFound(query(text)).slice(0, limit).map(function (article) {
-          var url = new URL(article.doc[0] || "./", resolve(config.base));
-          return { title: article.doc[1], url: url.href };
+      return find(text, limit, "suggest").then(function (articles) {
+        return (articles || []).map(function (article) {
+          return { title: article.title, url: articleUrl(article).href };
         });
       });
     }
@@ -433,7 +323,7 @@
   function highlightPage(terms) {
     var content = document.querySelector(".md-content__inner");
     if (!content || !terms.length) return;
-    var matches = matcher(new Set(terms), null);
+    var matches = analysis.matcher(terms, null);
     var walker = document.createTreeWalker(content, NodeFilter.SHOW_TEXT);
     var nodes = [];
     while (walker.nextNode()) nodes.push(walker.currentNode);
