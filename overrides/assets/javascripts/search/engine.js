@@ -157,10 +157,23 @@
       return made < vocabulary.length || rehearsed < REHEARSALS;
     }
 
-    return {
-      find: function (text, limit) { return articlesFound(query(text), limit); },
-      warmUp: warmUp
-    };
+    /* The last answers: a reader who deletes a letter and types it again, or the contact form
+       asking again for the same words, has them at once. */
+    var answers = new Map();
+    var KEPT_ANSWERS = 100;
+
+    function find(text, limit) {
+      var key = limit + " " + text;
+      var answer = answers.get(key);
+      if (answer === undefined) {
+        answer = articlesFound(query(text), limit);
+        answers.set(key, answer);
+        if (answers.size > KEPT_ANSWERS) answers.delete(answers.keys().next().value);
+      }
+      return answer;
+    }
+
+    return { find: find, warmUp: warmUp };
   }
 
   return { create: create };
