@@ -204,7 +204,7 @@ class StaticServer:
 # What belongs to search on a page view: the index and the engine (lunr, stemmers, the workers);
 # not the few KB of interface script each page carries. What the first search downloads is
 # everything requested from the first keystroke on.
-SEARCH_PATTERN = ("search_index", "/search/index.", "/search/worker.", "/lunr/", "/workers/")
+SEARCH_PATTERN = ("search_index", "/search/index.", "/search/engine.", "/lunr/", "/workers/")
 MEASURE_QUERY = """async (query) => {
     const input = document.querySelector("[data-hc-search-input], .md-search__input");
     const meta = document.querySelector(".md-search-result__meta");
