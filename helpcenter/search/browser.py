@@ -11,13 +11,21 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-import material
-import mkdocs.contrib.search
 from mkdocs.structure.files import Files
 
-LUNR_CORE = Path(mkdocs.contrib.search.__file__).parent / "templates" / "search" / "lunr.js"
-LUNR_LANGUAGES_DIR = Path(material.__file__).parent / "templates/assets/javascripts/lunr/min"
+from helpcenter.search.stemmer import LUNR_CORE, LUNR_LANGUAGES_DIR, lunr_language
+
+__all__ = [
+    "LUNR_CORE",
+    "LUNR_CORE_SITE_PATH",
+    "LUNR_LANGUAGES_DIR",
+    "SearchEngineFile",
+    "engine_scripts",
+    "named_after_content",
+]
+
 LUNR_CORE_SITE_PATH = "assets/javascripts/lunr/lunr.js"
+LUNR_LANGUAGES_SITE_DIR = "assets/javascripts/lunr/min"
 WORKER_SITE_PATH = "assets/javascripts/search/worker.js"
 
 
@@ -27,22 +35,15 @@ def named_after_content(name: str, content: bytes, extension: str) -> str:
 
 
 def engine_scripts(language: str) -> list[str]:
-    """What the search worker runs after its own code, below a language's site root, in order."""
+    """What the search worker runs after its own code, below a language's site root, in order:
+    lunr.js, the lunr-languages files of the language's stemmer if it has one there (English's
+    is lunr.js's own; a language without a stemmer needs none), then our analysis and engine."""
     return [
         LUNR_CORE_SITE_PATH,
-        "assets/javascripts/lunr/min/lunr.stemmer.support.min.js",
-        f"assets/javascripts/lunr/min/lunr.{language}.min.js",
+        *(f"{LUNR_LANGUAGES_SITE_DIR}/{name}" for name in lunr_language(language).scripts),
         "assets/javascripts/search/analyzer.js",
         "assets/javascripts/search/index.js",
         "assets/javascripts/search/engine.js",
-    ]
-
-
-def language_stemmer_scripts(language: str) -> list[Path]:
-    """lunr-languages' files that define `lunr.<language>.stemmer`, in load order."""
-    return [
-        LUNR_LANGUAGES_DIR / "lunr.stemmer.support.min.js",
-        LUNR_LANGUAGES_DIR / f"lunr.{language}.min.js",
     ]
 
 

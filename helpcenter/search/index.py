@@ -11,10 +11,13 @@ loads, with lunr.Builder's own formula, so the browser holds exactly the index l
 build from the same terms (a test compares it with lunr.py's). The file, one JSON object:
 
 - `language`, `stopWords`: so the query drops the same words the index did;
+- `stemmer`: the lunr stemmer the query must use, as the index did: a lunr-languages code (the
+  engine script has `lunr.<code>.min.js`), `en` for lunr.js's own `lunr.stemmer`, or null for a
+  language lunr cannot stem (words are then matched as written, accents folded);
 - `fields`: `[name, boost]` in lunr's order;
 - `docs`: what a result shows, by document reference (its position):
   `[location, title, summary, [[anchor, heading], ...]]`;
-- `terms`: every index term, sorted;
+- `terms`: every index term, in JavaScript's order (lunr's token set needs it);
 - `postings`: for each field, for each term, the documents that have it, as gaps from the last
   one (`0` is the next document); a negative entry `-n` says the next document has it `n` times
   (it has it once otherwise);
@@ -49,6 +52,12 @@ SUMMARY_LENGTH = 160
 # A match in a page's title says more than one in its headings, which says more than its text.
 FIELDS = (("title", 10), ("headings", 4), ("text", 1))
 WHITESPACE = re.compile(r"\s+")
+
+
+def js_order(term: str) -> bytes:
+    """A term's place in JavaScript's order of strings, which lunr's token set needs: by UTF-16
+    code units, which puts characters beyond U+FFFF (surrogates) before U+E000 to U+FFFF."""
+    return term.encode("utf-16-be", "surrogatepass")
 
 
 def squeeze(text: str) -> str:
@@ -163,10 +172,11 @@ def build_index(language: str, pages: list[Page]) -> dict:
             lengths[name].append(len(terms))
             for term, frequency in Counter(terms).items():
                 postings[name].setdefault(term, {})[ref] = frequency
-    terms = sorted({term for by_term in postings.values() for term in by_term})
+    terms = sorted({term for by_term in postings.values() for term in by_term}, key=js_order)
     return {
         "language": language,
         "stopWords": sorted(analyzer.stop_words),
+        "stemmer": analyzer.stemmer_name,
         "fields": [list(pair) for pair in FIELDS],
         "docs": [
             [page.location, page.title, page.summary, [list(pair) for pair in page.headings]]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from helpcenter.search.analysis import Analyzer
 from helpcenter.search.index import (
+    Page,
     best_page,
     build_index,
     decode_postings,
@@ -55,3 +56,17 @@ def test_the_best_page_has_the_words_in_its_title_before_its_text():
     assert best_page(data, terms("retour"))[0] == "returns/"
     assert best_page(data, terms("suivi"))[0] == "tracking/"
     assert best_page(data, terms("inconnu")) is None
+
+
+def test_the_index_names_the_stemmer_its_terms_were_made_with():
+    pages = [searchable_page("a/", "Title", "", "<p>Text</p>")]
+    assert build_index("de", pages)["stemmer"] == "de"
+    assert build_index("pt_BR", pages)["stemmer"] == "pt"
+    assert build_index("en", pages)["stemmer"] == "en"
+    assert build_index("pl", pages)["stemmer"] is None
+
+
+def test_terms_are_in_javascripts_order_which_lunrs_token_set_needs():
+    """By UTF-16 code units: a character beyond U+FFFF comes before U+E000 to U+FFFF."""
+    data = build_index("pl", [Page("a/", "ﬁle 𝐀𝐁𝐂 zebra")])
+    assert data["terms"] == ["zebra", "𝐀𝐁𝐂", "ﬁle"]

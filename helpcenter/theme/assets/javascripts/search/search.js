@@ -1,0 +1,338 @@
+/*
+ * The header search box: Material's look, our own prebuilt per-language lunr index.
+ *
+ * Nothing is downloaded until the reader focuses the box (or opens a `?q=` link). Then the
+ * search worker (search/worker.js) loads the engine and the index once, while the page keeps
+ * answering the keyboard, and answers every search from memory. Results: the matching articles,
+ * with the matched words highlighted, each linking to its section whose heading matched; `?h=`
+ * on the result link highlights the words again on the article and scrolls to the first.
+ */
+(function () {
+  "use strict";
+
+  var configElement = document.getElementById("hc-search-config");
+  var input = document.querySelector("[data-hc-search-input]");
+  if (!configElement || !input) return;
+
+  var config = JSON.parse(configElement.textContent);
+  var toggle = document.getElementById("__search");
+  var form = input.form;
+  var meta = document.querySelector("[data-hc-search-meta]");
+  var list = document.querySelector("[data-hc-search-list]");
+  var analysis = window.searchAnalysis;
+  var MAX_RESULTS = 10;
+  var engine = null;  // the search worker, once started
+  var asked = 0;
+  var waiting = new Map();  // search number: its promise's callbacks
+
+  function resolve(path) {
+    return new URL(path, document.baseURI).href;
+  }
+
+  /* Start the search worker, once; if search cannot load, say so, and try again next time. */
+  function startEngine() {
+    if (engine) return engine;
+    var worker;
+    try {
+      var index = encodeURIComponent(resolve(config.index));
+      worker = new Worker(resolve(config.engine) + "#" + index);
+    } catch (error) {  // a page opened from a file may not start workers
+      showMeta(config.translations.unavailable);
+      return null;
+    }
+    worker.onmessage = function (event) {
+      var message = event.data;
+      if (message.error) return fail();
+      var callbacks = waiting.get(message.id);
+      waiting.delete(message.id);
+      if (callbacks) callbacks.found(message.articles);
+    };
+    worker.onerror = fail;
+    function fail() {
+      worker.terminate();
+      if (engine === worker) engine = null;
+      waiting.forEach(function (callbacks) { callbacks.failed(new Error("search failed")); });
+      waiting.clear();
+      showMeta(config.translations.unavailable);
+    }
+    engine = worker;
+    return worker;
+  }
+
+  /* The best articles for a text, from the worker; null when a later search from the same
+     `asker` replaced this one while the worker was making the index (only the last text typed
+     is searched). */
+  function find(text, limit, asker) {
+    var worker = startEngine();
+    return new Promise(function (found, failed) {
+      if (!worker) return failed(new Error("search is unavailable"));
+      asked += 1;
+      waiting.set(asked, { found: found, failed: failed });
+      worker.postMessage({ id: asked, text: text, limit: limit, asker: asker });
+    });
+  }
+
+  /* Text as DOM nodes, the matching words wrapped in <mark>; null when nothing matches. */
+  function highlighted(text, matches) {
+    var fragment = document.createDocumentFragment();
+    var hit = false;
+    analysis.parts(text).forEach(function (part, position) {
+      if (position % 2 === 1 && matches(part)) {
+        var mark = document.createElement("mark");
+        mark.textContent = part;
+        fragment.appendChild(mark);
+        hit = true;
+      } else if (part) {
+        fragment.appendChild(document.createTextNode(part));
+      }
+    });
+    return hit ? fragment : null;
+  }
+
+  function marked(text, matches) {
+    return highlighted(text, matches) || document.createTextNode(text);
+  }
+
+  function element(tag, className, children) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    (children || []).forEach(function (child) {
+      node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+    });
+    return node;
+  }
+
+  function articleUrl(article) {
+    return new URL(article.location || "./", resolve(config.base));
+  }
+
+  function renderResult(article) {
+    var words = new Set(article.words);
+    var matches = function (word) { return words.has(word); };
+    var section = article.section;
+    var url = articleUrl(article);
+    url.searchParams.set("h", article.terms.join(" "));
+    if (section) url.hash = section[0];
+    var parts = [
+      element("div", "md-search-result__icon md-icon"),
+      element("div", "hc-search-result__title", [marked(article.title, matches)])
+    ];
+    if (section) {
+      parts.push(element("div", "hc-search-result__section", [marked(section[1], matches)]));
+    }
+    if (article.summary) {
+      parts.push(element("p", "hc-search-result__text", [marked(article.summary, matches)]));
+    }
+    var link = element("a", "md-search-result__link", [
+      element("article", "md-search-result__article md-typeset", parts)
+    ]);
+    link.href = url.href;
+    return element("li", "md-search-result__item", [link]);
+  }
+
+  function showMeta(text, withContactLink) {
+    meta.textContent = text;
+    if (withContactLink) {
+      meta.appendChild(document.createTextNode(" "));
+      var link = element("a", "hc-search-contact", [config.translations.contact]);
+      link.href = resolve(config.contact);
+      meta.appendChild(link);
+    }
+  }
+
+  /*
+   * Unanswered searches, for the writers: a search that found nothing, or whose results were
+   * not followed. Only the query, the language and the page are sent, in one beacon when the
+   * page is hidden; never when the reader asks not to be tracked (Do Not Track, Global Privacy
+   * Control) or when no endpoint is configured.
+   */
+  var gaps = { pending: null, batch: [] };
+  var tracking = Boolean(config.gaps) && navigator.doNotTrack !== "1" &&
+    window.doNotTrack !== "1" && !navigator.globalPrivacyControl;
+
+  function settle() {
+    var pending = gaps.pending;
+    gaps.pending = null;
+    if (pending && !pending.followed && gaps.batch.length < config.maxQueries) {
+      gaps.batch.push({ query: pending.query, results: pending.results });
+    }
+  }
+
+  function noteSearch(text, results) {
+    var query = text.trim().slice(0, config.maxQuery);
+    var pending = gaps.pending;
+    // Still typing the same search: it replaces the one noted; a new search settles the last.
+    if (pending && query.indexOf(pending.query) !== 0 && pending.query.indexOf(query) !== 0) {
+      settle();
+    }
+    gaps.pending = query ? { query: query, results: results, followed: false } : null;
+  }
+
+  function sendGaps() {
+    settle();
+    if (!tracking || !gaps.batch.length) return;
+    var body = JSON.stringify({ language: config.language, page: config.page,
+                                queries: gaps.batch });
+    gaps.batch = [];
+    navigator.sendBeacon(resolve(config.gaps),
+                         new Blob([body], { type: "application/json" }));
+  }
+
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") sendGaps();
+  });
+  window.addEventListener("pagehide", sendGaps);
+  list.addEventListener("click", function (event) {
+    if (event.target.closest("a") && gaps.pending) gaps.pending.followed = true;
+  });
+
+  function render(text, articles) {
+    list.textContent = "";
+    if (!text.trim()) {
+      showMeta(config.translations.placeholder);
+      return;
+    }
+    noteSearch(text, articles.length);
+    if (!articles.length) {
+      showMeta(config.translations.none, true);
+      return;
+    }
+    showMeta(articles.length === 1
+      ? config.translations.one
+      : config.translations.other.replace("#", String(articles.length)));
+    articles.forEach(function (article) { list.appendChild(renderResult(article)); });
+  }
+
+  function update() {
+    var text = input.value;
+    if (!text.trim()) return render(text, []);
+    find(text, MAX_RESULTS, "box").then(function (articles) {
+      if (articles && input.value === text) render(text, articles);
+    }, function () {});
+  }
+
+  function open() {
+    if (toggle && !toggle.checked) {
+      toggle.checked = true;
+      toggle.dispatchEvent(new Event("change"));
+    }
+    startEngine();
+  }
+
+  function close() {
+    if (toggle && toggle.checked) {
+      toggle.checked = false;
+      toggle.dispatchEvent(new Event("change"));
+    }
+    input.blur();
+  }
+
+  function resultLinks() {
+    return Array.prototype.slice.call(list.querySelectorAll("a.md-search-result__link"));
+  }
+
+  /* Arrow keys move between the box and the results; Escape closes. */
+  function onKeydown(event) {
+    var links = resultLinks();
+    var position = links.indexOf(document.activeElement);
+    if (event.key === "Escape") {
+      event.preventDefault();
+      if (position >= 0) input.focus();
+      else close();
+    } else if (event.key === "ArrowDown" && links.length) {
+      event.preventDefault();
+      links[Math.min(position + 1, links.length - 1)].focus();
+    } else if (event.key === "ArrowUp" && position >= 0) {
+      event.preventDefault();
+      if (position === 0) input.focus();
+      else links[position - 1].focus();
+    } else if (event.key === "Enter" && event.target === input) {
+      event.preventDefault();
+      if (links.length) links[0].click();
+    }
+  }
+
+  input.addEventListener("focus", open);
+  input.addEventListener("input", update);
+  form.addEventListener("submit", function (event) { event.preventDefault(); });
+  form.addEventListener("reset", function () {
+    window.setTimeout(function () { render("", []); input.focus(); });
+  });
+  form.closest("[role=dialog]").addEventListener("keydown", onKeydown);
+  if (toggle) {
+    toggle.addEventListener("change", function () {
+      if (toggle.checked && document.activeElement !== input) input.focus();
+    });
+  }
+
+  /* "/" or "s" anywhere outside a text field opens search, as in Material. */
+  document.addEventListener("keydown", function (event) {
+    var target = event.target;
+    var typing = target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName);
+    if (typing || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (event.key === "/" || event.key === "s" || event.key === "f") {
+      event.preventDefault();
+      open();
+      input.focus();
+    }
+  });
+
+  /* Other search boxes of the page (the home page's) hand their words to this one. */
+  document.querySelectorAll("[data-hc-search-handoff]").forEach(function (handoff) {
+    var field = handoff.querySelector("input");
+    field.addEventListener("focus", startEngine);
+    handoff.addEventListener("submit", function (event) {
+      event.preventDefault();
+      input.value = field.value;
+      open();
+      input.focus();
+      update();
+    });
+    field.addEventListener("input", function () {
+      input.value = field.value;
+      open();
+      input.focus();
+      update();
+    });
+  });
+
+  /* For other parts of the page (the contact form's suggestions): the best articles for a text. */
+  window.helpcenterSearch = {
+    suggest: function (text, limit) {
+      return find(text, limit, "suggest").then(function (articles) {
+        return (articles || []).map(function (article) {
+          return { title: article.title, url: articleUrl(article).href };
+        });
+      });
+    }
+  };
+
+  /* A shared link: `?q=words` opens search with those words. */
+  var params = new URLSearchParams(location.search);
+  if (params.get("q")) {
+    input.value = params.get("q");
+    open();
+    input.focus();
+    update();
+  }
+
+  /* Landing from a result: `?h=terms` highlights the words that matched, and shows the first
+     unless the link was to a section. */
+  if (params.get("h")) highlightPage(params.get("h").split(/\s+/).filter(Boolean));
+
+  function highlightPage(terms) {
+    var content = document.querySelector(".md-content__inner");
+    if (!content || !terms.length) return;
+    var matches = analysis.matcher(terms, null);
+    var walker = document.createTreeWalker(content, NodeFilter.SHOW_TEXT);
+    var nodes = [];
+    while (walker.nextNode()) nodes.push(walker.currentNode);
+    nodes.forEach(function (node) {
+      if (node.parentNode.closest("script, style, mark, .headerlink")) return;
+      var fragment = highlighted(node.nodeValue, matches);
+      if (fragment) node.parentNode.replaceChild(fragment, node);
+    });
+    var first = content.querySelector("mark");
+    if (first && !location.hash) first.scrollIntoView({ block: "center" });
+  }
+})();
