@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
-LOCALES := fr es it
+LOCALES_DIR := helpcenter/i18n/locales
 export NO_MKDOCS_2_WARNING := 1
 
 .PHONY: setup build serve test lint messages chromium clean bench
@@ -41,19 +41,21 @@ $(VNU_JAR): package.json package-lock.json
 	touch $@
 
 test: setup chromium $(VNU_JAR)
-	$(BIN)/ruff check helpcenter hooks tests
+	$(BIN)/ruff check helpcenter tests bench
 	$(BIN)/pytest
 
 lint: setup
-	$(BIN)/ruff check helpcenter hooks tests
-	$(BIN)/ruff format --check helpcenter hooks tests
+	$(BIN)/ruff check helpcenter tests bench
+	$(BIN)/ruff format --check helpcenter tests bench
 
-# Extract the UI strings into locales/messages.pot and merge them into each language's catalog.
+# The package's UI strings: extract them into its template, then merge them into every catalog it
+# ships. `make messages NEW=pl` first creates the catalog of a new language. (A help center
+# project adds its own with `helpcenter catalog new pl`.)
 messages: setup
-	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output -o locales/messages.pot .
-	for locale in $(LOCALES); do \
-	  $(BIN)/pybabel update --no-fuzzy-matching -i locales/messages.pot -d locales -l $$locale; \
-	done
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output -o $(LOCALES_DIR)/messages.pot .
+	$(if $(NEW),test -f $(LOCALES_DIR)/$(NEW)/LC_MESSAGES/messages.po || \
+	  $(BIN)/pybabel init -i $(LOCALES_DIR)/messages.pot -d $(LOCALES_DIR) -l $(NEW))
+	$(BIN)/pybabel update --no-fuzzy-matching -i $(LOCALES_DIR)/messages.pot -d $(LOCALES_DIR)
 
 # The benchmark against plain Material + mkdocs-static-i18n (see bench/run.py): N articles per
 # language; writes bench/results.json, bench/results.md and bench/build-time.png.

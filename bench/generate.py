@@ -13,9 +13,9 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from helpcenter.languages import PROJECT_ROOT
-from helpcenter.translations import content_hash, with_source_hash
+from helpcenter.authoring.translations import content_hash, with_source_hash
 
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ("fr", "es", "it")
 FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.DOTALL)
 

@@ -24,12 +24,11 @@ import sys
 import time
 from pathlib import Path
 
-from bench.generate import LOCALES, generate
-from helpcenter.languages import PROJECT_ROOT
+from bench.generate import LOCALES, PROJECT_ROOT, generate
 
 BENCH_DIR = PROJECT_ROOT / "bench"
 WORK_DIR = BENCH_DIR / "corpus"
-OURS_PARTS = ("mkdocs.yml", "overrides", "hooks", "data", "locales")
+OURS_PARTS = ("mkdocs.yml", "overrides", "data")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 BASELINE_CONFIG = """\
 site_name: Colisto Help Center

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import shutil
 import socket
 import threading
@@ -12,8 +13,9 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from helpcenter.build import build_site
-from helpcenter.serve import site_routes
+from helpcenter.config import Project, load_project
+from helpcenter.server.app import site_routes
+from helpcenter.site.build import build_site
 from helpcenter.tickets.app import TicketService, build_app
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -63,9 +65,15 @@ class BackgroundServer:
         self.thread.join(timeout=10)
 
 
+@functools.cache
+def example_project() -> Project:
+    """The Colisto example project's mkdocs.yml, loaded and checked as the CLI does."""
+    return load_project(PROJECT_ROOT / "mkdocs.yml")
+
+
 def ticket_service(database: Path, site_dir: Path | None = None, **settings) -> TicketService:
-    """The project's endpoint on `database`; `settings` override extra.contact (rate limit...)."""
-    service = TicketService.from_project(database, site_dir=site_dir)
+    """The project's endpoint on `database`; `settings` override its contact settings."""
+    service = TicketService.from_project(example_project(), database, site_dir=site_dir)
     if settings:
         service.settings = service.settings.model_copy(update=settings)
     return service
@@ -105,7 +113,7 @@ def page(browser):
     context.close()
 
 
-PROJECT_PARTS = ("mkdocs.yml", "docs", "overrides", "hooks", "data", "locales")
+PROJECT_PARTS = ("mkdocs.yml", "docs", "overrides", "data")
 
 
 @pytest.fixture

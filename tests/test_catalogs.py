@@ -7,8 +7,11 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
-from helpcenter.languages import LOCALES_DIR, PROJECT_ROOT, catalog_problems
-from tests.conftest import LOCALES
+from helpcenter.i18n.catalogs import PACKAGE_LOCALES, TEMPLATE, Catalogs
+from tests.conftest import PROJECT_ROOT
+
+# Every language the package speaks out of the box.
+PACKAGE_LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pt", "ar")
 
 
 def used_messages() -> set[str]:
@@ -28,12 +31,38 @@ def test_the_sources_use_ui_strings():
 
 
 def test_the_template_holds_every_used_string():
-    with (LOCALES_DIR / "messages.pot").open("rb") as pot:
+    with TEMPLATE.open("rb") as pot:
         template = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(pot) if m.id}
     missing = sorted(used_messages() - template)
     assert missing == [], f"run `make messages`, then translate: {missing}"
 
 
-@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("locale", PACKAGE_LANGUAGES)
 def test_catalog_translates_every_string_with_its_placeholders(locale):
-    assert catalog_problems(LOCALES_DIR, locale) == []
+    assert (PACKAGE_LOCALES / locale / "LC_MESSAGES" / "messages.po").is_file()
+    assert Catalogs().problems(locale, PROJECT_ROOT) == []
+
+
+def test_a_language_without_a_catalog_names_the_command_that_creates_it(tmp_path):
+    problems = Catalogs(tmp_path / "locales").problems("fi", tmp_path)
+    assert problems == [
+        "locales/fi/LC_MESSAGES/messages.po: no catalog of UI strings for 'fi': create it with "
+        "`helpcenter catalog new fi`, then translate it"
+    ]
+
+
+def test_a_project_catalog_rewords_the_package_strings(tmp_path):
+    from babel.messages.pofile import read_po, write_po
+
+    from helpcenter.i18n.catalogs import new_catalog
+
+    created = new_catalog(tmp_path / "locales", "de")
+    with created.open("rb") as po_file:
+        catalog = read_po(po_file, locale="de")
+    catalog["Still need help?"].string = "Noch Fragen?"
+    with created.open("wb") as po_file:
+        write_po(po_file, catalog)
+    catalogs = Catalogs(tmp_path / "locales")
+    assert catalogs.gettext("de")("Still need help?") == "Noch Fragen?"
+    assert catalogs.gettext("de")("Search") == Catalogs().gettext("de")("Search") != "Search"
+    assert catalogs.problems("de", tmp_path) == []

@@ -1,6 +1,6 @@
 """Compacting a page changes its bytes, never what it shows."""
 
-from helpcenter.compact_html import collapse_whitespace
+from helpcenter.site.compact_html import collapse_whitespace
 
 
 def test_blank_lines_and_indentation_become_one_line_break():

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from mkdocs.exceptions import PluginError
 
-from helpcenter.languages import SourceTree, page_url
+from helpcenter.i18n.languages import SourceTree, page_url
 
 
 def write(path: Path, text: str = "---\ntitle: T\n---\n") -> None:
@@ -40,7 +40,7 @@ def test_page_url_is_the_directory_url_below_the_language_root(source, url):
 
 
 def test_untranslated_pages_are_the_default_languages_pages_missing_in_a_language(docs):
-    tree = SourceTree.scan(docs, ("fr", "es", "it"))
+    tree = SourceTree.scan(docs, ("fr", "es", "it"), 1000)
     assert tree.untranslated("es") == ["shipping/customs.md"]
     assert tree.untranslated("it") == []
     assert tree.content_locale("es", "shipping/customs.md") == "fr"
@@ -50,4 +50,4 @@ def test_untranslated_pages_are_the_default_languages_pages_missing_in_a_languag
 def test_a_folder_for_a_language_that_is_not_configured_is_an_error_naming_it(docs):
     write(docs / "de" / "index.md")
     with pytest.raises(PluginError, match=r"de/ looks like a language folder.*fr, es, it"):
-        SourceTree.scan(docs, ("fr", "es", "it"))
+        SourceTree.scan(docs, ("fr", "es", "it"), 1000)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from helpcenter.navigation import NEIGHBOURS, WINDOW, SidebarWindow
+from helpcenter.site.navigation import NEIGHBOURS, WINDOW, SidebarWindow
 
 
 def category(articles: int) -> SimpleNamespace:

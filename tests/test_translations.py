@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from helpcenter.cli import main
-from helpcenter.translations import (
+from helpcenter.authoring.translations import (
     MISSING,
     OUTDATED,
     UP_TO_DATE,
@@ -18,9 +17,11 @@ from helpcenter.translations import (
     translation_states,
     with_source_hash,
 )
+from helpcenter.cli import main
 
 LOCALES = ("fr", "es", "it")
 MKDOCS_YML = """
+site_name: Aide
 docs_dir: docs
 plugins:
   - i18n:
@@ -28,6 +29,10 @@ plugins:
         - {locale: fr, name: Français, default: true}
         - {locale: es, name: Español}
         - {locale: it, name: Italiano}
+  - helpcenter:
+      brand: {name: Aide}
+      contact:
+        categories: [{id: other, label: {fr: Autre, es: Otra, it: Altra}}]
 """
 
 

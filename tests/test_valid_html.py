@@ -1,6 +1,6 @@
 """Material's invalid markup is fixed, and nothing else of the page changes."""
 
-from helpcenter.valid_html import valid_html
+from helpcenter.site.valid_html import valid_html
 
 
 def test_toggles_lose_autocomplete_text_fields_keep_it():

@@ -2,75 +2,90 @@
 
 The build renders it empty into each language's contact page; the endpoint renders it again with
 what the reader typed and the errors, when a post made without JavaScript needs correcting, and
-puts it in place of the built form so nothing typed is lost.
+puts it in place of the built form so nothing typed is lost. A project overrides the template by
+placing its own `partials/helpcenter/contact-form.html` in its theme's custom_dir.
 """
 
 from __future__ import annotations
 
 import re
 from functools import cache
+from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from helpcenter.contact.settings import ContactSettings
-from helpcenter.languages import PROJECT_ROOT, load_translations
+from helpcenter.i18n.catalogs import Catalogs
 from helpcenter.plans.schema import Plan
+from helpcenter.tickets.store import REFERENCE_PATTERN
+from helpcenter.tickets.validation import TEXT_FIELDS
 
-TEMPLATES_DIR = PROJECT_ROOT / "overrides" / "partials" / "helpcenter"
+THEME_DIR = Path(__file__).resolve().parent.parent / "theme"
+PARTIALS = Path("partials") / "helpcenter"
 FORM_MARKER = re.compile(r"<!--\s*contact-form\s*-->")
 CONFIRMATION_MARKER = re.compile(r"<!--\s*ticket-confirmation\s*-->")
 BUILT_FORM = re.compile(r"<!-- contact-form:start -->.*?<!-- contact-form:end -->", re.DOTALL)
 FORM_FIELDS = ("name", "email", "subject", "category", "plan", "message", "page")
 
 
-@cache
-def environment(locale: str) -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES_DIR),
-        autoescape=select_autoescape(default=True),
-        extensions=["jinja2.ext.i18n"],
-    )
-    env.install_gettext_translations(load_translations(locale), newstyle=True)
-    return env
+class ContactForms:
+    """The form and the confirmation block in every language of one project."""
 
+    def __init__(
+        self,
+        settings: ContactSettings,
+        plans: list[Plan],
+        catalogs: Catalogs,
+        custom_dir: Path | None = None,
+    ) -> None:
+        self.settings = settings
+        self.plans = plans
+        self.catalogs = catalogs
+        self.template_dirs = [d / PARTIALS for d in (custom_dir, THEME_DIR) if d is not None]
 
-def render_form(
-    locale: str,
-    settings: ContactSettings,
-    plans: list[Plan],
-    values: dict[str, str] | None = None,
-    errors: dict[str, list[str]] | None = None,
-) -> str:
-    values = {name: (values or {}).get(name, "") for name in FORM_FIELDS}
-    return (
-        environment(locale)
-        .get_template("contact-form.html")
-        .render(
-            locale=locale,
-            action=settings.endpoint,
-            categories=settings.categories,
-            attachments=settings.attachments,
-            plans=plans,
-            values=values,
-            errors=errors or {},
+    @cache  # noqa: B019 (one object per build or endpoint, a handful of languages)
+    def environment(self, locale: str) -> Environment:
+        env = Environment(
+            loader=FileSystemLoader(self.template_dirs),
+            autoescape=select_autoescape(default=True),
+            extensions=["jinja2.ext.i18n"],
         )
-    )
+        env.install_gettext_translations(self.catalogs.translations(locale), newstyle=True)
+        return env
 
+    def form(
+        self,
+        locale: str,
+        values: dict[str, str] | None = None,
+        errors: dict[str, list[str]] | None = None,
+    ) -> str:
+        values = {name: (values or {}).get(name, "") for name in FORM_FIELDS}
+        return (
+            self.environment(locale)
+            .get_template("contact-form.html")
+            .render(
+                locale=locale,
+                action=self.settings.endpoint,
+                categories=self.settings.categories,
+                attachments=self.settings.attachments,
+                limits=TEXT_FIELDS,
+                plans=self.plans,
+                values=values,
+                errors=errors or {},
+            )
+        )
 
-def render_confirmation(locale: str, reference: str = "", hidden: bool = False) -> str:
-    return (
-        environment(locale)
-        .get_template("ticket-confirmation.html")
-        .render(reference=reference, hidden=hidden)
-    )
+    def confirmation(self, locale: str, reference: str = "", hidden: bool = False) -> str:
+        return (
+            self.environment(locale)
+            .get_template("ticket-confirmation.html")
+            .render(reference=reference, hidden=hidden, reference_pattern=REFERENCE_PATTERN)
+        )
 
-
-def insert_contact_blocks(
-    html: str, locale: str, settings: ContactSettings, plans: list[Plan]
-) -> str:
-    """Replace the `<!-- contact-form -->` and `<!-- ticket-confirmation -->` markers of a page."""
-    html = FORM_MARKER.sub(lambda _: render_form(locale, settings, plans), html)
-    return CONFIRMATION_MARKER.sub(lambda _: render_confirmation(locale), html)
+    def insert_blocks(self, html: str, locale: str) -> str:
+        """Replace the `<!-- contact-form -->` and `<!-- ticket-confirmation -->` markers."""
+        html = FORM_MARKER.sub(lambda _: self.form(locale), html)
+        return CONFIRMATION_MARKER.sub(lambda _: self.confirmation(locale), html)
 
 
 def refill_built_page(page_html: str, form_html: str) -> str:

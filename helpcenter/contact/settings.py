@@ -1,4 +1,4 @@
-"""The contact form's settings, from `extra.contact` in mkdocs.yml.
+"""The contact form's settings: the `contact` option of the `helpcenter` plugin in mkdocs.yml.
 
 The same settings shape the form (at build time) and check what it sends (in the endpoint), so a
 category or a limit is written once.
@@ -6,13 +6,11 @@ category or a limit is written once.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
-from mkdocs.utils.yaml import yaml_load
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field
 
-from helpcenter.plans.schema import Identifier, LocalizedText, error_path
+from helpcenter.plans.schema import Identifier, LocalizedText, Strict
 
 MEGABYTE = 1024 * 1024
 # What an attachment may be, by extension: the MIME type it is served as.
@@ -27,14 +25,6 @@ ATTACHMENT_TYPES = {
     "csv": "text/csv",
     "log": "text/plain",
 }
-
-
-class SettingsError(Exception):
-    """The contact settings are unusable; the message names the file and the key."""
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Category(Strict):
@@ -75,49 +65,16 @@ class ContactSettings(Strict):
     rate_limit_per_minute: Annotated[int, Field(ge=1)] = 10
 
 
-def parse_settings(data: object, locales: tuple[str, ...], source: str) -> ContactSettings:
-    try:
-        settings = ContactSettings.model_validate(data)
-    except ValidationError as error:
-        raise SettingsError(
-            "\n".join(
-                f"{source}: extra.contact.{error_path(detail['loc'])}: {detail['msg']}"
-                for detail in error.errors(include_url=False)
-            )
-        ) from None
-    problems = [
-        f"{source}: extra.contact.categories[{index}].label.{locale}: missing translation"
+def settings_problems(settings: ContactSettings, locales: tuple[str, ...]) -> list[str]:
+    """What the model alone cannot check: a label in every language, known attachment types."""
+    return [
+        f"categories[{index}].label.{locale}: missing translation"
         for index, category in enumerate(settings.categories)
         for locale in locales
         if locale not in category.label
     ] + [
-        f"{source}: extra.contact.attachments.types: unknown type '{extension}' "
+        f"attachments.types: unknown type '{extension}' "
         f"(expected some of: {', '.join(ATTACHMENT_TYPES)})"
         for extension in settings.attachments.types
         if extension not in ATTACHMENT_TYPES
     ]
-    if problems:
-        raise SettingsError("\n".join(problems))
-    return settings
-
-
-def read_mkdocs_yml(path: Path) -> dict:
-    with path.open(encoding="utf-8") as config_file:
-        return yaml_load(config_file) or {}
-
-
-def site_locales(config: dict) -> tuple[str, ...]:
-    for plugin in config.get("plugins", []):
-        if isinstance(plugin, dict) and "i18n" in plugin:
-            return tuple(language["locale"] for language in plugin["i18n"]["languages"])
-    raise SettingsError("mkdocs.yml: plugins: the i18n plugin and its languages are missing")
-
-
-def load_settings(path: Path) -> tuple[ContactSettings, tuple[str, ...]]:
-    """The contact settings and the site's languages, read from mkdocs.yml."""
-    config = read_mkdocs_yml(path)
-    locales = site_locales(config)
-    data = (config.get("extra") or {}).get("contact")
-    if data is None:
-        raise SettingsError(f"{path.name}: extra.contact: required, but missing")
-    return parse_settings(data, locales, path.name), locales

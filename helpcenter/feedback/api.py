@@ -16,6 +16,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from helpcenter.config import EndpointPaths
 from helpcenter.feedback.store import SearchGap, Vote
 
 VOTE_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -132,8 +133,7 @@ async def post_search_gaps(request: Request) -> Response:
     return Response(status_code=204)
 
 
-def feedback_routes() -> list[Route]:
-    return [
-        Route("/api/feedback", post_feedback, methods=["POST"]),
-        Route("/api/search-gaps", post_search_gaps, methods=["POST"]),
-    ]
+def feedback_routes(paths: EndpointPaths) -> list[Route]:
+    """The routes of the parts mkdocs.yml turns on."""
+    routes = [(paths.feedback, post_feedback), (paths.search_gaps, post_search_gaps)]
+    return [Route(path, endpoint, methods=["POST"]) for path, endpoint in routes if path]

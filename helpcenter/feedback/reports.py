@@ -6,10 +6,10 @@ import json
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from helpcenter.authoring.translations import translation_state
 from helpcenter.feedback.store import FeedbackStore
 from helpcenter.search.analysis import Analyzer, fold
 from helpcenter.search.index import best_page
-from helpcenter.translations import translation_state
 
 LATEST_COMMENTS = 5
 

@@ -1,9 +1,9 @@
 """`data/plans.yml`: what it may hold, and errors that say where it is wrong and what was expected.
 
-One file describes every plan, in every language of the site: families of plans (current,
-legacy...), plans (name, monthly price in EUR or "on request"), features (localized label and
-note), and each plan's value for each feature: included (`true`), not included (`false`), a
-number, or a short localized text.
+One file describes every plan, in every language of the site: its `currency` (EUR by default),
+families of plans (current, legacy...), plans (name, monthly price or "on request"), features
+(localized label and note), and each plan's value for each feature: included (`true`), not
+included (`false`), a number, or a short localized text.
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
+from babel.numbers import list_currencies as get_currency_list
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -45,7 +47,7 @@ class Plan(Strict):
     id: Identifier
     name: Annotated[str, Field(min_length=1)]
     price: Annotated[Decimal, Field(ge=0)] | Literal["on request"] = Field(
-        description="monthly price in EUR, or 'on request'"
+        description="monthly price in the plans' currency, or 'on request'"
     )
     legacy: bool = False
 
@@ -59,7 +61,15 @@ class Family(Strict):
     plans: Annotated[list[Identifier], Field(min_length=1)]
 
 
+def known_currency(code: str) -> str:
+    if code not in get_currency_list():
+        raise ValueError(f"unknown currency {code!r} (expected an ISO 4217 code such as EUR, USD)")
+    return code
+
+
 class Plans(Strict):
+    # The currency of every price (ISO 4217), written in each language's way by Babel.
+    currency: Annotated[str, AfterValidator(known_currency)] = "EUR"
     families: Annotated[list[Family], Field(min_length=1)]
     plans: Annotated[list[Plan], Field(min_length=1)]
     features: Annotated[list[Feature], Field(min_length=1)]

@@ -13,6 +13,7 @@ The same line in every language renders the same data with that language's label
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from html import escape
@@ -20,7 +21,6 @@ from html import escape
 from babel import Locale
 from babel.numbers import format_currency, format_decimal
 
-from helpcenter.languages import load_translations
 from helpcenter.plans.schema import Family, Plan, Plans
 
 MARKER = re.compile(r"^[ \t]*<!--\s*plans\b(?P<options>[^>]*?)-->[ \t]*$", re.MULTILINE)
@@ -84,10 +84,10 @@ def parse_marker(options: str, plans: Plans, where: str) -> TableRequest:
 class TableRenderer:
     """Renders plans tables in one language."""
 
-    def __init__(self, plans: Plans, locale: str) -> None:
+    def __init__(self, plans: Plans, locale: str, gettext: Callable[[str], str]) -> None:
         self.plans = plans
         self.locale = locale
-        _ = load_translations(locale).gettext
+        _ = gettext
         self.included = escape(_("Included"))
         self.not_included = escape(_("Not included"))
         self.legacy_plan = escape(_("Legacy plan"))
@@ -104,13 +104,13 @@ class TableRenderer:
             pattern = Locale.parse(self.locale).currency_formats["standard"].pattern
             amount = format_currency(
                 price,
-                "EUR",
+                self.plans.currency,
                 format=pattern.replace(".00", ""),
                 locale=self.locale,
                 currency_digits=False,
             )
         else:
-            amount = format_currency(price, "EUR", locale=self.locale)
+            amount = format_currency(price, self.plans.currency, locale=self.locale)
         return escape(self.per_month % {"price": amount})
 
     def cell(self, value: bool | int | float | dict[str, str]) -> str:
@@ -176,9 +176,11 @@ class TableRenderer:
         return "\n\n".join(self.table(families, request) for families in groups)
 
 
-def insert_tables(markdown: str, plans: Plans, locale: str, source: str) -> str:
+def insert_tables(
+    markdown: str, plans: Plans, locale: str, source: str, gettext: Callable[[str], str]
+) -> str:
     """Replace every plans marker of a page with its table; `source` names the page in errors."""
-    renderer = TableRenderer(plans, locale)
+    renderer = TableRenderer(plans, locale, gettext)
 
     def replace(match: re.Match[str]) -> str:
         line = markdown.count("\n", 0, match.start()) + 1

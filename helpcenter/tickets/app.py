@@ -32,13 +32,14 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from helpcenter.contact.form import refill_built_page, render_form
-from helpcenter.contact.settings import ContactSettings, load_settings
+from helpcenter.config import EndpointPaths, Project
+from helpcenter.contact.form import ContactForms, refill_built_page
+from helpcenter.contact.settings import ContactSettings
 from helpcenter.feedback.api import feedback_routes
 from helpcenter.feedback.store import FeedbackStore
-from helpcenter.languages import PROJECT_ROOT, load_translations
-from helpcenter.plans.schema import Plan, load_plans
-from helpcenter.security import read_headers_file
+from helpcenter.i18n.catalogs import Catalogs
+from helpcenter.plans.schema import Plan
+from helpcenter.site.headers import read_headers_file
 from helpcenter.tickets.guards import BodyGuard, RateLimit, SecurityHeaders
 from helpcenter.tickets.helpdesk import Forwarder
 from helpcenter.tickets.openapi import openapi_document
@@ -58,24 +59,30 @@ class TicketService:
     plans: list[Plan]
     store: TicketStore
     feedback: FeedbackStore
+    catalogs: Catalogs
+    forms: ContactForms
+    paths: EndpointPaths
     site_dir: Path | None = None
 
     @classmethod
     def from_project(
         cls,
+        project: Project,
         database: Path,
         site_dir: Path | None = None,
-        config_file: Path = PROJECT_ROOT / "mkdocs.yml",
         forward: bool = False,
     ) -> TicketService:
-        settings, locales = load_settings(config_file)
-        plans = load_plans(config_file.parent / "data" / "plans.yml", locales).plans
+        plans = project.plans.plans
+        catalogs = Catalogs(project.locales_dir)
         return cls(
-            settings,
-            locales,
+            project.contact,
+            project.locales,
             plans,
             TicketStore(database, forward=forward),
             FeedbackStore(database),
+            catalogs,
+            ContactForms(project.contact, plans, catalogs, project.custom_dir),
+            project.endpoint_paths,
             site_dir,
         )
 
@@ -100,11 +107,11 @@ class TicketService:
 
     def form_page(self, language: str, fields: dict[str, str], errors: dict[str, list[str]]) -> str:
         """The contact page again, with what was typed and the errors (posts without JavaScript)."""
-        form = render_form(language, self.settings, self.plans, fields, errors)
+        form = self.forms.form(language, fields, errors)
         built = self.site_dir / language / "contact" / "index.html" if self.site_dir else None
         if built and built.is_file():
             return refill_built_page(built.read_text(encoding="utf-8"), form)
-        title = load_translations(language).gettext("Please correct the highlighted fields.")
+        title = self.catalogs.gettext(language)("Please correct the highlighted fields.")
         return (
             f'<!doctype html><html lang="{language}"><head><meta charset="utf-8">'
             f"<title>{title}</title></head><body><main>{form}</main></body></html>"
@@ -164,7 +171,7 @@ async def read_submission(
         except (MultiPartException, HTTPException) as error:
             detail = getattr(error, "detail", None) or str(error)
             if "Too many files" in detail:
-                _ = load_translations(service.language(dict(request.query_params))).gettext
+                _ = service.catalogs.gettext(service.language(dict(request.query_params)))
                 raise BadRequest(
                     "attachments",
                     _("Please attach at most %(count)d files.") % {"count": limits.max_files},
@@ -209,7 +216,7 @@ async def create_ticket(request: Request) -> Response:
         return RedirectResponse(service.thanks_url(language, reference), status_code=303)
 
     validation = validate_ticket(
-        fields, uploads, service.settings, service.locales, service.plan_ids
+        fields, uploads, service.settings, service.locales, service.plan_ids, service.catalogs
     )
     if validation.ticket is None:
         if json_client:
@@ -236,15 +243,18 @@ async def health(request: Request) -> Response:
 
 async def openapi(request: Request) -> Response:
     service: TicketService = request.app.state.service
-    return JSONResponse(openapi_document(service.settings, service.locales, service.plan_ids))
+    return JSONResponse(
+        openapi_document(service.settings, service.locales, service.plan_ids, service.paths.tickets)
+    )
 
 
-def api_routes() -> list[BaseRoute]:
+def api_routes(paths: EndpointPaths) -> list[BaseRoute]:
+    """The endpoint's routes, at the paths mkdocs.yml gives the pages."""
     return [
-        Route("/api/tickets", create_ticket, methods=["POST"]),
+        Route(paths.tickets, create_ticket, methods=["POST"]),
         Route("/api/health", health, methods=["GET"]),
         Route("/api/openapi.json", openapi, methods=["GET"]),
-        *feedback_routes(),
+        *feedback_routes(paths),
     ]
 
 
@@ -273,7 +283,7 @@ def build_app(
                     await task
 
     app = Starlette(
-        routes=api_routes() + routes,
+        routes=api_routes(service.paths) + routes,
         lifespan=lifespan,
         middleware=[
             Middleware(SecurityHeaders, policy=service.content_security_policy),
@@ -287,7 +297,7 @@ def build_app(
             Middleware(
                 RateLimit,
                 per_minute=settings.rate_limit_per_minute,
-                paths=("/api/tickets", "/api/feedback", "/api/search-gaps"),
+                paths=service.paths.limited,
             ),
             Middleware(
                 BodyGuard,

@@ -152,7 +152,7 @@ class RateLimit:
 
 class SecurityHeaders:
     """Headers every answer carries; HTML answers also get the site's Content-Security-Policy
-    (the one the build computed, see helpcenter.security), or a strict default."""
+    (the one the build computed, see helpcenter.site.headers), or a strict default."""
 
     DEFAULT_POLICY = (
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "

@@ -7,7 +7,7 @@ from helpcenter.tickets.validation import TEXT_FIELDS
 
 
 def openapi_document(
-    settings: ContactSettings, locales: tuple[str, ...], plan_ids: tuple[str, ...]
+    settings: ContactSettings, locales: tuple[str, ...], plan_ids: tuple[str, ...], path: str
 ) -> dict:
     text_properties = {
         name: {"type": "string", "minLength": minimum if required else 0, "maxLength": maximum}
@@ -68,7 +68,7 @@ def openapi_document(
             ),
         },
         "paths": {
-            "/api/tickets": {
+            path: {
                 "post": {
                     "summary": "File a support request",
                     "parameters": [

@@ -8,6 +8,7 @@ ticket it already created.
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -54,6 +55,9 @@ CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries(state, next_attempt_at);
 """
 # Crockford's base32: no I, L, O or U to misread when a reader spells the reference out.
 REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+# What a reference looks like: the server and the thank-you page's script both check it with this.
+REFERENCE_PATTERN = "^HC-{0}-{0}-{0}$".format(f"[{REFERENCE_ALPHABET}]{{4}}")
+REFERENCE = re.compile(REFERENCE_PATTERN)
 
 
 def new_reference() -> str:

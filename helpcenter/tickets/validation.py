@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from helpcenter.contact.settings import ATTACHMENT_TYPES, ContactSettings
-from helpcenter.languages import load_translations
+from helpcenter.i18n.catalogs import Catalogs
 
 EMAIL = re.compile(
     r"^[^@\s<>()\[\],;:\"]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
@@ -128,11 +128,12 @@ def validate_ticket(
     settings: ContactSettings,
     locales: tuple[str, ...],
     plan_ids: tuple[str, ...],
+    catalogs: Catalogs,
 ) -> Validation:
     language = fields.get("language", "")
     if language not in locales:
         language = locales[0]
-    _ = load_translations(language).gettext
+    _ = catalogs.gettext(language)
     errors: dict[str, list[str]] = {}
     values: dict[str, str] = {}
 

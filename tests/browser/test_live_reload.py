@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from helpcenter.build import build_site
-from helpcenter.livereload import InjectClient
-from helpcenter.serve import watched_site_routes
+from helpcenter.config import load_project
+from helpcenter.server.app import watched_site_routes
+from helpcenter.server.livereload import InjectClient
+from helpcenter.site.build import build_site
 from helpcenter.tickets.app import build_app
 from tests.conftest import BackgroundServer, ticket_service
 
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.browser
 def test_a_saved_change_shows_in_the_open_page(project_copy, page, tmp_path):
     site = project_copy / "site"
     build_site(project_copy / "mkdocs.yml", site)
-    routes = watched_site_routes(site, project_copy / "mkdocs.yml")
+    routes = watched_site_routes(site, load_project(project_copy / "mkdocs.yml"))
     app = InjectClient(build_app(ticket_service(tmp_path / "db.sqlite3", site), routes))
     refused = []
     page.on(

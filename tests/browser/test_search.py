@@ -10,11 +10,10 @@ import pytest
 from lunr.builder import Builder
 from playwright.sync_api import expect
 
-from helpcenter.languages import PROJECT_ROOT
 from helpcenter.search.analysis import Analyzer, fold, words
 from helpcenter.search.browser import engine_scripts
 from helpcenter.search.index import FIELDS, Page, build_index, page_fields
-from tests.conftest import LOCALES
+from tests.conftest import LOCALES, PROJECT_ROOT
 
 pytestmark = pytest.mark.browser
 

@@ -11,9 +11,8 @@ import pytest
 from helpcenter.cli import main
 from helpcenter.feedback.reports import feedback_report, search_gaps_report
 from helpcenter.feedback.store import FeedbackStore
-from helpcenter.languages import PROJECT_ROOT
 from helpcenter.tickets.app import build_app
-from tests.conftest import BackgroundServer, ticket_service
+from tests.conftest import PROJECT_ROOT, BackgroundServer, ticket_service
 
 LOCALES = ("fr", "es", "it")
 DOCS = PROJECT_ROOT / "docs"

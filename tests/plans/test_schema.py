@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from helpcenter.languages import PROJECT_ROOT
 from helpcenter.plans.schema import PlansError, load_plans
+from tests.conftest import PROJECT_ROOT
 
 LOCALES = ("fr", "es", "it")
 PLANS_FILE = PROJECT_ROOT / "data" / "plans.yml"

@@ -6,15 +6,18 @@ import re
 
 import pytest
 
-from helpcenter.languages import PROJECT_ROOT
+from helpcenter.i18n.catalogs import Catalogs
 from helpcenter.plans.schema import load_plans
 from helpcenter.plans.tables import TableError, insert_tables
+from tests.conftest import PROJECT_ROOT
 
+CATALOGS = Catalogs()
 PLANS = load_plans(PROJECT_ROOT / "data" / "plans.yml", ("fr", "es", "it"))
 
 
 def render(marker: str, locale: str = "fr") -> str:
-    return insert_tables(f"Intro.\n\n{marker}\n\nOutro.\n", PLANS, locale, "docs/fr/x.md")
+    markdown = f"Intro.\n\n{marker}\n\nOutro.\n"
+    return insert_tables(markdown, PLANS, locale, "docs/fr/x.md", CATALOGS.gettext(locale))
 
 
 def test_a_family_table_has_a_caption_plan_columns_and_feature_rows():

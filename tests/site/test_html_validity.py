@@ -14,8 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from helpcenter.languages import PROJECT_ROOT
-from tests.conftest import LOCALES
+from tests.conftest import LOCALES, PROJECT_ROOT
 
 VNU_JAR = PROJECT_ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 

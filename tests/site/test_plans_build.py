@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from helpcenter.build import BuildError, build_site
+from helpcenter.site.build import BuildError, build_site
 from tests.conftest import LOCALES
 
 

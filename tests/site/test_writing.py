@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from helpcenter.build import BuildError, build_site
+from helpcenter.i18n.catalogs import new_catalog
+from helpcenter.site.build import BuildError, build_site
 
 
 def build(project: Path) -> Path:
@@ -84,19 +85,20 @@ def drop_line(path: Path, prefix: str) -> None:
             lambda docs: (docs / "fr/shipping/huge.md").write_text(
                 "---\ntitle: Journal\n---\n" + "Une ligne du journal d'expédition.\n" * 150_000
             ),
-            r"docs/fr/shipping/huge\.md: 5\.\d MB, over the 1 MB an article may weigh",
+            r"docs/fr/shipping/huge\.md: 5\d\d\d KB, over the 1000 KB an article may weigh",
         ),
         (
             lambda docs: edit(
-                docs.parent / "locales/es/LC_MESSAGES/messages.po",
-                'msgstr "¿Todavía necesita ayuda?"',
-                'msgstr ""',
+                docs.parent / "mkdocs.yml",
+                "        - locale: it\n",
+                "        - locale: fi\n          name: Suomi\n        - locale: it\n",
             ),
-            r"locales/es/LC_MESSAGES/messages\.po: no translation for 'Still need help\?'",
+            r"locales/fi/LC_MESSAGES/messages\.po: no catalog of UI strings for 'fi': create it "
+            r"with `helpcenter catalog new fi`",
         ),
         (
             lambda docs: edit(
-                docs.parent / "locales/it/LC_MESSAGES/messages.po",
+                new_catalog(docs.parent / "locales", "it"),
                 'msgstr "Tutti i %(count)d articoli"',
                 'msgstr "Tutti i %(numero)d articoli"',
             ),
@@ -115,8 +117,8 @@ def drop_line(path: Path, prefix: str) -> None:
         "not-utf8",
         "empty-article",
         "5mb-article",
-        "missing-ui-translation",
-        "ui-translation-with-wrong-placeholder",
+        "language-without-ui-catalog",
+        "project-ui-translation-with-wrong-placeholder",
     ],
 )
 def test_a_writing_mistake_fails_the_build_naming_the_file(project_copy, damage, message):

@@ -15,8 +15,7 @@ from pathlib import Path
 
 import httpx
 
-from helpcenter.languages import PROJECT_ROOT
-from tests.conftest import free_port
+from tests.conftest import PROJECT_ROOT, free_port
 
 SUBMISSIONS = 500
 CLIENTS = 50

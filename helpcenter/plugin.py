@@ -1,0 +1,193 @@
+"""The `helpcenter` MkDocs plugin: what every help center built with this package needs.
+
+One language per build (mkdocs-static-i18n's `build_only_locale`, set by `helpcenter build`),
+each aware of its siblings: fallbacks and links between languages, the contact form in every
+language, plans tables, a prebuilt search index, writing checks, and compact, valid pages.
+Everything a build learns lives on the plugin object, never in module globals. List it after
+`i18n` in mkdocs.yml's plugins.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mkdocs.config.config_options import ExtraScriptValue
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.structure.files import File, Files
+
+from helpcenter.authoring.front_matter import front_matter_problems
+from helpcenter.authoring.history import last_updated
+from helpcenter.authoring.translations import is_outdated
+from helpcenter.config import HelpCenterConfig, Project, current_locale
+from helpcenter.contact.form import ContactForms
+from helpcenter.contact.pages import default_page
+from helpcenter.feedback.api import MAX_COMMENT, MAX_QUERIES, MAX_QUERY
+from helpcenter.i18n.catalogs import Catalogs
+from helpcenter.i18n.languages import LanguageSite, page_url
+from helpcenter.plans.tables import TableError, insert_tables
+from helpcenter.search.browser import LUNR_CORE, LUNR_CORE_SITE_PATH, SearchEngineFile
+from helpcenter.search.index import Page as SearchablePage
+from helpcenter.search.index import SearchIndexFile, searchable_page
+from helpcenter.site.compact_html import collapse_whitespace
+from helpcenter.site.navigation import Navigation
+from helpcenter.site.theme import Brand, configure_theme
+from helpcenter.site.valid_html import valid_html
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
+    from mkdocs.config.defaults import MkDocsConfig
+    from mkdocs.structure.nav import Navigation as Nav
+    from mkdocs.structure.pages import Page
+
+log = logging.getLogger("mkdocs.plugins.helpcenter")
+# The package's scripts every page loads, after Material's.
+SCRIPTS = ("languages.js", "search/analyzer.js", "search/search.js", "contact.js", "feedback.js")
+
+
+def deferred_script(name: str) -> ExtraScriptValue:
+    script = ExtraScriptValue(f"assets/javascripts/{name}")
+    script.defer = True
+    return script
+
+
+class HelpCenterPlugin(BasePlugin[HelpCenterConfig]):
+    supports_multiple_instances = False
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        self.project = Project(config)
+        if problems := self.project.problems():
+            raise PluginError("\n".join(problems))
+        plans = self.project.plans
+        self.locale = current_locale(config)
+        self.catalogs = Catalogs(self.project.locales_dir)
+        # The UI strings this language's pages show: each one translated (strict builds fail).
+        for problem in self.catalogs.problems(self.locale, self.project.root):
+            log.warning(problem)
+        self.gettext = self.catalogs.gettext(self.locale)
+        self.site = LanguageSite(config, self.config.limits.article_kb)
+        self.plans = plans
+        self.forms = ContactForms(
+            self.config.contact, plans.plans, self.catalogs, self.project.custom_dir
+        )
+        self.brand = Brand.of(self.config.brand)
+        self.navigation = Navigation(self.config.limits.sidebar_articles)
+        self.searchable: list[SearchablePage] = []
+        configure_theme(config, self.config, self.site.language.direction)
+        config.extra_css[:0] = [self.brand.stylesheet_path, "assets/stylesheets/helpcenter.css"]
+        config.extra_javascript.extend(map(deferred_script, SCRIPTS))
+        return self.site.configure(config)
+
+    @event_priority(-200)  # after mkdocs-static-i18n has picked this language's files
+    def on_files(self, files: Files, config: MkDocsConfig) -> Files:
+        files.append(File.generated(config, self.brand.stylesheet_path, content=self.brand.css))
+        return self.site.add_pages(
+            files, config, lambda source_path: default_page(source_path, self.gettext)
+        )
+
+    @event_priority(-200)  # after mkdocs-static-i18n has lifted the language folder's children
+    def on_nav(self, nav: Nav, config: MkDocsConfig, files: Files) -> Nav:
+        self.navigation.index(nav)
+        return nav
+
+    def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files) -> str:
+        source = f"{Path(config.docs_dir).name}/{page.file.src_uri}"
+        # A fallback page is checked by the build of the language it is written in.
+        if self.is_written_here(page):
+            for problem in front_matter_problems(page.meta, source, page.file.content_string):
+                log.warning(problem)
+        markdown = self.site.mark_links_to_other_languages(markdown, page)
+        try:
+            # A fallback page is written in another language: its tables speak that one too.
+            return insert_tables(
+                markdown,
+                self.plans,
+                page.file.locale,
+                source,
+                self.catalogs.gettext(page.file.locale),
+            )
+        except TableError as error:
+            raise PluginError(str(error)) from None
+
+    def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files) -> str:
+        html = self.site.resolve_language_links(html, page)
+        self.navigation.name_category(page)
+        # Fallback pages are in another language: they stay out of the index, as do pages that
+        # ask to (`search: {exclude: true}`, Material's front matter).
+        excluded = (page.meta.get("search") or {}).get("exclude", False)
+        if page.file.locale == self.locale and not excluded:
+            description = page.meta.get("description") or ""
+            self.searchable.append(searchable_page(page.url, page.title, description, html))
+        return self.forms.insert_blocks(html, page.file.locale)
+
+    def on_env(self, env: Environment, config: MkDocsConfig, files: Files) -> Environment:
+        env.add_extension("jinja2.ext.i18n")
+        env.install_gettext_translations(self.catalogs.translations(self.locale), newstyle=True)
+        self.index_file = SearchIndexFile.of(self.locale, self.searchable)
+        self.engine_file = SearchEngineFile.of(self.locale, files)
+        env.globals.update(
+            languages=self.site,
+            helpcenter=self.config,
+            brand=self.brand,
+            feedback_limits={"comment": MAX_COMMENT, "query": MAX_QUERY, "queries": MAX_QUERIES},
+            search_index_path=self.index_file.path,
+            search_engine_path=self.engine_file.path,
+        )
+        return env
+
+    def on_page_context(self, context: dict, page: Page, config: MkDocsConfig, nav) -> dict:
+        context = self.site.update_page_context(context, page, config)
+        self.navigation.window_for(page, self.gettext)
+        if page.file.generated_by is None:
+            docs_dir = Path(config.docs_dir)
+            changed = last_updated(Path(page.file.abs_src_path), docs_dir)
+            context["last_updated"] = {
+                "iso": changed.date().isoformat(),
+                "text": self.site.format_date(changed),
+            }
+            context["translation_outdated"] = self.outdated(page, docs_dir)
+        return context
+
+    def outdated(self, page: Page, docs_dir: Path) -> dict | None:
+        """Where an outdated translation's source is, and since when it changed."""
+        default = self.site.tree.default_locale
+        if self.locale == default or not self.is_written_here(page):
+            return None
+        source_path = page.file.src_uri.removeprefix(f"{self.locale}/")
+        source = docs_dir / default / source_path
+        if not source.is_file() or not is_outdated(docs_dir, default, self.locale, source_path):
+            return None
+        return {
+            "source_locale": default,
+            "source_link": f"../{default}/{page_url(source_path)}",
+            "since": self.site.format_date(last_updated(source, docs_dir)),
+        }
+
+    def is_written_here(self, page: Page) -> bool:
+        """A page of this language's writers: not a fallback, not one the package wrote."""
+        return page.file.locale == self.locale and page.file.generated_by is None
+
+    @event_priority(-100)  # once every other plugin has written into the page
+    def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
+        self.navigation.restore()
+        return self.finish(output)
+
+    @event_priority(-100)
+    def on_post_template(self, output_content: str, template_name: str, config) -> str:
+        # Static pages rendered from a template of their own: the 404 page.
+        return self.finish(output_content) if template_name.endswith(".html") else output_content
+
+    def finish(self, html: str) -> str:
+        """A page as it leaves: valid, compact, and its direction on <html> for every reader."""
+        html = html.replace("<html ", f'<html dir="{self.site.language.direction}" ', 1)
+        return collapse_whitespace(valid_html(html))
+
+    def on_post_build(self, config: MkDocsConfig) -> None:
+        for written in (self.index_file, self.engine_file):
+            target = Path(config.site_dir, written.path)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(written.content)
+        shutil.copyfile(LUNR_CORE, Path(config.site_dir, LUNR_CORE_SITE_PATH))

@@ -1,0 +1,116 @@
+"""Build every language of the site, then swap the result into place.
+
+Each language is its own `mkdocs build` process. By default they run one after another, so a
+build needs the memory of one language; `jobs` runs that many at once, faster on a machine with
+cores to spare, with that many times the memory. Everything is built into a fresh folder next to
+the target and only replaces it when every language succeeded: a failed build leaves the
+previous site intact.
+
+Before any language starts, this process reads and checks mkdocs.yml, the plans file and the
+catalogs once, so that a mistake is reported once, not once per language.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from helpcenter.config import Project, ProjectError, load_project
+from helpcenter.i18n.catalogs import Catalogs
+from helpcenter.search.analysis import stemmer_available
+from helpcenter.site.root import write_site_root
+
+
+class BuildError(Exception):
+    """A language failed to build; the message holds what MkDocs said."""
+
+
+def build_language(config_file: Path, locale: str, site_dir: Path, strict: bool) -> str:
+    # Not --quiet: it hides warnings from MkDocs' strict mode, which then lets them pass.
+    command = [sys.executable, "-m", "mkdocs", "build", "-f", str(config_file), "-d", str(site_dir)]
+    if strict:
+        command.append("--strict")
+    result = subprocess.run(
+        command,
+        env={**os.environ, "HELPCENTER_LOCALE": locale, "NO_MKDOCS_2_WARNING": "1"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    output = "\n".join(
+        line
+        for line in (result.stderr + result.stdout).splitlines()
+        if line.strip() and not line.startswith("INFO")
+    )
+    if result.returncode != 0:
+        raise BuildError(f"[{locale}] build failed:\n{output}")
+    return output
+
+
+def checked_project(config_file: Path, strict: bool) -> Project:
+    """The project, with what every language shares checked once: the settings, the plans file
+    and each language's catalog. Languages searched without stemming are said once."""
+    try:
+        project = load_project(config_file, check=False)
+    except ProjectError as error:
+        raise BuildError(str(error)) from None
+    catalogs = Catalogs(project.locales_dir)
+    warnings = [
+        problem for locale in project.locales for problem in catalogs.problems(locale, project.root)
+    ]
+    problems = project.problems() + (warnings if strict else [])
+    if problems:
+        raise BuildError("\n".join(problems))
+    for warning in warnings:
+        print(f"WARNING - {warning}", file=sys.stderr)
+    for locale in project.locales:
+        if not stemmer_available(locale):
+            print(
+                f"INFO - search: no stemmer for '{locale}': its pages are searched by whole words",
+                file=sys.stderr,
+            )
+    return project
+
+
+def build_site(config_file: Path, site_dir: Path, strict: bool = True, jobs: int = 1) -> None:
+    project = checked_project(config_file, strict)
+    locales = project.locales
+    site_dir = site_dir.resolve()
+    site_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f"{site_dir.name}.", dir=site_dir.parent))
+    staging.chmod(0o755)
+    try:
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            futures = {
+                locale: pool.submit(build_language, config_file, locale, staging / locale, strict)
+                for locale in locales
+            }
+        errors = []
+        for locale, future in futures.items():
+            try:
+                output = future.result()
+            except BuildError as error:
+                errors.append(str(error))
+            else:
+                if output:
+                    print(f"[{locale}] {output}", file=sys.stderr)
+        if errors:
+            raise BuildError("\n\n".join(errors))
+        write_site_root(project, staging)
+        swap_into_place(staging, site_dir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def swap_into_place(staging: Path, site_dir: Path) -> None:
+    previous = site_dir.with_name(f"{site_dir.name}.previous")
+    shutil.rmtree(previous, ignore_errors=True)
+    if site_dir.exists():
+        site_dir.rename(previous)
+    staging.rename(site_dir)
+    shutil.rmtree(previous, ignore_errors=True)

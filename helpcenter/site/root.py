@@ -1,0 +1,66 @@
+"""The site's root, written once every language is built: a language chooser, a 404 page in
+every language, the sitemap index, robots.txt and the headers file for the static host."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+from xml.sax.saxutils import escape
+
+from babel import Locale
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from helpcenter.config import Project
+from helpcenter.i18n.catalogs import Catalogs
+from helpcenter.site.headers import site_headers, write_headers_file
+from helpcenter.site.theme import THEME_DIR, Brand
+
+ROOT_TEMPLATES = "site-root"
+
+
+def write_root_pages(project: Project, site_dir: Path) -> None:
+    """The site root: a language chooser, a 404 page in every language, the sitemap index."""
+    catalogs = Catalogs(project.locales_dir)
+    theme_dirs = [d for d in (project.custom_dir, THEME_DIR) if d is not None]
+    env = Environment(
+        loader=FileSystemLoader([d / ROOT_TEMPLATES for d in theme_dirs]),
+        autoescape=select_autoescape(),
+        keep_trailing_newline=True,
+    )
+    languages = [
+        {
+            "locale": lang.locale,
+            "name": lang.name,
+            "site_name": lang.site_name,
+            "english_name": Locale.parse(lang.locale).get_display_name("en"),
+            "direction": lang.direction,
+            "gettext": catalogs.gettext(lang.locale),
+        }
+        for lang in project.languages
+    ]
+    context = {
+        "languages": languages,
+        "brand": Brand.of(project.settings.brand),
+        "site_url": project.site_url,
+        "base_path": urlsplit(project.site_url).path,
+    }
+    for name in env.list_templates():
+        (site_dir / name).write_text(env.get_template(name).render(context), encoding="utf-8")
+    sitemaps = "".join(
+        f"  <sitemap><loc>{escape(project.site_url)}{lang.locale}/sitemap.xml</loc></sitemap>\n"
+        for lang in project.languages
+    )
+    (site_dir / "sitemap.xml").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+        f"{sitemaps}</sitemapindex>\n",
+        encoding="utf-8",
+    )
+    (site_dir / "robots.txt").write_text(
+        f"User-agent: *\nAllow: /\nSitemap: {project.site_url}sitemap.xml\n", encoding="utf-8"
+    )
+
+
+def write_site_root(project: Project, site_dir: Path) -> None:
+    write_root_pages(project, site_dir)
+    write_headers_file(site_dir, site_headers(site_dir, project.endpoints))
