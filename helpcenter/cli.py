@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from helpcenter.build import BuildError, build_site
+from helpcenter.site.build import BuildError, build_site
 
 DEFAULT_DATABASE = Path("var/helpcenter.sqlite3")
 
@@ -31,10 +31,25 @@ def build_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def serve_command(args: argparse.Namespace) -> int:
-    from helpcenter.serve import serve
+def open_project(config_file: Path, check: bool = True):
+    """The project of `config_file`, or None after saying what is wrong with it; `check=False`
+    for commands that read only its languages and pages."""
+    from helpcenter.config import ProjectError, load_project
 
+    try:
+        return load_project(config_file, check=check)
+    except ProjectError as error:
+        print(error, file=sys.stderr)
+        return None
+
+
+def serve_command(args: argparse.Namespace) -> int:
+    from helpcenter.server.app import serve
+
+    if (project := open_project(args.config_file)) is None:
+        return 1
     serve(
+        project,
         args.site_dir,
         args.db,
         host=args.host,
@@ -47,9 +62,12 @@ def serve_command(args: argparse.Namespace) -> int:
 
 
 def tickets_serve_command(args: argparse.Namespace) -> int:
-    from helpcenter.serve import serve_tickets
+    from helpcenter.server.app import serve_tickets
 
+    if (project := open_project(args.config_file)) is None:
+        return 1
     serve_tickets(
+        project,
         args.db,
         host=args.host,
         port=args.port,
@@ -85,14 +103,14 @@ def tickets_list_command(args: argparse.Namespace) -> int:
 
 
 def site_languages(config_file: Path) -> tuple[Path, tuple[str, ...]]:
-    from helpcenter.contact.settings import read_mkdocs_yml, site_locales
-
-    config = read_mkdocs_yml(config_file)
-    return config_file.parent / config.get("docs_dir", "docs"), site_locales(config)
+    project = open_project(config_file, check=False)
+    if project is None:
+        raise SystemExit(1)
+    return project.docs_dir, project.locales
 
 
 def translations_command(args: argparse.Namespace) -> int:
-    from helpcenter.translations import MISSING, OUTDATED, translation_states
+    from helpcenter.authoring.translations import MISSING, OUTDATED, translation_states
 
     docs_dir, locales = site_languages(args.config_file)
     states = [
@@ -124,7 +142,7 @@ def translations_command(args: argparse.Namespace) -> int:
 
 
 def translations_mark_command(args: argparse.Namespace) -> int:
-    from helpcenter.translations import mark_up_to_date, source_pages
+    from helpcenter.authoring.translations import mark_up_to_date, source_pages
 
     docs_dir, locales = site_languages(args.config_file)
     default = locales[0]
@@ -225,7 +243,40 @@ def search_gaps_report_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def init_command(args: argparse.Namespace) -> int:
+    from helpcenter.scaffold.project import InitError, init_project
+
+    locales = [code.strip() for code in args.languages.split(",") if code.strip()]
+    try:
+        notes = init_project(args.directory, args.name, locales, args.company, args.site_url)
+    except InitError as error:
+        print(error, file=sys.stderr)
+        return 2
+    for note in notes:
+        print(f"Note: {note}")
+    print(
+        f"Help center created in {args.directory}/ ({', '.join(locales)}). Next:\n"
+        f"  cd {args.directory}\n  helpcenter build\n  helpcenter serve"
+    )
+    return 0
+
+
+def catalog_new_command(args: argparse.Namespace) -> int:
+    from helpcenter.i18n.catalogs import new_catalog
+
+    if (project := open_project(args.config_file)) is None:
+        return 1
+    try:
+        created = new_catalog(project.locales_dir, args.language)
+    except FileExistsError as error:
+        print(f"{error}: already there; translate what it lacks", file=sys.stderr)
+        return 2
+    print(f"{created.relative_to(project.root)}: created; translate each msgstr in it")
+    return 0
+
+
 def add_server_options(parser: argparse.ArgumentParser, site_required: bool) -> None:
+    parser.add_argument("-f", "--config-file", type=Path, default=Path("mkdocs.yml"))
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
     parser.add_argument("--db", type=Path, default=DEFAULT_DATABASE, help="SQLite database file")
@@ -251,6 +302,31 @@ def add_server_options(parser: argparse.ArgumentParser, site_required: bool) -> 
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="helpcenter", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
+
+    init = commands.add_parser("init", help="start a new help center project in a folder")
+    init.add_argument("directory", type=Path, help="a new or empty folder")
+    init.add_argument("--name", required=True, help="the company or product readers know")
+    init.add_argument(
+        "--languages",
+        required=True,
+        help="language codes, the default first: de,nl,ar,en",
+    )
+    init.add_argument("--company", help="the legal owner, for the copyright (default: --name)")
+    init.add_argument(
+        "--site-url",
+        default="https://help.example.com/",
+        help="where the help center will be published",
+    )
+    init.set_defaults(run=init_command)
+
+    catalog = commands.add_parser("catalog", help="the project's own UI strings")
+    catalog_commands = catalog.add_subparsers(dest="catalog_command", required=True)
+    catalog_new = catalog_commands.add_parser(
+        "new", help="create locales/<lang>/LC_MESSAGES/messages.po to translate"
+    )
+    catalog_new.add_argument("language", help="a language code, as in mkdocs.yml")
+    catalog_new.add_argument("-f", "--config-file", type=Path, default=Path("mkdocs.yml"))
+    catalog_new.set_defaults(run=catalog_new_command)
 
     build = commands.add_parser("build", help="build every language into the site folder")
     build.add_argument("-f", "--config-file", type=Path, default=Path("mkdocs.yml"))
