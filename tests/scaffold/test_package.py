@@ -2,31 +2,31 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
 
 from tests.conftest import PROJECT_ROOT
 
+CACHES = shutil.ignore_patterns("__pycache__", "*.pyc")
+
 
 def test_the_wheel_holds_every_file_of_the_package(tmp_path):
+    # Built from a copy: setuptools builds in the source tree, and the checkout stays clean.
+    source = tmp_path / "source"
+    shutil.copytree(PROJECT_ROOT / "helpcenter", source / "helpcenter", ignore=CACHES)
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(PROJECT_ROOT / name, source / name)
+    wheels = tmp_path / "wheels"
+    pip_wheel = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps"]
     subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--quiet",
-            "--no-deps",
-            "--no-build-isolation",
-            "--wheel-dir",
-            str(tmp_path),
-            str(PROJECT_ROOT),
-        ],
+        [*pip_wheel, "--no-build-isolation", "--wheel-dir", str(wheels), "."],
+        cwd=source,
         check=True,
         capture_output=True,
     )
-    [wheel] = tmp_path.glob("helpcenter-*.whl")
+    [wheel] = wheels.glob("helpcenter-*.whl")
     packaged = set(zipfile.ZipFile(wheel).namelist())
     listed = subprocess.run(
         ["git", "ls-files", "--cached", "--others", "--exclude-standard", "helpcenter"],
