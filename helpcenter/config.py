@@ -127,6 +127,33 @@ class LimitsConfig(base.Config):
     sidebar_articles = c.Type(int, default=30)
 
 
+class ServerConfig(base.Config):
+    """What the endpoint (`helpcenter serve`, `helpcenter tickets serve`) allows each client,
+    so that it holds up on the open internet."""
+
+    # Addresses of reverse proxies whose X-Forwarded-For is believed; nobody else's is.
+    trusted_proxies = c.ListOfItems(c.Type(str), default=[])
+    # A request's line and headers must arrive within this many seconds (else 408, closed).
+    header_timeout = c.Type((int, float), default=10)
+    # The request line (414 beyond) and the whole header block (431 beyond).
+    max_url_kb = c.Type(int, default=8)
+    max_header_kb = c.Type(int, default=32)
+    # Open connections at once; beyond, 503 (the health check keeps answering below it).
+    max_connections = c.Type(int, default=1000)
+    # Bodies of the small endpoints (tickets have the attachments' limit).
+    feedback_body_kb = c.Type(int, default=8)
+    search_gaps_body_kb = c.Type(int, default=16)
+    # What one client address may store in a day.
+    daily_attachment_mb = c.Type(int, default=200)
+    daily_search_gaps = c.Type(int, default=500)
+    # Below this much free disk, posts are answered 503 rather than written.
+    min_free_disk_mb = c.Type(int, default=200)
+    # An idempotency key is remembered this long.
+    idempotency_hours = c.Type(int, default=24)
+    # Deliveries to the helpdesk tried this many times before a ticket is set aside (dead letter).
+    forward_attempts = c.Type(int, default=12)
+
+
 class HelpCenterConfig(base.Config):
     """The `helpcenter` plugin's options in mkdocs.yml."""
 
@@ -134,6 +161,7 @@ class HelpCenterConfig(base.Config):
     contact = PydanticOption(ContactSettings)
     feedback = c.SubConfig(FeedbackConfig)
     limits = c.SubConfig(LimitsConfig)
+    server = c.SubConfig(ServerConfig)
     # The plans file, from the project's root: tables in articles and the form's plan list.
     plans = c.Type(str, default="data/plans.yml")
     # The project's own UI catalogs, from its root: a language the package has none for, or

@@ -32,7 +32,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from helpcenter.config import EndpointPaths, Project
+from helpcenter.config import EndpointPaths, Project, ServerConfig
 from helpcenter.contact.form import ContactForms, refill_built_page
 from helpcenter.contact.settings import ContactSettings
 from helpcenter.feedback.api import feedback_routes
@@ -62,6 +62,8 @@ class TicketService:
     catalogs: Catalogs
     forms: ContactForms
     paths: EndpointPaths
+    # What each client may send and store: the `server` settings of mkdocs.yml.
+    server: ServerConfig
     site_dir: Path | None = None
 
     @classmethod
@@ -83,6 +85,7 @@ class TicketService:
             catalogs,
             ContactForms(project.contact, plans, catalogs, project.custom_dir),
             project.endpoint_paths,
+            project.settings.server,
             site_dir,
         )
 
