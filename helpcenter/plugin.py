@@ -130,6 +130,7 @@ class HelpCenterPlugin(BasePlugin[HelpCenterConfig]):
         self.engine_file = SearchEngineFile.of(self.locale, files)
         env.globals.update(
             languages=self.site,
+            navigation=self.navigation,
             helpcenter=self.config,
             brand=self.brand,
             feedback_limits={"comment": MAX_COMMENT, "query": MAX_QUERY, "queries": MAX_QUERIES},

@@ -80,6 +80,12 @@ class Navigation:
             label = gettext("All %(count)d articles") % {"count": len(window.articles)}
             section.children = window.children(page, label)
 
+    def children_of(self, section: Section) -> list:
+        """All of a category's pages, whatever its sidebar shows while a page renders: its
+        landing page lists every article."""
+        window = self.windows.get(section)
+        return window.full if window else section.children
+
     def restore(self) -> None:
         """The window was for one page only: the next page gets each section whole again."""
         for section, window in self.windows.items():
