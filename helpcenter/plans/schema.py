@@ -8,6 +8,7 @@ included (`false`), a number, or a short localized text.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Literal
@@ -17,6 +18,7 @@ from babel.numbers import list_currencies as get_currency_list
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StrictBool,
@@ -43,12 +45,25 @@ class Feature(Strict):
     note: LocalizedText | None = None
 
 
+def price(value: object) -> Decimal | str:
+    """A monthly price as writers write it: a number (19 or 19.90), or "on request"."""
+    if value == "on request":
+        return value
+    if not isinstance(value, bool) and isinstance(value, int | float | str):
+        try:
+            number = Decimal(str(value))
+        except ArithmeticError:
+            number = None
+        if number is not None and number.is_finite() and number >= 0:
+            return number
+    raise ValueError(f'expected a number like 19.90, or "on request"; got {value!r}')
+
+
 class Plan(Strict):
     id: Identifier
     name: Annotated[str, Field(min_length=1)]
-    price: Annotated[Decimal, Field(ge=0)] | Literal["on request"] = Field(
-        description="monthly price in the plans' currency, or 'on request'"
-    )
+    # The monthly price in the plans' currency.
+    price: Annotated[Decimal | Literal["on request"], BeforeValidator(price)]
     legacy: bool = False
 
 
@@ -152,6 +167,44 @@ def all_translation_problems(plans: Plans, locales: tuple[str, ...]) -> list[str
     return problems
 
 
+PATH_PART = re.compile(r"\[(\d+)\]|([^.\[\]]+)")
+
+
+class SourceLines:
+    """Where each place of a YAML file is, so that a message can give the writer its line."""
+
+    def __init__(self, text: str) -> None:
+        self.root = yaml.compose(text)
+
+    def line(self, path: str) -> int | None:
+        """The line of `features[3].label.it`, or of the deepest part of it the file has."""
+        node, line = self.root, None
+        for index, key in PATH_PART.findall(path):
+            if isinstance(node, yaml.SequenceNode) and index and int(index) < len(node.value):
+                node = node.value[int(index)]
+            elif isinstance(node, yaml.MappingNode) and key:
+                found = [value for name, value in node.value if name.value == key]
+                if not found:
+                    break
+                node = found[0]
+            else:
+                break
+            line = node.start_mark.line + 1
+        return line
+
+
+def located(source: str, lines: SourceLines, plans_data: object, problem: str) -> str:
+    """`source:line: path (plan 'id'): message`: the file, the line, and the plan by its id."""
+    path, _, message = problem.partition(": ")
+    line = lines.line(path)
+    if (match := re.match(r"plans\[(\d+)\]", path)) and isinstance(plans_data, dict):
+        entries = plans_data.get("plans")
+        entry = entries[int(match[1])] if isinstance(entries, list) else None
+        if isinstance(entry, dict) and isinstance(entry.get("id"), str):
+            path += f" (plan '{entry['id']}')"
+    return f"{source}:{line}: {path}: {message}" if line else f"{source}: {path}: {message}"
+
+
 def error_path(location: tuple[str | int, ...]) -> str:
     """Pydantic's location as a writer reads it: `features[3].label.it`."""
     path = ""
@@ -165,22 +218,22 @@ def error_path(location: tuple[str | int, ...]) -> str:
     return path
 
 
-def describe(error: dict, source: str) -> str:
-    path = error_path(error["loc"])
+def describe(error: dict) -> str:
+    """A validation error as `path: message`, without the validation library's words."""
     message = error["msg"].removeprefix("Value error, ")
     if error["type"] == "missing":
         message = "required, but missing"
     elif error["type"] == "extra_forbidden":
         message = "unknown key"
-    prefix = f"{source}: {path}: " if path else f"{source}: "
-    return "\n".join(prefix + line for line in message.splitlines())
+    return f"{error_path(error['loc'])}: {message}"
 
 
 def load_plans(path: Path, locales: tuple[str, ...], name: str | None = None) -> Plans:
     """Read and check the plans file; any problem raises PlansError listing every error."""
     source = name or str(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = yaml.safe_load(text)
     except FileNotFoundError:
         raise PlansError(f"{source}: file not found") from None
     except UnicodeDecodeError as error:
@@ -196,13 +249,15 @@ def load_plans(path: Path, locales: tuple[str, ...], name: str | None = None) ->
         raise PlansError(
             f"{source}: expected a mapping with the keys families, plans, features and values"
         )
+    lines = SourceLines(text)
     try:
         plans = Plans.model_validate(data)
     except ValidationError as error:
-        raise PlansError(
-            "\n".join(describe(detail, source) for detail in error.errors(include_url=False))
-        ) from None
-    problems = reference_problems(plans) + all_translation_problems(plans, locales)
+        problems = [describe(detail) for detail in error.errors(include_url=False)]
+    else:
+        problems = reference_problems(plans) + all_translation_problems(plans, locales)
     if problems:
-        raise PlansError("\n".join(f"{source}: {problem}" for problem in problems))
+        raise PlansError(
+            "\n".join(located(source, lines, data, problem) for problem in problems)
+        )
     return plans

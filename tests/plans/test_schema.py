@@ -43,53 +43,65 @@ def broken(change) -> dict:
     [
         (
             lambda d: d["features"][3]["label"].pop("it"),
-            r"data/plans\.yml: features\[3\]\.label\.it: missing translation "
+            r"data/plans\.yml:\d+: features\[3\]\.label\.it: missing translation "
             r"\(expected a text in each of: fr, es, it\)",
         ),
         (
             lambda d: d["families"][0]["plans"].append("platinum"),
-            r"data/plans\.yml: families\[0\]\.plans\[4\]: unknown plan 'platinum' "
+            r"data/plans\.yml:\d+: families\[0\]\.plans\[4\]: unknown plan 'platinum' "
             r"\(expected one of: starter, ",
         ),
         (
             lambda d: d["values"]["pro"].update({"fax": True}),
-            r"data/plans\.yml: values\.pro\.fax: unknown feature 'fax' \(expected one of: users",
+            r"data/plans\.yml:\d+: values\.pro\.fax: unknown feature 'fax' \(expected one of: users",
         ),
         (
             lambda d: d["values"]["pro"].pop("chat"),
-            r"data/plans\.yml: values\.pro\.chat: missing value \(expected true, false, a number",
+            r"data/plans\.yml:\d+: values\.pro\.chat: missing value \(expected true, false, a number",
         ),
         (
             lambda d: d["plans"][1].update({"price": "cheap"}),
-            r"data/plans\.yml: plans\[1\]\.price: .*",
+            r"data/plans\.yml:\d+: plans\[1\]\.price \(plan 'pro'\): expected a number like "
+            r"19\.90, or \"on request\"; got 'cheap'",
         ),
         (
             lambda d: d["plans"][1].update({"legacy": "maybe"}),
-            r"data/plans\.yml: plans\[1\]\.legacy: Input should be a valid boolean",
+            r"data/plans\.yml:\d+: plans\[1\]\.legacy \(plan 'pro'\): Input should be a valid boolean",
         ),
         (
             lambda d: d["plans"][0].pop("name"),
-            r"data/plans\.yml: plans\[0\]\.name: required, but missing",
+            r"data/plans\.yml:\d+: plans\[0\]\.name \(plan 'starter'\): required, but missing",
         ),
         (
             lambda d: d["plans"][0].update({"nmae": "Typo"}),
-            r"data/plans\.yml: plans\[0\]\.nmae: unknown key",
+            r"data/plans\.yml:\d+: plans\[0\]\.nmae \(plan 'starter'\): unknown key",
         ),
         (
             lambda d: d["features"].append(dict(d["features"][0])),
-            r"data/plans\.yml: features\[8\]\.id: duplicate id 'users'",
+            r"data/plans\.yml:\d+: features\[8\]\.id: duplicate id 'users'",
         ),
         (
             lambda d: d["values"]["pro"].update(
                 {"response-time": {"fr": "1 jour", "es": "1 día", "it": "1 giorno", "de": "x"}}
             ),
-            r"data/plans\.yml: values\.pro\.response-time\.de: unknown language",
+            r"data/plans\.yml:\d+: values\.pro\.response-time\.de: unknown language",
         ),
     ],
 )
 def test_each_mistake_names_the_file_the_place_and_what_was_expected(tmp_path, change, message):
     with pytest.raises(PlansError, match=message):
         load(tmp_path, broken(change))
+
+
+def test_a_price_with_a_decimal_comma_names_the_line_the_plan_and_the_expected_form(tmp_path):
+    text = PLANS_FILE.read_text(encoding="utf-8").replace("price: 49", "price: 19,90", 1)
+    line = text.splitlines().index("    price: 19,90") + 1
+    with pytest.raises(PlansError) as raised:
+        load(tmp_path, text)
+    assert str(raised.value) == (
+        f"data/plans.yml:{line}: plans[1].price (plan 'pro'): expected a number like 19.90, "
+        "or \"on request\"; got '19,90'"
+    )
 
 
 def test_invalid_yaml_names_the_line(tmp_path):
