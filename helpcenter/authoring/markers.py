@@ -1,0 +1,28 @@
+"""Markers writers put in articles (`<!-- plans ... -->`, `<!-- contact-form -->`...), and the
+comments that look like one but are not: a misspelled marker would otherwise vanish silently."""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+MARKERS = ("plans", "contact-form", "ticket-confirmation")
+# The first word of an HTML comment.
+COMMENT = re.compile(r"<!--\s*([A-Za-z][\w-]*)")
+
+
+def marker_problems(markdown: str, source: str) -> list[str]:
+    """`source:line: ...` for each comment whose first word is close to a marker's name."""
+    problems = []
+    for comment in COMMENT.finditer(markdown):
+        word = comment[1]
+        if word in MARKERS:
+            continue
+        close = difflib.get_close_matches(word.lower(), MARKERS, n=1, cutoff=0.75)
+        if close:
+            line = markdown.count("\n", 0, comment.start()) + 1
+            problems.append(
+                f"{source}:{line}: `<!-- {word} ...` is not a helpcenter marker: did you mean "
+                f"`<!-- {close[0]} ...`? (markers: {', '.join(MARKERS)})"
+            )
+    return problems

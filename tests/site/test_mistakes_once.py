@@ -1,0 +1,56 @@
+"""Each writer's mistake fails the strict build once, under the file the writer edits, even
+where other languages show that page as a fallback."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpcenter.site.build import BuildError, build_site
+
+
+def failed_build(project) -> str:
+    with pytest.raises(BuildError) as raised:
+        build_site(project / "mkdocs.yml", project / "site")
+    return str(raised.value)
+
+
+def test_a_misspelled_marker_is_reported_once_naming_file_and_line(project_copy):
+    article = project_copy / "docs/fr/account/compare-plans.md"
+    text = article.read_text(encoding="utf-8").replace(
+        "<!-- plans family=current -->", "<!-- plan family=current -->"
+    )
+    article.write_text(text, encoding="utf-8")
+    # Italian shows the French article as a fallback.
+    (project_copy / "docs/it/account/compare-plans.md").unlink()
+    line = text.splitlines().index("<!-- plan family=current -->") + 1
+    message = failed_build(project_copy)
+    assert message.count("is not a helpcenter marker") == 1
+    assert (
+        f"docs/fr/account/compare-plans.md:{line}: `<!-- plan ...` is not a helpcenter marker"
+        in message
+    )
+
+
+def test_a_wrong_plans_table_option_in_a_fallback_is_reported_once_under_its_source(project_copy):
+    article = project_copy / "docs/fr/account/compare-plans.md"
+    text = article.read_text(encoding="utf-8").replace(
+        "plans family=current", "plans famly=current"
+    )
+    article.write_text(text, encoding="utf-8")
+    (project_copy / "docs/it/account/compare-plans.md").unlink()
+    message = failed_build(project_copy)
+    assert message.count("unknown plans table option 'famly'") == 1
+    assert "docs/it/" not in message
+
+
+def test_a_bad_price_is_reported_once_with_its_line_and_plan(project_copy):
+    plans = project_copy / "data/plans.yml"
+    text = plans.read_text(encoding="utf-8").replace("price: 49", "price: 19,90", 1)
+    plans.write_text(text, encoding="utf-8")
+    line = text.splitlines().index("    price: 19,90") + 1
+    message = failed_build(project_copy)
+    assert message.count("19,90") == 1
+    assert (
+        f"data/plans.yml:{line}: plans[1].price (plan 'pro'): expected a number like 19.90"
+        in message
+    )
