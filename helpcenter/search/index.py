@@ -16,7 +16,10 @@ build from the same terms (a test compares it with lunr.py's). The file, one JSO
   language lunr cannot stem (words are then matched as written, accents folded);
 - `fields`: `[name, boost]` in lunr's order;
 - `docs`: what a result shows, by document reference (its position):
-  `[location, title, summary, [[anchor, heading], ...]]`;
+  `[location, title, summary, [[anchor, heading], ...]]`, and a fifth `1` for a category's
+  landing page (shown after the matching articles);
+- `accents`: for the stem of a spelling without accents, the other stems of its accented
+  spellings (see `accent_stems`);
 - `terms`: every index term, in JavaScript's order (lunr's token set needs it);
 - `postings`: for each field, for each term, the documents that have it, as gaps from the last
   one (`0` is the next document); a negative entry `-n` says the next document has it `n` times
@@ -73,6 +76,8 @@ class Page:
     description: str = ""
     headings: list[tuple[str, str]] = field(default_factory=list)  # (anchor, heading)
     body: str = ""
+    # A category's landing page: found after the articles that match, never before.
+    category: bool = False
 
     @property
     def text(self) -> str:
@@ -91,7 +96,9 @@ def plain_text(html: str) -> str:
     return squeeze(unescape(TAG.sub("", BLOCK_TAG.sub(" ", html))))
 
 
-def searchable_page(url: str, title: str, description: str, html: str) -> Page:
+def searchable_page(
+    url: str, title: str, description: str, html: str, category: bool = False
+) -> Page:
     """A page from its content's HTML: its text, and its headings a result may link to."""
     html = UNSEARCHABLE.sub("", html)
     headings = [(anchor, plain_text(inner)) for _, anchor, inner in HEADING.findall(html)]
@@ -102,6 +109,7 @@ def searchable_page(url: str, title: str, description: str, html: str) -> Page:
         squeeze(description),
         [(anchor, heading) for anchor, heading in headings if heading],
         text,
+        category,
     )
 
 
@@ -159,14 +167,29 @@ def best_page(data: dict, terms: list[str]) -> list | None:
     return data["docs"][max(scores, key=lambda document: (scores[document], -document))]
 
 
+def accent_stems(analyzer: Analyzer, words: set[str]) -> dict[str, list[str]]:
+    """For the stem of a word's spelling without accents, the stems the site has for its accented
+    spellings: a reader typing `devolucion` on a phone finds `devoluciones` as well as
+    `devolución` (Spanish Snowball removes `-ución`, not `-ucion`)."""
+    stems: dict[str, set[str]] = {}
+    for word in words:
+        plain, *accented = analyzer.word_terms(word)
+        if accented:
+            stems.setdefault(plain, set()).update(accented)
+    return {plain: sorted(others, key=js_order) for plain, others in stems.items()}
+
+
 def build_index(language: str, pages: list[Page]) -> dict:
     analyzer = Analyzer(language)
     names = [name for name, _ in FIELDS]
     postings: dict[str, dict[str, dict[int, int]]] = {name: {} for name in names}
     lengths: dict[str, list[int]] = {name: [] for name in names}
+    vocabulary: set[str] = set()
     for ref, page in enumerate(pages):
         fields = page_words(analyzer, page)
-        analyzer.learn({word for kept in fields.values() for word in kept})
+        words = {word for kept in fields.values() for word in kept}
+        analyzer.learn(words)
+        vocabulary |= words
         for name, kept in fields.items():
             terms = analyzer.terms_of(kept)
             lengths[name].append(len(terms))
@@ -180,8 +203,10 @@ def build_index(language: str, pages: list[Page]) -> dict:
         "fields": [list(pair) for pair in FIELDS],
         "docs": [
             [page.location, page.title, page.summary, [list(pair) for pair in page.headings]]
+            + ([1] if page.category else [])
             for page in pages
         ],
+        "accents": dict(sorted(accent_stems(analyzer, vocabulary).items())),
         "terms": terms,
         "postings": [
             [encode_postings(postings[name].get(term, {})) for term in terms] for name in names

@@ -22,13 +22,27 @@
   function create(lunr, searchIndex, analysis, data) {
     var index = searchIndex.load(lunr, data);
     var vocabulary = Object.keys(index.invertedIndex);
+    var known = new Set(vocabulary);
+    var accents = data.accents || {};
+
+    /* A word's terms, and the stems of its accented spellings when it was typed without them. */
+    function termsOf(word) {
+      var terms = analyzer.wordTerms(word);
+      terms.slice().forEach(function (term) {
+        (accents[term] || []).forEach(function (other) {
+          if (terms.indexOf(other) < 0) terms.push(other);
+        });
+      });
+      return terms;
+    }
     var analyzer = analysis.createAnalyzer(lunr, data.language, data.stopWords, data.stemmer);
 
     /*
      * Query the index in two passes.
      * 1. Every word's terms; the last word, while it is typed, also completes (`etiq` finds
-     *    `etiquet`). The stem of a word still being typed is only used when it is a prefix of it:
-     *    a stemmer that rewrites letters is stemming a fragment, not a word.
+     *    `etiquet`), unless it is already a whole word of the index: `colis` is not completed
+     *    into every page's `colisto`. The stem of a word still being typed is only used when it
+     *    is a prefix of it: a stemmer that rewrites letters is stemming a fragment, not a word.
      * 2. Only when that finds nothing: for the last word, stems it may already extend (`pagamen`,
      *    `pag`); for each word of five letters or more, stems one typo away.
      */
@@ -40,13 +54,15 @@
       var results = index.query(function (q) {
         words.forEach(function (word, position) {
           var folded = analysis.fold(word);
-          var last = typing && position === words.length - 1;
-          analyzer.wordTerms(word).forEach(function (term) {
-            if (last && folded.indexOf(term) !== 0) return;
+          var terms = termsOf(word);
+          var completing = typing && position === words.length - 1 &&
+            !terms.some(function (term) { return known.has(term); });
+          terms.forEach(function (term) {
+            if (completing && folded.indexOf(term) !== 0) return;
             q.term(term, { usePipeline: false, boost: 10 });
-            if (last) q.term(term, { usePipeline: false, wildcard: wildcard });
+            if (completing) q.term(term, { usePipeline: false, wildcard: wildcard });
           });
-          if (last) q.term(folded, { usePipeline: false, wildcard: wildcard, boost: 5 });
+          if (completing) q.term(folded, { usePipeline: false, wildcard: wildcard, boost: 5 });
         });
       });
       if (results.length) return results;
@@ -117,8 +133,16 @@
         .map(function (entry) { return entry[0]; });
     }
 
+    /* Results are articles: a category's landing page follows every article that matches. */
+    function articlesFirst(results) {
+      var categories = results.filter(function (result) { return data.docs[Number(result.ref)][4]; });
+      if (!categories.length) return results;
+      return results.filter(function (result) { return !data.docs[Number(result.ref)][4]; })
+        .concat(categories);
+    }
+
     function articlesFound(results, limit) {
-      return results.slice(0, limit).map(function (result) {
+      return articlesFirst(results).slice(0, limit).map(function (result) {
         var doc = data.docs[Number(result.ref)];
         var terms = Object.keys(result.matchData.metadata);
         var matches = analysis.matcher(terms, analyzer);
