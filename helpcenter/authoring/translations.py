@@ -108,6 +108,9 @@ def translation_state(docs_dir: Path, default: str, locale: str, path: str) -> T
     if recorded == content_hash(source_text):
         return TranslationState(path, locale, UP_TO_DATE)
     since, lines = outdated_since(source, recorded, source_text)
+    # Not found in the history (never marked, or marked on an uncommitted version): the date the
+    # page itself shows, its source's last change.
+    since = since or history.last_updated(source, docs_dir)
     return TranslationState(path, locale, OUTDATED, since, lines)
 
 
