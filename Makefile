@@ -3,6 +3,8 @@ SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# HOST=0.0.0.0 make serve: a preview reachable from outside a container or virtual machine.
+HOST ?= 127.0.0.1
 LOCALES_DIR := helpcenter/i18n/locales
 export NO_MKDOCS_2_WARNING := 1
 
@@ -21,7 +23,7 @@ build: setup
 
 # Writers' preview: the site and the ticket endpoint; every change rebuilds and reloads the page.
 serve: build
-	$(BIN)/helpcenter serve --watch --port $(PORT)
+	$(BIN)/helpcenter serve --watch --host $(HOST) --port $(PORT)
 
 # Debian's chromium drives the browser tests; Playwright never downloads a browser of its own.
 chromium:
