@@ -21,6 +21,7 @@ from mkdocs.structure.files import File, Files
 
 from helpcenter.authoring.front_matter import front_matter_problems
 from helpcenter.authoring.history import last_updated
+from helpcenter.authoring.markers import marker_problems
 from helpcenter.authoring.translations import is_outdated
 from helpcenter.config import HelpCenterConfig, Project, current_locale
 from helpcenter.contact.form import ContactForms
@@ -32,6 +33,13 @@ from helpcenter.plans.tables import TableError, insert_tables
 from helpcenter.search.browser import LUNR_CORE, LUNR_CORE_SITE_PATH, SearchEngineFile
 from helpcenter.search.index import Page as SearchablePage
 from helpcenter.search.index import SearchIndexFile, searchable_page
+from helpcenter.site.articles import (
+    RelatedArticles,
+    headings_text,
+    open_graph_locale,
+    reading_minutes,
+    word_count,
+)
 from helpcenter.site.compact_html import collapse_whitespace
 from helpcenter.site.navigation import Navigation
 from helpcenter.site.theme import Brand, configure_theme
@@ -44,6 +52,13 @@ if TYPE_CHECKING:
     from mkdocs.structure.pages import Page
 
 log = logging.getLogger("mkdocs.plugins.helpcenter")
+
+
+def is_category(page: Page) -> bool:
+    """A category's landing page (the contact page is an index too, but of no category)."""
+    return page.is_index and page.parent is not None
+
+
 # The package's scripts every page loads, after Material's.
 SCRIPTS = ("languages.js", "search/analyzer.js", "search/search.js", "contact.js", "feedback.js")
 
@@ -76,7 +91,11 @@ class HelpCenterPlugin(BasePlugin[HelpCenterConfig]):
         self.brand = Brand.of(self.config.brand)
         self.navigation = Navigation(self.config.limits.sidebar_articles)
         self.searchable: list[SearchablePage] = []
-        configure_theme(config, self.config, self.site.language.direction)
+        # Each article's reading time and related articles, by URL.
+        self.reading_minutes: dict[str, int] = {}
+        self.articles: dict[str, Page] = {}
+        self.related = RelatedArticles(self.locale)
+        configure_theme(config, self.config, self.site.language.direction, self.gettext)
         config.extra_css[:0] = [self.brand.stylesheet_path, "assets/stylesheets/helpcenter.css"]
         config.extra_javascript.extend(map(deferred_script, SCRIPTS))
         return self.site.configure(config)
@@ -97,7 +116,8 @@ class HelpCenterPlugin(BasePlugin[HelpCenterConfig]):
         source = f"{Path(config.docs_dir).name}/{page.file.src_uri}"
         # A fallback page is checked by the build of the language it is written in.
         if self.is_written_here(page):
-            for problem in front_matter_problems(page.meta, source, page.file.content_string):
+            problems = front_matter_problems(page.meta, source, page.file.content_string)
+            for problem in problems + marker_problems(markdown, source):
                 log.warning(problem)
         markdown = self.site.mark_links_to_other_languages(markdown, page)
         try:
@@ -110,6 +130,10 @@ class HelpCenterPlugin(BasePlugin[HelpCenterConfig]):
                 self.catalogs.gettext(page.file.locale),
             )
         except TableError as error:
+            if not self.is_written_here(page):
+                # A fallback's mistake is its writers': their language's build reports it, once,
+                # under the file they edit.
+                return markdown
             raise PluginError(str(error)) from None
 
     def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files) -> str:
@@ -117,10 +141,25 @@ class HelpCenterPlugin(BasePlugin[HelpCenterConfig]):
         self.navigation.name_category(page)
         # Fallback pages are in another language: they stay out of the index, as do pages that
         # ask to (`search: {exclude: true}`, Material's front matter).
-        excluded = (page.meta.get("search") or {}).get("exclude", False)
+        # Results are articles: the home page is not one, a category's page comes after them.
+        excluded = (page.meta.get("search") or {}).get("exclude", False) or page.is_homepage
         if page.file.locale == self.locale and not excluded:
             description = page.meta.get("description") or ""
-            self.searchable.append(searchable_page(page.url, page.title, description, html))
+            self.searchable.append(
+                searchable_page(page.url, page.title, description, html, category=is_category(page))
+            )
+        if page.parent is not None and not page.is_index:
+            self.reading_minutes[page.url] = reading_minutes(word_count(html))
+            self.articles[page.url] = page
+            # Only articles written in this language are suggested, never a fallback.
+            self.related.add(
+                page.url,
+                id(page.parent),
+                page.title or "",
+                page.meta.get("description") or "",
+                headings_text(html),
+                candidate=page.file.locale == self.locale,
+            )
         return self.forms.insert_blocks(html, page.file.locale)
 
     def on_env(self, env: Environment, config: MkDocsConfig, files: Files) -> Environment:
@@ -128,6 +167,7 @@ class HelpCenterPlugin(BasePlugin[HelpCenterConfig]):
         env.install_gettext_translations(self.catalogs.translations(self.locale), newstyle=True)
         self.index_file = SearchIndexFile.of(self.locale, self.searchable)
         self.engine_file = SearchEngineFile.of(self.locale, files)
+        self.related.compute()
         env.globals.update(
             languages=self.site,
             navigation=self.navigation,
@@ -136,6 +176,7 @@ class HelpCenterPlugin(BasePlugin[HelpCenterConfig]):
             feedback_limits={"comment": MAX_COMMENT, "query": MAX_QUERY, "queries": MAX_QUERIES},
             search_index_path=self.index_file.path,
             search_engine_path=self.engine_file.path,
+            open_graph_locale=open_graph_locale,
         )
         return env
 
@@ -147,9 +188,13 @@ class HelpCenterPlugin(BasePlugin[HelpCenterConfig]):
             changed = last_updated(Path(page.file.abs_src_path), docs_dir)
             context["last_updated"] = {
                 "iso": changed.date().isoformat(),
+                "moment": changed.isoformat(timespec="seconds"),
                 "text": self.site.format_date(changed),
             }
             context["translation_outdated"] = self.outdated(page, docs_dir)
+        if page.url in self.articles:
+            context["reading_minutes"] = self.reading_minutes[page.url]
+            context["related_articles"] = [self.articles[url] for url in self.related.of(page.url)]
         return context
 
     def outdated(self, page: Page, docs_dir: Path) -> dict | None:

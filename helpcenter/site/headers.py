@@ -15,6 +15,36 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 INLINE_SCRIPT = re.compile(r"<script(?P<attributes>[^>]*)>(?P<code>.*?)</script>", re.DOTALL)
+SOURCE = re.compile(r"(?:^|\s)src\s*=", re.IGNORECASE)
+SCRIPT_TYPE = re.compile(
+    r"""(?:^|\s)type\s*=\s*(?:"(?P<double>[^"]*)"|'(?P<single>[^']*)'|(?P<bare>[^\s"'=<>`]+))""",
+    re.IGNORECASE,
+)
+# The `type` values under which a browser runs a script (the HTML standard's JavaScript MIME
+# type essences, and modules); any other type (application/ld+json, application/json,
+# text/template...) is a data block, which never runs and needs no hash.
+JAVASCRIPT_TYPES = frozenset(
+    {
+        "",
+        "module",
+        "application/ecmascript",
+        "application/javascript",
+        "application/x-ecmascript",
+        "application/x-javascript",
+        "text/ecmascript",
+        "text/javascript",
+        "text/javascript1.0",
+        "text/javascript1.1",
+        "text/javascript1.2",
+        "text/javascript1.3",
+        "text/javascript1.4",
+        "text/javascript1.5",
+        "text/jscript",
+        "text/livescript",
+        "text/x-ecmascript",
+        "text/x-javascript",
+    }
+)
 HEADERS_FILE = "_headers"
 BASE_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -23,13 +53,25 @@ BASE_HEADERS = {
 }
 
 
+def runs_inline(attributes: str) -> bool:
+    """Whether a `<script>` with these attributes runs its own text: no `src`, and JavaScript
+    (no type, or a JavaScript one); JSON-LD and other data blocks do not run."""
+    if SOURCE.search(attributes):
+        return False
+    declared = SCRIPT_TYPE.search(attributes)
+    if declared is None:
+        return True
+    value = next(v for v in declared.group("double", "single", "bare") if v is not None)
+    # The MIME type's essence: without parameters (`; charset=...`), case and spaces.
+    return value.split(";", 1)[0].strip().lower() in JAVASCRIPT_TYPES
+
+
 def inline_script_hashes(site_dir: Path) -> list[str]:
-    """The hash of every inline script that runs (JSON data blocks do not)."""
+    """The hash of every inline script that runs (data blocks, such as JSON-LD, do not)."""
     hashes = set()
     for page in site_dir.rglob("*.html"):
         for script in INLINE_SCRIPT.finditer(page.read_text(encoding="utf-8")):
-            attributes = script["attributes"]
-            if "src=" in attributes or "application/json" in attributes:
+            if not runs_inline(script["attributes"]):
                 continue
             digest = hashlib.sha256(script["code"].encode("utf-8")).digest()
             hashes.add(f"'sha256-{base64.b64encode(digest).decode()}'")
