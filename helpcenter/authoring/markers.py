@@ -7,8 +7,8 @@ import difflib
 import re
 
 MARKERS = ("plans", "contact-form", "ticket-confirmation")
-# The first word of an HTML comment.
-COMMENT = re.compile(r"<!--\s*([A-Za-z][\w-]*)")
+# The first word of an HTML comment, on its opening line (markers are one line).
+COMMENT = re.compile(r"<!--[ \t]*([A-Za-z][\w-]{3,})")
 
 
 def marker_problems(markdown: str, source: str) -> list[str]:
@@ -18,7 +18,7 @@ def marker_problems(markdown: str, source: str) -> list[str]:
         word = comment[1]
         if word in MARKERS:
             continue
-        close = difflib.get_close_matches(word.lower(), MARKERS, n=1, cutoff=0.75)
+        close = difflib.get_close_matches(word.lower(), MARKERS, n=1, cutoff=0.8)
         if close:
             line = markdown.count("\n", 0, comment.start()) + 1
             problems.append(
