@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from helpcenter.config import Project, load_project
-from helpcenter.server.app import site_routes
+from helpcenter.config import Project, ServerConfig, load_project
+from helpcenter.server.app import site_routes, uvicorn_config
 from helpcenter.site.build import build_site
 from helpcenter.tickets.app import TicketService, build_app
 
@@ -38,13 +38,14 @@ def free_port() -> int:
 
 
 class BackgroundServer:
-    """A uvicorn server for an ASGI app, on a free loopback port, in a thread."""
+    """A uvicorn server for an ASGI app, on a free loopback port, in a thread: set up as
+    `helpcenter serve` sets it up, with the project's `server` settings or `settings`."""
 
-    def __init__(self, app) -> None:
+    def __init__(self, app, settings: ServerConfig | None = None) -> None:
         self.port = free_port()
-        self.server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
-        )
+        if settings is None:
+            settings = example_project().settings.server
+        self.server = uvicorn.Server(uvicorn_config(app, "127.0.0.1", self.port, settings))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     @property
