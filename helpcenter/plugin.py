@@ -19,7 +19,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 
-from helpcenter.authoring.front_matter import front_matter_problems
+from helpcenter.authoring.front_matter import body_first_line, front_matter_problems
 from helpcenter.authoring.history import last_updated
 from helpcenter.authoring.markers import marker_problems
 from helpcenter.authoring.translations import is_outdated
@@ -114,10 +114,11 @@ class HelpCenterPlugin(BasePlugin[HelpCenterConfig]):
 
     def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files) -> str:
         source = f"{Path(config.docs_dir).name}/{page.file.src_uri}"
+        first_line = body_first_line(page.file.content_string)
         # A fallback page is checked by the build of the language it is written in.
         if self.is_written_here(page):
             problems = front_matter_problems(page.meta, source, page.file.content_string)
-            for problem in problems + marker_problems(markdown, source):
+            for problem in problems + marker_problems(markdown, source, first_line):
                 log.warning(problem)
         markdown = self.site.mark_links_to_other_languages(markdown, page)
         try:
@@ -128,6 +129,7 @@ class HelpCenterPlugin(BasePlugin[HelpCenterConfig]):
                 page.file.locale,
                 source,
                 self.catalogs.gettext(page.file.locale),
+                first_line,
             )
         except TableError as error:
             if not self.is_written_here(page):

@@ -17,6 +17,16 @@ KNOWN_KEYS = ("title", "description", SOURCE_KEY, "hide", "search")
 FRONT_MATTER = re.compile(r"^-{3}[ \t]*\n(.*?\n)(?:\.{3}|-{3})[ \t]*\n", re.DOTALL)
 
 
+def body_first_line(text: str) -> int:
+    """The line of a page's file where its Markdown starts: after the front matter and the blank
+    lines MkDocs strips with it, so that messages give the lines the writer's editor shows."""
+    block = FRONT_MATTER.match(text)
+    if not block:
+        return 1
+    rest = text[block.end() :]
+    return text[: block.end()].count("\n") + len(rest) - len(rest.lstrip("\n")) + 1
+
+
 def yaml_problem(text: str, source: str) -> str | None:
     """MkDocs ignores front matter it cannot parse; say where it breaks and why."""
     block = FRONT_MATTER.match(text)

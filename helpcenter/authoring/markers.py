@@ -11,8 +11,9 @@ MARKERS = ("plans", "contact-form", "ticket-confirmation")
 COMMENT = re.compile(r"<!--[ \t]*([A-Za-z][\w-]{3,})")
 
 
-def marker_problems(markdown: str, source: str) -> list[str]:
-    """`source:line: ...` for each comment whose first word is close to a marker's name."""
+def marker_problems(markdown: str, source: str, first_line: int = 1) -> list[str]:
+    """`source:line: ...` for each comment whose first word is close to a marker's name;
+    `first_line`: the file's line where `markdown` starts (after the front matter)."""
     problems = []
     for comment in COMMENT.finditer(markdown):
         word = comment[1]
@@ -20,7 +21,7 @@ def marker_problems(markdown: str, source: str) -> list[str]:
             continue
         close = difflib.get_close_matches(word.lower(), MARKERS, n=1, cutoff=0.8)
         if close:
-            line = markdown.count("\n", 0, comment.start()) + 1
+            line = markdown.count("\n", 0, comment.start()) + first_line
             problems.append(
                 f"{source}:{line}: `<!-- {word} ...` is not a helpcenter marker: did you mean "
                 f"`<!-- {close[0]} ...`? (markers: {', '.join(MARKERS)})"

@@ -177,13 +177,19 @@ class TableRenderer:
 
 
 def insert_tables(
-    markdown: str, plans: Plans, locale: str, source: str, gettext: Callable[[str], str]
+    markdown: str,
+    plans: Plans,
+    locale: str,
+    source: str,
+    gettext: Callable[[str], str],
+    first_line: int = 1,
 ) -> str:
-    """Replace every plans marker of a page with its table; `source` names the page in errors."""
+    """Replace every plans marker of a page with its table; `source` names the page in errors,
+    with the file's line (`first_line`: where `markdown` starts, after the front matter)."""
     renderer = TableRenderer(plans, locale, gettext)
 
     def replace(match: re.Match[str]) -> str:
-        line = markdown.count("\n", 0, match.start()) + 1
+        line = markdown.count("\n", 0, match.start()) + first_line
         request = parse_marker(match.group("options"), plans, f"{source}:{line}")
         return f"\n{renderer.render(request)}\n"
 

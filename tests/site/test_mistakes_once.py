@@ -38,8 +38,10 @@ def test_a_wrong_plans_table_option_in_a_fallback_is_reported_once_under_its_sou
     )
     article.write_text(text, encoding="utf-8")
     (project_copy / "docs/it/account/compare-plans.md").unlink()
+    line = text.splitlines().index("<!-- plans famly=current -->") + 1
     message = failed_build(project_copy)
     assert message.count("unknown plans table option 'famly'") == 1
+    assert f"docs/fr/account/compare-plans.md:{line}: unknown plans table option" in message
     assert "docs/it/" not in message
 
 
