@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 LOCALES_DIR := helpcenter/i18n/locales
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: setup build serve test lint messages chromium clean bench
+.PHONY: setup build serve test lint messages chromium node clean bench
 N ?= 1000
 
 $(BIN)/helpcenter: pyproject.toml constraints.txt
@@ -31,6 +31,13 @@ chromium:
 	  export DEBIAN_FRONTEND=noninteractive; \
 	  apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
+# Node runs the site's scripts in the tests: their own tests (tests/js/, Node's built-in runner)
+# and the browser's side of search. Debian's nodejs, as for chromium.
+node:
+	@command -v node >/dev/null || { \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq nodejs >/dev/null; }
+
 # The Nu Html Checker validates the built pages: vnu.jar from npm (pinned in package-lock.json,
 # its Java downloader script not run) on Debian's Java.
 VNU_JAR := node_modules/vnu-jar/build/dist/vnu.jar
@@ -42,8 +49,9 @@ $(VNU_JAR): package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 
-test: setup chromium $(VNU_JAR)
+test: setup chromium node $(VNU_JAR)
 	$(BIN)/ruff check helpcenter tests bench
+	node --test tests/js/
 	$(BIN)/pytest
 
 lint: setup

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -36,8 +38,17 @@ plugins:
 """
 
 
-def git(root: Path, *args: str) -> None:
-    subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True)
+AUTHOR = ("-c", "user.name=T", "-c", "user.email=t@example.com")
+
+
+def git(root: Path, *args: str, date: str | None = None) -> None:
+    """`date`: the commit's (ISO 8601), for history with known dates."""
+    env = {**os.environ, "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date} if date else None
+    subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, env=env)
+
+
+def commit(root: Path, message: str, date: str) -> None:
+    git(root, *AUTHOR, "commit", "-qam", message, date=date)
 
 
 def write(path: Path, text: str) -> None:
@@ -73,11 +84,38 @@ def test_marked_translations_are_up_to_date_and_absent_ones_missing(project):
 def test_a_committed_change_to_the_source_makes_the_translation_outdated(project):
     source = project / "docs/fr/returns.md"
     source.write_text(source.read_text() + "Trois lignes.\nQuatre.\n", encoding="utf-8")
-    git(project, "-c", "user.name=T", "-c", "user.email=t@example.com", "commit", "-qam", "more")
+    commit(project, "more", "2024-03-05T10:30:00+00:00")
     state = states(project)["es/returns.md"]
     assert state.state == OUTDATED
     assert state.changed_lines == 2
-    assert state.source_changed_at is not None
+    assert state.source_changed_at == datetime(2024, 3, 5, 10, 30, tzinfo=UTC)
+
+
+def test_an_outdated_translation_dates_the_first_change_since_it_was_marked(project, capsys):
+    """Not the source's last change: the translation has been out of date since the first."""
+    source = project / "docs/fr/returns.md"
+    source.write_text(source.read_text() + "Trois lignes.\n", encoding="utf-8")
+    commit(project, "three", "2024-03-05T10:30:00+02:00")
+    source.write_text(source.read_text() + "Quatre.\n", encoding="utf-8")
+    commit(project, "four", "2024-04-10T08:00:00+00:00")
+    state = states(project)["es/returns.md"]
+    assert state.source_changed_at == datetime(2024, 3, 5, 8, 30, tzinfo=UTC)
+    assert state.changed_lines == 2  # since the marked version, both changes counted
+    assert main(["translations", "--json", "--lang", "es"]) == 0
+    [report] = json.loads(capsys.readouterr().out)
+    assert report["source_changed_at"] == "2024-03-05T10:30:00+02:00"
+    assert report["changed_lines"] == 2
+
+
+def test_a_change_not_yet_committed_is_dated_by_the_file(project):
+    source = project / "docs/fr/returns.md"
+    source.write_text(source.read_text() + "Trois lignes.\n", encoding="utf-8")
+    changed = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
+    os.utime(source, (changed.timestamp(), changed.timestamp()))
+    state = states(project)["es/returns.md"]
+    assert state.state == OUTDATED
+    assert state.source_changed_at == changed
+    assert state.changed_lines == 1
 
 
 def test_marking_after_updating_makes_it_up_to_date_again(project):

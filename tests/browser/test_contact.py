@@ -99,18 +99,42 @@ def test_what_was_typed_survives_a_reload(page, site_url):
     )
 
 
-def test_a_network_failure_loses_nothing_and_a_retry_creates_one_ticket(page, site_url, database):
-    subject = "Reintento tras un fallo de red"
+def test_an_answer_lost_on_the_way_back_loses_nothing_and_the_retry_is_the_same_ticket(
+    page, site_url, database
+):
+    """The endpoint stores the ticket but its answer never arrives: the reader sees a network
+    error, keeps what they typed, and sends again; the retry carries the same idempotency key,
+    so the endpoint answers with the ticket it stored instead of storing a second one."""
+    subject = "Reintento tras una respuesta perdida"
     page.goto(f"{site_url}/es/contact/")
     fill(page, subject)
-    page.route("**/api/tickets", lambda route: route.abort())
+    keys = []
+
+    def answer_lost(route):
+        keys.append(route.request.headers["idempotency-key"])
+        route.fetch()  # the request reaches the endpoint, which stores the ticket...
+        route.abort()  # ...and the answer is lost on the way back
+
+    page.route("**/api/tickets", answer_lost)
     page.locator("form[data-hc-contact-form] button[type=submit]").click()
     expect(page.locator("[data-hc-form-status]")).to_contain_text("servidor")
     expect(page.locator("[name=subject]")).to_have_value(subject)
-    page.unroute("**/api/tickets")
-    page.locator("form[data-hc-contact-form] button[type=submit]").click()
-    expect(page.get_by_test_id("ticket-confirmation")).to_be_visible()
     assert len([t for t in tickets(database) if t["subject"] == subject]) == 1
+    page.unroute("**/api/tickets")
+
+    def sent(route):
+        keys.append(route.request.headers["idempotency-key"])
+        route.continue_()
+
+    page.route("**/api/tickets", sent)
+    page.locator("form[data-hc-contact-form] button[type=submit]").click()
+    confirmation = page.get_by_test_id("ticket-confirmation")
+    expect(confirmation).to_be_visible()
+    [ticket] = [t for t in tickets(database) if t["subject"] == subject]
+    expect(confirmation.locator("[data-ticket-reference]")).to_have_text(ticket["reference"])
+    assert len(keys) == 2 and keys[0] == keys[1]
+    # Confirmed: the draft is gone, and the next ticket will have a key of its own.
+    assert page.evaluate("localStorage.getItem('helpcenter.contact.es')") is None
 
 
 def test_subject_suggests_articles_of_the_readers_language(page, site_url):

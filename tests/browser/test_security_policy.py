@@ -41,3 +41,36 @@ def test_no_page_breaks_the_policy(browser, site_url, locale):
     page.wait_for_load_state("networkidle")
     context.close()
     assert refused == []
+
+
+# What an injection into a page would add: the policy must refuse each, where it is declared.
+INJECTED = (
+    '<script>window.injected = "inline";</script>'
+    '<script src="https://third-party.example/tracker.js"></script>'
+    '<object data="/fr/assets/images/favicon.png" type="image/png" width="16" height="16"></object>'
+)
+RECORD_VIOLATIONS = """
+window.violations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+    window.violations.push(event.effectiveDirective);
+});
+"""
+
+
+def test_the_policy_refuses_what_an_injection_would_add(page, site_url):
+    def injected(route):
+        response = route.fetch()
+        body = response.text().replace("</body>", f"{INJECTED}</body>", 1)
+        route.fulfill(response=response, body=body)
+
+    page.add_init_script(RECORD_VIOLATIONS)
+    page.route(f"{site_url}/fr/shipping/", injected)
+    page.goto(f"{site_url}/fr/shipping/")
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate("window.injected") is None
+    page.wait_for_function("window.violations.length >= 3")
+    assert sorted(page.evaluate("window.violations")) == [
+        "object-src",
+        "script-src-elem",
+        "script-src-elem",
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -53,11 +54,13 @@ def broken(change) -> dict:
         ),
         (
             lambda d: d["values"]["pro"].update({"fax": True}),
-            r"data/plans\.yml:\d+: values\.pro\.fax: unknown feature 'fax' \(expected one of: users",
+            r"data/plans\.yml:\d+: values\.pro\.fax: unknown feature 'fax' "
+            r"\(expected one of: users",
         ),
         (
             lambda d: d["values"]["pro"].pop("chat"),
-            r"data/plans\.yml:\d+: values\.pro\.chat: missing value \(expected true, false, a number",
+            r"data/plans\.yml:\d+: values\.pro\.chat: missing value "
+            r"\(expected true, false, a number",
         ),
         (
             lambda d: d["plans"][1].update({"price": "cheap"}),
@@ -66,7 +69,8 @@ def broken(change) -> dict:
         ),
         (
             lambda d: d["plans"][1].update({"legacy": "maybe"}),
-            r"data/plans\.yml:\d+: plans\[1\]\.legacy \(plan 'pro'\): Input should be a valid boolean",
+            r"data/plans\.yml:\d+: plans\[1\]\.legacy \(plan 'pro'\): "
+            r"Input should be a valid boolean",
         ),
         (
             lambda d: d["plans"][0].pop("name"),
@@ -123,3 +127,24 @@ def test_every_error_is_reported_at_once(tmp_path):
         load(tmp_path, broken(two_mistakes))
     assert "features[0].label.es" in str(raised.value)
     assert "values.starter.chat" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("change", "place"),
+    [
+        (lambda d: d["features"][2]["note"].pop("it"), "features[2].note.it"),
+        (lambda d: d["values"]["pro"]["response-time"].pop("it"), "values.pro.response-time.it"),
+        (lambda d: d["families"][1]["label"].pop("it"), "families[1].label.it"),
+    ],
+    ids=["note", "value", "family-label"],
+)
+def test_a_text_missing_in_a_language_fails_at_load_time_naming_its_place(tmp_path, change, place):
+    """Every localized text, notes and values included: not a KeyError in the Italian build."""
+    with pytest.raises(PlansError) as raised:
+        load(tmp_path, broken(change))
+    [message] = str(raised.value).splitlines()
+    assert re.fullmatch(
+        rf"data/plans\.yml(:\d+)?: {re.escape(place)}: missing translation "
+        r"\(expected a text in each of: fr, es, it\)",
+        message,
+    ), message

@@ -53,6 +53,22 @@ def test_prices_are_formatted_for_the_language(locale, price, on_request):
     assert on_request in html
 
 
+@pytest.mark.parametrize(
+    ("locale", "price"),
+    [("fr", "19,50\u00a0€ / mois"), ("es", "19,50\u00a0€ / mes"), ("it", "19,50\u00a0€ / mese")],
+)
+def test_a_price_with_cents_is_written_the_languages_way(tmp_path, locale, price):
+    data = (PROJECT_ROOT / "data" / "plans.yml").read_text(encoding="utf-8")
+    assert "    price: 19\n" in data
+    plans_file = tmp_path / "plans.yml"
+    plans_file.write_text(data.replace("    price: 19\n", "    price: 19.50\n", 1), "utf-8")
+    plans = load_plans(plans_file, ("fr", "es", "it"))
+    html = insert_tables(
+        "<!-- plans family=current -->", plans, locale, "docs/x.md", CATALOGS.gettext(locale)
+    )
+    assert f'<td class="hc-plans__price">{price}</td>' in html
+
+
 def test_numbers_and_texts_are_localized():
     html = render("<!-- plans family=current features=users,phone-hours prices=no -->", "es")
     assert "lun.–vie. 9:00–18:00" in html

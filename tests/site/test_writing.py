@@ -1,25 +1,41 @@
-"""What writers get from the build, on temporary copies of the docs: checks and notices."""
+"""What writers get from a real build, on temporary copies of the project: a mistake stops it,
+naming the file, and keeps the previous site; links between languages and notices of outdated
+translations reach the pages.
+
+Each message itself is checked where it is made, without a build (tests/test_writing_checks.py,
+tests/test_catalogs.py, tests/plans/): a build costs seconds per language.
+"""
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from helpcenter.i18n.catalogs import new_catalog
 from helpcenter.site.build import BuildError, build_site
+from tests.conftest import LOCALES, PROJECT_PARTS, PROJECT_ROOT
+
+PREVIOUS_SITE = "<p>The site as it was before this build.</p>"
 
 
-def build(project: Path) -> Path:
-    build_site(project / "mkdocs.yml", project / "site")
-    return project / "site"
+def copy_project(target: Path) -> Path:
+    for part in PROJECT_PARTS:
+        source = PROJECT_ROOT / part
+        if source.is_dir():
+            shutil.copytree(source, target / part)
+        else:
+            shutil.copy2(source, target / part)
+    return target
 
 
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} not in {path}"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+def append(path: Path, text: str) -> None:
+    with path.open("a", encoding="utf-8") as file:
+        file.write(text)
 
 
 def drop_line(path: Path, prefix: str) -> None:
@@ -29,136 +45,172 @@ def drop_line(path: Path, prefix: str) -> None:
     )
 
 
+def dated(path: Path, moment: datetime) -> None:
+    os.utime(path, (moment.timestamp(), moment.timestamp()))
+
+
+def test_mistakes_in_every_language_fail_the_strict_build_naming_each_file_and_keep_the_site(
+    project_copy,
+):
+    """One build: a page of each language with a mistake that only the build sees (the plugin's
+    front matter check, MkDocs' link check, a link to another language's missing page)."""
+    docs = project_copy / "docs"
+    drop_line(docs / "it/shipping/returns.md", "description:")
+    append(docs / "fr/shipping/returns.md", "\nVoir [la page perdue](lost-page.md).\n")
+    append(docs / "es/shipping/returns.md", "\nVer [el original](../../fr/shipping/nowhere.md).\n")
+    site = project_copy / "site"
+    (site / "fr").mkdir(parents=True)
+    (site / "fr" / "index.html").write_text(PREVIOUS_SITE, encoding="utf-8")
+
+    with pytest.raises(BuildError) as raised:
+        build_site(project_copy / "mkdocs.yml", site)
+    message = str(raised.value)
+    for expected in (
+        r"\[it\] build failed:(.|\n)*docs/it/shipping/returns\.md: front matter: 'description' "
+        r"is missing",
+        r"\[fr\] build failed:(.|\n)*'fr/shipping/returns\.md' contains a link 'lost-page\.md'"
+        r".* not found",
+        r"\[es\] build failed:(.|\n)*'es/shipping/returns\.md' contains a link "
+        r"'\.\./\.\./fr/shipping/nowhere\.md'.* not found",
+    ):
+        assert re.search(expected, message), (expected, message)
+
+    assert [path.name for path in project_copy.iterdir() if path.name.startswith("site")] == [
+        "site"
+    ]
+    assert [path.relative_to(site).as_posix() for path in site.rglob("*")] == [
+        "fr",
+        "fr/index.html",
+    ]
+    assert (site / "fr" / "index.html").read_text(encoding="utf-8") == PREVIOUS_SITE
+
+
 @pytest.mark.parametrize(
     ("damage", "message"),
     [
         (
-            lambda docs: drop_line(docs / "it/shipping/returns.md", "description:"),
-            r"docs/it/shipping/returns\.md: front matter: 'description' is missing",
-        ),
-        (
-            lambda docs: drop_line(docs / "fr/shipping/tracking.md", "title:"),
-            r"docs/fr/shipping/tracking\.md: front matter: 'title' is missing",
-        ),
-        (
-            lambda docs: edit(docs / "es/account/invoices.md", "title:", "titel: x\ntitle:"),
-            r"docs/es/account/invoices\.md: front matter: unknown key 'titel'.*"
-            r"did you mean 'title'",
-        ),
-        (
-            lambda docs: edit(
-                docs / "fr/account/plans.md", "description:", "description: [oops\nx:"
-            ),
-            r"docs/fr/account/plans\.md: front matter: line \d+, column \d+",
-        ),
-        (
-            lambda docs: (
-                (docs / "fr/shipping/returns.md")
-                .open("a", encoding="utf-8")
-                .write("\nVoir [la page perdue](lost-page.md).\n")
-            ),
-            r"'fr/shipping/returns\.md' contains a link 'lost-page\.md'.* not found",
-        ),
-        (
-            lambda docs: (
-                (docs / "es/shipping/returns.md")
-                .open("a", encoding="utf-8")
-                .write("\nVer [el original](../../fr/shipping/nowhere.md).\n")
-            ),
-            r"es/shipping/returns\.md.*fr/shipping/nowhere\.md",
-        ),
-        (
-            lambda docs: (docs / "de").mkdir() or (docs / "de/index.md").write_text("# Hallo\n"),
-            r"docs/de/ looks like a language folder, but 'de' is not a configured language",
-        ),
-        (
-            lambda docs: (docs / "fr/shipping/latin1.md").write_bytes(
-                b"---\ntitle: R\xe9clamation\n---\n"
-            ),
-            r"docs/fr/shipping/latin1\.md: not UTF-8 text \(byte 0xe9 at position \d+\)",
-        ),
-        (
-            lambda docs: (docs / "es/shipping/empty.md").write_text(""),
-            r"docs/es/shipping/empty\.md: front matter: 'title' is missing",
-        ),
-        (
-            lambda docs: (docs / "fr/shipping/huge.md").write_text(
-                "---\ntitle: Journal\n---\n" + "Une ligne du journal d'expédition.\n" * 150_000
-            ),
-            r"docs/fr/shipping/huge\.md: 5\d\d\d KB, over the 1000 KB an article may weigh",
-        ),
-        (
-            lambda docs: edit(
-                docs.parent / "mkdocs.yml",
-                "        - locale: it\n",
-                "        - locale: fi\n          name: Suomi\n        - locale: it\n",
+            lambda project: (project / "mkdocs.yml").write_text(
+                (project / "mkdocs.yml")
+                .read_text(encoding="utf-8")
+                .replace(
+                    "        - locale: it\n",
+                    "        - locale: fi\n          name: Suomi\n        - locale: it\n",
+                    1,
+                ),
+                encoding="utf-8",
             ),
             r"locales/fi/LC_MESSAGES/messages\.po: no catalog of UI strings for 'fi': create it "
             r"with `helpcenter catalog new fi`",
         ),
         (
-            lambda docs: edit(
-                new_catalog(docs.parent / "locales", "it"),
-                'msgstr "Tutti i %(count)d articoli"',
-                'msgstr "Tutti i %(numero)d articoli"',
+            lambda project: (catalog := new_catalog(project / "locales", "it")).write_text(
+                catalog.read_text(encoding="utf-8").replace(
+                    'msgstr "Tutti i %(count)d articoli"', 'msgstr "Tutti i %(numero)d articoli"'
+                ),
+                encoding="utf-8",
             ),
             r"locales/it/LC_MESSAGES/messages\.po: the translation of 'All %\(count\)d "
             r"articles' must keep its placeholders \(%\(count\)d\)",
         ),
     ],
-    ids=[
-        "missing-description",
-        "missing-title",
-        "unknown-key",
-        "broken-yaml",
-        "broken-link",
-        "broken-link-to-another-language",
-        "unconfigured-language",
-        "not-utf8",
-        "empty-article",
-        "5mb-article",
-        "language-without-ui-catalog",
-        "project-ui-translation-with-wrong-placeholder",
-    ],
+    ids=["language-without-ui-catalog", "project-ui-translation-with-wrong-placeholder"],
 )
-def test_a_writing_mistake_fails_the_build_naming_the_file(project_copy, damage, message):
-    damage(project_copy / "docs")
-    with pytest.raises(BuildError, match=message):
-        build(project_copy)
+def test_a_catalog_mistake_stops_the_build_before_any_language_is_built(
+    project_copy, damage, message
+):
+    """The project's catalogs (`locales/`) are read by the build, and checked once for all."""
+    damage(project_copy)
+    with pytest.raises(BuildError, match=message) as raised:
+        build_site(project_copy / "mkdocs.yml", project_copy / "site")
+    assert "build failed" not in str(raised.value)
+    assert not (project_copy / "site").exists()
 
 
-def test_links_to_another_language_lead_to_its_built_page(project_copy):
-    article = project_copy / "docs/es/shipping/returns.md"
-    with article.open("a", encoding="utf-8") as text:
-        text.write("\nVer [la versión francesa](../../fr/shipping/returns.md#top).\n")
-    site = build(project_copy)
-    html = (site / "es/shipping/returns/index.html").read_text(encoding="utf-8")
+# The writers' edits the next tests look at, built once.
+SOURCE_CHANGED = datetime(2024, 3, 5, 12, 0, tzinfo=UTC)
+TRANSLATED = datetime(2024, 2, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def edited_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project, outside git (dates come from the files), after writers: linked a Spanish
+    article to its French original; changed the French source of tracking after its
+    translations were marked."""
+    project = copy_project(tmp_path_factory.mktemp("edited"))
+    docs = project / "docs"
+    append(
+        docs / "es/shipping/returns.md",
+        "\nVer [la versión francesa](../../fr/shipping/returns.md#top).\n",
+    )
+    append(docs / "fr/shipping/tracking.md", "\nUn paragraphe ajouté.\n")
+    dated(docs / "fr/shipping/tracking.md", SOURCE_CHANGED)
+    for locale in ("es", "it"):
+        dated(docs / locale / "shipping/tracking.md", TRANSLATED)
+    build_site(project / "mkdocs.yml", project / "site")
+    return project / "site"
+
+
+def page(site: Path, locale: str, path: str) -> str:
+    return (site / locale / path / "index.html").read_text(encoding="utf-8")
+
+
+def test_links_to_another_language_lead_to_its_built_page(edited_site):
+    html = page(edited_site, "es", "shipping/returns")
     link = re.search(r'href="([^"]*fr/shipping/returns/#top)"', html).group(1)
     assert link == "../../../fr/shipping/returns/#top"
-    target = (site / "es/shipping/returns" / link.split("#")[0]).resolve() / "index.html"
-    assert target == (site / "fr/shipping/returns/index.html").resolve()
+    target = (edited_site / "es/shipping/returns" / link.split("#")[0]).resolve() / "index.html"
+    assert target == (edited_site / "fr/shipping/returns/index.html").resolve()
 
 
-def test_a_changed_source_marks_its_translations_outdated_on_their_pages(project_copy):
-    source = project_copy / "docs/fr/shipping/tracking.md"
-    source.write_text(
-        source.read_text(encoding="utf-8") + "\nUn paragraphe ajouté.\n", encoding="utf-8"
-    )
-    site = build(project_copy)
-    for locale in ("es", "it"):
-        html = (site / locale / "shipping/tracking/index.html").read_text(encoding="utf-8")
-        notice = re.search(r'data-testid="translation-outdated".*?</aside>', html, re.S).group(0)
-        assert 'href="../../../fr/shipping/tracking/"' in notice
-    untouched = (site / "es/shipping/returns/index.html").read_text(encoding="utf-8")
-    assert 'data-testid="translation-outdated"' not in untouched
+@pytest.mark.parametrize(
+    ("locale", "notice"),
+    [
+        (
+            "es",
+            "Es posible que esta traducción no esté actualizada: el original en francés cambió "
+            "el 5 de marzo de 2024.",
+        ),
+        (
+            "it",
+            "Questa traduzione potrebbe non essere aggiornata: l'originale in francese è cambiato "
+            "il 5 marzo 2024.",
+        ),
+    ],
+)
+def test_a_changed_source_marks_its_translations_outdated_since_its_date(
+    edited_site, locale, notice
+):
+    html = page(edited_site, locale, "shipping/tracking")
+    aside = re.search(r'data-testid="translation-outdated".*?</aside>', html, re.S).group(0)
+    assert notice in re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", aside)).replace("&#39;", "'")
+    assert 'href="../../../fr/shipping/tracking/"' in aside
+    assert 'data-testid="translation-outdated"' not in page(edited_site, locale, "shipping/returns")
 
 
-def test_every_article_says_when_it_was_last_updated(site_dir):
-    html = (site_dir / "fr/shipping/returns/index.html").read_text(encoding="utf-8")
-    assert re.search(
-        r'Dernière mise à jour : <time datetime="\d{4}-\d\d-\d\d">\d+ \w+ \d{4}'
-        r"</time>",
-        html,
-    )
-    html = (site_dir / "es/shipping/returns/index.html").read_text(encoding="utf-8")
-    assert re.search(r"Última actualización: <time", html)
+@pytest.mark.parametrize(
+    ("locale", "updated"),
+    [
+        ("fr", 'Dernière mise à jour : <time datetime="2024-03-05">5 mars 2024</time>'),
+        ("es", 'Última actualización: <time datetime="2024-02-01">1 de febrero de 2024</time>'),
+        ("it", 'Ultimo aggiornamento: <time datetime="2024-02-01">1 febbraio 2024</time>'),
+    ],
+)
+def test_an_article_says_when_it_last_changed_in_its_language(edited_site, locale, updated):
+    assert updated in page(edited_site, locale, "shipping/tracking")
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_article_says_when_it_was_last_updated(site_dir, locale):
+    """Articles (the pages readers vote on), translated or shown in the original's language."""
+    articles = [
+        html
+        for html in (
+            path.read_text(encoding="utf-8") for path in (site_dir / locale).rglob("index.html")
+        )
+        if 'data-testid="article-feedback"' in html
+    ]
+    assert len(articles) >= 10
+    for html in articles:
+        found = re.search(r'<time datetime="(\d{4})-\d\d-\d\d">([^<]+)</time>', html)
+        assert found, re.search(r"<title>(.*?)</title>", html).group(1)
+        assert found.group(2).endswith(found.group(1))  # the date, as the language writes it

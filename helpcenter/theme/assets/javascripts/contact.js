@@ -5,183 +5,298 @@
  * - the form is sent with fetch, errors are shown next to their fields, in the reader's language;
  * - each submission carries an idempotency key, reused on retries, so a ticket is created once;
  * - articles that may answer the subject are suggested while it is typed.
+ * Works as a browser script (it enhances the page) and as a Node module (its logic, for tests).
  */
-(function () {
+(function (root, factory) {
+  var contact = factory();
+  if (typeof module === "object" && module.exports) {
+    module.exports = contact;
+  } else {
+    contact.enhance(root);
+  }
+})(this, function () {
   "use strict";
 
-  /* The thank-you page on a static host: the reference comes from the redirect's `?ticket=`. */
-  var block = document.querySelector("[data-testid=ticket-confirmation]");
-  var slot = block && block.querySelector("[data-ticket-reference]");
-  var ticket = new URLSearchParams(location.search).get("ticket");
-  if (slot && !slot.textContent && ticket &&
-      new RegExp(block.dataset.referencePattern).test(ticket)) {
-    slot.textContent = ticket;
-  }
-
-  var form = document.querySelector("[data-hc-contact-form]");
-  if (!form) return;
-  form.noValidate = true;
-
   var FIELDS = ["name", "email", "subject", "category", "plan", "message"];
-  var storageKey = "helpcenter.contact." + form.dataset.language;
-  var messages = JSON.parse(document.getElementById("hc-contact-messages").textContent);
-  var status = form.querySelector("[data-hc-form-status]");
-  var summary = form.querySelector("[data-hc-form-summary]");
-  var button = form.querySelector("button[type=submit]");
-  var confirmation = document.querySelector("[data-testid=ticket-confirmation]");
-  var sending = false;
 
-  function readDraft() {
-    try {
-      return JSON.parse(window.localStorage.getItem(storageKey)) || {};
-    } catch (error) {
-      return {};
+  /* A language's draft in `storage` (localStorage, or null when the browser refuses it): what
+     the reader typed and the idempotency key of the submission being tried. A storage that
+     refuses (private mode, full) loses drafts, never the form. */
+  function drafts(storage, language) {
+    var key = "helpcenter.contact." + language;
+
+    function read() {
+      try {
+        return JSON.parse(storage.getItem(key)) || {};
+      } catch (error) {
+        return {};
+      }
     }
+
+    function write(draft) {
+      try {
+        storage.setItem(key, JSON.stringify(draft));
+      } catch (error) { /* private mode: the form still works, without drafts */ }
+    }
+
+    return {
+      read: read,
+      /* What the fields hold now (`{name: value}`), kept with the key. */
+      save: function (values) {
+        var draft = read();
+        Object.keys(values).forEach(function (name) { draft[name] = values[name]; });
+        write(draft);
+      },
+      /* The idempotency key of the draft, made with `newKey()` and kept when it has none. */
+      key: function (newKey) {
+        var draft = read();
+        if (!draft.key) {
+          draft.key = newKey();
+          write(draft);
+        }
+        return draft.key;
+      },
+      /* Once the ticket is confirmed: the next submission is a new ticket, with a new key. */
+      clear: function () {
+        try {
+          storage.removeItem(key);
+        } catch (error) { /* nothing was kept */ }
+      }
+    };
   }
 
-  function writeDraft(draft) {
-    try {
-      window.localStorage.setItem(storageKey, JSON.stringify(draft));
-    } catch (error) { /* private mode: the form still works, without drafts */ }
+  /* The form's values, from its `elements`. */
+  function values(elements) {
+    var found = {};
+    FIELDS.forEach(function (name) { found[name] = elements[name].value; });
+    return found;
   }
 
-  function saveDraft() {
-    var draft = readDraft();
-    FIELDS.forEach(function (name) { draft[name] = form.elements[name].value; });
-    writeDraft(draft);
+  /* Back into the form's empty fields, what was typed before a reload or a failed attempt. */
+  function restore(draft, elements) {
+    FIELDS.forEach(function (name) {
+      var field = elements[name];
+      if (draft[name] && !field.value) field.value = draft[name];
+    });
   }
 
-  function newKey() {
-    if (window.crypto && window.crypto.randomUUID) return window.crypto.randomUUID();
+  /* A new idempotency key from the browser's `crypto`. */
+  function newKey(crypto) {
+    if (crypto.randomUUID) return crypto.randomUUID();
     var bytes = new Uint8Array(16);
-    window.crypto.getRandomValues(bytes);
+    crypto.getRandomValues(bytes);
     return Array.from(bytes, function (b) { return b.toString(16).padStart(2, "0"); }).join("");
   }
 
-  /* Restore what was typed before a reload or a failed attempt. */
-  var draft = readDraft();
-  FIELDS.forEach(function (name) {
-    var field = form.elements[name];
-    if (draft[name] && !field.value) field.value = draft[name];
-  });
-  form.addEventListener("input", saveDraft);
-  form.addEventListener("change", saveDraft);
-
-  /* The page the reader came from, for the support team. */
-  var from = new URLSearchParams(location.search).get("from");
-  if (from && !form.elements.page.value) form.elements.page.value = from.slice(0, 500);
-
-  function clearErrors() {
-    form.querySelectorAll("[data-error-for]").forEach(function (element) {
-      element.textContent = "";
-      element.hidden = true;
-    });
-    form.querySelectorAll("[aria-invalid]").forEach(function (field) {
-      field.removeAttribute("aria-invalid");
-    });
-    summary.hidden = true;
-    summary.textContent = "";
-  }
-
-  function showErrors(errors) {
-    var first = null;
-    Object.keys(errors).forEach(function (name) {
-      var message = form.querySelector("[data-error-for='" + name + "']");
-      var field = form.elements[name];
-      if (!message || !field || !field.setAttribute) return;
-      message.textContent = errors[name].join(" ");
-      message.hidden = false;
-      field.setAttribute("aria-invalid", "true");
-      if (!first) first = field;
-    });
-    summary.textContent = messages.invalid;
-    summary.hidden = false;
-    if (first) first.focus();
-  }
-
-  function confirm(reference) {
-    window.localStorage.removeItem(storageKey);
-    confirmation.querySelector("[data-ticket-reference]").textContent = reference;
-    form.hidden = true;
-    confirmation.hidden = false;
-    confirmation.focus();
-  }
-
-  function respond(response, body) {
-    if ((response.status === 201 || response.status === 200) && body.reference) {
-      confirm(body.reference);
-    } else if (response.status === 422 && body.errors) {
-      showErrors(body.errors);
-      status.textContent = "";
-    } else if (response.status === 429) {
-      var seconds = response.headers.get("Retry-After") || "60";
-      status.textContent = messages.rateLimited.replace("%(seconds)s", seconds);
-    } else if (response.status === 413) {
-      showErrors({ attachments: [messages.tooLarge] });
-      status.textContent = "";
-    } else {
-      status.textContent = messages.failed;
+  /* What the endpoint's answer means for the reader: `{status, body, retryAfter}` (the
+     Retry-After header) as `{kind, ...}`. */
+  function outcome(answer) {
+    var status = answer.status, body = answer.body || {};
+    if ((status === 201 || status === 200) && body.reference) {
+      return { kind: "confirmed", reference: body.reference };
     }
+    if (status === 422 && body.errors) return { kind: "invalid", errors: body.errors };
+    if (status === 429) return { kind: "rateLimited", seconds: answer.retryAfter || "60" };
+    if (status === 413) return { kind: "tooLarge" };
+    return { kind: "failed" };
   }
 
-  form.addEventListener("submit", function (event) {
-    event.preventDefault();
-    if (sending) return;
-    sending = true;
-    button.disabled = true;
-    clearErrors();
-    status.textContent = messages.sending;
-    var current = readDraft();
-    if (!current.key) {
-      current.key = newKey();
-      writeDraft(current);
+  /* Submissions of one form: `post(key)` sends it with the idempotency key and resolves to the
+     endpoint's answer (`outcome`'s), or fails when nothing came back. One at a time: a submission
+     while one is under way returns null. Every attempt saves the fields and sends the draft's
+     key, so a retry (after a failure, a reload, a double click) is the same ticket; a confirmed
+     ticket clears the draft, so the next submission is a new one. */
+  function submitter(store, currentValues, post, makeKey) {
+    var sending = false;
+    return function submit() {
+      if (sending) return null;
+      sending = true;
+      var done = function () { sending = false; };
+      return new Promise(function (resolve) {
+        var key = store.key(makeKey);
+        store.save(currentValues());
+        resolve(post(key));
+      }).then(function (answer) {
+        var result = outcome(answer);
+        if (result.kind === "confirmed") store.clear();
+        done();
+        return result;
+      }, function (error) {
+        done();
+        throw error;
+      });
+    };
+  }
+
+  /* The thank-you page on a static host: the reference from the redirect's `?ticket=`, when it
+     has the form of one (`pattern`); null otherwise. */
+  function shownReference(search, pattern) {
+    var ticket = new URLSearchParams(search).get("ticket");
+    return ticket && new RegExp(pattern).test(ticket) ? ticket : null;
+  }
+
+  function enhance(window) {
+    var document = window.document;
+    var location = window.location;
+
+    var block = document.querySelector("[data-testid=ticket-confirmation]");
+    var slot = block && block.querySelector("[data-ticket-reference]");
+    var reference = block && shownReference(location.search, block.dataset.referencePattern);
+    if (slot && !slot.textContent && reference) slot.textContent = reference;
+
+    var form = document.querySelector("[data-hc-contact-form]");
+    if (!form) return;
+    form.noValidate = true;
+
+    var storage = null;
+    try {
+      storage = window.localStorage;
+    } catch (error) { /* refused: no drafts */ }
+    var store = drafts(storage, form.dataset.language);
+    var messages = JSON.parse(document.getElementById("hc-contact-messages").textContent);
+    var status = form.querySelector("[data-hc-form-status]");
+    var summary = form.querySelector("[data-hc-form-summary]");
+    var button = form.querySelector("button[type=submit]");
+    var confirmation = document.querySelector("[data-testid=ticket-confirmation]");
+
+    function saveDraft() {
+      store.save(values(form.elements));
     }
-    saveDraft();
-    fetch(form.action, {
-      method: "POST",
-      body: new FormData(form),
-      headers: { "Accept": "application/json", "Idempotency-Key": current.key }
-    })
-      .then(function (response) {
+
+    restore(store.read(), form.elements);
+    form.addEventListener("input", saveDraft);
+    form.addEventListener("change", saveDraft);
+
+    /* The page the reader came from, for the support team. */
+    var from = new URLSearchParams(location.search).get("from");
+    if (from && !form.elements.page.value) form.elements.page.value = from.slice(0, 500);
+
+    function clearErrors() {
+      form.querySelectorAll("[data-error-for]").forEach(function (element) {
+        element.textContent = "";
+        element.hidden = true;
+      });
+      form.querySelectorAll("[aria-invalid]").forEach(function (field) {
+        field.removeAttribute("aria-invalid");
+      });
+      summary.hidden = true;
+      summary.textContent = "";
+    }
+
+    function showErrors(errors) {
+      var first = null;
+      Object.keys(errors).forEach(function (name) {
+        var message = form.querySelector("[data-error-for='" + name + "']");
+        var field = form.elements[name];
+        if (!message || !field || !field.setAttribute) return;
+        message.textContent = errors[name].join(" ");
+        message.hidden = false;
+        field.setAttribute("aria-invalid", "true");
+        if (!first) first = field;
+      });
+      summary.textContent = messages.invalid;
+      summary.hidden = false;
+      if (first) first.focus();
+    }
+
+    function confirm(ticketReference) {
+      confirmation.querySelector("[data-ticket-reference]").textContent = ticketReference;
+      form.hidden = true;
+      confirmation.hidden = false;
+      confirmation.focus();
+    }
+
+    function show(result) {
+      if (result.kind === "confirmed") {
+        confirm(result.reference);
+      } else if (result.kind === "invalid") {
+        showErrors(result.errors);
+        status.textContent = "";
+      } else if (result.kind === "rateLimited") {
+        status.textContent = messages.rateLimited.replace("%(seconds)s", result.seconds);
+      } else if (result.kind === "tooLarge") {
+        showErrors({ attachments: [messages.tooLarge] });
+        status.textContent = "";
+      } else {
+        status.textContent = messages.failed;
+      }
+    }
+
+    function post(key) {
+      return window.fetch(form.action, {
+        method: "POST",
+        body: new window.FormData(form),
+        headers: { "Accept": "application/json", "Idempotency-Key": key }
+      }).then(function (response) {
         return response.json()
           .catch(function () { return {}; })
-          .then(function (body) { respond(response, body); });
-      })
-      .catch(function () { status.textContent = messages.network; })
-      .then(function () {
-        sending = false;
-        button.disabled = false;
+          .then(function (body) {
+            return {
+              status: response.status,
+              body: body,
+              retryAfter: response.headers.get("Retry-After")
+            };
+          });
       });
-  });
-
-  /* Deflection: articles of this language that may answer the subject, as it is typed. */
-  var suggestions = form.querySelector("[data-testid=contact-suggestions]");
-  var subject = form.elements.subject;
-  var timer = null;
-  function suggest() {
-    var text = subject.value;
-    if (!window.helpcenterSearch || text.trim().length < 3) {
-      suggestions.hidden = true;
-      return;
     }
-    window.helpcenterSearch.suggest(text, 5).then(function (articles) {
-      if (subject.value !== text) return;
-      var list = suggestions.querySelector("ul");
-      list.textContent = "";
-      articles.forEach(function (article) {
-        var item = document.createElement("li");
-        var link = document.createElement("a");
-        link.href = article.url;
-        link.textContent = article.title;
-        item.appendChild(link);
-        list.appendChild(item);
-      });
-      suggestions.hidden = articles.length === 0;
+
+    var submit = submitter(store, function () { return values(form.elements); }, post,
+      function () { return newKey(window.crypto); });
+
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var sent = submit();
+      if (!sent) return;
+      button.disabled = true;
+      clearErrors();
+      status.textContent = messages.sending;
+      sent
+        .then(show)
+        .catch(function () { status.textContent = messages.network; })
+        .then(function () { button.disabled = false; });
     });
+
+    /* Deflection: articles of this language that may answer the subject, as it is typed. */
+    var suggestions = form.querySelector("[data-testid=contact-suggestions]");
+    var subject = form.elements.subject;
+    var timer = null;
+    function suggest() {
+      var text = subject.value;
+      if (!window.helpcenterSearch || text.trim().length < 3) {
+        suggestions.hidden = true;
+        return;
+      }
+      window.helpcenterSearch.suggest(text, 5).then(function (articles) {
+        if (subject.value !== text) return;
+        var list = suggestions.querySelector("ul");
+        list.textContent = "";
+        articles.forEach(function (article) {
+          var item = document.createElement("li");
+          var link = document.createElement("a");
+          link.href = article.url;
+          link.textContent = article.title;
+          item.appendChild(link);
+          list.appendChild(item);
+        });
+        suggestions.hidden = articles.length === 0;
+      });
+    }
+    subject.addEventListener("input", function () {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(suggest, 200);
+    });
+    if (subject.value) suggest();
   }
-  subject.addEventListener("input", function () {
-    window.clearTimeout(timer);
-    timer = window.setTimeout(suggest, 200);
-  });
-  if (subject.value) suggest();
-})();
+
+  return {
+    FIELDS: FIELDS,
+    drafts: drafts,
+    values: values,
+    restore: restore,
+    newKey: newKey,
+    outcome: outcome,
+    submitter: submitter,
+    shownReference: shownReference,
+    enhance: enhance
+  };
+});

@@ -1,0 +1,176 @@
+/*
+ * The contact form's logic (contact.js, loaded as a module): what is typed is kept until the
+ * ticket is confirmed, and every attempt at one ticket carries the same idempotency key. The page
+ * around it (fields, errors, the real endpoint) is tested in Chromium: tests/browser/test_contact.py.
+ */
+"use strict";
+
+const test = require("node:test");
+const assert = require("node:assert/strict");
+const { theme } = require("./helpers.js");
+
+const contact = theme("contact.js");
+
+/* localStorage as the browser keeps it: strings, per origin, surviving a reload. */
+class MemoryStorage {
+  constructor() { this.items = new Map(); }
+  getItem(key) { return this.items.has(key) ? this.items.get(key) : null; }
+  setItem(key, value) { this.items.set(key, String(value)); }
+  removeItem(key) { this.items.delete(key); }
+}
+
+/* A storage that refuses everything, as some private modes do. */
+const REFUSING = {
+  getItem() { throw new Error("SecurityError"); },
+  setItem() { throw new Error("QuotaExceededError"); },
+  removeItem() { throw new Error("SecurityError"); }
+};
+
+const TYPED = {
+  name: "Lucía Romero",
+  email: "lucia@example.com",
+  subject: "Etiqueta ilegible",
+  category: "shipping",
+  plan: "pro",
+  message: "La etiqueta sale en blanco."
+};
+
+function keys() {
+  let made = 0;
+  return () => `key-${++made}`;
+}
+
+/* The form's submissions against an endpoint that answers each post with the next of
+   `answers` (`"network"`: the answer is lost); `posted` lists the keys it was sent. */
+function form(storage, answers, makeKey = keys()) {
+  const posted = [];
+  const store = contact.drafts(storage, "es");
+  function post(key) {
+    posted.push(key);
+    const answer = answers.shift();
+    return answer === "network"
+      ? Promise.reject(new TypeError("Failed to fetch"))
+      : Promise.resolve(answer);
+  }
+  return { store, posted, submit: contact.submitter(store, () => TYPED, post, makeKey) };
+}
+
+const CREATED = { status: 201, body: { reference: "HC-7K2M-9QX4-T3VD" } };
+
+test("what is typed is kept, per language, and comes back into the empty fields only", () => {
+  const storage = new MemoryStorage();
+  contact.drafts(storage, "es").save(TYPED);
+  // A reload: a new page, the same storage.
+  const draft = contact.drafts(storage, "es").read();
+  const fields = Object.fromEntries(contact.FIELDS.map((name) => [name, { value: "" }]));
+  fields.email.value = "otra@example.com";  // filled by the page (the endpoint's answer)
+  contact.restore(draft, fields);
+  assert.deepEqual(contact.values(fields), { ...TYPED, email: "otra@example.com" });
+  assert.deepEqual(contact.drafts(storage, "fr").read(), {});
+});
+
+test("a failed attempt keeps the draft, and every retry sends the same key", async () => {
+  const storage = new MemoryStorage();
+  const page = form(storage, [
+    "network",
+    { status: 503, body: {} },
+    { status: 429, body: {}, retryAfter: "30" },
+    { status: 422, body: { errors: { email: ["Invalid."] } } }
+  ]);
+  await assert.rejects(page.submit());
+  assert.deepEqual(await page.submit(), { kind: "failed" });
+  assert.deepEqual(await page.submit(), { kind: "rateLimited", seconds: "30" });
+  assert.deepEqual(await page.submit(), { kind: "invalid", errors: { email: ["Invalid."] } });
+  assert.deepEqual(page.posted, ["key-1", "key-1", "key-1", "key-1"]);
+  const { key, ...draft } = contact.drafts(storage, "es").read();
+  assert.equal(key, "key-1");
+  assert.deepEqual(draft, TYPED);
+});
+
+test("the key survives a reload: the retry from the reloaded page is the same ticket",
+  async () => {
+    const storage = new MemoryStorage();
+    const before = form(storage, ["network"], () => "key-of-the-first-page");
+    await assert.rejects(before.submit());
+    const after = form(storage, [CREATED], () => "key-of-the-reloaded-page");
+    await after.submit();
+    assert.deepEqual(after.posted, ["key-of-the-first-page"]);
+  });
+
+test("a confirmed ticket clears the draft, and the next ticket gets a new key", async () => {
+  const storage = new MemoryStorage();
+  const page = form(storage, ["network", CREATED, CREATED]);
+  await assert.rejects(page.submit());
+  assert.deepEqual(await page.submit(), { kind: "confirmed", reference: "HC-7K2M-9QX4-T3VD" });
+  assert.equal(storage.getItem("helpcenter.contact.es"), null);
+  await page.submit();
+  assert.deepEqual(page.posted, ["key-1", "key-1", "key-2"]);
+});
+
+test("a second submission while one is under way sends nothing", async () => {
+  const storage = new MemoryStorage();
+  let answer;
+  const posted = [];
+  const submit = contact.submitter(contact.drafts(storage, "it"), () => TYPED, (key) => {
+    posted.push(key);
+    return new Promise((resolve) => { answer = resolve; });
+  }, keys());
+  const first = submit();
+  assert.equal(submit(), null);  // a double click
+  answer(CREATED);
+  await first;
+  assert.deepEqual(posted, ["key-1"]);
+  // Once answered, the form sends again.
+  const next = submit();
+  assert.notEqual(next, null);
+  answer(CREATED);
+  await next;
+  assert.deepEqual(posted, ["key-1", "key-2"]);
+});
+
+test("a failure that throws before anything is sent does not lock the form", async () => {
+  const submit = contact.submitter(contact.drafts(new MemoryStorage(), "fr"), () => TYPED,
+    () => { throw new TypeError("FormData"); }, keys());
+  await assert.rejects(submit());
+  const again = submit();
+  assert.notEqual(again, null);
+  await assert.rejects(again);
+});
+
+test("without storage (private mode) the form still sends, with a key", async () => {
+  for (const storage of [REFUSING, null]) {
+    const page = form(storage, [CREATED]);
+    assert.deepEqual(await page.submit(), { kind: "confirmed", reference: "HC-7K2M-9QX4-T3VD" });
+    assert.deepEqual(page.posted, ["key-1"]);
+    assert.deepEqual(page.store.read(), {});
+  }
+});
+
+test("only an answer with a reference confirms the ticket", () => {
+  const outcome = contact.outcome;
+  assert.deepEqual(outcome(CREATED), { kind: "confirmed", reference: "HC-7K2M-9QX4-T3VD" });
+  assert.deepEqual(outcome({ status: 200, body: { reference: "HC-1" } }),
+    { kind: "confirmed", reference: "HC-1" });
+  assert.deepEqual(outcome({ status: 201, body: {} }), { kind: "failed" });
+  assert.deepEqual(outcome({ status: 202, body: { reference: "HC-1" } }), { kind: "failed" });
+  assert.deepEqual(outcome({ status: 422, body: {} }), { kind: "failed" });
+  assert.deepEqual(outcome({ status: 413, body: {} }), { kind: "tooLarge" });
+  assert.deepEqual(outcome({ status: 429, body: {}, retryAfter: null }),
+    { kind: "rateLimited", seconds: "60" });
+  assert.deepEqual(outcome({ status: 500, body: null }), { kind: "failed" });
+});
+
+test("a key is a random UUID, or 32 random hexadecimal digits without randomUUID", () => {
+  assert.equal(contact.newKey({ randomUUID: () => "0b5d-uuid" }), "0b5d-uuid");
+  const key = contact.newKey({
+    getRandomValues: (bytes) => { bytes.forEach((_, i) => { bytes[i] = i * 17; }); return bytes; }
+  });
+  assert.equal(key, "00112233445566778899aabbccddeeff");
+});
+
+test("the thank-you page shows a reference from its address only if it looks like one", () => {
+  const pattern = "^HC-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$";
+  assert.equal(contact.shownReference("?ticket=HC-7K2M-9QX4-T3VD", pattern), "HC-7K2M-9QX4-T3VD");
+  assert.equal(contact.shownReference("?ticket=Call+0800+now", pattern), null);
+  assert.equal(contact.shownReference("?other=1", pattern), null);
+});
