@@ -40,8 +40,8 @@
     /*
      * Query the index in two passes.
      * 1. Every word's terms; the last word, while it is typed, also completes (`etiq` finds
-     *    `etiquet`), unless it is already a whole word of the index: `colis` is not completed
-     *    into every page's `colisto`. The stem of a word still being typed is only used when it
+     *    `etiquet`), unless it is already a whole word of the index: `card` is not completed
+     *    into every page's `cardholder`. The stem of a word still being typed is only used when it
      *    is a prefix of it: a stemmer that rewrites letters is stemming a fragment, not a word.
      * 2. Only when that finds nothing: for the last word, stems it may already extend (`pagamen`,
      *    `pag`); for each word of five letters or more, stems one typo away.
