@@ -84,21 +84,135 @@ def tickets_list_command(args: argparse.Namespace) -> int:
     if not args.db.is_file():
         print(f"No ticket database at {args.db}", file=sys.stderr)
         return 1
-    store = TicketStore(args.db)
-    tickets = store.list()
-    store.close()
+    store = TicketStore(args.db, writable=False)
+    try:
+        tickets = store.list()
+    finally:
+        store.close()
+    if args.state:
+        tickets = [t for t in tickets if t["delivery"]["state"] == args.state]
     if args.json:
         print(json.dumps(tickets, ensure_ascii=False, indent=2))
         return 0
     if not tickets:
-        print("No tickets.")
+        print("No tickets." if not args.state else f"No tickets in the state {args.state}.")
     for ticket in tickets:
-        files = ", ".join(a["filename"] for a in ticket["attachments"]) or "-"
+        files = ", ".join(
+            a["filename"] + (" (purged)" if a.get("purged_at") else "")
+            for a in ticket["attachments"]
+        )
         print(
             f"{ticket['reference']}  {ticket['created_at'][:19]}  [{ticket['language']}] "
-            f"{ticket['subject']!r}  <{ticket['email']}>  attachments: {files}  "
-            f"delivery: {ticket['delivery']['state']}"
+            f"{ticket['subject']!r}  <{ticket['email']}>  attachments: {files or '-'}  "
+            f"delivery: {delivery_text(ticket['reference'], ticket['delivery'])}"
         )
+    return 0
+
+
+def delivery_text(reference: str, delivery: dict) -> str:
+    """A ticket's delivery to the helpdesk in a few words: its state, attempts and last error."""
+    state, attempts, error = delivery["state"], delivery["attempts"], delivery["error"]
+    tries = f"{attempts} attempt{'s' if attempts != 1 else ''}"
+    if state == "delivered":
+        return f"delivered (helpdesk id {delivery['helpdesk_id']}, {tries})"
+    if state == "failed":
+        return (
+            f"failed after {tries} (last error: {error}); "
+            f"`helpcenter tickets retry {reference}` tries again"
+        )
+    if state == "pending" and attempts:
+        return f"pending ({tries}, next at {delivery['next_attempt_at'][:19]}; last error: {error})"
+    return state
+
+
+def tickets_retry_command(args: argparse.Namespace) -> int:
+    from helpcenter.tickets.store import TicketStore
+
+    if not args.references and not args.failed:
+        print("Nothing to retry: give ticket references, or --failed for all.", file=sys.stderr)
+        return 2
+    if not args.db.is_file():
+        print(f"No ticket database at {args.db}", file=sys.stderr)
+        return 1
+    store = TicketStore(args.db)
+    try:
+        requeued = store.retry(args.references, all_failed=args.failed)
+    finally:
+        store.close()
+    for reference in requeued:
+        print(f"{reference}: back in the queue")
+    missing = [r for r in dict.fromkeys(args.references) if r not in requeued]
+    for reference in missing:
+        print(f"{reference}: no failed delivery with this reference", file=sys.stderr)
+    if args.failed and not requeued:
+        print("No failed deliveries.")
+    if requeued:
+        print("The endpoint forwarding to the helpdesk (--helpdesk-url) delivers them next.")
+    return 1 if missing else 0
+
+
+MAX_PURGE_DAYS = 100 * 366
+
+
+def days(text: str) -> int:
+    """A number of days for `purge --older-than`: a whole number from 1 to a century."""
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number of days, like 90, not {text!r}"
+        ) from None
+    if not 1 <= number <= MAX_PURGE_DAYS:
+        raise argparse.ArgumentTypeError(
+            f"expected a number of days from 1 to {MAX_PURGE_DAYS}, not {number}"
+        )
+    return number
+
+
+def megabytes(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
+# VACUUM after a purge when at least this share of the file, or this many bytes, is free pages.
+VACUUM_FREE_RATIO = 0.1
+VACUUM_FREE_BYTES = 16 * 1024 * 1024
+
+
+def purge_command(args: argparse.Namespace) -> int:
+    from helpcenter.database import StorageUnavailable, iso
+    from helpcenter.feedback.store import FeedbackStore
+    from helpcenter.tickets.store import TicketStore
+
+    if not args.db.is_file():
+        print(f"No database at {args.db}", file=sys.stderr)
+        return 1
+    tickets = TicketStore(args.db)
+    feedback = FeedbackStore(args.db)
+    try:
+        now = tickets.clock()
+        before = now - args.older_than * 86400
+        removed = feedback.purge(before)
+        attachments, size = tickets.purge_delivered_attachments(before)
+        counters = tickets.purge_usage(now)
+        since = iso(before)[:19]
+        print(f"Removed from {args.db} what is older than {args.older_than} days ({since} UTC):")
+        print(f"  {removed['votes']} votes ({removed['comments']} with a comment)")
+        print(f"  {removed['search_gaps']} search gaps")
+        print(
+            f"  {attachments} attachments ({megabytes(size)}) of tickets delivered to the helpdesk"
+        )
+        print(f"  {counters} daily quota counters of past days")
+        ratio, free = tickets.free_pages()
+        if ratio >= VACUUM_FREE_RATIO or free >= VACUUM_FREE_BYTES:
+            try:
+                shrunk = tickets.vacuum()
+            except StorageUnavailable as failure:
+                print(f"Not vacuumed: {failure.reason}.", file=sys.stderr)
+            else:
+                print(f"Vacuumed: the file shrank by {megabytes(shrunk)}.")
+    finally:
+        tickets.close()
+        feedback.close()
     return 0
 
 
@@ -184,28 +298,50 @@ def translations_mark_command(args: argparse.Namespace) -> int:
 
 
 def open_feedback(database: Path):
+    import sqlite3
+
     from helpcenter.feedback.store import FeedbackStore
 
     if not database.is_file():
         print(f"No database at {database}", file=sys.stderr)
         return None
-    return FeedbackStore(database)
+    try:
+        return FeedbackStore(database)
+    except sqlite3.Error as error:
+        print(f"Cannot read the database {database}: {error}", file=sys.stderr)
+        return None
+
+
+def since_days(text: str) -> int:
+    from helpcenter.feedback.reports import days
+
+    try:
+        return days(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def feedback_report_command(args: argparse.Namespace) -> int:
-    from helpcenter.feedback.reports import feedback_report
+    import sqlite3
+
+    from helpcenter.feedback.reports import feedback_report, printable_row
 
     store = open_feedback(args.db)
     if store is None:
         return 1
     docs_dir, locales = site_languages(args.config_file)
-    report = feedback_report(store, docs_dir, locales, args.lang, args.since)
+    try:
+        report = feedback_report(store, docs_dir, locales, args.lang, args.since)
+    except sqlite3.Error as error:
+        print(f"Cannot read the database {args.db}: {error}", file=sys.stderr)
+        return 1
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
         return 0
     if not report:
         print("No votes yet.")
-    for row in report:
+    # What readers typed is shown escaped: it cannot clear the screen nor forge a line.
+    for row in map(printable_row, report):
         print(
             f"{row['helpful_ratio']:>5.0%}  {row['votes']:>4} votes  "
             f"{row['language']}/{row['page']}  (translation: {row['translation']})"
@@ -216,20 +352,27 @@ def feedback_report_command(args: argparse.Namespace) -> int:
 
 
 def search_gaps_report_command(args: argparse.Namespace) -> int:
-    from helpcenter.feedback.reports import search_gaps_report
+    import sqlite3
+
+    from helpcenter.feedback.reports import printable_row, search_gaps_report
 
     store = open_feedback(args.db)
     if store is None:
         return 1
     _docs_dir, locales = site_languages(args.config_file)
     site_dir = args.site_dir if args.site_dir.is_dir() else None
-    report = search_gaps_report(store, locales, args.lang, site_dir)
+    try:
+        report = search_gaps_report(store, locales, args.lang, site_dir)
+    except sqlite3.Error as error:
+        print(f"Cannot read the database {args.db}: {error}", file=sys.stderr)
+        return 1
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
         return 0
     if not report:
         print("No unanswered searches.")
-    for row in report:
+    # What readers typed is shown escaped: it cannot clear the screen nor forge a line.
+    for row in map(printable_row, report):
         hint = ""
         if row["suggestion"]:
             hint = (
@@ -237,7 +380,7 @@ def search_gaps_report_command(args: argparse.Namespace) -> int:
                 f"{row['suggestion']['title']} (missing translation?)"
             )
         print(
-            f"{row['language']}  {row['searches']:>4}x  {row['query']!r}  "
+            f"{row['language']}  {row['searches']:>4}x  \u201c{row['query']}\u201d  "
             f"(no results: {row['no_results']}, no click: {row['no_click']}){hint}"
         )
     return 0
@@ -364,7 +507,19 @@ def parser() -> argparse.ArgumentParser:
     tickets_list = tickets_commands.add_parser("list", help="list stored tickets")
     tickets_list.add_argument("--db", type=Path, default=DEFAULT_DATABASE)
     tickets_list.add_argument("--json", action="store_true", help="machine-readable output")
+    tickets_list.add_argument(
+        "--state",
+        choices=["pending", "delivered", "failed", "not forwarded"],
+        help="only the tickets whose delivery to the helpdesk is in this state",
+    )
     tickets_list.set_defaults(run=tickets_list_command)
+    tickets_retry = tickets_commands.add_parser(
+        "retry", help="put tickets whose delivery failed back in the helpdesk's queue"
+    )
+    tickets_retry.add_argument("references", nargs="*", metavar="REFERENCE")
+    tickets_retry.add_argument("--failed", action="store_true", help="every failed delivery")
+    tickets_retry.add_argument("--db", type=Path, default=DEFAULT_DATABASE)
+    tickets_retry.set_defaults(run=tickets_retry_command)
 
     translations = commands.add_parser(
         "translations", help="each translation's state: up to date, outdated or missing"
@@ -391,7 +546,9 @@ def parser() -> argparse.ArgumentParser:
     feedback_report = feedback_commands.add_parser(
         "report", help="votes and comments per article, the least helpful first"
     )
-    feedback_report.add_argument("--since", type=int, metavar="DAYS", help="only recent votes")
+    feedback_report.add_argument(
+        "--since", type=since_days, metavar="DAYS", help="only the votes of the last DAYS days"
+    )
     gaps = commands.add_parser("search-gaps", help="what readers searched and did not find")
     gaps_commands = gaps.add_subparsers(dest="gaps_command", required=True)
     gaps_report = gaps_commands.add_parser(
@@ -412,6 +569,17 @@ def parser() -> argparse.ArgumentParser:
         report.add_argument("--json", action="store_true", help="machine-readable output")
         report.add_argument("-f", "--config-file", type=Path, default=Path("mkdocs.yml"))
         report.set_defaults(run=run)
+
+    purge = commands.add_parser(
+        "purge",
+        help="delete old votes and comments, search gaps, and the attachments of tickets "
+        "delivered to the helpdesk",
+    )
+    purge.add_argument(
+        "--older-than", type=days, required=True, metavar="DAYS", help="what is older goes"
+    )
+    purge.add_argument("--db", type=Path, default=DEFAULT_DATABASE)
+    purge.set_defaults(run=purge_command)
     return root
 
 

@@ -58,8 +58,12 @@ class ContactForms:
         locale: str,
         values: dict[str, str] | None = None,
         errors: dict[str, list[str]] | None = None,
+        notice: str | None = None,
     ) -> str:
+        """The form, with `values` typed and `errors` by field; `notice` says above it why the
+        request was not taken when no field is at fault (a limit, the service down)."""
         values = {name: (values or {}).get(name, "") for name in FORM_FIELDS}
+        values = {name: value if isinstance(value, str) else "" for name, value in values.items()}
         return (
             self.environment(locale)
             .get_template("contact-form.html")
@@ -72,6 +76,7 @@ class ContactForms:
                 plans=self.plans,
                 values=values,
                 errors=errors or {},
+                notice=notice,
             )
         )
 

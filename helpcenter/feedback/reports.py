@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -12,6 +13,51 @@ from helpcenter.search.analysis import Analyzer, fold
 from helpcenter.search.index import best_page
 
 LATEST_COMMENTS = 5
+# The longest period a report covers: a hundred years of votes.
+MAX_DAYS = 36_500
+# Characters that change what a terminal shows rather than show themselves: controls (escape
+# sequences, carriage returns, line breaks), line and paragraph separators, and the bidi marks and
+# overrides that reorder what follows them.
+BIDI_CONTROLS = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+UNPRINTABLE = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029{BIDI_CONTROLS}]")
+NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text: str) -> str:
+    """`text` as it can be shown in a terminal: what readers typed cannot clear the screen,
+    move the cursor, start a line of its own or reorder the line it is on (`\x1b[2J` shows
+    as `\\x1b[2J`)."""
+
+    def escape(match: re.Match[str]) -> str:
+        char = match.group(0)
+        if char in NAMED_ESCAPES:
+            return NAMED_ESCAPES[char]
+        code = ord(char)
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+    return UNPRINTABLE.sub(escape, text)
+
+
+def printable_row(value):
+    """A report's row (dicts, lists, strings) with every string made `printable`."""
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, dict):
+        return {key: printable_row(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [printable_row(item) for item in value]
+    return value
+
+
+def days(text: str) -> int:
+    """A `--since` value: whole days, from 0 to a hundred years."""
+    try:
+        number = int(text)
+    except ValueError:
+        number = -1
+    if not 0 <= number <= MAX_DAYS:
+        raise ValueError(f"expected a number of days from 0 to {MAX_DAYS}, got {text!r}")
+    return number
 
 
 def source_path(docs_dir: Path, locale: str, page: str) -> str | None:
@@ -41,6 +87,8 @@ def feedback_report(
     since_days: int | None = None,
 ) -> list[dict]:
     """Per article and language: votes, helpful ratio, latest comments; the worst first."""
+    if since_days is not None and since_days > MAX_DAYS:
+        since_days = None  # longer than anything kept: every vote
     pages: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for vote in store.votes(language, since_days):
         pages[(vote["language"], vote["page"])].append(vote)

@@ -1,11 +1,15 @@
-"""Votes and unanswered searches, in the endpoint's database. Nothing identifies a reader."""
+"""Votes and unanswered searches, in the endpoint's database. Nothing identifies a reader.
+
+How many searches one client address may store a day is counted under a salted hash of the
+address and the day (see helpcenter.database), never the address.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
-from helpcenter.database import Database
+from helpcenter.database import Admission, Database, iso
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS votes (
@@ -28,6 +32,8 @@ CREATE TABLE IF NOT EXISTS search_gaps (
 );
 CREATE INDEX IF NOT EXISTS search_gaps_language ON search_gaps(language);
 """
+# The daily quota search gaps count against.
+SEARCH_GAPS = "search_gaps"
 
 
 @dataclass(frozen=True)
@@ -47,30 +53,62 @@ class SearchGap:
     results: int  # 0: nothing found; more: results shown but none followed
 
 
-def now() -> str:
-    return datetime.now(UTC).isoformat()
-
-
 class FeedbackStore(Database):
     schema = SCHEMA
 
-    def add_vote(self, vote: Vote) -> None:
-        with self.transaction() as db:
+    def add_vote(self, vote: Vote, min_free_disk_mb: int = 0) -> None:
+        with self.transaction(min_free_disk_mb) as db:
             db.execute(
                 "INSERT INTO votes (vote_id, created_at, language, page, helpful, comment) "
                 "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(vote_id) DO UPDATE SET "
                 "created_at = excluded.created_at, helpful = excluded.helpful, "
                 "comment = excluded.comment",
-                (vote.vote_id, now(), vote.language, vote.page, int(vote.helpful), vote.comment),
+                (
+                    vote.vote_id,
+                    iso(self.clock()),
+                    vote.language,
+                    vote.page,
+                    int(vote.helpful),
+                    vote.comment,
+                ),
             )
 
-    def add_search_gaps(self, gaps: list[SearchGap]) -> None:
-        with self.transaction() as db:
+    def add_search_gaps(
+        self,
+        gaps: list[SearchGap],
+        client: str | None = None,
+        limit: int | None = None,
+        now: float | None = None,
+        min_free_disk_mb: int = 0,
+    ) -> Admission:
+        """Store `gaps`, unless `client` (an address) would store more than `limit` today.
+
+        Whether they were accepted; when not, `retry_after` is the seconds until the next day.
+        Raises `StorageUnavailable` when nothing can be written.
+        """
+        now = self.clock() if now is None else now
+        with self.transaction(min_free_disk_mb) as db:
+            if limit is not None:
+                admission = self.use_quota(db, client or "", SEARCH_GAPS, len(gaps), limit, now)
+                if not admission:
+                    return admission
             db.executemany(
                 "INSERT INTO search_gaps (created_at, language, page, query, results) "
                 "VALUES (?, ?, ?, ?, ?)",
-                [(now(), g.language, g.page, g.query, g.results) for g in gaps],
+                [(iso(now), g.language, g.page, g.query, g.results) for g in gaps],
             )
+        return Admission(True)
+
+    def purge(self, before: float) -> dict[str, int]:
+        """Delete the votes, their comments, and the search gaps older than `before`."""
+        cutoff = iso(before)
+        with self.transaction() as db:
+            comments = db.execute(
+                "SELECT COUNT(*) FROM votes WHERE created_at < ? AND comment != ''", (cutoff,)
+            ).fetchone()[0]
+            votes = db.execute("DELETE FROM votes WHERE created_at < ?", (cutoff,)).rowcount
+            gaps = db.execute("DELETE FROM search_gaps WHERE created_at < ?", (cutoff,)).rowcount
+        return {"votes": votes, "comments": comments, "search_gaps": gaps}
 
     def votes(self, language: str | None = None, since_days: int | None = None) -> list[dict]:
         clauses, parameters = [], []
@@ -79,7 +117,7 @@ class FeedbackStore(Database):
             parameters.append(language)
         if since_days is not None:
             clauses.append("created_at >= ?")
-            parameters.append((datetime.now(UTC) - timedelta(days=since_days)).isoformat())
+            parameters.append(iso(self.clock() - timedelta(days=since_days).total_seconds()))
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         with self.reading() as db:
             rows = db.execute(

@@ -4,20 +4,22 @@
 JavaScript) or JSON (scripts). Answers:
 
 - JSON clients: 201 `{"reference", "status"}`, 422 `{"errors": {field: [messages]}}` in the
-  ticket's language, 413 over the size limit, 429 with `Retry-After`;
+  ticket's language, 400 for a body that cannot be read, 403 for a post from another site, 413
+  over the size limit, 415 for another content type, 429 with `Retry-After`;
 - plain form posts (no JavaScript): 303 to the language's thank-you page with the reference, or
-  the contact page again (422) with the errors and everything that was typed.
+  the contact page again (422) with the errors and everything that was typed, or a page in the
+  reader's language saying why nothing was taken (see helpcenter.tickets.answers).
+
+What each request must be is one pydantic model per endpoint (helpcenter.tickets.validation),
+and the OpenAPI document is generated from those models (helpcenter.tickets.openapi).
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import contextlib
-import json
-import re
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 from urllib.parse import quote
 
@@ -29,25 +31,38 @@ from starlette.formparsers import MultiPartException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp
 
 from helpcenter.config import EndpointPaths, Project, ServerConfig
 from helpcenter.contact.form import ContactForms, refill_built_page
 from helpcenter.contact.settings import ContactSettings
-from helpcenter.feedback.api import feedback_routes
+from helpcenter.feedback.api import FeedbackRequests, feedback_routes, known_page
 from helpcenter.feedback.store import FeedbackStore
 from helpcenter.i18n.catalogs import Catalogs
 from helpcenter.plans.schema import Plan
 from helpcenter.site.headers import read_headers_file
-from helpcenter.tickets.guards import BodyGuard, RateLimit, SecurityHeaders
+from helpcenter.tickets.answers import BadRequest, read_json, refusal, refuser
+from helpcenter.tickets.guards import (
+    UNSAFE_METHODS,
+    BodyGuard,
+    CrossSiteGuard,
+    RateLimit,
+    RateTable,
+    SecurityHeaders,
+    origin_of,
+)
 from helpcenter.tickets.helpdesk import Forwarder
 from helpcenter.tickets.openapi import openapi_document
+from helpcenter.tickets.pages import media_type, request_language, wants_json
 from helpcenter.tickets.store import TicketStore, new_reference
-from helpcenter.tickets.validation import HONEYPOT_FIELD, Upload, validate_ticket
+from helpcenter.tickets.validation import Raw, TicketRequests
 
-IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{8,100}$")
 TEXT_FIELD_LIMIT = 64 * 1024
+# A form's parts: its fields and files (the files are limited by the attachments' settings).
+MAX_FORM_PARTS = 200
+KILOBYTE = 1024
 
 
 @dataclass
@@ -100,133 +115,199 @@ class TicketService:
     def plan_ids(self) -> tuple[str, ...]:
         return tuple(plan.id for plan in self.plans)
 
-    def language(self, fields: dict[str, str]) -> str:
+    def language(self, fields: dict) -> str:
         language = fields.get("language", "")
-        return language if language in self.locales else self.locales[0]
+        if isinstance(language, str) and language in self.locales:
+            return language
+        return self.locales[0]
+
+    @property
+    def tickets(self) -> TicketRequests:
+        """The ticket's model for the current settings (made once, again if they change)."""
+        cached = self.__dict__.get("_tickets")
+        if cached is None or cached.settings is not self.settings:
+            cached = TicketRequests(self.settings, self.locales, self.plan_ids, self.catalogs)
+            self.__dict__["_tickets"] = cached
+        return cached
+
+    @property
+    def feedback_requests(self) -> FeedbackRequests:
+        """The vote's and the search gaps' models."""
+        cached = self.__dict__.get("_feedback_requests")
+        if cached is None:
+            cached = FeedbackRequests(self.locales, self.catalogs)
+            self.__dict__["_feedback_requests"] = cached
+        return cached
+
+    def known_page(self, language: str, page: str) -> bool:
+        return known_page(self, language, page)
+
+    def body_limits(self) -> dict[str, int]:
+        """The largest body each small endpoint takes (tickets: the attachments' limit)."""
+        limits = {
+            self.paths.feedback: self.server.feedback_body_kb * KILOBYTE,
+            self.paths.search_gaps: self.server.search_gaps_body_kb * KILOBYTE,
+        }
+        return {path: limit for path, limit in limits.items() if path}
+
+    def site_origins(self) -> list[str]:
+        """The site's own origin, when its address is absolute: its pages may post here."""
+        return [origin for origin in (origin_of(self.settings.site_url),) if origin]
 
     def thanks_url(self, language: str, reference: str) -> str:
         root = self.settings.site_url.rstrip("/")
         return f"{root}/{language}/contact/thanks/?ticket={quote(reference)}"
 
-    def form_page(self, language: str, fields: dict[str, str], errors: dict[str, list[str]]) -> str:
-        """The contact page again, with what was typed and the errors (posts without JavaScript)."""
-        form = self.forms.form(language, fields, errors)
+    def form_page(
+        self,
+        language: str,
+        fields: dict,
+        errors: dict[str, list[str]],
+        notice: str | None = None,
+    ) -> str:
+        """The contact page again, with what was typed and the errors (posts without JavaScript),
+        or a `notice` of why it was not taken."""
+        form = self.forms.form(language, fields, errors, notice)
         built = self.site_dir / language / "contact" / "index.html" if self.site_dir else None
         if built and built.is_file():
             return refill_built_page(built.read_text(encoding="utf-8"), form)
-        title = self.catalogs.gettext(language)("Please correct the highlighted fields.")
+        title = escape(
+            notice or self.catalogs.gettext(language)("Please correct the highlighted fields.")
+        )
         return (
             f'<!doctype html><html lang="{language}"><head><meta charset="utf-8">'
             f"<title>{title}</title></head><body><main>{form}</main></body></html>"
         )
 
 
-def wants_json(request: Request) -> bool:
-    accept = request.headers.get("accept", "")
-    content_type = request.headers.get("content-type", "")
-    return "application/json" in accept or content_type.startswith("application/json")
+def always_list(value) -> list:
+    return value if isinstance(value, list) else [value]
 
 
-class BadRequest(Exception):
-    """A request that cannot be read as a ticket at all."""
-
-    def __init__(self, field: str, message: str, status: int = 422) -> None:
-        super().__init__(message)
-        self.field = field
-        self.status = status
-
-
-async def read_submission(
-    request: Request, service: TicketService
-) -> tuple[dict[str, str], list[Upload]]:
-    content_type = request.headers.get("content-type", "")
+async def read_submission(request: Request, service: TicketService) -> dict:
+    """The ticket as sent: the JSON object, or the form's fields with its files as attachments
+    (one model validates both)."""
+    kind = media_type(request.headers)
     limits = service.settings.attachments
-    if content_type.startswith("application/json"):
-        try:
-            data = json.loads(await request.body())
-        except (ValueError, UnicodeDecodeError):
-            raise BadRequest("body", "The body is not valid JSON.") from None
+    if kind == "application/json":
+        data = await read_json(request)
         if not isinstance(data, dict):
-            raise BadRequest("body", "Expected a JSON object with the ticket's fields.")
-        fields = {k: v for k, v in data.items() if isinstance(v, str) and k != "attachments"}
-        uploads = []
-        attachments = data.get("attachments", [])
-        if not isinstance(attachments, list) or len(attachments) > limits.max_files:
-            raise BadRequest("attachments", f"At most {limits.max_files} attachments.")
-        for attachment in attachments:
-            try:
-                uploads.append(
-                    Upload(
-                        str(attachment["filename"]),
-                        base64.b64decode(attachment["content_base64"], validate=True),
-                    )
-                )
-            except (KeyError, TypeError, binascii.Error):
-                raise BadRequest(
-                    "attachments", "Each attachment needs a filename and content_base64."
-                ) from None
-        return fields, uploads
-    if content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
+            raise BadRequest("body", "Expected a JSON object with the ticket's fields.", 422)
+        return data
+    if kind in ("multipart/form-data", "application/x-www-form-urlencoded"):
         try:
             form = await request.form(
-                max_files=limits.max_files, max_fields=50, max_part_size=TEXT_FIELD_LIMIT
+                max_files=limits.max_files,
+                max_fields=MAX_FORM_PARTS,
+                max_part_size=TEXT_FIELD_LIMIT,
             )
         except (MultiPartException, HTTPException) as error:
             detail = getattr(error, "detail", None) or str(error)
             if "Too many files" in detail:
-                _ = service.catalogs.gettext(service.language(dict(request.query_params)))
+                language = request_language(
+                    request.headers, request.url.path, service.locales, request.query_params
+                )
+                _ = service.catalogs.gettext(language)
                 raise BadRequest(
                     "attachments",
                     _("Please attach at most %(count)d files.") % {"count": limits.max_files},
+                    422,
                 ) from None
-            raise BadRequest("body", f"Unreadable form: {detail}", status=400) from None
-        fields: dict[str, str] = {}
-        uploads = []
-        for name, value in form.multi_items():
-            if isinstance(value, UploadFile):
-                if name == "attachments" and (value.filename or value.size):
-                    uploads.append(Upload(value.filename or "", await value.read()))
-            elif name not in fields:
-                fields[name] = value
-        await form.close()
-        return fields, uploads
-    raise BadRequest("body", "Send the form as multipart/form-data or JSON.", status=415)
+            raise BadRequest("body", f"Unreadable form: {detail}") from None
+        data: dict = {}
+        attachments = []
+        try:
+            for name, value in form.multi_items():
+                if isinstance(value, UploadFile):
+                    # An empty file part is no file: what a browser sends when none is chosen.
+                    content = await value.read() if name == "attachments" else b""
+                    if content:
+                        attachments.append(
+                            {"filename": value.filename or "", "content_base64": Raw(content)}
+                        )
+                elif name == "attachments":
+                    if value:  # text, not a file: refused as such by the model
+                        attachments.append(value)
+                elif name in data:
+                    data[name] = [*always_list(data[name]), value]  # a field is sent once
+                else:
+                    data[name] = value
+        finally:
+            await form.close()
+        if attachments:
+            data["attachments"] = attachments
+        return data
+    raise BadRequest("body", "Send the form as multipart/form-data or JSON.", 415)
 
 
 async def create_ticket(request: Request) -> Response:
     service: TicketService = request.app.state.service
-    json_client = wants_json(request)
+    json_client = wants_json(request.headers)
     try:
-        fields, uploads = await read_submission(request, service)
+        data = await read_submission(request, service)
     except BadRequest as error:
-        return JSONResponse({"errors": {error.field: [str(error)]}}, status_code=error.status)
+        return refusal(service, request.scope, error.status, {error.field: [str(error)]})
     except ClientDisconnect:
         return Response(status_code=400)
-    language = service.language(fields)
+    language = service.language(data)
+    # What was typed, to show the form again with it.
+    fields = {name: value for name, value in data.items() if isinstance(value, str)}
 
-    key = request.headers.get("idempotency-key") or fields.get("idempotency_key") or None
-    if key is not None and not IDEMPOTENCY_KEY.match(key):
-        return JSONResponse(
-            {"errors": {"idempotency_key": ["8 to 100 letters, digits, '-' or '_'."]}},
-            status_code=422,
-        )
+    validation = await run_in_threadpool(
+        service.tickets.validate, data, request.headers.get("idempotency-key")
+    )
+    key = validation.idempotency_key
+    if validation.errors:
+        return refusal(service, request.scope, 422, validation.errors, fields)
 
-    if fields.get(HONEYPOT_FIELD):
+    if validation.honeypot:
         # A bot filled the field people cannot see: answer as if it worked, keep nothing.
         reference = new_reference()
         if json_client:
             return JSONResponse({"reference": reference, "status": "received"}, status_code=201)
         return RedirectResponse(service.thanks_url(language, reference), status_code=303)
 
-    validation = validate_ticket(
-        fields, uploads, service.settings, service.locales, service.plan_ids, service.catalogs
-    )
-    if validation.ticket is None:
-        if json_client:
-            return JSONResponse({"errors": validation.errors}, status_code=422)
-        return HTMLResponse(service.form_page(language, fields, validation.errors), status_code=422)
+    # Stored and committed before "received", or refused with nothing kept: never both.
+    from helpcenter.database import QuotaExceeded, StorageUnavailable
+    from helpcenter.tickets.pages import refusal_message
+    from helpcenter.tickets.store import IdempotencyConflict
 
-    stored = await run_in_threadpool(service.store.add, validation.ticket, key)
+    _ = service.catalogs.gettext(language)
+
+    def not_stored(status: int, errors: dict, notice: str | None, retry_after: int = 0):
+        headers = {"Retry-After": str(retry_after)} if retry_after else None
+        if json_client:
+            extra = {"retry_after": retry_after} if retry_after else {}
+            return JSONResponse({"errors": errors, **extra}, status, headers=headers)
+        page = service.form_page(language, fields, {} if notice else errors, notice)
+        return Response(page, status, headers=headers, media_type="text/html")
+
+    server = service.server
+    try:
+        stored = await run_in_threadpool(
+            service.store.add,
+            validation.ticket,
+            key,
+            client=request.client.host if request.client else None,
+            idempotency_hours=server.idempotency_hours,
+            daily_attachment_mb=server.daily_attachment_mb,
+            min_free_disk_mb=server.min_free_disk_mb,
+        )
+    except StorageUnavailable as failure:
+        message = refusal_message(_, 503, True)
+        return not_stored(503, {"storage": [message]}, message, failure.retry_after)
+    except QuotaExceeded as exceeded:
+        message = _(
+            "You have reached today's limit for attachments. Send your request without "
+            "attachments, or try again tomorrow."
+        )
+        return not_stored(429, {"attachments": [message]}, None, exceeded.retry_after)
+    except IdempotencyConflict:
+        message = _(
+            "A different request was already sent with this idempotency key. Send this one "
+            "with a new key."
+        )
+        return not_stored(409, {"idempotency_key": [message]}, message)
     if json_client:
         return JSONResponse(
             {"reference": stored.reference, "status": "received"},
@@ -236,19 +317,30 @@ async def create_ticket(request: Request) -> Response:
 
 
 async def health(request: Request) -> Response:
+    """Whether a ticket could be stored now (a real write, committed), and the outbox: how many
+    deliveries wait or failed, and how long the oldest has waited."""
+    from helpcenter.database import StorageUnavailable
+
     service: TicketService = request.app.state.service
     try:
-        await run_in_threadpool(service.store.ping)
+        await run_in_threadpool(service.store.check_write, service.server.min_free_disk_mb)
+        outbox = await run_in_threadpool(service.store.outbox)
+    except StorageUnavailable as failure:
+        return JSONResponse(
+            {"status": "unavailable", "error": failure.reason},
+            status_code=503,
+            headers={"Retry-After": str(failure.retry_after)},
+        )
     except Exception as error:  # the database is the one thing that may fail here
-        return JSONResponse({"status": "unavailable", "error": str(error)}, status_code=503)
-    return JSONResponse({"status": "ok"})
+        return JSONResponse(
+            {"status": "unavailable", "error": type(error).__name__}, status_code=503
+        )
+    return JSONResponse({"status": "ok", "outbox": outbox})
 
 
 async def openapi(request: Request) -> Response:
     service: TicketService = request.app.state.service
-    return JSONResponse(
-        openapi_document(service.settings, service.locales, service.plan_ids, service.paths.tickets)
-    )
+    return JSONResponse(await run_in_threadpool(openapi_document, service))
 
 
 def api_routes(paths: EndpointPaths) -> list[BaseRoute]:
@@ -261,18 +353,58 @@ def api_routes(paths: EndpointPaths) -> list[BaseRoute]:
     ]
 
 
+class GuardedApp(Starlette):
+    """A Starlette application inside SecurityHeaders, outside even Starlette's error middleware:
+    the 500 of an unexpected error carries the security headers too."""
+
+    def __init__(self, *args, policy: str | None = None, **kwargs) -> None:
+        self.policy = policy
+        super().__init__(*args, **kwargs)
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(super().build_middleware_stack(), policy=self.policy)
+
+
+async def http_error(request: Request, error: HTTPException) -> Response:
+    """A post refused by Starlette or by the storage (405, 503...): in the endpoint's error
+    shape, or a page for a plain form post; other requests get Starlette's plain answer."""
+    headers = dict(error.headers or {})
+    if error.status_code in (204, 304):
+        return Response(status_code=error.status_code, headers=headers)
+    if request.method not in UNSAFE_METHODS:
+        return PlainTextResponse(str(error.detail), error.status_code, headers=headers)
+    extra = {}
+    if headers.get("Retry-After", "").isdigit():
+        extra["retry_after"] = int(headers["Retry-After"])
+    service: TicketService = request.app.state.service
+    errors = {"body": [str(error.detail)]}
+    return refusal(service, request.scope, error.status_code, errors, headers=headers, extra=extra)
+
+
+async def unexpected_error(request: Request, error: Exception) -> Response:
+    """A 500 that says nothing of what went wrong (the server's log has the traceback)."""
+    errors = {"server": ["An unexpected error occurred. Please try again later."]}
+    try:
+        return refusal(request.app.state.service, request.scope, 500, errors)
+    except Exception:
+        return JSONResponse({"errors": errors}, status_code=500)
+
+
 def build_app(
     service: TicketService,
     routes: list[BaseRoute],
     forwarder: Forwarder | None = None,
     body_timeout: float = 120.0,
+    rate_table: RateTable | None = None,
 ) -> Starlette:
     """The endpoint's routes and `routes` (the site, when served together), behind the guards.
 
     With a `forwarder`, stored tickets are delivered to the helpdesk in the background. A request
-    body must arrive within `body_timeout` seconds.
+    body must arrive within `body_timeout` seconds. `rate_table` keeps who sent what lately (one
+    is made from the settings by default).
     """
     settings = service.settings
+    refuse = refuser(service)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
@@ -285,11 +417,12 @@ def build_app(
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
 
-    app = Starlette(
+    app = GuardedApp(
         routes=api_routes(service.paths) + routes,
         lifespan=lifespan,
+        policy=service.content_security_policy,
+        exception_handlers={HTTPException: http_error, Exception: unexpected_error},
         middleware=[
-            Middleware(SecurityHeaders, policy=service.content_security_policy),
             Middleware(
                 CORSMiddleware,
                 allow_origins=settings.allowed_origins,
@@ -298,14 +431,28 @@ def build_app(
                 expose_headers=["Retry-After"],
             ),
             Middleware(
+                CrossSiteGuard,
+                allowed_origins=settings.allowed_origins,
+                site_origins=service.site_origins(),
+                refuse=refuse,
+            ),
+            Middleware(
                 RateLimit,
                 per_minute=settings.rate_limit_per_minute,
                 paths=service.paths.limited,
+                table=(
+                    rate_table
+                    if rate_table is not None
+                    else RateTable(settings.rate_limit_per_minute)
+                ),
+                refuse=refuse,
             ),
             Middleware(
                 BodyGuard,
                 max_bytes=settings.attachments.max_body_bytes,
+                limits=service.body_limits(),
                 total_timeout=body_timeout,
+                refuse=refuse,
             ),
         ],
     )

@@ -1,9 +1,16 @@
 """ASGI middleware that protects the endpoint before any request body is parsed.
 
-- request bodies over a size limit are refused with 413 before they are read in full, and a body
-  that trickles in (a slow client) is cut off with 408, so one client cannot hold a worker;
-- each client gets a fixed number of requests a minute, then 429 with `Retry-After`;
-- every response carries security headers.
+- a post from another site (its `Origin`, or `Sec-Fetch-Site: cross-site`) is refused with 403
+  unless its origin is the site's own or one of `contact.allowed_origins`;
+- request bodies over their endpoint's limit are refused with 413 before they are read (at once
+  when the declared length is over it), and a body that trickles in (a slow client) is cut off
+  with 408, so one client cannot hold a worker;
+- each client gets a fixed number of requests a minute per endpoint, then 429 with `Retry-After`;
+- every response carries security headers, and every answer to a post `Cache-Control: no-store`
+  (it may echo what the reader typed).
+
+A refusal is sent by a `Refuse` callable: JSON `{"errors": {field: [messages]}}` by default; the
+endpoint gives one that answers readers without JavaScript with a page in their language.
 """
 
 from __future__ import annotations
@@ -12,9 +19,15 @@ import asyncio
 import json
 import math
 import time
-from collections import deque
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Iterable
+from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# refuse(scope, send, status, errors, extra fields of the JSON body, extra headers)
+Refuse = Callable[[Scope, Send, int, dict[str, list[str]], dict, list], Awaitable[None]]
 
 
 async def send_json(send: Send, status: int, body: dict, headers: list | None = None) -> None:
@@ -33,6 +46,17 @@ async def send_json(send: Send, status: int, body: dict, headers: list | None = 
     await send({"type": "http.response.body", "body": payload})
 
 
+async def refuse_with_json(
+    scope: Scope,
+    send: Send,
+    status: int,
+    errors: dict[str, list[str]],
+    extra: dict | None = None,
+    headers: list | None = None,
+) -> None:
+    await send_json(send, status, {"errors": errors, **(extra or {})}, headers)
+
+
 class BodyTooLarge(Exception):
     pass
 
@@ -42,27 +66,45 @@ class BodyTooSlow(Exception):
 
 
 class BodyGuard:
-    """Refuse bodies over `max_bytes` (413), and bodies that stall for `idle_timeout` or take
-    longer than `total_timeout` to arrive (408): a client trickling a byte a second is cut off."""
+    """Refuse bodies over their path's limit in `limits` (`max_bytes` elsewhere) with 413, and
+    bodies that stall for `idle_timeout` or take longer than `total_timeout` to arrive with 408:
+    a client trickling a byte a second is cut off."""
 
     def __init__(
-        self, app: ASGIApp, max_bytes: int, idle_timeout: float = 10.0, total_timeout: float = 120.0
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        idle_timeout: float = 10.0,
+        total_timeout: float = 120.0,
+        limits: dict[str, int] | None = None,
+        refuse: Refuse = refuse_with_json,
     ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.idle_timeout = idle_timeout
         self.total_timeout = total_timeout
+        self.limits = limits or {}
+        self.refuse = refuse
+
+    async def too_large(self, scope: Scope, send: Send, limit: int) -> None:
+        await self.refuse(
+            scope,
+            send,
+            413,
+            {"body": [f"The request body is larger than {limit} bytes."]},
+            {"limit_bytes": limit},
+            [],
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
+        if scope["type"] != "http" or scope["method"] not in UNSAFE_METHODS:
             await self.app(scope, receive, send)
             return
-        headers = dict(scope["headers"])
-        declared = headers.get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            await send_json(
-                send, 413, {"error": "request body too large", "limit_bytes": self.max_bytes}
-            )
+        limit = self.limits.get(scope["path"], self.max_bytes)
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            # Answered before a byte of the body is read; the server then closes the connection.
+            await self.too_large(scope, send, limit)
             return
         received = 0
         started = False
@@ -83,7 +125,7 @@ class BodyGuard:
                 raise BodyTooSlow from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit:
                     raise BodyTooLarge
                 body_done = not message.get("more_body", False)
             return message
@@ -98,71 +140,197 @@ class BodyGuard:
             await self.app(scope, guarded_receive, tracking_send)
         except BodyTooLarge:
             if not started:
-                await send_json(
-                    send, 413, {"error": "request body too large", "limit_bytes": self.max_bytes}
-                )
+                await self.too_large(scope, send, limit)
         except BodyTooSlow:
             if not started:
-                await send_json(send, 408, {"error": "request body too slow"})
+                await self.refuse(
+                    scope, send, 408, {"body": ["The request body arrived too slowly."]}, {}, []
+                )
+
+
+class RateTable:
+    """Who sent what lately, for a limit of `per_minute` requests a minute per key (a client's
+    address and an endpoint), as GCRA: one number a key, the time its allowance is spent until.
+
+    A key whose allowance is whole again is forgotten: the keys are kept in the order they were
+    last seen, and the oldest are dropped while they are idle, a few at each request (no scan of
+    the table). At most `max_keys` are kept: beyond, the least recently seen goes.
+    """
+
+    def __init__(
+        self,
+        per_minute: int,
+        max_keys: int = 100_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.per_minute = per_minute
+        self.max_keys = max_keys
+        self.clock = clock
+        self.interval = 60.0 / per_minute
+        self.burst = 60.0 - self.interval
+        self.spent_until: OrderedDict[str, float] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self.spent_until)
+
+    def forget_idle(self, now: float, at_most: int = 8) -> None:
+        for _ in range(at_most):
+            if not self.spent_until:
+                return
+            key, until = next(iter(self.spent_until.items()))
+            if until > now:
+                return
+            del self.spent_until[key]
+
+    def retry_after(self, key: str) -> int | None:
+        """None when `key` may go on (and the request is counted), else the seconds to wait."""
+        now = self.clock()
+        self.forget_idle(now)
+        until = max(self.spent_until.get(key, now), now)
+        if until - now > self.burst:
+            return max(1, math.ceil(until - now - self.burst))
+        self.spent_until[key] = until + self.interval
+        self.spent_until.move_to_end(key)
+        while len(self.spent_until) > self.max_keys:
+            self.spent_until.popitem(last=False)
+        return None
 
 
 class RateLimit:
     """At most `per_minute` requests a minute from one client address to each guarded path.
 
-    Addresses are only held in memory for the minute they count; nothing stores them.
+    Addresses are only held in memory while they count (see RateTable); nothing stores them.
     """
 
-    def __init__(self, app: ASGIApp, per_minute: int, paths: tuple[str, ...]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        per_minute: int,
+        paths: tuple[str, ...],
+        table: RateTable | None = None,
+        refuse: Refuse = refuse_with_json,
+    ) -> None:
         self.app = app
-        self.per_minute = per_minute
         self.paths = paths
-        self.window = 60.0
-        self.hits: dict[str, deque[float]] = {}
-
-    def retry_after(self, client: str, now: float) -> int | None:
-        hits = self.hits.setdefault(client, deque())
-        while hits and hits[0] <= now - self.window:
-            hits.popleft()
-        if len(hits) >= self.per_minute:
-            return max(1, math.ceil(hits[0] + self.window - now))
-        hits.append(now)
-        if len(self.hits) > 10_000:  # forget idle clients
-            for address in [a for a, h in self.hits.items() if not h]:
-                del self.hits[address]
-        return None
+        self.table = table if table is not None else RateTable(per_minute)
+        self.refuse = refuse
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] == "http"
-            and scope["method"] == "POST"
-            and scope["path"].startswith(self.paths)
-        ):
+        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] in self.paths:
             client = (scope.get("client") or ("unknown", 0))[0]
-            wait = self.retry_after(f"{client} {scope['path']}", time.monotonic())
+            wait = self.table.retry_after(f"{client} {scope['path']}")
             if wait is not None:
-                await send_json(
+                await self.refuse(
+                    scope,
                     send,
                     429,
-                    {"error": "too many requests", "retry_after": wait},
+                    {"body": [f"Too many requests: try again in {wait} seconds."]},
+                    {"retry_after": wait},
                     [(b"retry-after", str(wait).encode())],
                 )
                 return
         await self.app(scope, receive, send)
 
 
+def origin_of(url: str) -> str | None:
+    """`scheme://host[:port]`, lowercased, without the scheme's default port; None if `url` has
+    no scheme and host."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    if not parts.scheme or not parts.hostname:
+        return None
+    scheme = parts.scheme.lower()
+    host = parts.hostname.lower()
+    if ":" in host:
+        host = f"[{host}]"
+    if port is None or (scheme, port) in (("http", 80), ("https", 443)):
+        return f"{scheme}://{host}"
+    return f"{scheme}://{host}:{port}"
+
+
+class CrossSiteGuard:
+    """Refuse posts another site makes a reader's browser send (403), before anything is read.
+
+    Browsers say where a post comes from in `Origin` (and in `Sec-Fetch-Site`). A post is let
+    through when it comes from the endpoint's own origin, from the site's (`site_origins`) or from
+    one of `allowed_origins`; or when it says nothing of where it comes from (scripts, curl).
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        allowed_origins: Iterable[str] = (),
+        site_origins: Iterable[str] = (),
+        refuse: Refuse = refuse_with_json,
+    ) -> None:
+        self.app = app
+        self.allowed = {
+            origin
+            for origin in (origin_of(url) for url in (*allowed_origins, *site_origins))
+            if origin
+        }
+        self.refuse = refuse
+
+    def own_origin(self, scope: Scope, headers: dict[bytes, bytes]) -> str | None:
+        host = headers.get(b"host", b"").decode("latin-1")
+        return origin_of(f"{scope.get('scheme', 'http')}://{host}") if host else None
+
+    def allows(self, scope: Scope) -> bool:
+        headers = dict(scope["headers"])
+        origin = headers.get(b"origin")
+        if origin is None:
+            return headers.get(b"sec-fetch-site", b"").lower() != b"cross-site"
+        claimed = origin_of(origin.decode("latin-1"))
+        return claimed is not None and (
+            claimed in self.allowed or claimed == self.own_origin(scope, headers)
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in UNSAFE_METHODS and not self.allows(scope):
+            await self.refuse(
+                scope,
+                send,
+                403,
+                {"origin": ["Posts from another site are refused."]},
+                {},
+                [],
+            )
+            return
+        await self.app(scope, receive, send)
+
+
 class SecurityHeaders:
     """Headers every answer carries; HTML answers also get the site's Content-Security-Policy
-    (the one the build computed, see helpcenter.site.headers), or a strict default."""
+    (the one the build computed, see helpcenter.site.headers), or a strict default. Answers to a
+    post are not to be kept by any cache: they may show what the reader typed."""
 
     DEFAULT_POLICY = (
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
         "img-src 'self' data:; font-src 'self'; connect-src 'self'; form-action 'self'; "
         "frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
     )
+    HEADERS = (
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"strict-origin-when-cross-origin"),
+        (b"x-frame-options", b"DENY"),
+    )
 
     def __init__(self, app: ASGIApp, policy: str | None = None) -> None:
         self.app = app
         self.policy = policy or self.DEFAULT_POLICY
+
+    def headers_for(self, method: str, headers: list) -> list:
+        names = {name.lower() for name, _ in headers}
+        extra = list(self.HEADERS)
+        content_type = dict(headers).get(b"content-type", b"")
+        if content_type.startswith(b"text/html"):
+            extra.append((b"content-security-policy", self.policy.encode()))
+        if method in UNSAFE_METHODS:
+            extra.append((b"cache-control", b"no-store"))
+        return headers + [(name, value) for name, value in extra if name not in names]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -171,17 +339,7 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                names = {name.lower() for name, _ in headers}
-                extra = [
-                    (b"x-content-type-options", b"nosniff"),
-                    (b"referrer-policy", b"strict-origin-when-cross-origin"),
-                    (b"x-frame-options", b"DENY"),
-                ]
-                content_type = dict(headers).get(b"content-type", b"")
-                if content_type.startswith(b"text/html"):
-                    extra.append((b"content-security-policy", self.policy.encode()))
-                headers += [(name, value) for name, value in extra if name not in names]
+                headers = self.headers_for(scope["method"], list(message.get("headers", [])))
                 message = {**message, "headers": headers}
             await send(message)
 

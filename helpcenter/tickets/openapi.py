@@ -1,129 +1,284 @@
-"""The endpoint's OpenAPI document, built from the same settings that validate requests."""
+"""The endpoint's OpenAPI document, generated from the models that validate its requests.
+
+Every route the endpoint serves is here, at the paths mkdocs.yml gives them, with the methods it
+answers (any other gets 405 and an `Allow` header that agrees), what each takes (the pydantic
+models' JSON Schema: the same model for a ticket sent as JSON or as a form) and every answer it
+gives: JSON for scripts and pages with JavaScript, a page (text/html) for plain form posts.
+"""
 
 from __future__ import annotations
 
-from helpcenter.contact.settings import ContactSettings
-from helpcenter.tickets.validation import TEXT_FIELDS
+import copy
+
+from helpcenter.feedback.api import site_pages
+from helpcenter.tickets.store import REFERENCE_PATTERN
+from helpcenter.tickets.validation import IDEMPOTENCY_KEY_PATTERN
+
+HEALTH_PATH = "/api/health"
+OPENAPI_PATH = "/api/openapi.json"
+ERRORS = {"$ref": "#/components/schemas/Errors"}
+HTML = {"text/html": {"schema": {"type": "string"}}}
 
 
-def openapi_document(
-    settings: ContactSettings, locales: tuple[str, ...], plan_ids: tuple[str, ...], path: str
-) -> dict:
-    text_properties = {
-        name: {"type": "string", "minLength": minimum if required else 0, "maxLength": maximum}
-        for name, (required, minimum, maximum) in TEXT_FIELDS.items()
+def refused(description: str, headers: dict | None = None) -> dict:
+    """An error answer: `{"errors": {field: [messages]}}`, or a page for a plain form post."""
+    answer = {
+        "description": description,
+        "content": {"application/json": {"schema": ERRORS}, **HTML},
     }
-    text_properties["email"]["format"] = "email"
-    choices = {
-        "category": {"type": "string", "enum": [c.id for c in settings.categories]},
-        "plan": {"type": "string", "enum": ["", *plan_ids]},
-        "language": {"type": "string", "enum": list(locales)},
-        "website": {"type": "string", "description": "Honeypot: leave empty."},
-        "idempotency_key": {"type": "string", "pattern": "^[A-Za-z0-9_-]{8,100}$"},
-    }
-    required = [name for name, (is_required, _, _) in TEXT_FIELDS.items() if is_required]
-    required += ["category", "language"]
-    limits = settings.attachments
+    if headers:
+        answer["headers"] = headers
+    return answer
 
-    def ticket(attachment: dict) -> dict:
-        """The ticket's schema; JSON and multipart differ only in how attachments travel."""
-        return {
+
+def refusals(limit: int) -> dict:
+    retry_after = {
+        "Retry-After": {
+            "description": "Seconds to wait before trying again",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    }
+    return {
+        "400": refused("The body cannot be read (not JSON, a broken form)"),
+        "403": refused(
+            "Posted from another site: an `Origin` that is neither the site's own nor one of "
+            "`contact.allowed_origins`"
+        ),
+        "408": refused("The body arrived too slowly"),
+        "413": refused(f"The body is larger than {limit} bytes; refused before it is read"),
+        "415": refused("A content type this operation does not take"),
+        "422": refused("Invalid fields: the messages, by field, in the request's language"),
+        "429": refused("Too many requests from this client; see Retry-After", retry_after),
+        "503": refused("The service cannot store anything for a moment; try again later"),
+    }
+
+
+def redirect(description: str) -> dict:
+    return {
+        "description": description,
+        "headers": {"Location": {"required": True, "schema": {"type": "string"}}},
+    }
+
+
+def json_answer(description: str, schema: dict) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def openapi_document(service) -> dict:
+    """The document for `service`'s settings, languages, plans, pages and paths."""
+    paths = service.paths
+    tickets = service.tickets
+    feedback = service.feedback_requests
+    limits = service.settings.attachments
+    body_limits = service.body_limits()
+    components: dict[str, dict] = {
+        "Errors": {
             "type": "object",
-            "required": required,
+            "required": ["errors"],
             "properties": {
-                **text_properties,
-                **choices,
-                "attachments": {"type": "array", "maxItems": limits.max_files, "items": attachment},
+                "errors": {
+                    "type": "object",
+                    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                }
             },
         }
+    }
 
-    json_ticket = ticket(
-        {
-            "type": "object",
-            "required": ["filename", "content_base64"],
-            "properties": {
-                "filename": {"type": "string"},
-                "content_base64": {"type": "string", "format": "byte"},
-            },
-        }
-    )
-    form_ticket = ticket({"type": "string", "format": "binary"})
-    errors = {
-        "type": "object",
-        "properties": {
-            "errors": {
-                "type": "object",
-                "additionalProperties": {"type": "array", "items": {"type": "string"}},
+    def component(model) -> dict:
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(schema.pop("$defs", {}))
+        components[model.__name__] = schema
+        return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+    def pages_by_language(schema_name: str) -> None:
+        """With the built site at hand, a vote's page is one of its language's pages."""
+        if service.site_dir is None:
+            return
+        components[schema_name]["anyOf"] = [
+            {
+                "properties": {
+                    "language": {"const": language},
+                    "page": {"enum": site_pages(service.site_dir, language)},
+                }
             }
-        },
+            for language in service.locales
+        ]
+
+    document_paths: dict[str, dict] = {}
+    if paths.tickets:
+        ticket = component(tickets.model)
+        # The same ticket as a form: its files are file parts named `attachments`, each one of
+        # the accepted types (the JSON form's base64 rules, said of the bytes).
+        form = copy.deepcopy(components["Ticket"])
+        form["title"] = "TicketForm"
+        form["properties"]["attachments"] = {
+            "type": "array",
+            "maxItems": limits.max_files,
+            "description": "Files, each a part named `attachments` with its file name (an empty "
+            "part is no file). "
+            + "; ".join(
+                f"{kind.content_type} ({', '.join(kind.extensions)})"
+                + (": UTF-8 text" if kind.text else ": by its first bytes")
+                for kind in tickets.kinds
+            ),
+            # An empty part is no file (what browsers send when none is chosen): no minLength.
+            "items": {"type": "string", "format": "binary", "maxLength": limits.max_file_bytes},
+        }
+        components["TicketForm"] = form
+        received = {
+            "type": "object",
+            "required": ["reference", "status"],
+            "properties": {
+                "reference": {"type": "string", "pattern": REFERENCE_PATTERN},
+                "status": {"const": "received"},
+            },
+        }
+        document_paths[paths.tickets] = {
+            "post": {
+                "operationId": "createTicket",
+                "summary": "File a support request",
+                "description": (
+                    f"Attachments: at most {limits.max_files} files of {limits.max_file_mb:g} MB "
+                    f"({', '.join(limits.types)}), checked by their content; a file is kept with "
+                    "the extension of what it is. Send `Accept: application/json` for JSON "
+                    "answers; a plain form post is answered with pages."
+                ),
+                "parameters": [
+                    {
+                        "name": "Idempotency-Key",
+                        "in": "header",
+                        "required": False,
+                        "description": "A retry with the same key returns the same ticket.",
+                        "schema": {"type": "string", "pattern": IDEMPOTENCY_KEY_PATTERN},
+                    }
+                ],
+                "requestBody": {
+                    "required": True,
+                    "description": (
+                        f"At most {limits.max_body_bytes} bytes. Text fields are trimmed."
+                    ),
+                    "content": {
+                        "application/json": {"schema": ticket},
+                        "multipart/form-data": {
+                            "schema": {"$ref": "#/components/schemas/TicketForm"},
+                            "encoding": {
+                                "attachments": {
+                                    "contentType": ", ".join(k.content_type for k in tickets.kinds)
+                                }
+                            },
+                        },
+                    },
+                },
+                "responses": {
+                    "201": json_answer("Stored", received),
+                    "200": json_answer("Already stored under this idempotency key", received),
+                    "303": redirect(
+                        "A plain form post, stored: to the thank-you page, with the reference"
+                    ),
+                    **refusals(limits.max_body_bytes),
+                    "409": refused(
+                        "This idempotency key was used for another request, or that request is "
+                        "still being stored"
+                    ),
+                },
+            }
+        }
+    if paths.feedback:
+        vote = component(feedback.vote)
+        pages_by_language("FeedbackVote")
+        limit = body_limits[paths.feedback]
+        document_paths[paths.feedback] = {
+            "post": {
+                "operationId": "voteOnArticle",
+                "summary": "Say whether an article helped",
+                "requestBody": {
+                    "required": True,
+                    "description": (
+                        f"At most {limit} bytes. Email addresses, phone numbers and tracking "
+                        "numbers in the comment are masked before it is stored."
+                    ),
+                    "content": {
+                        "application/json": {"schema": vote},
+                        "application/x-www-form-urlencoded": {"schema": vote},
+                        "multipart/form-data": {"schema": vote},
+                    },
+                },
+                "responses": {
+                    "201": json_answer(
+                        "Recorded",
+                        {
+                            "type": "object",
+                            "required": ["status"],
+                            "properties": {"status": {"const": "recorded"}},
+                        },
+                    ),
+                    "303": redirect("A plain form post, recorded: back to the article's thanks"),
+                    **refusals(limit),
+                },
+            }
+        }
+    if paths.search_gaps:
+        gaps = component(feedback.search_gaps)
+        pages_by_language("SearchGaps")
+        limit = body_limits[paths.search_gaps]
+        document_paths[paths.search_gaps] = {
+            "post": {
+                "operationId": "reportSearchGaps",
+                "summary": "Report searches that found nothing or whose results were not followed",
+                "requestBody": {
+                    "required": True,
+                    "description": (
+                        f"At most {limit} bytes; also taken as `text/plain` (what "
+                        "navigator.sendBeacon sends). Email addresses, phone numbers and "
+                        "tracking numbers are masked before a search is stored."
+                    ),
+                    "content": {"application/json": {"schema": gaps}},
+                },
+                "responses": {"204": {"description": "Recorded"}, **refusals(limit)},
+            }
+        }
+    document_paths[HEALTH_PATH] = {
+        "get": {
+            "operationId": "health",
+            "summary": "Liveness and database check",
+            "responses": {
+                "200": json_answer(
+                    "The endpoint and its database answer",
+                    {
+                        "type": "object",
+                        "required": ["status"],
+                        "properties": {"status": {"type": "string"}},
+                    },
+                ),
+                "503": json_answer(
+                    "The database does not answer",
+                    {
+                        "type": "object",
+                        "required": ["status"],
+                        "properties": {"status": {"type": "string"}},
+                    },
+                ),
+            },
+        }
+    }
+    document_paths[OPENAPI_PATH] = {
+        "get": {
+            "operationId": "openapi",
+            "summary": "This document",
+            "responses": {"200": json_answer("The OpenAPI document", {"type": "object"})},
+        }
     }
     return {
         "openapi": "3.1.0",
         "info": {
-            "title": "Help center ticket endpoint",
+            "title": "Help center endpoint",
             "version": "1",
             "description": (
-                f"Stores support requests. Attachments: at most {limits.max_files} files of "
-                f"{limits.max_file_mb:g} MB ({', '.join(limits.types)}), checked by content."
+                "Support requests, readers' votes on articles and unanswered searches. Posts from "
+                "other sites than the help center's own and `contact.allowed_origins` are refused."
             ),
         },
-        "paths": {
-            path: {
-                "post": {
-                    "summary": "File a support request",
-                    "parameters": [
-                        {
-                            "name": "Idempotency-Key",
-                            "in": "header",
-                            "required": False,
-                            "schema": {"type": "string"},
-                        }
-                    ],
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {"schema": json_ticket},
-                            "multipart/form-data": {"schema": form_ticket},
-                        },
-                    },
-                    "responses": {
-                        "201": {
-                            "description": "Stored",
-                            "content": {
-                                "application/json": {
-                                    "schema": {
-                                        "type": "object",
-                                        "properties": {
-                                            "reference": {"type": "string"},
-                                            "status": {"type": "string"},
-                                        },
-                                    }
-                                }
-                            },
-                        },
-                        "200": {"description": "Already stored under this idempotency key"},
-                        "303": {
-                            "description": "Form post without JavaScript: to the thank-you "
-                            "page, with the reference"
-                        },
-                        "413": {"description": "Body over the size limit"},
-                        "415": {"description": "Neither multipart/form-data nor JSON"},
-                        "422": {
-                            "description": "Invalid fields, messages in the ticket's language",
-                            "content": {"application/json": {"schema": errors}},
-                        },
-                        "429": {"description": "Too many requests; see Retry-After"},
-                    },
-                }
-            },
-            "/api/health": {
-                "get": {
-                    "summary": "Liveness and database check",
-                    "responses": {
-                        "200": {"description": "OK"},
-                        "503": {"description": "Database unavailable"},
-                    },
-                }
-            },
-        },
+        "paths": document_paths,
+        "components": {"schemas": components},
     }

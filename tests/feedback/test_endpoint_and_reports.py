@@ -99,10 +99,14 @@ def test_search_gaps_are_stored_and_nothing_identifies_the_reader(endpoint):
     assert "127.0.0.1" not in json.dumps(stored)
 
 
+def test_a_search_gaps_body_that_is_not_json_is_a_bad_request(endpoint):
+    url, _ = endpoint
+    assert httpx.post(f"{url}/api/search-gaps", content="not json").status_code == 400
+
+
 @pytest.mark.parametrize(
     "body",
     [
-        "not json",
         "[]",
         json.dumps({"language": "es", "page": "", "queries": []}),
         json.dumps({"language": "es", "page": "", "queries": [{"query": "x" * 101, "results": 0}]}),

@@ -19,9 +19,14 @@ from tests.conftest import PROJECT_ROOT, free_port
 
 SUBMISSIONS = 500
 CLIENTS = 50
+# A loaded machine may take a while to start Python and the endpoint.
+START_SECONDS = 60
 
 
 def start_endpoint(database: Path, port: int) -> subprocess.Popen:
+    """`helpcenter tickets serve` in its own process, once it answers its health check; what it
+    writes to stderr goes to a log beside the database."""
+    log = database.with_suffix(".log").open("a")
     process = subprocess.Popen(
         [
             sys.executable,
@@ -38,17 +43,18 @@ def start_endpoint(database: Path, port: int) -> subprocess.Popen:
         ],
         cwd=PROJECT_ROOT,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=log,
     )
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
+    log.close()
+    deadline = time.monotonic() + START_SECONDS
+    while time.monotonic() < deadline and process.poll() is None:
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200:
+            if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=5).status_code == 200:
                 return process
         except httpx.HTTPError:
             time.sleep(0.05)
     process.kill()
-    raise RuntimeError("the endpoint did not start")
+    raise RuntimeError(f"the endpoint did not start: {database.with_suffix('.log').read_text()}")
 
 
 def test_a_crash_midway_loses_no_acknowledged_ticket_and_retries_make_no_duplicates(tmp_path):
@@ -58,6 +64,7 @@ def test_a_crash_midway_loses_no_acknowledged_ticket_and_retries_make_no_duplica
     server = start_endpoint(database, port)
     acknowledged: dict[int, str] = {}
     first_answers = threading.Event()
+    stop = threading.Event()  # the test failed: the clients give up
     lock = threading.Lock()
 
     def submit(number: int) -> None:
@@ -71,11 +78,11 @@ def test_a_crash_midway_loses_no_acknowledged_ticket_and_retries_make_no_duplica
         }
         key = f"crash-test-{number:04d}"
         deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and not stop.is_set():
             try:
                 response = httpx.post(url, json=body, headers={"Idempotency-Key": key}, timeout=10)
             except httpx.HTTPError:
-                time.sleep(0.05)  # no answer: the client retries with the same key
+                time.sleep(0.2)  # no answer: the client retries with the same key
                 continue
             if response.status_code in (200, 201):
                 with lock:
@@ -87,13 +94,19 @@ def test_a_crash_midway_loses_no_acknowledged_ticket_and_retries_make_no_duplica
 
     with ThreadPoolExecutor(CLIENTS) as pool:
         futures = [pool.submit(submit, number) for number in range(SUBMISSIONS)]
-        first_answers.wait(30)
-        while len(acknowledged) < SUBMISSIONS // 5:
-            time.sleep(0.01)
-        server.send_signal(signal.SIGKILL)  # no shutdown, no flush: a crash
-        server.wait()
-        acknowledged_before_crash = dict(acknowledged)
-        server = start_endpoint(database, port)
+        try:
+            assert first_answers.wait(60), "no ticket acknowledged"
+            deadline = time.monotonic() + 120
+            while len(acknowledged) < SUBMISSIONS // 5:
+                assert time.monotonic() < deadline, "too few tickets acknowledged"
+                time.sleep(0.01)
+            server.send_signal(signal.SIGKILL)  # no shutdown, no flush: a crash
+            server.wait()
+            acknowledged_before_crash = dict(acknowledged)
+            server = start_endpoint(database, port)
+        except BaseException:
+            stop.set()
+            raise
         for future in futures:
             future.result()
     server.terminate()

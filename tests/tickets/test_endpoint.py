@@ -134,10 +134,10 @@ def test_errors_speak_the_language_of_the_ticket(endpoint):
 @pytest.mark.parametrize(
     ("filename", "content"),
     [
-        ("photo.png", PDF),
-        ("script.pdf", b"#!/bin/sh\nrm -rf /\n"),
-        ("virus.exe", b"MZ\x90\x00"),
-        ("empty.txt", b""),
+        ("virus.exe", b"MZ\x90\x00\x03\x00\x00\x00"),
+        ("photo.png", b"\x89PNX\x00\x01\x02 not a PNG"),
+        ("report.pdf", b"\x00\x01\x02\x03 binary"),
+        ("notes.txt", "Bonjour".encode("utf-16")),
     ],
 )
 def test_attachments_are_checked_by_content_not_only_by_name(endpoint, filename, content):
@@ -146,6 +146,54 @@ def test_attachments_are_checked_by_content_not_only_by_name(endpoint, filename,
     assert response.status_code == 422
     assert "attachments" in response.json()["errors"]
     assert stored(database) == []
+
+
+@pytest.mark.parametrize(
+    ("filename", "content", "kept_as", "content_type"),
+    [
+        ("photo.png", PDF, "photo.pdf", "application/pdf"),
+        ("script.pdf", b"#!/bin/sh\nrm -rf /\n", "script.txt", "text/plain"),
+        ("notes", b"hello", "notes.txt", "text/plain"),
+        ("export.csv", "café;1\r\n".encode("cp1252"), "export.csv", "text/csv"),
+        ("capture.JPEG", b"\xff\xd8\xff\xe0 jpeg", "capture.JPEG", "image/jpeg"),
+    ],
+)
+def test_an_attachment_is_kept_under_a_name_that_says_what_it_is(
+    endpoint, filename, content, kept_as, content_type
+):
+    url, database = endpoint
+    response = post(url, VALID, files=[("attachments", (filename, content, "image/png"))])
+    assert response.status_code == 201, response.text
+    [attachment] = stored(database)[0]["attachments"]
+    assert attachment == {"filename": kept_as, "content_type": content_type, "size": len(content)}
+
+
+def test_an_empty_file_part_is_no_attachment(endpoint):
+    """What a browser sends for a file input left empty: a part with an empty file name and no
+    bytes; an empty file with a name is no more."""
+    url, database = endpoint
+    boundary = "----empty"
+    parts = [
+        f'Content-Disposition: form-data; name="{name}"\r\n\r\n{value}'
+        for name, value in VALID.items()
+    ]
+    parts += [
+        'Content-Disposition: form-data; name="attachments"; filename=""\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n",
+        'Content-Disposition: form-data; name="attachments"; filename="empty.txt"\r\n'
+        "Content-Type: text/plain\r\n\r\n",
+    ]
+    body = "".join(f"--{boundary}\r\n{part}\r\n" for part in parts) + f"--{boundary}--\r\n"
+    response = httpx.post(
+        f"{url}/api/tickets",
+        content=body.encode(),
+        headers={
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+            "Accept": "application/json",
+        },
+    )
+    assert response.status_code == 201, response.text
+    assert stored(database)[0]["attachments"] == []
 
 
 def test_attachment_names_are_sanitized(endpoint):
@@ -285,11 +333,17 @@ def test_unreadable_bodies_are_client_errors_never_500(endpoint, content, header
 
 def test_health_and_openapi(endpoint):
     url, _ = endpoint
-    assert httpx.get(f"{url}/api/health").json() == {"status": "ok"}
+    assert httpx.get(f"{url}/api/health").json()["status"] == "ok"
     document = httpx.get(f"{url}/api/openapi.json").json()
-    assert set(document["paths"]) == {"/api/tickets", "/api/health"}
-    schema = document["paths"]["/api/tickets"]["post"]["requestBody"]["content"]
-    assert "shipping" in schema["multipart/form-data"]["schema"]["properties"]["category"]["enum"]
+    assert set(document["paths"]) == {
+        "/api/tickets",
+        "/api/feedback",
+        "/api/search-gaps",
+        "/api/health",
+        "/api/openapi.json",
+    }
+    form = document["components"]["schemas"]["TicketForm"]
+    assert "shipping" in form["properties"]["category"]["enum"]
 
 
 def test_the_database_is_in_wal_mode_with_full_sync(endpoint):

@@ -3,6 +3,8 @@ stored for an invalid request; every stored ticket is valid."""
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 from hypothesis import HealthCheck, event, given, settings
@@ -125,3 +127,59 @@ def test_no_input_makes_the_endpoint_fail_or_store_an_invalid_ticket(
         assert ticket["language"] in service.locales
         for attachment in ticket["attachments"]:
             assert "/" not in attachment["filename"] and attachment["size"] > 0
+
+
+# Any JSON at all, to each endpoint: never a 5xx, always the error shape when refused.
+OTHER_FIELDS = ["attachments", "queries", "query", "results", "helpful", "comment", "vote_id"]
+OTHER_FIELDS += ["filename", "content_base64"]
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.text()
+    | st.sampled_from(["fr", "es", "shipping/", "", "yes", "\ud800", "é", "9" * 30]),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from([*FIELD_NAMES, *OTHER_FIELDS]) | st.text(max_size=5),
+            children,
+            max_size=6,
+        )
+    ),
+    max_leaves=20,
+)
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    path=st.sampled_from(["/api/tickets", "/api/feedback", "/api/search-gaps"]),
+    body=json_values,
+    base=st.sampled_from(
+        [
+            {},
+            VALID,
+            {"language": "fr", "page": "", "helpful": "no"},
+            {"language": "es", "page": "", "queries": [{"query": "aduanas", "results": 0}]},
+        ]
+    ),
+)
+def test_no_json_makes_any_endpoint_fail(endpoint, path, body, base):
+    url, _, _ = endpoint
+    if isinstance(body, dict):
+        body = {**base, **body}
+    response = httpx.post(
+        f"{url}{path}",
+        content=json.dumps(body),
+        headers={"Content-Type": "application/json", "Accept": "application/json"},
+        timeout=30,
+    )
+    event(f"{path} HTTP {response.status_code}")
+    assert response.status_code < 500, response.text
+    if response.status_code >= 400:
+        errors = response.json()["errors"]
+        assert all(isinstance(m, str) for messages in errors.values() for m in messages)

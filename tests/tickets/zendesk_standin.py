@@ -5,8 +5,8 @@
   "comment": {"body", "uploads": [tokens]}}}` -> 201 `{"request": {"id", ...}}`; invalid -> 422
   `{"error": "RecordInvalid", "description", "details": {field: [{"description"}]}}`;
   an `Idempotency-Key` seen before returns the first answer instead of a new request.
-- Faults on demand: the next N answers can be a given status (500, 429 with Retry-After), or
-  slower than the client waits.
+- Faults on demand: the next N answers can be a given status (500, 429 with Retry-After), a
+  given body (an HTML page with 200, JSON without the token), or slower than the client waits.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ class Fault:
     status: int = 500
     retry_after: int | None = None
     delay: float = 0.0  # answer only after this long (the client times out first)
+    body: str | None = None  # instead of {"error": "fault"}, in `content_type`
+    content_type: str = "application/json"
 
 
 @dataclass
@@ -44,6 +46,10 @@ class Helpdesk:
             await asyncio.sleep(fault.delay)
             return None  # processed after all: the client gave up before the answer
         headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after else {}
+        if fault.body is not None:
+            return Response(
+                fault.body, fault.status, headers=headers, media_type=fault.content_type
+            )
         return JSONResponse({"error": "fault"}, status_code=fault.status, headers=headers)
 
     async def upload(self, request: Request) -> Response:
