@@ -43,7 +43,7 @@ def test_included_and_not_included_are_icons_with_words_for_screen_readers():
     ("locale", "price", "on_request"),
     [
         ("fr", "19\u00a0€ / mois", "Sur devis"),
-        ("es", "19\u00a0€ / mes", "Bajo presupuesto"),
+        ("es", "19\u00a0€ / mes", "Precio a consultar"),
         ("it", "19\u00a0€ / mese", "Su preventivo"),
     ],
 )
