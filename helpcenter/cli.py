@@ -391,7 +391,9 @@ def init_command(args: argparse.Namespace) -> int:
 
     locales = [code.strip() for code in args.languages.split(",") if code.strip()]
     try:
-        notes = init_project(args.directory, args.name, locales, args.company, args.site_url)
+        notes = init_project(
+            args.directory, args.name, locales, args.company, args.site_url, args.currency
+        )
     except InitError as error:
         print(error, file=sys.stderr)
         return 2
@@ -460,6 +462,7 @@ def parser() -> argparse.ArgumentParser:
         default="https://help.example.com/",
         help="where the help center will be published",
     )
+    init.add_argument("--currency", default="EUR", help="the plans' prices (default: EUR)")
     init.set_defaults(run=init_command)
 
     catalog = commands.add_parser("catalog", help="the project's own UI strings")

@@ -165,3 +165,17 @@ def test_a_ticket_sent_from_the_german_form_is_listed_as_german(page, served, pr
     [ticket] = json.loads(listed.stdout)
     assert ticket["language"] == "de"
     assert ticket["subject"] == "Rechnung doppelt erhalten"
+
+
+def test_init_sets_the_plans_currency_and_refuses_an_unknown_one(tmp_path):
+    made = helpcenter(
+        "init", "shop", "--name", "Shop", "--languages", "en", "--currency", "USD", cwd=tmp_path
+    )
+    assert made.returncode == 0, made.stderr
+    plans = load_project(tmp_path / "shop" / "mkdocs.yml").plans
+    assert plans.currency == "USD"
+    refused = helpcenter(
+        "init", "other", "--name", "Shop", "--languages", "en", "--currency", "XYZ", cwd=tmp_path
+    )
+    assert refused.returncode == 2
+    assert "--currency: 'XYZ' is not an ISO 4217 code" in refused.stderr
