@@ -182,7 +182,7 @@ async def post_feedback(request: Request) -> Response:
         mask_personal_data(sent.comment),
         sent.vote_id,
     )
-    await run_in_threadpool(service.feedback.add_vote, vote)
+    await run_in_threadpool(service.feedback.add_vote, vote, service.server.min_free_disk_mb)
     if json_client:
         return JSONResponse({"status": "recorded"}, status_code=201)
     root = service.settings.site_url.rstrip("/")

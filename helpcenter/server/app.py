@@ -220,7 +220,15 @@ def endpoint_app(
     )
     if rate_limit is not None:
         service.settings = service.settings.model_copy(update={"rate_limit_per_minute": rate_limit})
-    forwarder = Forwarder(service.store, HelpdeskClient(helpdesk_url)) if helpdesk_url else None
+    forwarder = (
+        Forwarder(
+            service.store,
+            HelpdeskClient(helpdesk_url),
+            max_attempts=service.server.forward_attempts,
+        )
+        if helpdesk_url
+        else None
+    )
     return build_app(service, routes, forwarder)
 
 
