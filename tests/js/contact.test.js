@@ -107,6 +107,15 @@ test("a confirmed ticket clears the draft, and the next ticket gets a new key", 
   assert.deepEqual(page.posted, ["key-1", "key-1", "key-2"]);
 });
 
+test("a key that went with a different request (409) is renewed: the edited text is a new ticket",
+  async () => {
+    const storage = new MemoryStorage();
+    const page = form(storage, ["network", { status: 409, body: { errors: {} } }, CREATED]);
+    await assert.rejects(page.submit());
+    assert.deepEqual(await page.submit(), { kind: "confirmed", reference: "HC-7K2M-9QX4-T3VD" });
+    assert.deepEqual(page.posted, ["key-1", "key-1", "key-2"]);
+  });
+
 test("a second submission while one is under way sends nothing", async () => {
   const storage = new MemoryStorage();
   let answer;

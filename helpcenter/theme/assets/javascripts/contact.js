@@ -56,6 +56,14 @@
         }
         return draft.key;
       },
+      /* A new key, when the endpoint says the draft's went with a request that differed (409):
+         the reader changed what they had sent, so this is another ticket. */
+      renew: function (newKey) {
+        var draft = read();
+        draft.key = newKey();
+        write(draft);
+        return draft.key;
+      },
       /* Once the ticket is confirmed: the next submission is a new ticket, with a new key. */
       clear: function () {
         try {
@@ -116,6 +124,8 @@
         var key = store.key(makeKey);
         store.save(currentValues());
         resolve(post(key));
+      }).then(function (answer) {
+        return answer.status === 409 ? post(store.renew(makeKey)) : answer;
       }).then(function (answer) {
         var result = outcome(answer);
         if (result.kind === "confirmed") store.clear();
