@@ -22,6 +22,7 @@ from mkdocs.exceptions import ConfigurationError
 from pydantic import BaseModel, ValidationError
 
 from helpcenter.contact.settings import ContactSettings, settings_problems
+from helpcenter.i18n.catalogs import Catalogs
 from helpcenter.plans.schema import error_path
 
 if TYPE_CHECKING:
@@ -275,6 +276,11 @@ class Project:
     @property
     def locales_dir(self) -> Path:
         return self.root / self.settings.locales_dir
+
+    @cached_property
+    def catalogs(self) -> Catalogs:
+        """The project's UI strings over the package's, read once for the whole process."""
+        return Catalogs(self.locales_dir)
 
     @property
     def plans_file(self) -> Path:

@@ -27,7 +27,6 @@ from helpcenter.config import HelpCenterConfig, Project, current_locale
 from helpcenter.contact.form import ContactForms
 from helpcenter.contact.pages import default_page
 from helpcenter.feedback.api import MAX_COMMENT, MAX_QUERIES, MAX_QUERY
-from helpcenter.i18n.catalogs import Catalogs
 from helpcenter.i18n.languages import LanguageSite, page_url
 from helpcenter.plans.tables import TableError, insert_tables
 from helpcenter.search.browser import LUNR_CORE, LUNR_CORE_SITE_PATH, SearchEngineFile
@@ -78,7 +77,7 @@ class HelpCenterPlugin(BasePlugin[HelpCenterConfig]):
             raise PluginError("\n".join(problems))
         plans = self.project.plans
         self.locale = current_locale(config)
-        self.catalogs = Catalogs(self.project.locales_dir)
+        self.catalogs = self.project.catalogs
         # The UI strings this language's pages show: each one translated (strict builds fail).
         for problem in self.catalogs.problems(self.locale, self.project.root):
             log.warning(problem)

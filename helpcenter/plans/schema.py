@@ -257,7 +257,5 @@ def load_plans(path: Path, locales: tuple[str, ...], name: str | None = None) ->
     else:
         problems = reference_problems(plans) + all_translation_problems(plans, locales)
     if problems:
-        raise PlansError(
-            "\n".join(located(source, lines, data, problem) for problem in problems)
-        )
+        raise PlansError("\n".join(located(source, lines, data, problem) for problem in problems))
     return plans

@@ -21,7 +21,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from helpcenter.config import Project, ProjectError, load_project
-from helpcenter.i18n.catalogs import Catalogs
 from helpcenter.search.analysis import stemmer_available
 from helpcenter.site.root import write_site_root
 
@@ -59,7 +58,7 @@ def checked_project(config_file: Path, strict: bool) -> Project:
         project = load_project(config_file, check=False)
     except ProjectError as error:
         raise BuildError(str(error)) from None
-    catalogs = Catalogs(project.locales_dir)
+    catalogs = project.catalogs
     warnings = [
         problem for locale in project.locales for problem in catalogs.problems(locale, project.root)
     ]

@@ -11,7 +11,6 @@ from babel import Locale
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from helpcenter.config import Project
-from helpcenter.i18n.catalogs import Catalogs
 from helpcenter.site.headers import site_headers, write_headers_file
 from helpcenter.site.theme import THEME_DIR, Brand
 
@@ -20,7 +19,7 @@ ROOT_TEMPLATES = "site-root"
 
 def write_root_pages(project: Project, site_dir: Path) -> None:
     """The site root: a language chooser, a 404 page in every language, the sitemap index."""
-    catalogs = Catalogs(project.locales_dir)
+    catalogs = project.catalogs
     theme_dirs = [d for d in (project.custom_dir, THEME_DIR) if d is not None]
     env = Environment(
         loader=FileSystemLoader([d / ROOT_TEMPLATES for d in theme_dirs]),

@@ -90,7 +90,7 @@ class TicketService:
         forward: bool = False,
     ) -> TicketService:
         plans = project.plans.plans
-        catalogs = Catalogs(project.locales_dir)
+        catalogs = project.catalogs
         return cls(
             project.contact,
             project.locales,
