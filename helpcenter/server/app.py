@@ -9,7 +9,9 @@ tickets serve` and the tests alike, from the `server` settings of mkdocs.yml.
 
 from __future__ import annotations
 
+import errno
 import os
+import socket
 from collections.abc import Iterable
 from html import escape
 from pathlib import Path
@@ -163,15 +165,17 @@ class RelativeRedirects:
         await self.app(scope, receive, send_relative)
 
 
-def rebuild(site_dir: Path, config_file: Path) -> bool:
-    print("Change detected: rebuilding…")
+def rebuild(site_dir: Path, config_file: Path) -> str | None:
+    """One rebuild of `serve --watch`: None when it worked, else what the build said (the
+    open pages show it); the site served stays the last one that built."""
+    print("Change detected: rebuilding…", flush=True)
     try:
         build_site(config_file, site_dir)
     except BuildError as error:
-        print(f"{error}\nThe previous build is still served.")
-        return False
-    print("Rebuilt.")
-    return True
+        print(f"{error}\nThe previous build is still served.", flush=True)
+        return str(error)
+    print("Rebuilt.", flush=True)
+    return None
 
 
 def uvicorn_config(app: ASGIApp, host: str, port: int, server: ServerConfig) -> uvicorn.Config:
@@ -203,8 +207,95 @@ def uvicorn_config(app: ASGIApp, host: str, port: int, server: ServerConfig) -> 
     )
 
 
-def run(app: ASGIApp, host: str, port: int, server: ServerConfig) -> None:
-    uvicorn.Server(uvicorn_config(app, host, port, server)).run()
+# Connections the kernel queues for the server: uvicorn's default.
+BACKLOG = 2048
+
+
+class CannotServe(Exception):
+    """The server cannot listen where it was asked; the message says why, in one line."""
+
+
+def address(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def bind(host: str, port: int) -> list[socket.socket]:
+    """Sockets listening on every address of `host` (as uvicorn would bind them): connections
+    wait for the server from now on. Raises OSError as binding does."""
+    if not 0 <= port <= 65535:
+        raise OSError(errno.EINVAL, "not a port number (0 to 65535)")
+    infos = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    sockets: list[socket.socket] = []
+    try:
+        for family, kind, proto, _name, where in dict.fromkeys(infos):
+            sock = socket.socket(family, kind, proto)
+            sockets.append(sock)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            sock.bind(where)
+            sock.listen(BACKLOG)
+    except OSError:
+        for sock in sockets:
+            sock.close()
+        raise
+    return sockets
+
+
+def free_port_near(host: str, port: int) -> int | None:
+    """A port after `port` (from 1024, which needs no privileges) free on `host` now, to
+    suggest."""
+    first = max(port + 1, 1024)
+    for candidate in range(first, min(first + 20, 65536)):
+        try:
+            sockets = bind(host, candidate)
+        except OSError:
+            continue
+        for sock in sockets:
+            sock.close()
+        return candidate
+    return None
+
+
+def listen(host: str, port: int, other_port: str) -> list[socket.socket]:
+    """The server's sockets, bound before anything is printed or started: when the address is
+    taken (or not this machine's), CannotServe says so in one line. `other_port` is how to ask
+    for another port, with `{port}` for a free one."""
+    where = address(host, port)
+    try:
+        return bind(host, port)
+    except socket.gaierror:
+        raise CannotServe(f"Cannot serve at {where}: unknown host {host!r}.") from None
+    except OSError as error:
+        if error.errno in (errno.EADDRINUSE, errno.EACCES):
+            free = free_port_near(host, port)
+            reason = (
+                "the port is already in use (another server is running there?)"
+                if error.errno == errno.EADDRINUSE
+                else "permission denied (ports below 1024 need privileges)"
+            )
+            choose = other_port.format(port=free or "<port>")
+            raise CannotServe(f"Cannot serve at {where}: {reason}; use {choose}.") from None
+        if error.errno == errno.EADDRNOTAVAIL:
+            raise CannotServe(
+                f"Cannot serve at {where}: {host} is not an address of this machine."
+            ) from None
+        raise CannotServe(f"Cannot serve at {where}: {error.strerror or error}.") from None
+
+
+def run(
+    app: ASGIApp,
+    host: str,
+    port: int,
+    server: ServerConfig,
+    sockets: list[socket.socket] | None = None,
+) -> None:
+    """Serve `app` until interrupted, on `sockets` when they were bound beforehand (`listen`)."""
+    try:
+        uvicorn.Server(uvicorn_config(app, host, port, server)).run(sockets=sockets)
+    finally:
+        for sock in sockets or []:
+            sock.close()
 
 
 def endpoint_app(
@@ -234,17 +325,27 @@ def endpoint_app(
 
 def watched_paths(project: Project) -> list[Path]:
     """What writers edit: a change in any of these rebuilds the site under `serve --watch`."""
-    paths = [Path(project.config.config_file_path), project.docs_dir, project.plans_file.parent]
+    paths = [
+        Path(project.config.config_file_path).resolve(),
+        project.docs_dir,
+        project.plans_file.parent,
+    ]
     paths += [p for p in (project.locales_dir, project.custom_dir) if p and p.exists()]
     return paths
 
 
 def watched_site_routes(site_dir: Path, project: Project) -> list:
-    """The site's routes, plus the reload stream of a rebuilder watching the project's sources."""
+    """The site's routes, plus the reload stream of a rebuilder watching the project's sources:
+    pages reload after a rebuild that worked and show the messages of one that failed."""
+    routes = site_routes(site_dir, project.locales)
     config_file = Path(project.config.config_file_path)
-    rebuilder = Rebuilder(lambda: rebuild(site_dir, config_file))
+    rebuilder = Rebuilder(
+        lambda: rebuild(site_dir, config_file),
+        catalogs=project.catalogs,
+        languages=project.locales,
+    )
     rebuilder.watch(watched_paths(project))
-    return [*rebuilder.routes(), *site_routes(site_dir, project.locales)]
+    return [*rebuilder.routes(), *routes]
 
 
 def serve(
@@ -257,21 +358,36 @@ def serve(
     watch: bool = False,
     rate_limit: int | None = None,
 ) -> None:
-    if watch:
-        routes = watched_site_routes(site_dir, project)
-        app = InjectClient(
-            endpoint_app(project, database, site_dir, routes, helpdesk_url, rate_limit)
-        )
-        watched = ", ".join(str(path.relative_to(project.root)) for path in watched_paths(project))
-        print(f"Watching {watched}: pages reload after each rebuild.")
-    else:
-        routes = site_routes(site_dir, project.locales)
-        app = endpoint_app(project, database, site_dir, routes, helpdesk_url, rate_limit)
+    """Raises CannotServe, before printing anything, when the address cannot be listened on."""
+    sockets = listen(host, port, "`PORT={port} make serve` or `helpcenter serve --port {port}`")
+    port = sockets[0].getsockname()[1]  # the one the system chose for --port 0
+    try:
+        if watch:
+            routes = watched_site_routes(site_dir, project)
+            app = InjectClient(
+                endpoint_app(project, database, site_dir, routes, helpdesk_url, rate_limit)
+            )
+            watched = ", ".join(shown(path, project.root) for path in watched_paths(project))
+            print(f"Watching {watched}: pages reload after each rebuild.")
+        else:
+            routes = site_routes(site_dir, project.locales)
+            app = endpoint_app(project, database, site_dir, routes, helpdesk_url, rate_limit)
+    except BaseException:
+        for sock in sockets:
+            sock.close()
+        raise
     print(
-        f"Serving {site_dir}/ and the ticket endpoint at http://{host}:{port}/ "
-        f"(tickets in {database})"
+        f"Serving {site_dir}/ and the ticket endpoint at http://{address(host, port)}/ "
+        f"(tickets in {database})",
+        flush=True,
     )
-    run(app, host, port, project.settings.server)
+    run(app, host, port, project.settings.server, sockets)
+
+
+def shown(path: Path, root: Path) -> str:
+    """A watched path as the writer knows it: from the project's folder when it is inside."""
+    path = path.resolve()
+    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
 
 
 def serve_tickets(
@@ -283,7 +399,18 @@ def serve_tickets(
     site_dir: Path | None = None,
     rate_limit: int | None = None,
 ) -> None:
-    app = endpoint_app(project, database, site_dir, [], helpdesk_url, rate_limit)
+    """Raises CannotServe, before printing anything, when the address cannot be listened on."""
+    sockets = listen(host, port, "`helpcenter tickets serve --port {port}`")
+    port = sockets[0].getsockname()[1]  # the one the system chose for --port 0
+    try:
+        app = endpoint_app(project, database, site_dir, [], helpdesk_url, rate_limit)
+    except BaseException:
+        for sock in sockets:
+            sock.close()
+        raise
     path = project.endpoint_paths.tickets
-    print(f"Ticket endpoint at http://{host}:{port}{path} (tickets in {database})")
-    run(app, host, port, project.settings.server)
+    print(
+        f"Ticket endpoint at http://{address(host, port)}{path} (tickets in {database})",
+        flush=True,
+    )
+    run(app, host, port, project.settings.server, sockets)

@@ -1,16 +1,22 @@
 """Live reload for writers (`helpcenter serve --watch`, what `make serve` runs).
 
-Watches the sources, rebuilds the site when one changes, and tells every open page to reload
-through a server-sent event stream. Pages get the small client script only from this server:
-the built site itself carries nothing of it.
+Watches the sources, rebuilds the site when one changes, and tells every open page through a
+server-sent event stream: a rebuild that worked reloads the page; one that failed shows its
+messages on the page (the text the terminal shows), over the last site that built, which is
+still the one served, until a rebuild works again. Pages get the small client script only from
+this server: the built site itself carries nothing of it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 import threading
 import time
-from collections.abc import AsyncIterator, Callable
+import traceback
+from collections.abc import AsyncIterator, Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from starlette.requests import Request
@@ -20,28 +26,134 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
+from helpcenter.i18n.catalogs import Catalogs
+
 STREAM_PATH = "/__livereload"
 SCRIPT_PATH = "/__livereload.js"
 # A script file rather than inline code: the site's Content-Security-Policy allows only its own.
-SCRIPT = (
-    "(function () { var version = null; var stream = new EventSource('" + STREAM_PATH + "');"
-    " stream.onmessage = function (event) {"
-    " if (version !== null && event.data !== version) location.reload();"
-    " version = event.data; }; })();"
-)
+# Each event is the state of the site: its version (a new one reloads the page) and, while the
+# last rebuild failed, that failure (shown on the page until closed or a rebuild works).
+SCRIPT = """\
+(function () {
+  "use strict";
+  var version = null;
+  var shown = null;
+  var closed = null;
+  var lang = document.documentElement.getAttribute("lang") || "";
+  var stream = new EventSource("STREAM_PATH?lang=" + encodeURIComponent(lang));
+
+  function styled(tag, css, text) {
+    var element = document.createElement(tag);
+    element.style.cssText = css;
+    if (text !== undefined) element.textContent = text;
+    return element;
+  }
+
+  function hide() {
+    if (shown) shown.remove();
+    shown = null;
+  }
+
+  function show(failure) {
+    hide();
+    if (closed === failure.id) return;
+    var panel = styled("div",
+      "position:fixed;top:0;left:0;right:0;z-index:2147483647;box-sizing:border-box;" +
+      "max-height:80vh;overflow:auto;padding:1rem 1.25rem;background:#fff;color:#1b1b1b;" +
+      "border-top:6px solid #b3261e;box-shadow:0 4px 16px rgba(0,0,0,.35);" +
+      "font:16px/1.5 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;text-align:start");
+    panel.setAttribute("data-testid", "build-error");
+    panel.setAttribute("role", "alert");
+    if (failure.lang) panel.setAttribute("lang", failure.lang);
+    var head = styled("div", "display:flex;gap:1rem;align-items:baseline;" +
+      "justify-content:space-between;flex-wrap:wrap");
+    head.appendChild(styled("strong", "font-size:1.15rem;color:#8c1d18", failure.title));
+    var close = styled("button", "font:inherit;color:#1b1b1b;background:#fff;" +
+      "border:2px solid #1b1b1b;border-radius:4px;padding:.15rem .75rem;cursor:pointer",
+      failure.close);
+    close.type = "button";
+    close.addEventListener("click", function () {
+      closed = failure.id;
+      hide();
+    });
+    head.appendChild(close);
+    panel.appendChild(head);
+    panel.appendChild(styled("p", "margin:.5rem 0", failure.note));
+    var text = styled("pre", "margin:0;padding:.75rem;background:#f2f2f2;color:#1b1b1b;" +
+      "white-space:pre-wrap;overflow-wrap:anywhere;text-align:left;max-height:50vh;" +
+      "overflow:auto;font:14px/1.45 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace",
+      failure.message);
+    text.setAttribute("dir", "ltr");
+    text.setAttribute("lang", "en");
+    text.tabIndex = 0;  // scrollable: reachable with the keyboard
+    panel.appendChild(text);
+    document.body.appendChild(panel);
+    shown = panel;
+  }
+
+  stream.onmessage = function (event) {
+    var state = JSON.parse(event.data);
+    if (version !== null && state.version !== version) {
+      location.reload();
+      return;
+    }
+    version = state.version;
+    if (state.failure) show(state.failure);
+    else hide();
+  };
+})();
+""".replace("STREAM_PATH", STREAM_PATH)
 CLIENT = f'<script src="{SCRIPT_PATH}"></script>'.encode()
+# Colours and cursor moves of a terminal: the page shows the text without them.
+TERMINAL_ESCAPE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
+
+
+def failure_texts(gettext: Callable[[str], str]) -> dict[str, str]:
+    """What the page says around a failed rebuild's messages, in its language."""
+    _ = gettext
+    return {
+        "title": _("The site could not be rebuilt"),
+        "note": _(
+            "You are seeing the last version that built. Fix the mistake and save: this page "
+            "reloads by itself."
+        ),
+        "close": _("Close"),
+    }
+
+
+@dataclass(frozen=True)
+class SiteState:
+    """The site as the open pages should show it: `version` counts the rebuilds that worked;
+    `failure` is the message of the last rebuild when it failed (`failure_id` counts them)."""
+
+    version: int = 0
+    failure: str | None = None
+    failure_id: int = 0
 
 
 class Rebuilder(FileSystemEventHandler):
-    """Rebuilds once the sources have been quiet for a moment, then bumps the site's version."""
+    """Rebuilds once the sources have been quiet for a moment: `rebuild` returns None when the
+    site was rebuilt, else what went wrong. Every open page hears of the outcome."""
 
-    def __init__(self, rebuild: Callable[[], bool], quiet_seconds: float = 0.3) -> None:
+    def __init__(
+        self,
+        rebuild: Callable[[], str | None],
+        quiet_seconds: float = 0.3,
+        catalogs: Catalogs | None = None,
+        languages: Iterable[str] = (),
+    ) -> None:
         self.rebuild = rebuild
         self.quiet_seconds = quiet_seconds
-        self.version = 0
+        self.catalogs = catalogs or Catalogs()
+        self.languages = tuple(languages)
+        self.state = SiteState()
         self.changed = threading.Event()
         self.listeners: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
         threading.Thread(target=self.loop, daemon=True).start()
+
+    @property
+    def version(self) -> int:
+        return self.state.version
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.event_type in ("created", "modified", "deleted", "moved"):
@@ -53,17 +165,53 @@ class Rebuilder(FileSystemEventHandler):
             while self.changed.is_set():  # let a burst of saves settle
                 self.changed.clear()
                 time.sleep(self.quiet_seconds)
-            if self.rebuild():
-                self.version += 1
-                for loop, event in list(self.listeners):
-                    loop.call_soon_threadsafe(event.set)
+            self.publish(self.outcome())
+
+    def outcome(self) -> SiteState:
+        """The state after one rebuild. Whatever it raises is a failed rebuild, shown like the
+        others: the watching goes on."""
+        try:
+            failure = self.rebuild()
+        except Exception as error:  # the preview outlives any one rebuild
+            traceback.print_exc()
+            failure = f"{type(error).__name__}: {error}"
+        state = self.state
+        if failure is None:
+            return SiteState(version=state.version + 1, failure_id=state.failure_id)
+        return SiteState(state.version, TERMINAL_ESCAPE.sub("", failure), state.failure_id + 1)
+
+    def publish(self, state: SiteState) -> None:
+        self.state = state
+        for loop, event in list(self.listeners):
+            loop.call_soon_threadsafe(event.set)
+
+    def message(self, state: SiteState, language: str) -> str:
+        data: dict = {"version": state.version, "failure": None}
+        if state.failure is not None:
+            data["failure"] = {
+                "id": state.failure_id,
+                "message": state.failure,
+                "lang": language,
+                **failure_texts(self.catalogs.gettext(language)),
+            }
+        return f"data: {json.dumps(data)}\n\n"
+
+    def page_language(self, request: Request) -> str:
+        """The language of the page that listens (its `lang`), when it is one of the site's;
+        else the site's default."""
+        asked = request.query_params.get("lang", "")
+        if asked in self.languages:
+            return asked
+        return self.languages[0] if self.languages else "en"
 
     async def stream(self, request: Request) -> Response:
+        language = self.page_language(request)
+
         async def events() -> AsyncIterator[str]:
             listener = (asyncio.get_running_loop(), asyncio.Event())
             self.listeners.add(listener)
             try:
-                yield f"data: {self.version}\n\n"
+                yield self.message(self.state, language)
                 while not await request.is_disconnected():
                     try:
                         await asyncio.wait_for(listener[1].wait(), timeout=15)
@@ -71,15 +219,19 @@ class Rebuilder(FileSystemEventHandler):
                         yield ": keep-alive\n\n"
                         continue
                     listener[1].clear()
-                    yield f"data: {self.version}\n\n"
+                    yield self.message(self.state, language)
             finally:
                 self.listeners.discard(listener)
 
-        return StreamingResponse(events(), media_type="text/event-stream")
+        return StreamingResponse(
+            events(), media_type="text/event-stream", headers={"Cache-Control": "no-store"}
+        )
 
     def routes(self) -> list[Route]:
         async def script(request: Request) -> Response:
-            return Response(SCRIPT, media_type="text/javascript")
+            return Response(
+                SCRIPT, media_type="text/javascript", headers={"Cache-Control": "no-store"}
+            )
 
         return [
             Route(STREAM_PATH, self.stream, methods=["GET"]),

@@ -1,42 +1,117 @@
-"""The writers' preview: saving a page rebuilds the site and reloads it in the browser."""
+"""The writers' preview: saving a page rebuilds the site and reloads it in the browser; a save
+that breaks the build shows the build's messages on the open page, over the last site that
+built, until a save fixes it."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from helpcenter.config import load_project
 from helpcenter.server.app import watched_site_routes
-from helpcenter.server.livereload import InjectClient
+from helpcenter.server.livereload import STREAM_PATH, InjectClient
 from helpcenter.site.build import build_site
 from helpcenter.tickets.app import build_app
+from tests.browser.test_accessibility import WCAG_21_AA
 from tests.conftest import BackgroundServer, ticket_service
 
 pytestmark = pytest.mark.browser
 
+ARTICLE = Path("docs", "fr", "shipping", "returns.md")
+TITLE = "title: Gérer les retours"
 
-def test_a_saved_change_shows_in_the_open_page(project_copy, page, tmp_path):
-    site = project_copy / "site"
-    build_site(project_copy / "mkdocs.yml", site)
-    routes = watched_site_routes(site, load_project(project_copy / "mkdocs.yml"))
+
+@contextlib.contextmanager
+def preview(project: Path, tmp_path: Path) -> Iterator[BackgroundServer]:
+    """The project built, then served as `helpcenter serve --watch` serves it."""
+    site = project / "site"
+    build_site(project / "mkdocs.yml", site)
+    routes = watched_site_routes(site, load_project(project / "mkdocs.yml"))
     app = InjectClient(build_app(ticket_service(tmp_path / "db.sqlite3", site), routes))
-    refused = []
+    with BackgroundServer(app) as server:
+        yield server
+
+
+def refusals(page) -> list[str]:
+    """What the Content-Security-Policy refuses on the page, as the console says it."""
+    refused: list[str] = []
     page.on(
         "console",
         lambda message: (
             refused.append(message.text) if "Content Security Policy" in message.text else None
         ),
     )
-    with BackgroundServer(app) as server:
-        page.goto(f"{server.url}/fr/shipping/returns/")
+    return refused
+
+
+def open_listening(page, url: str) -> None:
+    """Open `url` once its reload stream has answered."""
+    with page.expect_response(lambda response: STREAM_PATH + "?" in response.url):
+        page.goto(url)
+
+
+def test_a_saved_change_shows_in_the_open_page(project_copy, page, tmp_path):
+    refused = refusals(page)
+    with preview(project_copy, tmp_path) as server:
+        open_listening(page, f"{server.url}/fr/shipping/returns/")
         expect(page.locator("h1")).to_have_text("Gérer les retours")
-        page.wait_for_timeout(500)  # the page's reload stream is connected
-        article = project_copy / "docs" / "fr" / "shipping" / "returns.md"
+        article = project_copy / ARTICLE
         article.write_text(
-            article.read_text(encoding="utf-8").replace(
-                "title: Gérer les retours", "title: Gérer les retours de colis"
-            ),
+            article.read_text(encoding="utf-8").replace(TITLE, f"{TITLE} de colis"),
             encoding="utf-8",
         )
         expect(page.locator("h1")).to_have_text("Gérer les retours de colis", timeout=60_000)
+    assert refused == []
+
+
+def test_a_failed_rebuild_shows_its_messages_on_the_page_until_a_fix_rebuilds(
+    project_copy, page, tmp_path, capsys
+):
+    refused = refusals(page)
+    article = project_copy / ARTICLE
+    source = article.read_text(encoding="utf-8")
+    heading = page.locator("h1")
+    failure = page.get_by_test_id("build-error")
+    with preview(project_copy, tmp_path) as server:
+        open_listening(page, f"{server.url}/fr/shipping/returns/")
+        expect(heading).to_have_text("Gérer les retours")
+        capsys.readouterr()
+
+        # Broken YAML in the front matter, and a link to a page that is not there.
+        broken = source.replace(TITLE, "title: [Gérer les retours")
+        article.write_text(f"{broken}\n[Nos tarifs](<b>tarifs</b>.md)\n", encoding="utf-8")
+        expect(failure).to_be_visible(timeout=60_000)
+        expect(failure).to_have_attribute("role", "alert")
+        expect(failure).to_contain_text("Le site n'a pas pu être reconstruit")
+        expect(failure).to_contain_text(
+            "docs/fr/shipping/returns.md: front matter: line 3, column 12: expected ',' or ']'"
+        )
+        # What the build quotes is text on the page, not markup.
+        expect(failure).to_contain_text("contains a link '<b>tarifs</b>.md'")
+        expect(failure.locator("b")).to_have_count(0)
+        # The same text as the terminal's.
+        shown = failure.locator("pre").text_content()
+        assert shown and shown in capsys.readouterr().out
+        # Readable (contrast included) and named, over the page that was there.
+        results = Axe().run(page, context='[data-testid="build-error"]', options=WCAG_21_AA)
+        assert results.violations_count == 0, results.generate_report()
+        expect(heading).to_have_text("Gérer les retours")
+
+        failure.get_by_role("button", name="Fermer").click()
+        expect(failure).to_have_count(0)
+
+        # While the build is broken, the last site that built is served, with the messages.
+        response = page.reload()
+        assert response is not None and response.status == 200
+        expect(heading).to_have_text("Gérer les retours")
+        expect(failure).to_contain_text("line 3, column 12")
+
+        article.write_text(source.replace(TITLE, f"{TITLE} de colis"), encoding="utf-8")
+        expect(heading).to_have_text("Gérer les retours de colis", timeout=60_000)
+        expect(failure).to_have_count(0)
     assert refused == []
