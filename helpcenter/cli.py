@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -44,37 +45,45 @@ def open_project(config_file: Path, check: bool = True):
 
 
 def serve_command(args: argparse.Namespace) -> int:
-    from helpcenter.server.app import serve
+    from helpcenter.server.app import CannotServe, serve
 
     if (project := open_project(args.config_file)) is None:
         return 1
-    serve(
-        project,
-        args.site_dir,
-        args.db,
-        host=args.host,
-        port=args.port,
-        helpdesk_url=args.helpdesk_url,
-        watch=args.watch,
-        rate_limit=args.rate_limit_per_minute,
-    )
+    try:
+        serve(
+            project,
+            args.site_dir,
+            args.db,
+            host=args.host,
+            port=args.port,
+            helpdesk_url=args.helpdesk_url,
+            watch=args.watch,
+            rate_limit=args.rate_limit_per_minute,
+        )
+    except CannotServe as error:  # the port is taken...: one line, before "Serving at"
+        print(error, file=sys.stderr)
+        return 1
     return 0
 
 
 def tickets_serve_command(args: argparse.Namespace) -> int:
-    from helpcenter.server.app import serve_tickets
+    from helpcenter.server.app import CannotServe, serve_tickets
 
     if (project := open_project(args.config_file)) is None:
         return 1
-    serve_tickets(
-        project,
-        args.db,
-        host=args.host,
-        port=args.port,
-        helpdesk_url=args.helpdesk_url,
-        site_dir=args.site_dir,
-        rate_limit=args.rate_limit_per_minute,
-    )
+    try:
+        serve_tickets(
+            project,
+            args.db,
+            host=args.host,
+            port=args.port,
+            helpdesk_url=args.helpdesk_url,
+            site_dir=args.site_dir,
+            rate_limit=args.rate_limit_per_minute,
+        )
+    except CannotServe as error:  # the port is taken...: one line, before "Ticket endpoint at"
+        print(error, file=sys.stderr)
+        return 1
     return 0
 
 
@@ -123,6 +132,178 @@ def delivery_text(reference: str, delivery: dict) -> str:
     if state == "pending" and attempts:
         return f"pending ({tries}, next at {delivery['next_attempt_at'][:19]}; last error: {error})"
     return state
+
+
+def tickets_show_command(args: argparse.Namespace) -> int:
+    import sqlite3
+
+    from helpcenter.database import StorageUnavailable
+    from helpcenter.feedback.reports import printable
+    from helpcenter.tickets.store import TicketStore, spelled_reference
+
+    reference = spelled_reference(args.reference)
+    if reference is None:
+        print(
+            f"{printable(args.reference)}: not a ticket reference "
+            "(a reference looks like HC-7K3M-9QX2-P4RT)",
+            file=sys.stderr,
+        )
+        return 2
+    if not args.db.is_file():
+        print(f"No ticket database at {args.db}", file=sys.stderr)
+        return 1
+    try:
+        store = TicketStore(args.db, writable=False)
+        try:
+            ticket = store.find(reference)
+            files = store.attachment_files(reference) if args.save_attachments is not None else []
+        finally:
+            store.close()
+    except (sqlite3.Error, StorageUnavailable) as error:
+        print(f"Cannot read the database {args.db}: {error}", file=sys.stderr)
+        return 1
+    if ticket is None:
+        print(f"{reference}: no ticket with this reference in {args.db}", file=sys.stderr)
+        return 1
+    print(terminal_json(ticket) if args.json else ticket_text(ticket))
+    if args.save_attachments is None:
+        return 0
+    # With --json, stdout is the ticket alone: what was saved is said on stderr.
+    return save_attachments(files, args.save_attachments, sys.stderr if args.json else sys.stdout)
+
+
+def terminal_json(data) -> str:
+    """`data` as JSON that shows as it is in a terminal: the characters `printable` escapes are
+    written as JSON escapes (`\\u001b`), so the JSON means the same and cannot drive the screen.
+    (JSON escapes the controls below U+0020 in strings itself: a line break is the layout's.)"""
+    from helpcenter.feedback.reports import UNPRINTABLE
+
+    def escape(match: re.Match[str]) -> str:
+        char = match.group(0)
+        return char if char == "\n" else f"\\u{ord(char):04x}"
+
+    return UNPRINTABLE.sub(escape, json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def when(timestamp: str) -> str:
+    """An ISO 8601 timestamp of the database (UTC) as a reader reads it."""
+    return f"{timestamp[:19].replace('T', ' ')} UTC"
+
+
+def size_text(size: int) -> str:
+    if size < 1024:
+        return f"{size} byte{'s' if size != 1 else ''}"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return megabytes(size)
+
+
+def ticket_text(ticket: dict) -> str:
+    """The whole ticket to read in a terminal. What readers typed (and what the helpdesk
+    answered) is shown escaped: it cannot clear the screen, move the cursor or forge a line; the
+    message keeps its lines, each indented under "Message:", last."""
+    from helpcenter.feedback.reports import printable, printable_row
+
+    shown = printable_row(ticket)
+    delivery = shown["delivery"]
+    sender = f"{shown['name']} <{shown['email']}>" if shown["name"] else f"<{shown['email']}>"
+    lines = [
+        shown["reference"],
+        f"  Received:      {when(shown['created_at'])}",
+        f"  Language:      {shown['language']}",
+        f"  From:          {sender}",
+        f"  Category:      {shown['category']}",
+        f"  Plan:          {shown['plan']}",
+        f"  From page:     {shown['page'] or '-'}",
+        f"  Subject:       {shown['subject']}",
+        f"  Attachments:   {len(shown['attachments']) or 'none'}",
+    ]
+    for attachment in shown["attachments"]:
+        purged = f", purged {when(attachment['purged_at'])}" if "purged_at" in attachment else ""
+        lines.append(
+            f"    {attachment['filename']}  ({attachment['content_type']}, "
+            f"{size_text(attachment['size'])}{purged})"
+        )
+    lines.append(f"  Forwarding:    {delivery['state']}")
+    if delivery["state"] != "not forwarded":
+        lines += [
+            f"    Attempts:     {delivery['attempts']}",
+            f"    Last error:   {delivery['error'] or '-'}",
+            f"    Helpdesk id:  {delivery['helpdesk_id'] or '-'}",
+        ]
+        for key, label in (
+            ("last_attempt_at", "Last attempt"),
+            ("next_attempt_at", "Next attempt"),
+            ("delivered_at", "Delivered"),
+        ):
+            if key in delivery:
+                lines.append(f"    {label + ':':<13} {when(delivery[key])}")
+        if delivery["state"] == "failed":
+            lines.append(f"    `helpcenter tickets retry {shown['reference']}` tries again")
+    lines.append("  Message:")
+    message = re.split(r"\r\n|\r|\n", ticket["message"])
+    lines += [f"    {printable(line)}" if line else "" for line in message]
+    return "\n".join(lines)
+
+
+def save_attachments(files: list[tuple[dict, bytes]], folder: Path, out) -> int:
+    """Write a ticket's attachments into `folder` (made if missing) under names that are only
+    names (no folders, `..` nor control characters); an existing file is never overwritten: the
+    attachment gets a name of its own, and `out` is told. 1 when one could not be written."""
+    from helpcenter.feedback.reports import printable
+    from helpcenter.tickets.validation import safe_filename
+
+    if not files:
+        print("No attachments to save.", file=out)
+        return 0
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        print(f"Cannot save the attachments in {folder}: {error.strerror}", file=sys.stderr)
+        return 1
+    failed = False
+    for attachment, content in files:
+        shown = printable(attachment["filename"])
+        if "purged_at" in attachment:
+            print(
+                f"{shown}: not saved, purged {when(attachment['purged_at'])} "
+                "(the helpdesk it was delivered to keeps it)",
+                file=out,
+            )
+            continue
+        name = safe_filename(attachment["filename"])
+        try:
+            target = write_new_file(folder, name, content)
+        except OSError as error:
+            print(f"{shown}: not saved in {folder}: {error.strerror}", file=sys.stderr)
+            failed = True
+            continue
+        taken = "" if target.name == name else f" ({name} is already there, left as it was)"
+        print(f"Saved {printable(str(target))}{taken}", file=out)
+    return 1 if failed else 0
+
+
+def write_new_file(folder: Path, name: str, content: bytes) -> Path:
+    """`content` in a new file of `folder`: `name`, else `name-2`, `name-3`... before its
+    extension. Created exclusively: neither an existing file nor a symbolic link is followed."""
+    stem, dot, extension = name.rpartition(".")
+    if not dot:
+        stem, extension = name, ""
+    number = 1
+    while True:
+        candidate = folder / (name if number == 1 else f"{stem}-{number}{dot}{extension}")
+        try:
+            file = candidate.open("xb")
+        except FileExistsError:
+            number += 1
+            continue
+        try:
+            with file:
+                file.write(content)
+        except OSError:
+            candidate.unlink(missing_ok=True)
+            raise
+        return candidate
 
 
 def tickets_retry_command(args: argparse.Namespace) -> int:
@@ -255,6 +436,14 @@ def translations_command(args: argparse.Namespace) -> int:
     return 1 if any(state.state in watched for state in states) else 0
 
 
+def shown_path(path: Path) -> Path:
+    """`path` as the user gave paths: from the current folder when it is below it."""
+    try:
+        return path.absolute().relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
 def translations_mark_command(args: argparse.Namespace) -> int:
     from helpcenter.authoring.translations import mark_up_to_date, source_pages
 
@@ -272,9 +461,13 @@ def translations_mark_command(args: argparse.Namespace) -> int:
         relative = Path(given)
         if relative.parts[:1] == (docs_dir.name,):  # docs/es/... as well as es/...
             relative = Path(*relative.parts[1:])
-        locale, *rest = relative.parts
+        locale, *rest = relative.parts or ("",)
         path = "/".join(rest)
-        if locale not in locales[1:] or not (docs_dir / locale / path).is_file():
+        translation = docs_dir / locale / path
+        if locale in locales[1:] and path and not translation.exists():
+            print(f"{given}: the file {shown_path(translation)} does not exist", file=sys.stderr)
+            return 2
+        if locale not in locales[1:] or not translation.is_file():
             print(
                 f"{given}: not a translation (expected <{'|'.join(locales[1:])}>/<path>.md "
                 "below docs/)",
@@ -516,6 +709,19 @@ def parser() -> argparse.ArgumentParser:
         help="only the tickets whose delivery to the helpdesk is in this state",
     )
     tickets_list.set_defaults(run=tickets_list_command)
+    tickets_show = tickets_commands.add_parser(
+        "show", help="a stored ticket in full: fields, message, attachments, delivery"
+    )
+    tickets_show.add_argument("reference", metavar="REFERENCE", help="like HC-7K3M-9QX2-P4RT")
+    tickets_show.add_argument("--db", type=Path, default=DEFAULT_DATABASE)
+    tickets_show.add_argument("--json", action="store_true", help="machine-readable output")
+    tickets_show.add_argument(
+        "--save-attachments",
+        type=Path,
+        metavar="DIR",
+        help="write the ticket's attachments into DIR (existing files are never overwritten)",
+    )
+    tickets_show.set_defaults(run=tickets_show_command)
     tickets_retry = tickets_commands.add_parser(
         "retry", help="put tickets whose delivery failed back in the helpdesk's queue"
     )

@@ -140,6 +140,23 @@ def test_the_cli_reports_json_and_fails_on_request(project, capsys):
 def test_marking_something_that_is_not_a_translation_is_refused(project, capsys):
     assert main(["translations", "mark", "fr/returns.md"]) == 2
     assert "not a translation" in capsys.readouterr().err
+    assert main(["translations", "mark", ""]) == 2
+    assert "not a translation" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("given", "missing"),
+    [
+        ("es/retruns.md", "docs/es/retruns.md"),  # a typo
+        ("docs/es/shipping/returns.md", "docs/es/shipping/returns.md"),
+        ("it/returns.md", "docs/it/returns.md"),  # not translated yet
+    ],
+)
+def test_marking_a_file_that_does_not_exist_names_it_and_fails(project, capsys, given, missing):
+    assert main(["translations", "mark", "es/returns.md", given]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == f"{given}: the file {missing} does not exist\n"
+    assert captured.out == ""  # nothing marked, not even the translation that exists
 
 
 def test_source_hash_is_written_into_front_matter_without_touching_the_rest():

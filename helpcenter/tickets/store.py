@@ -86,6 +86,15 @@ def new_reference() -> str:
     return f"HC-{characters[:4]}-{characters[4:8]}-{characters[8:]}"
 
 
+def spelled_reference(text: str) -> str | None:
+    """The reference a reader spelled out (`hc-7k3m-9qx2-p4rt`, O for 0, I or L for 1, as
+    Crockford's base32 reads them), or None when `text` is not one."""
+    prefix, _, rest = text.strip().upper().partition("-")
+    rest = rest.translate(str.maketrans("OIL", "011"))
+    reference = f"{prefix}-{rest}"
+    return reference if REFERENCE.fullmatch(reference) else None
+
+
 def request_hash(ticket: Ticket) -> str:
     """What identifies a submission for its idempotency key: its fields and its attachments."""
     fields = {
@@ -215,23 +224,35 @@ class TicketStore(Database):
 
     def list(self) -> list[dict]:
         """Every ticket, newest first, with its attachments' names and its delivery state."""
+        return self._described()
+
+    def find(self, reference: str) -> dict | None:
+        """The ticket of `reference` as `list` describes it, or None when there is none."""
+        found = self._described(reference)
+        return found[0] if found else None
+
+    def _described(self, reference: str | None = None) -> list[dict]:
+        """Every ticket (or the one of `reference`), newest first, as `list` describes them."""
+        where, parameters = ("", ())
+        if reference is not None:
+            where, parameters = "WHERE t.reference = ?", (reference,)
         with self.reading() as db:
             tickets = db.execute(
                 "SELECT t.*, d.state AS delivery_state, d.attempts AS delivery_attempts, "
                 "d.last_error AS delivery_error, d.remote_id AS helpdesk_id, "
                 "d.next_attempt_at, d.last_attempt_at, d.delivered_at "
-                "FROM tickets t LEFT JOIN deliveries d ON d.ticket_id = t.id ORDER BY t.id DESC"
+                f"FROM tickets t LEFT JOIN deliveries d ON d.ticket_id = t.id {where} "
+                "ORDER BY t.id DESC",
+                parameters,
             ).fetchall()
             attachments = db.execute(
-                "SELECT ticket_id, filename, content_type, size, purged_at FROM attachments "
-                "ORDER BY id"
+                "SELECT a.ticket_id, a.filename, a.content_type, a.size, a.purged_at "
+                f"FROM attachments a JOIN tickets t ON t.id = a.ticket_id {where} ORDER BY a.id",
+                parameters,
             ).fetchall()
         by_ticket: dict[int, list[dict]] = {}
         for attachment in attachments:
-            entry = {key: attachment[key] for key in ("filename", "content_type", "size")}
-            if attachment["purged_at"]:
-                entry["purged_at"] = attachment["purged_at"]
-            by_ticket.setdefault(attachment["ticket_id"], []).append(entry)
+            by_ticket.setdefault(attachment["ticket_id"], []).append(attachment_entry(attachment))
         return [
             {
                 "reference": row["reference"],
@@ -249,6 +270,18 @@ class TicketStore(Database):
             }
             for row in tickets
         ]
+
+    def attachment_files(self, reference: str) -> list[tuple[dict, bytes]]:
+        """The attachments of the ticket of `reference`, in the order they were sent: each as
+        `list` describes it, with its content (empty once purged)."""
+        with self.reading() as db:
+            rows = db.execute(
+                "SELECT a.filename, a.content_type, a.size, a.purged_at, a.content "
+                "FROM attachments a JOIN tickets t ON t.id = a.ticket_id "
+                "WHERE t.reference = ? ORDER BY a.id",
+                (reference,),
+            ).fetchall()
+        return [(attachment_entry(row), bytes(row["content"])) for row in rows]
 
     # The outbox: deliveries to the helpdesk.
 
@@ -375,6 +408,14 @@ class TicketStore(Database):
                 (iso(self.clock()), iso(before)),
             )
         return count, size
+
+
+def attachment_entry(row: sqlite3.Row) -> dict:
+    """An attachment as `TicketStore.list` describes it: name, type, size, and when purged."""
+    entry = {key: row[key] for key in ("filename", "content_type", "size")}
+    if row["purged_at"]:
+        entry["purged_at"] = row["purged_at"]
+    return entry
 
 
 def delivery_summary(row: sqlite3.Row) -> dict:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import copy
 import re
 
 import pytest
 from playwright.sync_api import expect
 
+from helpcenter.i18n.catalogs import Catalogs
+from helpcenter.server.app import site_routes
+from helpcenter.tickets.app import build_app
 from helpcenter.tickets.store import TicketStore
-from tests.conftest import LOCALES
+from tests.conftest import LOCALES, BackgroundServer, ticket_service
 
 pytestmark = pytest.mark.browser
 
@@ -88,6 +92,66 @@ def test_an_invalid_email_shows_a_localized_error_and_keeps_the_message(page, si
         "Mi etiqueta no se imprime bien desde esta mañana."
     )
     assert not [t for t in tickets(database) if t["subject"] == subject]
+
+
+def test_after_errors_the_focus_goes_to_the_first_invalid_field_from_the_top(page, site_url):
+    """The reader is taken to the first field to correct in the form, whatever the order of the
+    endpoint's answer (it checks the topic after the message, which is below it)."""
+    page.goto(f"{site_url}/fr/contact/")
+    fill(page, "ab", email="lucia@")
+    page.locator("form[data-hc-contact-form] button[type=submit]").click()
+    expect(page.locator("#hc-subject-error")).to_be_visible()
+    expect(page.locator("#hc-email-error")).to_be_visible()
+    expect(page.locator("[name=email]")).to_be_focused()
+
+    # The email and subject corrected; no topic chosen and a message too short: the topic
+    # comes first in the form.
+    page.locator("[name=email]").fill("lucia@example.com")
+    page.locator("[name=subject]").fill("Étiquette illisible")
+    page.locator("[name=category]").select_option("")
+    page.locator("[name=message]").fill("Court.")
+    page.locator("form[data-hc-contact-form] button[type=submit]").click()
+    expect(page.locator("#hc-message-error")).to_be_visible()
+    expect(page.locator("#hc-category-error")).to_be_visible()
+    expect(page.locator("#hc-email-error")).to_be_hidden()
+    expect(page.locator("[name=category]")).to_be_focused()
+
+
+def test_attachments_beyond_the_daily_quota_are_explained_and_the_ticket_goes_without(
+    page, site_dir, tmp_path
+):
+    """The endpoint refuses today's attachments (429, Retry-After: hours until the next day):
+    the reader reads why and what to do in their language, by the attachments, not a wait in
+    seconds; without the attachments, the ticket is taken."""
+    database = tmp_path / "tickets.sqlite3"
+    service = ticket_service(database, site_dir, rate_limit_per_minute=10_000)
+    service.server = copy.deepcopy(service.server)
+    service.server.daily_attachment_mb = 0  # any attachment is beyond today's quota
+    subject = "Cuota de adjuntos alcanzada"
+    with BackgroundServer(build_app(service, site_routes(site_dir))) as server:
+        page.goto(f"{server.url}/es/contact/")
+        fill(page, subject)
+        with page.expect_response("**/api/tickets") as refused:
+            page.locator("form[data-hc-contact-form] button[type=submit]").click()
+        assert refused.value.status == 429
+        assert int(refused.value.headers["retry-after"]) > 0
+        quota = Catalogs().gettext("es")(
+            "You have reached today's limit for attachments. Send your request without "
+            "attachments, or try again tomorrow."
+        )
+        expect(page.locator("#hc-attachments-error")).to_have_text(quota)
+        attachments = page.locator("[name=attachments]")
+        expect(attachments).to_have_attribute("aria-invalid", "true")
+        expect(attachments).to_be_focused()
+        expect(page.locator("[data-hc-form-status]")).to_have_text("")
+        expect(page.locator("form[data-hc-contact-form]")).not_to_contain_text("segundos")
+        assert tickets(database) == []
+
+        attachments.set_input_files([])
+        page.locator("form[data-hc-contact-form] button[type=submit]").click()
+        expect(page.get_by_test_id("ticket-confirmation")).to_be_visible()
+    ticket = stored_with(database, subject)
+    assert ticket["attachments"] == []
 
 
 def test_what_was_typed_survives_a_reload(page, site_url):

@@ -79,7 +79,7 @@ test("a failed attempt keeps the draft, and every retry sends the same key", asy
   ]);
   await assert.rejects(page.submit());
   assert.deepEqual(await page.submit(), { kind: "failed" });
-  assert.deepEqual(await page.submit(), { kind: "rateLimited", seconds: "30" });
+  assert.deepEqual(await page.submit(), { kind: "rateLimited", seconds: 30, errors: {} });
   assert.deepEqual(await page.submit(), { kind: "invalid", errors: { email: ["Invalid."] } });
   assert.deepEqual(page.posted, ["key-1", "key-1", "key-1", "key-1"]);
   const { key, ...draft } = contact.drafts(storage, "es").read();
@@ -165,8 +165,46 @@ test("only an answer with a reference confirms the ticket", () => {
   assert.deepEqual(outcome({ status: 422, body: {} }), { kind: "failed" });
   assert.deepEqual(outcome({ status: 413, body: {} }), { kind: "tooLarge" });
   assert.deepEqual(outcome({ status: 429, body: {}, retryAfter: null }),
-    { kind: "rateLimited", seconds: "60" });
+    { kind: "rateLimited", seconds: 60, errors: {} });
   assert.deepEqual(outcome({ status: 500, body: null }), { kind: "failed" });
+});
+
+test("a daily quota's 429 keeps the endpoint's words, by their field, for the reader", () => {
+  const quota = "Ha alcanzado el límite de archivos adjuntos de hoy. Envíe su solicitud sin " +
+    "archivos adjuntos o vuelva a intentarlo mañana.";
+  const answer = {
+    status: 429,
+    body: { errors: { attachments: [quota] }, retry_after: 43200 },
+    retryAfter: "43200"
+  };
+  assert.deepEqual(contact.outcome(answer),
+    { kind: "rateLimited", seconds: 43200, errors: { attachments: [quota] } });
+});
+
+test("Retry-After is read as seconds or as a date, and never as words to show", () => {
+  const now = Date.parse("2030-01-01T23:00:00Z");
+  assert.equal(contact.waitSeconds("30", now), 30);
+  assert.equal(contact.waitSeconds(" 3600 ", now), 3600);
+  assert.equal(contact.waitSeconds("0", now), 1);
+  assert.equal(contact.waitSeconds("Wed, 02 Jan 2030 00:00:00 GMT", now), 3600);
+  assert.equal(contact.waitSeconds("Tue, 01 Jan 2030 22:00:00 GMT", now), 1);  // already past
+  for (const nonsense of [null, undefined, "", "soon", "-5", "1.5", "in 2 hours"]) {
+    assert.equal(contact.waitSeconds(nonsense, now), 60, String(nonsense));
+  }
+  const answer = { status: 429, body: {}, retryAfter: "Wed, 02 Jan 2030 00:00:00 GMT" };
+  assert.equal(contact.outcome(answer, now).seconds, 3600);
+});
+
+test("the first invalid field is the first in the form's order, not in the answer's", () => {
+  const order = ["name", "email", "subject", "category", "plan", "message", "attachments",
+    "website", "language", "page"];
+  const errors = { subject: ["Too short."], message: ["Empty."], email: ["Invalid."] };
+  assert.equal(contact.firstInvalid(order, errors), "email");
+  assert.equal(contact.firstInvalid(order, { attachments: ["Limit."], body: ["?"] }),
+    "attachments");
+  assert.equal(contact.firstInvalid(order, { email: [], plan: ["Unknown."] }), "plan");
+  assert.equal(contact.firstInvalid(order, { body: ["Unreadable."] }), null);
+  assert.equal(contact.firstInvalid(order, {}), null);
 });
 
 test("a key is a random UUID, or 32 random hexadecimal digits without randomUUID", () => {

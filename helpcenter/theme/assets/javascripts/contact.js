@@ -96,17 +96,44 @@
     return Array.from(bytes, function (b) { return b.toString(16).padStart(2, "0"); }).join("");
   }
 
+  /* The seconds a Retry-After header says to wait (`now`, in milliseconds, for one given as
+     a date); 60 when it says nothing usable. */
+  function waitSeconds(retryAfter, now) {
+    var text = retryAfter == null ? "" : String(retryAfter).trim();
+    if (/^\d+$/.test(text)) return Math.max(1, parseInt(text, 10));
+    var date = /[a-z]/i.test(text) ? Date.parse(text) : NaN;
+    if (!isNaN(date)) return Math.max(1, Math.ceil((date - now) / 1000));
+    return 60;
+  }
+
   /* What the endpoint's answer means for the reader: `{status, body, retryAfter}` (the
-     Retry-After header) as `{kind, ...}`. */
-  function outcome(answer) {
+     Retry-After header) as `{kind, ...}`. A 429 keeps the endpoint's errors: a daily quota
+     (attachments) says in the reader's language, by its field, what to do and until when. */
+  function outcome(answer, now) {
     var status = answer.status, body = answer.body || {};
     if ((status === 201 || status === 200) && body.reference) {
       return { kind: "confirmed", reference: body.reference };
     }
     if (status === 422 && body.errors) return { kind: "invalid", errors: body.errors };
-    if (status === 429) return { kind: "rateLimited", seconds: answer.retryAfter || "60" };
+    if (status === 429) {
+      return {
+        kind: "rateLimited",
+        seconds: waitSeconds(answer.retryAfter, now === undefined ? Date.now() : now),
+        errors: body.errors || {}
+      };
+    }
     if (status === 413) return { kind: "tooLarge" };
     return { kind: "failed" };
+  }
+
+  /* The first of `names` (the form's fields, in the form's order) that `errors` has a message
+     for: where the reader goes to correct them, from the top. */
+  function firstInvalid(names, errors) {
+    for (var i = 0; i < names.length; i++) {
+      var messages = Object.prototype.hasOwnProperty.call(errors, names[i]) && errors[names[i]];
+      if (messages && messages.length) return names[i];
+    }
+    return null;
   }
 
   /* Submissions of one form: `post(key)` sends it with the idempotency key and resolves to the
@@ -193,20 +220,32 @@
       summary.textContent = "";
     }
 
-    function showErrors(errors) {
-      var first = null;
+    /* The errors of `errors` that a field of the form shows (not the body's, say). */
+    function byField(errors) {
+      var shown = {};
       Object.keys(errors).forEach(function (name) {
-        var message = form.querySelector("[data-error-for='" + name + "']");
         var field = form.elements[name];
-        if (!message || !field || !field.setAttribute) return;
-        message.textContent = errors[name].join(" ");
+        if (form.querySelector("[data-error-for='" + name + "']") && field && field.setAttribute &&
+            Array.isArray(errors[name]) && errors[name].length) {
+          shown[name] = errors[name];
+        }
+      });
+      return shown;
+    }
+
+    function showErrors(errors) {
+      var shown = byField(errors);
+      Object.keys(shown).forEach(function (name) {
+        var message = form.querySelector("[data-error-for='" + name + "']");
+        message.textContent = shown[name].join(" ");
         message.hidden = false;
-        field.setAttribute("aria-invalid", "true");
-        if (!first) first = field;
+        form.elements[name].setAttribute("aria-invalid", "true");
       });
       summary.textContent = messages.invalid;
       summary.hidden = false;
-      if (first) first.focus();
+      var names = Array.prototype.map.call(form.elements, function (field) { return field.name; });
+      var first = firstInvalid(names, shown);
+      if (first) form.elements[first].focus();
     }
 
     function confirm(ticketReference) {
@@ -220,6 +259,10 @@
       if (result.kind === "confirmed") {
         confirm(result.reference);
       } else if (result.kind === "invalid") {
+        showErrors(result.errors);
+        status.textContent = "";
+      } else if (result.kind === "rateLimited" && Object.keys(byField(result.errors)).length) {
+        /* A daily quota: the endpoint's words by their field, as without JavaScript. */
         showErrors(result.errors);
         status.textContent = "";
       } else if (result.kind === "rateLimited") {
@@ -304,7 +347,9 @@
     values: values,
     restore: restore,
     newKey: newKey,
+    waitSeconds: waitSeconds,
     outcome: outcome,
+    firstInvalid: firstInvalid,
     submitter: submitter,
     shownReference: shownReference,
     enhance: enhance
