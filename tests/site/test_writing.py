@@ -20,6 +20,8 @@ from helpcenter.i18n.catalogs import new_catalog
 from helpcenter.site.build import BuildError, build_site
 from tests.conftest import LOCALES, PROJECT_PARTS, PROJECT_ROOT
 
+pytestmark = pytest.mark.slow  # builds sites of its own
+
 PREVIOUS_SITE = "<p>The site as it was before this build.</p>"
 
 
@@ -190,7 +192,7 @@ def test_a_changed_source_marks_its_translations_outdated_since_its_date(
 @pytest.mark.parametrize(
     ("locale", "updated"),
     [
-        ("fr", 'Dernière mise à jour : <time datetime="2024-03-05">5 mars 2024</time>'),
+        ("fr", 'Dernière mise à jour\u00a0: <time datetime="2024-03-05">5 mars 2024</time>'),
         ("es", 'Última actualización: <time datetime="2024-02-01">1 de febrero de 2024</time>'),
         ("it", 'Ultimo aggiornamento: <time datetime="2024-02-01">1 febbraio 2024</time>'),
     ],

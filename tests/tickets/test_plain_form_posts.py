@@ -105,7 +105,9 @@ def test_a_form_sent_as_text_plain_gets_a_415_page(endpoint):
         content=b"name=Ana\r\nemail=ana@example.com\r\n",
         headers={**from_page(url, "it"), "Content-Type": "text/plain"},
     )
-    assert_page(response, 415, "it", "Il tuo browser ha inviato qualcosa")
+    assert_page(
+        response, 415, "it", "Il tuo browser ha inviato dati che non siamo riusciti a leggere"
+    )
     assert stored(database) == []
 
 
