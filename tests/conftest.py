@@ -127,3 +127,12 @@ def project_copy(tmp_path: Path) -> Path:
         else:
             shutil.copy2(source, tmp_path / part)
     return tmp_path
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the tests that need the built site, a site of their own or a browser as `slow` (test
+    files mark the other slow ones): `-m "not slow"` keeps the tests that take a second or so,
+    the ones `make mutants` runs against every mutant."""
+    for item in items:
+        if {"site_dir", "browser", "project_copy"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

@@ -21,6 +21,8 @@ from helpcenter.server.app import site_routes
 from helpcenter.tickets.app import TicketService, build_app
 from tests.conftest import BackgroundServer
 
+pytestmark = pytest.mark.slow  # builds the projects it writes
+
 LANGUAGES = ("de", "nl", "ar", "en")
 # For each language: a word of a starter article's title as readers inflect it, and the article.
 INFLECTED_SEARCHES = {

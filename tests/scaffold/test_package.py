@@ -7,7 +7,11 @@ import subprocess
 import sys
 import zipfile
 
+import pytest
+
 from tests.conftest import PROJECT_ROOT
+
+pytestmark = pytest.mark.slow  # builds the package's wheel
 
 CACHES = shutil.ignore_patterns("__pycache__", "*.pyc")
 

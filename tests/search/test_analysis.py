@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from helpcenter.search.analysis import (
     Analyzer,
     fold,
+    mark_ranges,
     stemmer_available,
     stemmer_name,
     stop_words,
@@ -249,3 +251,14 @@ def test_an_inflected_word_shares_a_term_with_its_indexed_form(language, query, 
         analyzer.terms(query),
         analyzer.terms(indexed),
     )
+
+
+@pytest.mark.parametrize(
+    ("first", "last"),
+    [(0x300, 0x36F), (0x0, 0x5FF), (0x900, 0x97F), (0x1AB0, 0x1DFF), (0x1D165, 0x1D1AD)],
+)
+def test_mark_ranges_hold_the_combining_marks_between_their_bounds_and_nothing_else(first, last):
+    marks = re.compile(f"[{mark_ranges(first, last)}]")
+    for code in range(max(first - 40, 0), last + 41):
+        is_mark = unicodedata.category(chr(code))[0] == "M" and first <= code <= last
+        assert bool(marks.fullmatch(chr(code))) == is_mark, hex(code)

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from helpcenter.site.build import build_site
+
+pytestmark = pytest.mark.slow  # builds sites of its own
 
 EXTRA = 40
 

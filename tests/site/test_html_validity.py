@@ -16,6 +16,8 @@ import pytest
 
 from tests.conftest import LOCALES, PROJECT_ROOT
 
+pytestmark = pytest.mark.slow  # builds sites of its own
+
 VNU_JAR = PROJECT_ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 
 

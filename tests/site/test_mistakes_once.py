@@ -7,6 +7,8 @@ import pytest
 
 from helpcenter.site.build import BuildError, build_site
 
+pytestmark = pytest.mark.slow  # builds sites of its own
+
 
 def failed_build(project) -> str:
     with pytest.raises(BuildError) as raised:

@@ -9,6 +9,8 @@ import pytest
 from helpcenter.site.build import BuildError, build_site
 from tests.conftest import LOCALES
 
+pytestmark = pytest.mark.slow  # builds sites of its own
+
 
 def plan_headers(site, locale: str) -> list[str]:
     html = (site / locale / "account" / "compare-plans" / "index.html").read_text(encoding="utf-8")

@@ -14,8 +14,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.conftest import PROJECT_ROOT, free_port
+
+pytestmark = pytest.mark.slow  # kills and restarts endpoint processes
 
 SUBMISSIONS = 500
 CLIENTS = 50

@@ -251,6 +251,7 @@ def test_concurrent_double_submissions_with_one_key_create_one_ticket(endpoint):
     assert len(stored(database)) == 1
 
 
+@pytest.mark.slow  # 200 requests at once
 def test_200_concurrent_valid_submissions_are_all_stored_once(endpoint):
     url, database = endpoint
     with ThreadPoolExecutor(32) as pool:

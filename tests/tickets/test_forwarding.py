@@ -186,6 +186,7 @@ def test_faults_are_retried_and_each_ticket_delivered_exactly_once(tmp_path, hel
 OUTAGE_SECONDS = 60
 
 
+@pytest.mark.slow  # a minute of outage on the injected clock, many attempts
 def test_a_minute_long_outage_loses_nothing_and_each_ticket_is_delivered_once_it_is_back(tmp_path):
     """Readers keep sending tickets while the helpdesk is down for a minute (of the fake clock:
     the forwarder retries as it would over a real minute)."""

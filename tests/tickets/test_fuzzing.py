@@ -15,6 +15,8 @@ from helpcenter.tickets.store import TicketStore
 from helpcenter.tickets.validation import EMAIL, TEXT_FIELDS
 from tests.conftest import BackgroundServer, ticket_service
 
+pytestmark = pytest.mark.slow  # thousands of generated requests
+
 FIELD_NAMES = [
     "name",
     "email",

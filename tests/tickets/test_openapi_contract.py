@@ -21,6 +21,8 @@ import pytest
 from helpcenter.tickets.app import build_app
 from tests.conftest import PROJECT_ROOT, BackgroundServer, ticket_service
 
+pytestmark = pytest.mark.slow  # thousands of generated requests
+
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 MAX_EXAMPLES = 15
 SEED = 20260101

@@ -24,6 +24,7 @@ from helpcenter.tickets.validation import (
     TEXT_BASE64,
     TicketRequests,
     attachment_kinds,
+    base64_pattern_of_bytes,
     starts_with,
 )
 from tests.conftest import example_project
@@ -143,3 +144,22 @@ def test_the_base64_patterns_say_what_the_endpoint_takes(content, tamper):
         or not expected
         or any(starts_with(content, prefix) for prefixes in MAGIC.values() for prefix in prefixes)
     )
+
+
+@st.composite
+def allowed_and_content(draw) -> tuple[frozenset[int], bytes]:
+    """A set of allowed bytes, and bytes mostly, not always, from it."""
+    allowed = draw(st.frozensets(st.integers(0, 255), min_size=1, max_size=255))
+    inside = st.sampled_from(sorted(allowed))
+    content = draw(st.lists(inside | st.integers(0, 255) if draw(st.booleans()) else inside))
+    return allowed, bytes(content[:11])
+
+
+@settings(max_examples=150, deadline=None)
+@given(case=allowed_and_content())
+def test_the_base64_pattern_of_some_bytes_takes_exactly_the_texts_made_of_them(case):
+    allowed, content = case
+    pattern = re.compile(base64_pattern_of_bytes(allowed))
+    text = base64.b64encode(content).decode()
+    taken = pattern.fullmatch(text) is not None
+    assert taken == (set(content) <= allowed), (sorted(allowed), text)
