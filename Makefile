@@ -22,8 +22,9 @@ build: setup
 	$(BIN)/helpcenter build --strict
 
 # Writers' preview: the site and the ticket endpoint; every change rebuilds and reloads the page.
-serve: build
-	$(BIN)/helpcenter serve --watch --host $(HOST) --port $(PORT)
+# `serve --watch` builds first, once it holds the port.
+serve: setup
+	@$(BIN)/helpcenter serve --watch --host $(HOST) --port $(PORT)
 
 # Debian's chromium drives the browser tests; Playwright never downloads a browser of its own.
 chromium:

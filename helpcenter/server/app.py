@@ -165,10 +165,10 @@ class RelativeRedirects:
         await self.app(scope, receive, send_relative)
 
 
-def rebuild(site_dir: Path, config_file: Path) -> str | None:
+def rebuild(site_dir: Path, config_file: Path, first: bool = False) -> str | None:
     """One rebuild of `serve --watch`: None when it worked, else what the build said (the
     open pages show it); the site served stays the last one that built."""
-    print("Change detected: rebuilding…", flush=True)
+    print("Building…" if first else "Change detected: rebuilding…", flush=True)
     try:
         build_site(config_file, site_dir)
     except BuildError as error:
@@ -336,14 +336,19 @@ def watched_paths(project: Project) -> list[Path]:
 
 def watched_site_routes(site_dir: Path, project: Project) -> list:
     """The site's routes, plus the reload stream of a rebuilder watching the project's sources:
-    pages reload after a rebuild that worked and show the messages of one that failed."""
-    routes = site_routes(site_dir, project.locales)
+    pages reload after a rebuild that worked and show the messages of one that failed. Builds
+    the site first: when that fails, the last site that built is served with its messages."""
     config_file = Path(project.config.config_file_path)
     rebuilder = Rebuilder(
         lambda: rebuild(site_dir, config_file),
         catalogs=project.catalogs,
         languages=project.locales,
     )
+    first = rebuilder.outcome(lambda: rebuild(site_dir, config_file, first=True))
+    if first.failure is not None and not (site_dir / "index.html").is_file():
+        raise CannotServe("The site does not build, and no earlier build is there to serve.")
+    rebuilder.publish(first)
+    routes = site_routes(site_dir, project.locales)
     rebuilder.watch(watched_paths(project))
     return [*rebuilder.routes(), *routes]
 
@@ -362,7 +367,7 @@ def serve(
     sockets = listen(host, port, "`PORT={port} make serve` or `helpcenter serve --port {port}`")
     port = sockets[0].getsockname()[1]  # the one the system chose for --port 0
     try:
-        if watch:
+        if watch:  # builds first, once the port is ours: a busy port is one line, not a build
             routes = watched_site_routes(site_dir, project)
             app = InjectClient(
                 endpoint_app(project, database, site_dir, routes, helpdesk_url, rate_limit)

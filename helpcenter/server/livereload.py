@@ -167,11 +167,11 @@ class Rebuilder(FileSystemEventHandler):
                 time.sleep(self.quiet_seconds)
             self.publish(self.outcome())
 
-    def outcome(self) -> SiteState:
-        """The state after one rebuild. Whatever it raises is a failed rebuild, shown like the
-        others: the watching goes on."""
+    def outcome(self, rebuild: Callable[[], str | None] | None = None) -> SiteState:
+        """The state after one rebuild (`self.rebuild`, unless told another). Whatever it raises
+        is a failed rebuild, shown like the others: the watching goes on."""
         try:
-            failure = self.rebuild()
+            failure = (rebuild or self.rebuild)()
         except Exception as error:  # the preview outlives any one rebuild
             traceback.print_exc()
             failure = f"{type(error).__name__}: {error}"

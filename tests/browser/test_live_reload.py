@@ -15,7 +15,6 @@ from playwright.sync_api import expect
 from helpcenter.config import load_project
 from helpcenter.server.app import watched_site_routes
 from helpcenter.server.livereload import STREAM_PATH, InjectClient
-from helpcenter.site.build import build_site
 from helpcenter.tickets.app import build_app
 from tests.browser.test_accessibility import WCAG_21_AA
 from tests.conftest import BackgroundServer, ticket_service
@@ -28,9 +27,8 @@ TITLE = "title: Gérer les retours"
 
 @contextlib.contextmanager
 def preview(project: Path, tmp_path: Path) -> Iterator[BackgroundServer]:
-    """The project built, then served as `helpcenter serve --watch` serves it."""
+    """The project served as `helpcenter serve --watch` serves it (which builds it first)."""
     site = project / "site"
-    build_site(project / "mkdocs.yml", site)
     routes = watched_site_routes(site, load_project(project / "mkdocs.yml"))
     app = InjectClient(build_app(ticket_service(tmp_path / "db.sqlite3", site), routes))
     with BackgroundServer(app) as server:

@@ -117,16 +117,22 @@ def test_the_address_printed_answers(command, project_copy, site):
     try:
         assert server.stdout is not None
         line = server.stdout.readline()
-        if command == "serve --watch":
-            assert line.startswith("Watching mkdocs.yml, docs, data, overrides: "), line
+        if command == "serve --watch":  # it builds the site first, once the port is its
+            assert line == "Building…\n", line
+            while not line.startswith("Watching mkdocs.yml, docs, data, overrides: "):
+                line = server.stdout.readline()
+                assert line, server.stderr.read()
             line = server.stdout.readline()
         assert line.startswith("Serving "), line + (server.stderr.read() if server.poll() else "")
         url = line.split(" at ", 1)[1].split()[0]
         assert url.startswith("http://127.0.0.1:") and not url.startswith("http://127.0.0.1:0/")
         answer = httpx.get(url, timeout=10)  # connections wait from the moment it is printed
         assert answer.status_code == 200
-        assert "<h1>Aide</h1>" in answer.text
         assert (RELOAD_SCRIPT in answer.text) == (command == "serve --watch")
+        if command == "serve --watch":  # the project's site, just built over the old one
+            assert "<h1>Aide</h1>" not in answer.text and 'lang="fr"' in answer.text
+        else:
+            assert "<h1>Aide</h1>" in answer.text
     finally:
         server.terminate()
         server.wait(timeout=20)
