@@ -101,18 +101,20 @@ def tickets_list_command(args: argparse.Namespace) -> int:
     if args.state:
         tickets = [t for t in tickets if t["delivery"]["state"] == args.state]
     if args.json:
-        print(json.dumps(tickets, ensure_ascii=False, indent=2))
+        print(terminal_json(tickets))
         return 0
     if not tickets:
         print("No tickets." if not args.state else f"No tickets in the state {args.state}.")
-    for ticket in tickets:
+    from helpcenter.feedback.reports import printable_row
+
+    for ticket in map(printable_row, tickets):  # what readers typed, made harmless
         files = ", ".join(
             a["filename"] + (" (purged)" if a.get("purged_at") else "")
             for a in ticket["attachments"]
         )
         print(
             f"{ticket['reference']}  {ticket['created_at'][:19]}  [{ticket['language']}] "
-            f"{ticket['subject']!r}  <{ticket['email']}>  attachments: {files or '-'}  "
+            f"\"{ticket['subject']}\"  <{ticket['email']}>  attachments: {files or '-'}  "
             f"delivery: {delivery_text(ticket['reference'], ticket['delivery'])}"
         )
     return 0
@@ -529,7 +531,7 @@ def feedback_report_command(args: argparse.Namespace) -> int:
         print(f"Cannot read the database {args.db}: {error}", file=sys.stderr)
         return 1
     if args.json:
-        print(json.dumps(report, ensure_ascii=False, indent=2))
+        print(terminal_json(report))
         return 0
     if not report:
         print("No votes yet.")
@@ -560,7 +562,7 @@ def search_gaps_report_command(args: argparse.Namespace) -> int:
         print(f"Cannot read the database {args.db}: {error}", file=sys.stderr)
         return 1
     if args.json:
-        print(json.dumps(report, ensure_ascii=False, indent=2))
+        print(terminal_json(report))
         return 0
     if not report:
         print("No unanswered searches.")

@@ -325,3 +325,13 @@ def test_a_ticket_without_attachments_has_nothing_to_save(tmp_path, capsys, opti
     said = captured.err if options else captured.out
     assert "No attachments to save." in said
     assert not folder.exists()
+
+
+def test_the_list_cannot_be_driven_by_what_a_reader_typed_either(tmp_path, capsys):
+    database = tmp_path / "tickets.sqlite3"
+    store_ticket(database, HOSTILE)
+    for options in ([], ["--json"]):
+        assert main(["tickets", "list", "--db", str(database), *options]) == 0
+        out = capsys.readouterr().out
+        assert not [char for char in RAW if char in out], options
+        assert "gnp.exe" in out
