@@ -30,6 +30,10 @@ MASKED = [
     ("CL123456789FR bloqué", "[number] bloqué"),
     ("pedido 6A12345678901 perdido", "pedido [number] perdido"),
     ("IBAN FR7630006000011234567890189", "IBAN [number]"),
+    # Seven to fifteen digits are a phone number (E.164's longest); more, a card or an account.
+    ("au 123 45 67", "au [phone]"),
+    ("+123 456 789 012 345", "[phone]"),
+    ("carte 1234 5678 9012 3456", "carte [number]"),
 ]
 # What is kept as typed: numbers that identify nobody.
 KEPT = [
@@ -38,6 +42,7 @@ KEPT = [
     "tarif 2026",
     "COVID19 retard",
     "5 colis",
+    "code 12 34 56",  # six digits: no phone number
 ]
 
 

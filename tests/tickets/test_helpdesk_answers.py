@@ -1,0 +1,79 @@
+"""How the forwarder reads the helpdesk's answers that are not a success: how long a 429 or a
+503 asks it to wait (`Retry-After`, in seconds or as an HTTP date), and which fields a 422
+refused, named without what the helpdesk said of them (it may quote what the reader typed)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+
+from helpcenter.tickets.helpdesk import (
+    MAX_RETRY_AFTER_SECONDS,
+    refused_fields,
+    retry_after_seconds,
+)
+
+NOW = datetime(2031, 3, 4, 10, 0, 0, tzinfo=UTC).timestamp()
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [
+        ("120", 120.0),
+        (" 30 ", 30.0),
+        ("0.5", 0.5),
+        ("0", 0.0),
+        ("-5", 0.0),  # a wait in the past is no wait
+        (str(MAX_RETRY_AFTER_SECONDS * 10), MAX_RETRY_AFTER_SECONDS),  # nor for ever
+        ("Tue, 04 Mar 2031 10:01:30 GMT", 90.0),
+        ("Tue, 04 Mar 2031 10:01:30 -0000", 90.0),  # no zone said: the date is UTC
+        ("Tue, 04 Mar 2031 12:01:30 +0200", 90.0),
+        ("Tue, 04 Mar 2031 09:59:00 GMT", 0.0),
+        ("Tue, 04 Mar 2031 10:00:00 GMT", 0.0),
+    ],
+)
+def test_retry_after_is_a_number_of_seconds_or_a_date(header, seconds):
+    assert retry_after_seconds(header, now=NOW) == seconds
+
+
+@pytest.mark.parametrize("header", [None, "", "  ", "soon", "nan", "Tue, 99 Foo 2031"])
+def test_a_retry_after_that_says_nothing_is_none(header):
+    assert retry_after_seconds(header, now=NOW) is None
+
+
+def test_a_date_is_counted_from_now_when_no_clock_is_given():
+    in_an_hour = datetime.fromtimestamp(datetime.now(UTC).timestamp() + 3600, UTC)
+    seconds = retry_after_seconds(in_an_hour.strftime("%a, %d %b %Y %H:%M:%S GMT"))
+    assert 3500 < seconds <= 3600
+
+
+def answer(body, status: int = 422) -> httpx.Response:
+    if isinstance(body, bytes):
+        return httpx.Response(status, content=body)
+    return httpx.Response(status, json=body)
+
+
+def test_a_422_names_the_fields_it_refused_and_not_what_it_said_of_them():
+    details = {
+        "email": [{"description": "Email: ana@example is invalid"}],
+        "subject": [{"description": "Subject: too long"}],
+    }
+    assert refused_fields(answer({"error": "RecordInvalid", "details": details})) == (
+        ": email, subject"
+    )
+
+
+def test_at_most_five_fields_of_thirty_characters_each_are_named():
+    details = {f"{'f' * 40}{n}": [] for n in range(8)}
+    fields = refused_fields(answer({"details": details}))
+    assert fields == ": " + ", ".join(["f" * 30] * 5)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"details": {}}, {"details": ["email"]}, {"error": "RecordInvalid"}, ["details"], b"<html>"],
+)
+def test_a_422_without_named_fields_adds_nothing(body):
+    assert refused_fields(answer(body)) == ""
