@@ -85,7 +85,8 @@ def endpoint_forwarding_to(
     options = {"backoff_base": 2.0, "max_backoff": 16.0, "max_attempts": 12, **options}
     forwarder = Forwarder(
         service.store,
-        client or HelpdeskClient(helpdesk_url, timeout=1.0),
+        # Long enough for a machine under load: the faults that time out have their own client.
+        client or HelpdeskClient(helpdesk_url, timeout=10.0),
         poll_seconds=0.01,
         clock=fake.clock,
         sleep=fake.sleep,

@@ -145,7 +145,7 @@ def test_a_request_answer_without_an_id_is_retried_and_creates_one_request(tmp_p
                 return {"request": {"status": "new"}}
             return data
 
-    client = NoIdOnce(helpdesk_url, timeout=1.0)
+    client = NoIdOnce(helpdesk_url, timeout=10.0)
     with endpoint_forwarding_to(database, helpdesk_url, fake, client) as endpoint:
         submit(endpoint.url)
         fake.wait_idle()
@@ -171,7 +171,7 @@ def test_a_bug_in_reading_an_answer_is_recorded_and_the_forwarder_goes_on(
                 raise KeyError(f"{ticket['name']} {ticket['email']} {ticket['message']}")
             return super().deliver(ticket, attachments)
 
-    client = BuggyOnce(helpdesk_url, timeout=1.0)
+    client = BuggyOnce(helpdesk_url, timeout=10.0)
     with endpoint_forwarding_to(database, helpdesk_url, fake, client) as endpoint:
         submit(endpoint.url, count=2)
         fake.wait_idle()
@@ -297,7 +297,7 @@ def test_the_forwarder_outlives_a_locked_database(tmp_path, helpdesk, forwarder_
     service.store.set_busy_timeout(0.05)
     forwarder = Forwarder(
         service.store,
-        HelpdeskClient(helpdesk_url, timeout=1.0),
+        HelpdeskClient(helpdesk_url, timeout=10.0),
         poll_seconds=0.01,
         backoff_base=2.0,
         clock=fake.clock,
