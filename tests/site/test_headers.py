@@ -11,7 +11,12 @@ import hashlib
 from html.parser import HTMLParser
 from pathlib import Path
 
-from helpcenter.site.headers import content_security_policy
+from helpcenter.site.headers import (
+    content_security_policy,
+    read_headers_file,
+    site_headers,
+    write_headers_file,
+)
 
 # Everything but the scripts, which depend on the pages.
 POLICY = {
@@ -105,3 +110,54 @@ def test_an_endpoint_elsewhere_may_be_reached_and_posted_to_and_nothing_else():
     assert policy.pop("script-src") == ["'self'", "'sha256-AAAA'"]
     elsewhere = ["'self'", "https://api.colisto.example"]
     assert policy == {**POLICY, "connect-src": elsewhere, "form-action": elsewhere}
+
+
+def sha256(code: str) -> str:
+    return f"'sha256-{base64.b64encode(hashlib.sha256(code.encode()).digest()).decode()}'"
+
+
+def test_every_inline_script_that_runs_is_hashed_and_nothing_else(tmp_path):
+    """On a small site of its own: the scripts a browser runs, whatever their spelling, and not
+    files, JSON-LD or other data blocks."""
+    runs = [
+        "var a = 1;",
+        "var b = 2;",
+        "var c = 3;",
+        "var d = 4;",
+        "import './e.js';",
+        "var é = 'ü';",
+    ]
+    pages = {
+        "index.html": f"<script>{runs[0]}</script><script src='/x.js'>var no = 1;</script>",
+        "fr/index.html": (
+            f'<script type="text/javascript; charset=utf-8">{runs[1]}</script>'
+            '<script type="application/ld+json">{"@type": "Article"}</script>'
+        ),
+        "fr/a/index.html": (
+            f"<script type='TEXT/JavaScript'>{runs[2]}</script>"
+            f"<script defer>{runs[3]}</script>"
+            f"<script type=module>{runs[4]}</script>"
+            '<script type="text/template"><p>data</p></script>'
+            '<script async SRC="/y.js"></script>'
+        ),
+        "es/index.html": f"<script>\n{runs[5]}\n</script><script>{runs[0]}</script>",
+    }
+    runs[5] = f"\n{runs[5]}\n"
+    for name, html in pages.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(f"<!doctype html><html><body>{html}</body></html>")
+    headers = site_headers(tmp_path, ["/api/tickets"])
+    policy = directives(headers["Content-Security-Policy"])
+    assert policy.pop("script-src") == ["'self'", *sorted(map(sha256, runs))]
+    assert policy == POLICY
+    assert {k: v for k, v in headers.items() if k != "Content-Security-Policy"} == OTHER_HEADERS
+
+
+def test_the_headers_file_reads_back_as_written(tmp_path):
+    assert read_headers_file(tmp_path) == {}  # no file: no headers
+    headers = site_headers(tmp_path, ["https://api.colisto.example/api/tickets"])
+    write_headers_file(tmp_path, headers)
+    lines = (tmp_path / "_headers").read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "/*"
+    assert lines[1:] == [f"  {name}: {value}" for name, value in headers.items()]
+    assert read_headers_file(tmp_path) == headers
