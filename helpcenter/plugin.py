@@ -31,7 +31,7 @@ from helpcenter.i18n.languages import LanguageSite, page_url
 from helpcenter.plans.tables import TableError, insert_tables
 from helpcenter.search.browser import LUNR_CORE, LUNR_CORE_SITE_PATH, SearchEngineFile
 from helpcenter.search.index import Page as SearchablePage
-from helpcenter.search.index import SearchIndexFile, searchable_page
+from helpcenter.search.index import SearchFiles, searchable_page
 from helpcenter.site.articles import (
     RelatedArticles,
     headings_text,
@@ -140,14 +140,21 @@ class HelpCenterPlugin(BasePlugin[HelpCenterConfig]):
     def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files) -> str:
         html = self.site.resolve_language_links(html, page)
         self.navigation.name_category(page)
-        # Fallback pages are in another language: they stay out of the index, as do pages that
-        # ask to (`search: {exclude: true}`, Material's front matter).
-        # Results are articles: the home page is not one, a category's page comes after them.
+        # Pages that ask to stay out of search do (`search: {exclude: true}`, Material's front
+        # matter). Results are articles: the home page is not one, a category's page comes after
+        # them. Fallback pages are searched as the language they are written in.
         excluded = (page.meta.get("search") or {}).get("exclude", False) or page.is_homepage
-        if page.file.locale == self.locale and not excluded:
+        if not excluded:
             description = page.meta.get("description") or ""
             self.searchable.append(
-                searchable_page(page.url, page.title, description, html, category=is_category(page))
+                searchable_page(
+                    page.url,
+                    page.title,
+                    description,
+                    html,
+                    category=is_category(page),
+                    language=page.file.locale,
+                )
             )
         if page.parent is not None and not page.is_index:
             self.reading_minutes[page.url] = reading_minutes(word_count(html))
@@ -166,7 +173,7 @@ class HelpCenterPlugin(BasePlugin[HelpCenterConfig]):
     def on_env(self, env: Environment, config: MkDocsConfig, files: Files) -> Environment:
         env.add_extension("jinja2.ext.i18n")
         env.install_gettext_translations(self.catalogs.translations(self.locale), newstyle=True)
-        self.index_file = SearchIndexFile.of(self.locale, self.searchable)
+        self.search_files = SearchFiles.of(self.locale, self.searchable)
         self.engine_file = SearchEngineFile.of(self.locale, files)
         self.related.compute()
         env.globals.update(
@@ -175,7 +182,7 @@ class HelpCenterPlugin(BasePlugin[HelpCenterConfig]):
             helpcenter=self.config,
             brand=self.brand,
             feedback_limits={"comment": MAX_COMMENT, "query": MAX_QUERY, "queries": MAX_QUERIES},
-            search_index_path=self.index_file.path,
+            search_index_path=self.search_files.path,
             search_engine_path=self.engine_file.path,
             open_graph_locale=open_graph_locale,
         )
@@ -233,8 +240,9 @@ class HelpCenterPlugin(BasePlugin[HelpCenterConfig]):
         return collapse_whitespace(valid_html(html))
 
     def on_post_build(self, config: MkDocsConfig) -> None:
-        for written in (self.index_file, self.engine_file):
-            target = Path(config.site_dir, written.path)
+        written = {**self.search_files.files, self.engine_file.path: self.engine_file.content}
+        for path, content in written.items():
+            target = Path(config.site_dir, path)
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(written.content)
+            target.write_bytes(content)
         shutil.copyfile(LUNR_CORE, Path(config.site_dir, LUNR_CORE_SITE_PATH))

@@ -130,7 +130,7 @@ class SiteIndexes:
         page = best_page(data, analyzer.terms(query))
         if page is None:
             return None
-        location, title, _summary, _headings = page
+        location, title = page[:2]
         return {"language": locale, "title": title, "page": location}
 
 

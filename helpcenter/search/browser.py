@@ -21,9 +21,11 @@ __all__ = [
     "LUNR_LANGUAGES_DIR",
     "SearchEngineFile",
     "engine_scripts",
+    "fallback_scripts",
     "named_after_content",
 ]
 
+SEARCH_DIR = "search"  # below a language's site root: the engine and the index's files
 LUNR_CORE_SITE_PATH = "assets/javascripts/lunr/lunr.js"
 LUNR_LANGUAGES_SITE_DIR = "assets/javascripts/lunr/min"
 WORKER_SITE_PATH = "assets/javascripts/search/worker.js"
@@ -31,7 +33,7 @@ WORKER_SITE_PATH = "assets/javascripts/search/worker.js"
 
 def named_after_content(name: str, content: bytes, extension: str) -> str:
     """A site path under `search/` that changes with the content: browsers may cache it for good."""
-    return f"search/{name}.{hashlib.sha256(content).hexdigest()[:10]}.{extension}"
+    return f"{SEARCH_DIR}/{name}.{hashlib.sha256(content).hexdigest()[:10]}.{extension}"
 
 
 def engine_scripts(language: str) -> list[str]:
@@ -44,6 +46,18 @@ def engine_scripts(language: str) -> list[str]:
         "assets/javascripts/search/analyzer.js",
         "assets/javascripts/search/index.js",
         "assets/javascripts/search/engine.js",
+    ]
+
+
+def fallback_scripts(language: str, source: str) -> list[str]:
+    """What the search worker of `language` loads, below the language's site root, before it
+    searches the untranslated articles it shows in `source`, the language they are written in:
+    the lunr-languages files of `source`'s stemmer that its engine script lacks."""
+    have = lunr_language(language).scripts
+    return [
+        f"{LUNR_LANGUAGES_SITE_DIR}/{name}"
+        for name in lunr_language(source).scripts
+        if name not in have
     ]
 
 

@@ -24,19 +24,31 @@ build from the same terms (a test compares it with lunr.py's). The file, one JSO
 - `postings`: for each field, for each term, the documents that have it, as gaps from the last
   one (`0` is the next document); a negative entry `-n` says the next document has it `n` times
   (it has it once otherwise);
-- `lengths`: for each field, each document's number of terms.
+- `lengths`: for each field, each document's number of terms;
+- `texts`: `[[first, file], ...]`, the files that hold the documents' texts (from document
+  `first` until the next file's), a JSON list of strings each: a result that matched only in
+  its text quotes the passage around the words, and only the files of the results shown are
+  loaded;
+- `fallbacks` (the language's index only): the untranslated articles the language shows (in
+  another language, as fallbacks), one index of this form for each language they are written in,
+  analysed as that language: `[{"language", "index": file, "scripts": [...]}, ...]`, `scripts`
+  being the stemmer files the language's own engine script lacks. The search worker loads one
+  only when the reader's language finds few articles.
+
+Files are named relative to the index that names them (`scripts` too), all below `search/`.
 """
 
 from __future__ import annotations
 
 import json
+import posixpath
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 from html import unescape
 
 from helpcenter.search.analysis import Analyzer
-from helpcenter.search.browser import named_after_content
+from helpcenter.search.browser import SEARCH_DIR, fallback_scripts, named_after_content
 
 # What a page's HTML (Python-Markdown's, which escapes `<` and `>` in attributes) holds that is not
 # searchable text: scripts, styles, pictures and the headings' permalinks.
@@ -52,6 +64,9 @@ HEADING = re.compile(
 BLOCK_TAG = re.compile(r"<(?:/?(?:p|li|td|th|div|tr|dt|dd|h[1-6])\b|br\b)[^>]*>", re.IGNORECASE)
 TAG = re.compile(r"<[^>]*>")
 SUMMARY_LENGTH = 160
+# About how many characters of text each of the files results quote from holds (one text longer
+# than that has a file of its own).
+TEXT_FILE_LENGTH = 20_000
 # A match in a page's title says more than one in its headings, which says more than its text.
 FIELDS = (("title", 10), ("headings", 4), ("text", 1))
 WHITESPACE = re.compile(r"\s+")
@@ -78,6 +93,9 @@ class Page:
     body: str = ""
     # A category's landing page: found after the articles that match, never before.
     category: bool = False
+    # The language it is written in, when not its index's: an untranslated article the language
+    # shows as a fallback, searched as the language it is written in.
+    language: str | None = None
 
     @property
     def text(self) -> str:
@@ -97,9 +115,15 @@ def plain_text(html: str) -> str:
 
 
 def searchable_page(
-    url: str, title: str, description: str, html: str, category: bool = False
+    url: str,
+    title: str,
+    description: str,
+    html: str,
+    category: bool = False,
+    language: str | None = None,
 ) -> Page:
-    """A page from its content's HTML: its text, and its headings a result may link to."""
+    """A page from its content's HTML: its text, and its headings a result may link to.
+    `language`: the one it is written in (see `Page.language`)."""
     html = UNSEARCHABLE.sub("", html)
     headings = [(anchor, plain_text(inner)) for _, anchor, inner in HEADING.findall(html)]
     text = plain_text(HEADING.sub(" ", html))
@@ -110,6 +134,7 @@ def searchable_page(
         [(anchor, heading) for anchor, heading in headings if heading],
         text,
         category,
+        language,
     )
 
 
@@ -154,8 +179,9 @@ def decode_postings(encoded: list[int]) -> dict[int, int]:
 
 
 def best_page(data: dict, terms: list[str]) -> list | None:
-    """The `docs` entry of the page with the most of `terms` in its most telling fields, for
-    tools that read a built index (the browser ranks with lunr)."""
+    """The `docs` entry of the page with the most of `terms` in its most telling fields, an
+    article before a category's page as in the browser, for tools that read a built index (the
+    browser ranks with lunr)."""
     positions = {term: position for position, term in enumerate(data["terms"])}
     scores: Counter[int] = Counter()
     for term in set(terms) & positions.keys():
@@ -164,7 +190,13 @@ def best_page(data: dict, terms: list[str]) -> list | None:
                 scores[document] += boost
     if not scores:
         return None
-    return data["docs"][max(scores, key=lambda document: (scores[document], -document))]
+    docs = data["docs"]
+    return docs[max(scores, key=lambda doc: (not is_category(docs[doc]), scores[doc], -doc))]
+
+
+def is_category(entry: list) -> bool:
+    """Whether a `docs` entry is a category's landing page (its fifth item)."""
+    return len(entry) > 4 and entry[4] == 1
 
 
 def accent_stems(analyzer: Analyzer, words: set[str]) -> dict[str, list[str]]:
@@ -215,17 +247,66 @@ def build_index(language: str, pages: list[Page]) -> dict:
     }
 
 
-@dataclass(frozen=True)
-class SearchIndexFile:
-    """The index as the site serves it, named after its content so browsers cache it safely."""
+def text_files(pages: list[Page]) -> list[tuple[int, list[str]]]:
+    """The pages' texts in files of about `TEXT_FILE_LENGTH` characters: `(first page, texts)`."""
+    files: list[tuple[int, list[str]]] = []
+    length = TEXT_FILE_LENGTH
+    for ref, page in enumerate(pages):
+        if length >= TEXT_FILE_LENGTH:
+            files.append((ref, []))
+            length = 0
+        files[-1][1].append(page.body)
+        length += len(page.body)
+    return files
 
-    content: bytes
+
+def as_json(data: object) -> bytes:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+@dataclass(frozen=True)
+class SearchFiles:
+    """A language's search files, as the site serves them, each named after its content so that
+    browsers cache it safely: its index (`path`), the files of its texts, and an index of the
+    untranslated articles it shows for each language they are written in, with their texts.
+    `files`: every file's content by its path below the language's site root."""
+
+    path: str
+    files: dict[str, bytes]
 
     @classmethod
-    def of(cls, language: str, pages: list[Page]) -> SearchIndexFile:
-        data = build_index(language, pages)
-        return cls(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode())
+    def of(cls, language: str, pages: list[Page]) -> SearchFiles:
+        """`pages`: the language's, and the untranslated articles it shows (`Page.language`)."""
+        files: dict[str, bytes] = {}
+        written_in: dict[str, list[Page]] = {}
+        for page in pages:
+            written_in.setdefault(page.language or language, []).append(page)
+        fallbacks = [
+            {
+                "language": source,
+                "index": add_index(files, "fallback", source, written_in[source]),
+                "scripts": [
+                    posixpath.relpath(script, SEARCH_DIR)
+                    for script in fallback_scripts(language, source)
+                ],
+            }
+            for source in sorted(written_in.keys() - {language})
+        ]
+        own = written_in.get(language, [])
+        path = add_index(files, "index", language, own, fallbacks=fallbacks)
+        return cls(f"{SEARCH_DIR}/{path}", files)
 
-    @property
-    def path(self) -> str:
-        return named_after_content("index", self.content, "json")
+
+def add_index(files: dict[str, bytes], name: str, language: str, pages: list[Page], **extra) -> str:
+    """Add an index of `pages` and its texts' files to `files`; its name below `search/`."""
+    data = build_index(language, pages)
+    data["texts"] = []
+    for first, texts in text_files(pages):
+        content = as_json(texts)
+        path = named_after_content("text", content, "json")
+        files[path] = content
+        data["texts"].append([first, posixpath.basename(path)])
+    content = as_json({**data, **extra})
+    path = named_after_content(name, content, "json")
+    files[path] = content
+    return posixpath.basename(path)

@@ -13,6 +13,8 @@ import pytest
 
 import helpcenter
 from helpcenter.search.browser import SearchEngineFile
+from helpcenter.search.index import SearchFiles
+from helpcenter.search.stemmer import LUNR_LANGUAGES_DIR
 
 THEME_DIRS = (
     Path(helpcenter.__file__).parent / "theme",  # the project's theme, over Material's
@@ -44,16 +46,23 @@ def run_engine(
     language: str,
     index: dict,
     texts: list[str] = (),
-    queries: list[tuple[str, int]] = (),
+    queries: list[tuple[str, int] | tuple[str, int, dict]] = (),
+    files: dict[str, object] | None = None,
+    failing: list[str] = (),
 ) -> dict:
-    """`{stems, terms, results}`: what the engine's analyzer gives for each text, whether it
-    stems, and the locations each query finds (see worker_in_node.js)."""
+    """`{stems, terms, results, answers, loaded}`: what the engine's analyzer gives for each
+    text, whether it stems, the locations each query finds, its last answer and what the worker
+    had loaded by then (see worker_in_node.js). `files`: the files the index names, by name;
+    `failing`: names whose download fails."""
     node = shutil.which("node")
     if node is None:
         pytest.fail("node is not installed: the browser's side of search runs in it.")
     request = {
         "engine": engine_script(language),
         "index": index,
+        "files": files or {},
+        "failing": list(failing),
+        "lunrLanguages": str(LUNR_LANGUAGES_DIR),
         "texts": list(texts),
         "queries": [list(query) for query in queries],
     }
@@ -68,3 +77,10 @@ def run_engine(
     )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
+
+
+def search_files(language: str, pages) -> tuple[dict, dict[str, object]]:
+    """A language's index as the build writes it, and the other files, by name beside it."""
+    made = SearchFiles.of(language, list(pages))
+    files = {Path(path).name: json.loads(content) for path, content in made.files.items()}
+    return files.pop(Path(made.path).name), files

@@ -1,26 +1,59 @@
 /*
  * Runs a search engine script as the site ships it (helpcenter/search/browser.py's
  * SearchEngineFile: the worker, lunr.js, the stemmer, the analyzer, the index maker, the engine)
- * in Node, as a browser runs it in a Web Worker: a global `self`, `fetch` for the index, messages.
+ * in Node, as a browser runs it in a Web Worker: a global `self`, `fetch` for the index and the
+ * files it names, `importScripts` for the stemmers of other languages, messages.
  *
  * Reads one JSON object on stdin: `engine` (the script's source), `index` (the index file's
- * object), `texts` (to analyse: the terms of each, as the engine's own analyzer gives them) and
- * `queries` (to search, through the worker's messages: `[text, limit]`). Writes
- * `{stems, terms, results}` on stdout, `results` holding each query's articles' locations.
+ * object), `files` (the other files of the search, by name beside the index), `failing` (names
+ * whose download fails), `lunrLanguages` (where the lunr-languages scripts are), `texts` (to
+ * analyse: the terms of each, as the engine's own analyzer gives them) and `queries` (to search,
+ * through the worker's messages: `[text, limit]`, or `[text, limit, {fallbacks: false}]`). Writes `{stems, terms, results, answers,
+ * loaded}` on stdout: `results` holding each query's articles' locations, `answers` each query's
+ * last answer (`{total, articles}`), `loaded` the names of the files and scripts loaded after the
+ * index, by the end of each query.
  */
 "use strict";
 
+const fs = require("fs");
+const path = require("path");
 const vm = require("vm");
+
+const BASE = "https://help.example/search/";
+const INDEX = BASE + "index.json";
 
 function run(input) {
   const answers = new Map();
+  const loaded = [];
+  const files = input.files || {};
+  const failing = new Set(input.failing || []);
   const context = {
-    location: { hash: "#" + encodeURIComponent("https://help.example/search/index.json") },
-    fetch: () => Promise.resolve({ ok: true, json: () => Promise.resolve(input.index) }),
+    location: { hash: "#" + encodeURIComponent(INDEX) },
+    fetch: (url) => {
+      if (url === INDEX) return Promise.resolve({ ok: true, json: () => Promise.resolve(input.index) });
+      const name = url.startsWith(BASE) ? url.slice(BASE.length) : url;
+      loaded.push(name);
+      const found = !failing.has(name) && Object.prototype.hasOwnProperty.call(files, name);
+      return Promise.resolve({
+        ok: found,
+        status: found ? 200 : 404,
+        json: () => Promise.resolve(files[name])
+      });
+    },
+    importScripts: (...urls) => {
+      for (const url of urls) {
+        const name = path.posix.relative(BASE, url);
+        loaded.push(name);
+        if (failing.has(name)) throw new Error("NetworkError: " + name);  // as a browser throws
+        const file = path.join(input.lunrLanguages, path.posix.basename(url));
+        vm.runInContext(fs.readFileSync(file, "utf8"), context, { filename: file });
+      }
+    },
     postMessage: (message) => {
       if (message.error) throw new Error(message.error);
-      answers.get(message.id)(message.articles);
+      if (message.final) answers.get(message.id)(message);
     },
+    URL: URL,
     setTimeout: setTimeout,
     console: console
   };
@@ -33,21 +66,24 @@ function run(input) {
   const terms = (input.texts || []).map((text) => analyzer.terms(text));
 
   let id = 0;
-  function search(text, limit) {
+  function search(text, limit, options) {
     id += 1;
     const asked = id;
     return new Promise((resolve) => {
       answers.set(asked, resolve);
-      context.onmessage({ data: { id: asked, text: text, limit: limit, asker: "test" + asked } });
+      const message = { id: asked, text: text, limit: limit, asker: "test" + asked };
+      context.onmessage({ data: Object.assign(message, options) });
     });
   }
+  const output = { results: [], answers: [], loaded: [] };
   return (input.queries || []).reduce(
-    (done, query) => done.then((results) => search(query[0], query[1]).then((articles) => {
-      results.push(articles.map((article) => article.location));
-      return results;
+    (done, query) => done.then(() => search(query[0], query[1], query[2]).then((answer) => {
+      output.results.push(answer.articles.map((article) => article.location));
+      output.answers.push({ total: answer.total, articles: answer.articles });
+      output.loaded.push(loaded.slice());
     })),
-    Promise.resolve([])
-  ).then((results) => ({ stems: analyzer.stems, terms: terms, results: results }));
+    Promise.resolve()
+  ).then(() => Object.assign(output, { stems: analyzer.stems, terms: terms }));
 }
 
 let text = "";

@@ -14,16 +14,64 @@
 
   var TYPO_MIN_LENGTH = 5;
   var MAX_ENDING = 6;  // the longest ending a stemmer removes that we still match past
+  var MAX_TYPED_ENDING = 4;  // the same, for a word still being typed
+  // A passage quoted from an article's text: about as long as a summary (SUMMARY_LENGTH in
+  // helpcenter/search/index.py), starting this many characters before its first matching word.
+  var SNIPPET_LENGTH = 160;
+  var SNIPPET_LEAD = 40;
+
+  /* The passage of `text` to quote for the words `matches` accepts: the one of SNIPPET_LENGTH
+     characters or so with the most distinct matching words, starting a little before the first,
+     cut between words (anywhere in a script written without spaces), with `…` where the text
+     goes on. Null when no word matches. */
+  function snippet(analysis, text, matches) {
+    var hits = [];
+    var offset = 0;
+    analysis.parts(text).forEach(function (part, position) {
+      if (position % 2 === 1 && matches(part)) {
+        hits.push({ start: offset, end: offset + part.length, word: analysis.fold(part) });
+      }
+      offset += part.length;
+    });
+    if (!hits.length) return null;
+    var best = null;
+    var bestCount = 0;
+    hits.forEach(function (hit, first) {
+      var words = new Set();
+      for (var i = first; i < hits.length; i++) {
+        if (hits[i].end - hit.start > SNIPPET_LENGTH - SNIPPET_LEAD) break;
+        words.add(hits[i].word);
+      }
+      if (words.size > bestCount) {
+        best = hit;
+        bestCount = words.size;
+      }
+    });
+    var start = 0;
+    if (best.start > SNIPPET_LEAD) {
+      var space = text.indexOf(" ", best.start - SNIPPET_LEAD);
+      start = space >= 0 && space < best.start ? space + 1 : best.start;
+    }
+    var end = text.length;
+    if (end - start > SNIPPET_LENGTH) {
+      end = text.lastIndexOf(" ", start + SNIPPET_LENGTH);
+      if (end < best.end) end = Math.max(best.end, start + SNIPPET_LENGTH);
+    }
+    return (start > 0 ? "… " : "") + text.slice(start, end) + (end < text.length ? " …" : "");
+  }
 
   /* `lunr`, `searchIndex` (index.js) and `analysis` (analyzer.js) as loaded; `data`: the index
-     file. Returns `find(text, limit)`: the best articles, each with the terms it matched, the
-     section whose heading matched and the words of its title, section and summary to
-     highlight. */
+     file. Returns `find(text, limit)`: how many articles match, and the best `limit`, each with
+     the terms it matched, the section whose heading matched and the words of its title, section
+     and summary to highlight; when only its text matched, a passage of it with the words
+     (`snippet`), once the file of its text is given (`addTexts`). */
   function create(lunr, searchIndex, analysis, data) {
     var index = searchIndex.load(lunr, data);
     var vocabulary = Object.keys(index.invertedIndex);
     var known = new Set(vocabulary);
     var accents = data.accents || {};
+    var textFiles = data.texts || [];
+    var texts = new Map();  // a text file's name: its documents' texts, or null: none to quote
 
     /* A word's terms, and the stems of its accented spellings when it was typed without them. */
     function termsOf(word) {
@@ -43,8 +91,9 @@
      *    `etiquet`), unless it is already a whole word of the index: `card` is not completed
      *    into every page's `cardholder`. The stem of a word still being typed is only used when it
      *    is a prefix of it: a stemmer that rewrites letters is stemming a fragment, not a word.
-     * 2. Only when that finds nothing: for the last word, stems it may already extend (`pagamen`,
-     *    `pag`); for each word of five letters or more, stems one typo away.
+     * 2. Only when that finds nothing, each word's closest guesses (see `guesses`): for the last
+     *    word, stems it may already extend (`pagamen`, `pag`); for each word of five letters or
+     *    more, stems one typo away.
      */
     function query(text) {
       var words = analyzer.keptWords(text);
@@ -66,29 +115,14 @@
         });
       });
       if (results.length) return results;
-      var guesses = [];
+      var terms = [];
       words.forEach(function (word, position) {
-        var folded = analysis.fold(word);
-        if (typing && position === words.length - 1) {
-          stemsOfPrefix(folded).forEach(function (term) { guesses.push([term, 3]); });
-        }
-        if (folded.length >= TYPO_MIN_LENGTH) {
-          typoTerms(folded).forEach(function (term) { guesses.push([term, 10]); });
-        }
+        var typed = typing && position === words.length - 1;
+        terms = terms.concat(guesses(analysis.fold(word), typed));
       });
-      if (!guesses.length) return [];  // a query without clauses would match every page
+      if (!terms.length) return [];  // a query without clauses would match every page
       return index.query(function (q) {
-        guesses.forEach(function (guess) {
-          q.term(guess[0], { usePipeline: false, boost: guess[1] });
-        });
-      });
-    }
-
-    /* Index terms the start of a word may already be the stem of (`pagamen` for `pag`, the stem
-       of `pagamento`): stems are often shorter than what the reader has typed so far. */
-    function stemsOfPrefix(prefix) {
-      return vocabulary.filter(function (term) {
-        return term.length >= 3 && prefix.length - term.length <= 4 && prefix.indexOf(term) === 0;
+        terms.forEach(function (term) { q.term(term, { usePipeline: false, boost: 10 }); });
       });
     }
 
@@ -105,32 +139,58 @@
       return a.length > b.length ? a.slice(i + 1) === b.slice(i) : a.slice(i) === b.slice(i + 1);
     }
 
-    /* Index terms a mistyped word may mean: a stem that starts the word as typed, or one edit
-       away from its start, the rest of the word being a plausible ending (stems are words without
-       their endings). Each candidate scores its length less two per edit; the best score wins:
-       `pag` (3, no edit) beats `pagh` (4, one edit) for `pagaxento`. A stem of three letters only
-       counts without an edit: one edit from so few letters is noise. */
-    function typoTerms(word) {
-      var scored = [];
+    /* Index terms a word that matched nothing may mean, the closest only (a page with several
+       guesses for one word is no better for it):
+       - a stem that starts the word, the rest being a plausible ending (stems are words without
+         their endings): of a word being typed, which may already be past the stem of the word
+         it will be (`pagamen` for `pag`, the stem of `pagamento`), or of a word of five letters
+         or more, which may have a typo in its ending;
+       - a stem one edit away from the start of a word of five letters or more. A stem of three
+         letters only counts without an edit: one edit from so few letters is noise.
+       The closest has the fewest letters to change or leave out to get from the word to the stem
+       (its edit and the ending past it), then the fewest edits, then is in a title: `expedit`
+       (one edit, `ion` past it: 4) beats `exped` (`xtion`: 5) for `expedxtion`; `pag` (6, no
+       edit) beats `pagh` (6, one edit) for `pagaxento`. */
+    function guesses(word, typed) {
+      var typo = word.length >= TYPO_MIN_LENGTH;
+      var candidates = [];
       vocabulary.forEach(function (term) {
         if (term.length < 3) return;
-        if (word.indexOf(term) === 0 && word.length - term.length <= MAX_ENDING) {
-          scored.push([term, term.length]);
+        var ending = word.length - term.length;
+        if (word.indexOf(term) === 0 &&
+            ((typo && ending <= MAX_ENDING) || (typed && ending <= MAX_TYPED_ENDING))) {
+          candidates.push([term, ending, 0]);
           return;
         }
-        if (term.length === 3) return;
-        for (var end = term.length - 1; end <= term.length + 1; end++) {
-          if (end > word.length || word.length - end > MAX_ENDING) continue;
+        if (!typo || term.length === 3) return;
+        for (var end = Math.min(term.length + 1, word.length); end >= term.length - 1; end--) {
+          if (word.length - end > MAX_ENDING) break;
           if (withinOneEdit(word.slice(0, end), term)) {
-            scored.push([term, term.length - 2]);
+            candidates.push([term, 1 + word.length - end, 1]);
             return;
           }
         }
       });
-      var best = scored.reduce(function (top, entry) { return Math.max(top, entry[1]); }, 0);
-      return scored
-        .filter(function (entry) { return entry[1] === best; })
-        .map(function (entry) { return entry[0]; });
+      var ranked = candidates.map(function (candidate) {
+        return candidate.concat([inTitle(candidate[0]) ? 0 : 1]);
+      });
+      var best = ranked.reduce(function (top, candidate) {
+        return top === null || closer(candidate, top) < 0 ? candidate : top;
+      }, null);
+      return ranked
+        .filter(function (candidate) { return closer(candidate, best) === 0; })
+        .map(function (candidate) { return candidate[0]; });
+    }
+
+    /* Compares two guesses, `[term, distance, edits, not in a title]`: negative when `a` is
+       closer. */
+    function closer(a, b) {
+      return a[1] - b[1] || a[2] - b[2] || a[3] - b[3];
+    }
+
+    function inTitle(term) {
+      var posting = index.invertedIndex[term];
+      return Boolean(posting && Object.keys(posting.title).length);
     }
 
     /* Results are articles: a category's landing page follows every article that matches. */
@@ -141,24 +201,74 @@
         .concat(categories);
     }
 
-    function articlesFound(results, limit) {
-      return articlesFirst(results).slice(0, limit).map(function (result) {
-        var doc = data.docs[Number(result.ref)];
-        var terms = Object.keys(result.matchData.metadata);
-        var matches = analysis.matcher(terms, analyzer);
-        var section = doc[3].filter(function (heading) {
-          return analysis.matchingWords(heading[1], matches).length > 0;
-        })[0] || null;
-        var shown = [doc[1], section ? section[1] : "", doc[2]].join(" ");
-        return {
-          location: doc[0],
-          title: doc[1],
-          summary: doc[2],
-          section: section,
-          terms: terms,
-          words: analysis.matchingWords(shown, matches)
-        };
+    /* The file that holds a document's text: `[first document, name]`. */
+    function textFile(ref) {
+      var found = null;
+      textFiles.forEach(function (file) { if (file[0] <= ref) found = file; });
+      return found;
+    }
+
+    /* A result as the reader sees it. `wanted` collects the text files it needs to quote its
+       text (when only its text matched) that have not been given yet. */
+    function article(result, wanted) {
+      var ref = Number(result.ref);
+      var doc = data.docs[ref];
+      var terms = Object.keys(result.matchData.metadata);
+      var matches = analysis.matcher(terms, analyzer);
+      var section = doc[3].filter(function (heading) {
+        return analysis.matchingWords(heading[1], matches).length > 0;
+      })[0] || null;
+      var shown = [doc[1], section ? section[1] : "", doc[2]].join(" ");
+      var words = analysis.matchingWords(shown, matches);
+      var quoted = null;
+      var file = words.length ? null : textFile(ref);
+      if (file && !texts.has(file[1])) {
+        if (wanted.indexOf(file[1]) < 0) wanted.push(file[1]);
+      } else if (file && texts.get(file[1])) {
+        quoted = snippet(analysis, texts.get(file[1])[ref - file[0]] || "", matches);
+        if (quoted) words = analysis.matchingWords(quoted, matches);
+      }
+      return {
+        location: doc[0],
+        title: doc[1],
+        summary: doc[2],
+        snippet: quoted,
+        section: section,
+        terms: terms,
+        words: words
+      };
+    }
+
+    /* The texts of a file `data.texts` names, as loaded, or null when it could not be: results
+       then show their summary. */
+    function addTexts(name, documents) {
+      texts.set(name, Array.isArray(documents) ? documents : null);
+    }
+
+    /* The last searches' results: a reader who deletes a letter and types it again, asks for
+       more results, or the contact form asking again for the same words, has them at once. */
+    var searches = new Map();
+    var KEPT_SEARCHES = 100;
+
+    function results(text) {
+      var found = searches.get(text);
+      if (found === undefined) {
+        found = articlesFirst(query(text));
+        searches.set(text, found);
+        if (searches.size > KEPT_SEARCHES) searches.delete(searches.keys().next().value);
+      }
+      return found;
+    }
+
+    /* How many articles match `text` (`total`), the best `limit` of them (`articles`), and the
+       text files they need that have not been given (`wanted`, see `addTexts`). */
+    function find(text, limit) {
+      var found = results(text);
+      var wanted = [];
+      var articles = found.slice(0, limit).map(function (result) {
+        return article(result, wanted);
       });
+      return { total: found.length, articles: articles, wanted: wanted };
     }
 
     var made = 0;
@@ -175,29 +285,13 @@
         for (; made < end; made++) index.invertedIndex[vocabulary[made]]._index;
       } else if (rehearsed < REHEARSALS) {
         var step = Math.max(1, Math.floor(vocabulary.length / REHEARSALS));
-        articlesFound(query(vocabulary[(rehearsed * step) % vocabulary.length]), 10);
+        find(vocabulary[(rehearsed * step) % vocabulary.length], 10);
         rehearsed++;
       }
       return made < vocabulary.length || rehearsed < REHEARSALS;
     }
 
-    /* The last answers: a reader who deletes a letter and types it again, or the contact form
-       asking again for the same words, has them at once. */
-    var answers = new Map();
-    var KEPT_ANSWERS = 100;
-
-    function find(text, limit) {
-      var key = limit + " " + text;
-      var answer = answers.get(key);
-      if (answer === undefined) {
-        answer = articlesFound(query(text), limit);
-        answers.set(key, answer);
-        if (answers.size > KEPT_ANSWERS) answers.delete(answers.keys().next().value);
-      }
-      return answer;
-    }
-
-    return { find: find, warmUp: warmUp };
+    return { find: find, addTexts: addTexts, warmUp: warmUp };
   }
 
   return { create: create };

@@ -4,8 +4,11 @@
  * Nothing is downloaded until the reader focuses the box (or opens a `?q=` link). Then the
  * search worker (search/worker.js) loads the engine and the index once, while the page keeps
  * answering the keyboard, and answers every search from memory. Results: the matching articles,
- * with the matched words highlighted, each linking to its section whose heading matched; `?h=`
- * on the result link highlights the words again on the article and scrolls to the first.
+ * ten at first and ten more at each press of the button under them, with the matched words
+ * highlighted (in a passage of the text when only the text matched), each linking to its section
+ * whose heading matched; `?h=` on the result link highlights the words again on the article and
+ * scrolls to the first. The untranslated articles the language shows follow when the language's
+ * own find few, labelled with the language they are written in.
  */
 (function () {
   "use strict";
@@ -19,11 +22,13 @@
   var form = input.form;
   var meta = document.querySelector("[data-hc-search-meta]");
   var list = document.querySelector("[data-hc-search-list]");
+  var more = document.querySelector("[data-hc-search-more]");
   var analysis = window.searchAnalysis;
-  var MAX_RESULTS = 10;
+  var PAGE = 10;  // results shown at first, and added by each press of "more"
+  var limit = PAGE;  // results asked for the text in the box
   var engine = null;  // the search worker, once started
   var asked = 0;
-  var waiting = new Map();  // search number: its promise's callbacks
+  var waiting = new Map();  // search number: its callbacks
 
   function resolve(path) {
     return new URL(path, document.baseURI).href;
@@ -44,8 +49,8 @@
       var message = event.data;
       if (message.error) return fail();
       var callbacks = waiting.get(message.id);
-      waiting.delete(message.id);
-      if (callbacks) callbacks.found(message.articles);
+      if (message.final) waiting.delete(message.id);
+      if (callbacks) callbacks.answered(message);
     };
     worker.onerror = fail;
     function fail() {
@@ -59,16 +64,17 @@
     return worker;
   }
 
-  /* The best articles for a text, from the worker; null when a later search from the same
-     `asker` replaced this one while the worker was making the index (only the last text typed
-     is searched). */
-  function find(text, limit, asker) {
+  /* Search the worker for the best `limit` articles: `answered` gets each of its answers,
+     `{total, articles, final}` (see worker.js), the last one `final`; `articles` is null when a
+     later search from the same `asker` replaced this one. `fallbacks`: whether the untranslated
+     articles are searched when this language finds few. */
+  function find(text, limit, asker, fallbacks, answered, failed) {
     var worker = startEngine();
-    return new Promise(function (found, failed) {
-      if (!worker) return failed(new Error("search is unavailable"));
-      asked += 1;
-      waiting.set(asked, { found: found, failed: failed });
-      worker.postMessage({ id: asked, text: text, limit: limit, asker: asker });
+    if (!worker) return failed(new Error("search is unavailable"));
+    asked += 1;
+    waiting.set(asked, { answered: answered, failed: failed });
+    worker.postMessage({
+      id: asked, text: text, limit: limit, asker: asker, fallbacks: fallbacks
     });
   }
 
@@ -106,22 +112,41 @@
     return new URL(article.location || "./", resolve(config.base));
   }
 
+  /* An untranslated article's text is in the language it is written in: said, for screen
+     readers and hyphenation, on each part that shows it. */
+  function writtenIn(node, language) {
+    if (language) {
+      node.lang = language.replace(/_/g, "-");  // a locale (`pt_BR`) as a language tag
+      node.dir = (config.languages[language] || {}).dir || "auto";
+    }
+    return node;
+  }
+
   function renderResult(article) {
     var words = new Set(article.words);
     var matches = function (word) { return words.has(word); };
     var section = article.section;
+    var language = article.language;  // an untranslated article's, written in another language
     var url = articleUrl(article);
     url.searchParams.set("h", article.terms.join(" "));
     if (section) url.hash = section[0];
     var parts = [
       element("div", "md-search-result__icon md-icon"),
-      element("div", "hc-search-result__title", [marked(article.title, matches)])
+      writtenIn(element("div", "hc-search-result__title", [marked(article.title, matches)]),
+                language)
     ];
-    if (section) {
-      parts.push(element("div", "hc-search-result__section", [marked(section[1], matches)]));
+    if (language) {
+      var label = (config.languages[language] || {}).label || language;
+      parts.push(element("div", "hc-search-result__language", [label]));
     }
-    if (article.summary) {
-      parts.push(element("p", "hc-search-result__text", [marked(article.summary, matches)]));
+    if (section) {
+      parts.push(writtenIn(
+        element("div", "hc-search-result__section", [marked(section[1], matches)]), language));
+    }
+    var text = article.snippet || article.summary;
+    if (text) {
+      parts.push(writtenIn(
+        element("p", "hc-search-result__text", [marked(text, matches)]), language));
     }
     var link = element("a", "md-search-result__link", [
       element("article", "md-search-result__article md-typeset", parts)
@@ -130,7 +155,14 @@
     return element("li", "md-search-result__item", [link]);
   }
 
+  var metaShown = null;
+
+  /* The status line. The same words are not written, so not announced, again: an answer may
+     come in several times. */
   function showMeta(text, withContactLink) {
+    var shown = text + (withContactLink ? "\n" + config.contact : "");
+    if (shown === metaShown) return;
+    metaShown = shown;
     meta.textContent = text;
     if (withContactLink) {
       meta.appendChild(document.createTextNode(" "));
@@ -186,29 +218,65 @@
     if (event.target.closest("a") && gaps.pending) gaps.pending.followed = true;
   });
 
-  function render(text, articles) {
+  /* The results of `text`, `found` being the worker's answer: how many match in all, and the
+     articles asked for so far, "more" under them while some are not shown. The result that had
+     the focus keeps it when an answer comes in again with more in it. */
+  function render(text, found) {
+    var focused = resultLinks().indexOf(document.activeElement);
     list.textContent = "";
+    more.hidden = true;
+    // More is coming: quoted passages, or untranslated articles (see worker.js).
+    list.setAttribute("aria-busy", String(found.final === false));
     if (!text.trim()) {
       showMeta(config.translations.placeholder);
       return;
     }
-    noteSearch(text, articles.length);
-    if (!articles.length) {
+    if (!found.total) {
       showMeta(config.translations.none, true);
       return;
     }
-    showMeta(articles.length === 1
+    showMeta(found.total === 1
       ? config.translations.one
-      : config.translations.other.replace("#", String(articles.length)));
-    articles.forEach(function (article) { list.appendChild(renderResult(article)); });
+      : config.translations.other.replace("#", String(found.total)));
+    found.articles.forEach(function (article) { list.appendChild(renderResult(article)); });
+    more.hidden = found.articles.length >= found.total;
+    var links = resultLinks();
+    if (focused >= 0 && links.length) links[Math.min(focused, links.length - 1)].focus();
   }
 
-  function update() {
+  /* Search the text in the box for `limit` results; `then` gets the answers that render. */
+  function search(then) {
     var text = input.value;
-    if (!text.trim()) return render(text, []);
-    find(text, MAX_RESULTS, "box").then(function (articles) {
-      if (articles && input.value === text) render(text, articles);
-    }, function () {});
+    if (!text.trim()) return render(text, { total: 0, articles: [] });
+    var wanted = limit;
+    list.setAttribute("aria-busy", "true");
+    find(text, wanted, "box", true, function (found) {
+      if (!found.articles || input.value !== text || limit !== wanted) return;
+      // "Nothing found" only once the untranslated articles have been searched too.
+      if (!found.total && !found.final) return;
+      render(text, found);
+      // Only what the reader was finally shown counts: the untranslated articles too.
+      if (found.final) noteSearch(text, found.total);
+      if (then) then(found);
+    }, function () { list.setAttribute("aria-busy", "false"); });
+  }
+
+  /* A new text: its first results. */
+  function update() {
+    limit = PAGE;
+    search();
+  }
+
+  /* The next results, the focus on the first of them, where the reader goes on reading. */
+  function showMore() {
+    var shown = resultLinks().length;
+    limit += PAGE;
+    search(function (found) {
+      var links = resultLinks();
+      if (found.articles.length > shown && links.indexOf(document.activeElement) < shown) {
+        links[shown].focus();
+      }
+    });
   }
 
   function open() {
@@ -231,9 +299,11 @@
     return Array.prototype.slice.call(list.querySelectorAll("a.md-search-result__link"));
   }
 
-  /* Arrow keys move between the box and the results; Escape closes. */
+  /* Arrow keys move between the box, the results and "more"; Escape closes. */
   function onKeydown(event) {
     var links = resultLinks();
+    var results = links.length;
+    if (!more.hidden) links.push(more);
     var position = links.indexOf(document.activeElement);
     if (event.key === "Escape") {
       event.preventDefault();
@@ -248,15 +318,16 @@
       else links[position - 1].focus();
     } else if (event.key === "Enter" && event.target === input) {
       event.preventDefault();
-      if (links.length) links[0].click();
+      if (results) links[0].click();
     }
   }
 
   input.addEventListener("focus", open);
   input.addEventListener("input", update);
+  more.addEventListener("click", showMore);
   form.addEventListener("submit", function (event) { event.preventDefault(); });
   form.addEventListener("reset", function () {
-    window.setTimeout(function () { render("", []); input.focus(); });
+    window.setTimeout(function () { update(); input.focus(); });
   });
   form.closest("[role=dialog]").addEventListener("keydown", onKeydown);
   if (toggle) {
@@ -296,13 +367,17 @@
     });
   });
 
-  /* For other parts of the page (the contact form's suggestions): the best articles for a text. */
+  /* For other parts of the page (the contact form's suggestions): the best articles of this
+     language for a text (never an untranslated one: no label says its language there). */
   window.helpcenterSearch = {
     suggest: function (text, limit) {
-      return find(text, limit, "suggest").then(function (articles) {
-        return (articles || []).map(function (article) {
-          return { title: article.title, url: articleUrl(article).href };
-        });
+      return new Promise(function (suggested, failed) {
+        find(text, limit, "suggest", false, function (found) {
+          if (!found.final) return;
+          suggested((found.articles || []).map(function (article) {
+            return { title: article.title, url: articleUrl(article).href };
+          }));
+        }, failed);
       });
     }
   };

@@ -7,24 +7,110 @@
  * stemmer if it has one (the index file names the stemmer to use: lunr.js's own for English,
  * none for a language lunr cannot stem), the analyzer, the index maker and the engine
  * (helpcenter/search/browser.py): one download, then the worker asks for the index, whose
- * address follows `#` in its own. The page sends `{id, text, limit, asker}` for each search;
- * the worker answers `{id, articles}` (`articles` is null for a search a later one from the
- * same asker replaced), or `{error}` when the index cannot load.
+ * address follows `#` in its own.
+ *
+ * The page sends `{id, text, limit, asker, fallbacks}` for each search. The worker answers
+ * `{id, total, articles, final}`: how many articles match, the best `limit`, and whether this is
+ * the last answer to that search. An answer that waits for nothing is the last; otherwise the
+ * worker answers at once with what it has, loads what is missing, and answers again:
+ * - the text files of results that matched only in their text, to quote it (see engine.js);
+ * - when the reader's language finds fewer than FEW articles, the index of the untranslated
+ *   articles it shows, for each language they are written in (the index's `fallbacks`), with
+ *   the stemmer files that language needs: their articles follow, each with its `language`
+ *   (unless `fallbacks` is false).
+ * Whatever fails to load is done without. `articles` is null for a search a later one from
+ * the same asker replaced; `{error}` says the index cannot load.
  */
 (function () {
   "use strict";  // this part only: lunr and the stemmers follow in the same script
 
-  var engine = null;
+  // Fewer articles than this in the reader's language: the untranslated articles are searched.
+  var FEW = 5;
+
+  var main = null;  // the language's own search: {engine, url}
+  var fallbacks = [];  // {language, url, scripts, engine, loading, failed} by the index's order
+  var texts = new Map();  // a text file's address: its loading
+
+  function fetchJson(url) {
+    return fetch(url).then(function (response) {
+      if (!response.ok) throw new Error("search: " + url + ": HTTP " + response.status);
+      return response.json();
+    });
+  }
+
+  function engineOf(data) {
+    return self.searchEngine.create(self.lunr, self.searchIndex, self.searchAnalysis, data);
+  }
 
   /* Fetch the index and make the engine; the rest of this script (lunr, the stemmer, the engine)
      runs meanwhile. */
   function start(indexUrl) {
-    return fetch(indexUrl).then(function (response) {
-      if (!response.ok) throw new Error("search index: HTTP " + response.status);
-      return response.json();
-    }).then(function (data) {
-      engine = self.searchEngine.create(self.lunr, self.searchIndex, self.searchAnalysis, data);
+    return fetchJson(indexUrl).then(function (data) {
+      main = { engine: engineOf(data), url: indexUrl };
+      fallbacks = (data.fallbacks || []).map(function (fallback) {
+        return {
+          language: fallback.language,
+          url: new URL(fallback.index, indexUrl).href,
+          scripts: fallback.scripts.map(function (script) {
+            return new URL(script, indexUrl).href;
+          }),
+          engine: null,
+          loading: null,
+          failed: false
+        };
+      });
     });
+  }
+
+  /* The untranslated articles' index, its stemmer loaded first; once, when first needed. */
+  function loadFallback(fallback) {
+    if (!fallback.loading) {
+      fallback.loading = fetchJson(fallback.url).then(function (data) {
+        if (fallback.scripts.length) self.importScripts.apply(self, fallback.scripts);
+        fallback.engine = engineOf(data);
+      }).catch(function () {
+        fallback.failed = true;
+      });
+    }
+    return fallback.loading;
+  }
+
+  /* A text file of a search's index (`source`), handed to its engine once loaded. */
+  function loadTexts(source, name) {
+    var url = new URL(name, source.url).href;
+    if (!texts.has(url)) {
+      texts.set(url, fetchJson(url).then(function (documents) {
+        source.engine.addTexts(name, documents);
+      }, function () {
+        source.engine.addTexts(name, null);
+      }));
+    }
+    return texts.get(url);
+  }
+
+  /* What can be answered now, and what to wait for before answering again. */
+  function search(text, limit, withFallbacks) {
+    var own = main.engine.find(text, limit);
+    var total = own.total;
+    var articles = own.articles;
+    var waits = own.wanted.map(function (name) { return loadTexts(main, name); });
+    if (withFallbacks && own.total < FEW) {
+      fallbacks.forEach(function (fallback) {
+        if (fallback.failed) return;
+        if (!fallback.engine) {
+          waits.push(loadFallback(fallback));
+          return;
+        }
+        var found = fallback.engine.find(text, Math.max(0, limit - articles.length));
+        total += found.total;
+        articles = articles.concat(found.articles.map(function (article) {
+          article.language = fallback.language;
+          return article;
+        }));
+        found.wanted.forEach(function (name) { waits.push(loadTexts(fallback, name)); });
+      });
+    }
+    return { total: total, articles: articles, waits: waits };
   }
 
   function failed(error) {
@@ -37,11 +123,23 @@
   /* Searches not answered yet, the last of each asker: while the index loads, each keystroke
      replaces the search before it, and only the text typed by then is searched. */
   var pending = new Map();
+  var latest = new Map();  // each asker's last search
+
+  function answer(message) {
+    var found = search(message.text, message.limit, message.fallbacks !== false);
+    var final = !found.waits.length;
+    self.postMessage({
+      id: message.id, total: found.total, articles: found.articles, final: final
+    });
+    if (final) return;
+    Promise.all(found.waits).then(function () {
+      if (latest.get(message.asker) === message) answer(message);
+      else self.postMessage({ id: message.id, articles: null, final: true });
+    }).catch(failed);
+  }
 
   function answerPending() {
-    pending.forEach(function (message) {
-      self.postMessage({ id: message.id, articles: engine.find(message.text, message.limit) });
-    });
+    pending.forEach(answer);
     pending.clear();
     if (!warming) {
       warming = true;
@@ -54,14 +152,15 @@
   var warming = false;
 
   function warmUp() {
-    if (engine.warmUp()) setTimeout(warmUp);
+    if (main.engine.warmUp()) setTimeout(warmUp);
   }
 
   self.onmessage = function (event) {
     var message = event.data;
     var replaced = pending.get(message.asker);
-    if (replaced) self.postMessage({ id: replaced.id, articles: null });
+    if (replaced) self.postMessage({ id: replaced.id, articles: null, final: true });
     pending.set(message.asker, message);
+    latest.set(message.asker, message);
     // After the searches already sent: those that came while the index was made replace this one.
     ready.then(function () { setTimeout(answerPending); }).catch(failed);
   };
