@@ -1,4 +1,5 @@
-"""The `helpcenter` command: build the site, serve it with the ticket endpoint, list tickets."""
+"""The `helpcenter` command: build the site, serve it with the ticket endpoint, list tickets,
+and answer them when no helpdesk does (`tickets reply`, `tickets status`)."""
 
 from __future__ import annotations
 
@@ -112,10 +113,13 @@ def tickets_list_command(args: argparse.Namespace) -> int:
             a["filename"] + (" (purged)" if a.get("purged_at") else "")
             for a in ticket["attachments"]
         )
+        replies = len(ticket["comments"])
         print(
             f"{ticket['reference']}  {ticket['created_at'][:19]}  [{ticket['language']}] "
-            f"\"{ticket['subject']}\"  <{ticket['email']}>  attachments: {files or '-'}  "
-            f"delivery: {delivery_text(ticket['reference'], ticket['delivery'])}"
+            f'"{ticket["subject"]}"  <{ticket["email"]}>  attachments: {files or "-"}  '
+            f"status: {ticket['status']}"
+            + (f" ({replies} repl{'ies' if replies != 1 else 'y'})" if replies else "")
+            + f"  delivery: {delivery_text(ticket['reference'], ticket['delivery'])}"
         )
     return 0
 
@@ -136,20 +140,28 @@ def delivery_text(reference: str, delivery: dict) -> str:
     return state
 
 
+def given_reference(text: str) -> str | None:
+    """The reference given on the command line, or None after saying it is not one."""
+    from helpcenter.feedback.reports import printable
+    from helpcenter.tickets.store import spelled_reference
+
+    reference = spelled_reference(text)
+    if reference is None:
+        print(
+            f"{printable(text)}: not a ticket reference (a reference looks like HC-7K3M-9QX2-P4RT)",
+            file=sys.stderr,
+        )
+    return reference
+
+
 def tickets_show_command(args: argparse.Namespace) -> int:
     import sqlite3
 
     from helpcenter.database import StorageUnavailable
-    from helpcenter.feedback.reports import printable
-    from helpcenter.tickets.store import TicketStore, spelled_reference
+    from helpcenter.tickets.store import TicketStore
 
-    reference = spelled_reference(args.reference)
+    reference = given_reference(args.reference)
     if reference is None:
-        print(
-            f"{printable(args.reference)}: not a ticket reference "
-            "(a reference looks like HC-7K3M-9QX2-P4RT)",
-            file=sys.stderr,
-        )
         return 2
     if not args.db.is_file():
         print(f"No ticket database at {args.db}", file=sys.stderr)
@@ -204,7 +216,7 @@ def ticket_text(ticket: dict) -> str:
     """The whole ticket to read in a terminal. What readers typed (and what the helpdesk
     answered) is shown escaped: it cannot clear the screen, move the cursor or forge a line; the
     message keeps its lines, each indented under "Message:", last."""
-    from helpcenter.feedback.reports import printable, printable_row
+    from helpcenter.feedback.reports import printable_row
 
     shown = printable_row(ticket)
     delivery = shown["delivery"]
@@ -218,6 +230,12 @@ def ticket_text(ticket: dict) -> str:
         f"  Plan:          {shown['plan']}",
         f"  From page:     {shown['page'] or '-'}",
         f"  Subject:       {shown['subject']}",
+        f"  Status:        {status_text(shown['status'])}",
+        f"  Last activity: {when(shown['updated_at'])}",
+    ]
+    if shown["follows"]:
+        lines.append(f"  Follows up on: {shown['follows']}")
+    lines += [
         f"  Attachments:   {len(shown['attachments']) or 'none'}",
     ]
     for attachment in shown["attachments"]:
@@ -243,9 +261,106 @@ def ticket_text(ticket: dict) -> str:
         if delivery["state"] == "failed":
             lines.append(f"    `helpcenter tickets retry {shown['reference']}` tries again")
     lines.append("  Message:")
-    message = re.split(r"\r\n|\r|\n", ticket["message"])
-    lines += [f"    {printable(line)}" if line else "" for line in message]
+    lines += indented(ticket["message"], "    ")
+    if ticket["comments"]:
+        lines.append("  Conversation (after the message, oldest first):")
+    for comment, shown_comment in zip(ticket["comments"], shown["comments"], strict=True):
+        author = "reader" if comment["author"] == "requester" else "support team"
+        if shown_comment["author_name"]:
+            author += f" ({shown_comment['author_name']})"
+        visibility = "" if comment["public"] else ", internal note"
+        lines.append(f"    {when(comment['created_at'])}, {author}{visibility}:")
+        lines += indented(comment["body"], "      ")
+        for attachment in shown_comment["attachments"]:
+            lines.append(
+                f"      Attached: {attachment['filename']}  ({attachment['content_type']}, "
+                f"{size_text(attachment['size'])})"
+            )
     return "\n".join(lines)
+
+
+def indented(text: str, indent: str) -> list[str]:
+    """What someone typed, each of its lines escaped and indented (empty lines stay empty)."""
+    from helpcenter.feedback.reports import printable
+
+    return [f"{indent}{printable(line)}" if line else "" for line in re.split(r"\r\n|\r|\n", text)]
+
+
+def status_text(status: str) -> str:
+    """A request's status, and what its reader reads on their request's page."""
+    from helpcenter.tickets.followup import READER_STATUSES, STATUS_LABELS
+
+    shown = STATUS_LABELS.get(READER_STATUSES.get(status, ""), "")
+    return f"{status} (the reader reads: {shown})" if shown else status
+
+
+def open_store(database: Path):
+    """The ticket store to change, or None after saying there is none."""
+    from helpcenter.tickets.store import TicketStore
+
+    if not database.is_file():
+        print(f"No ticket database at {database}", file=sys.stderr)
+        return None
+    return TicketStore(database)
+
+
+def tickets_reply_command(args: argparse.Namespace) -> int:
+    """A public reply of the support team, shown on the request's page (no helpdesk)."""
+    from helpcenter.tickets.store import AGENT, RequestClosed
+    from helpcenter.tickets.validation import Reply
+
+    message = sys.stdin.read() if args.message == "-" else args.message
+    message = message.strip()
+    if not message:
+        print("The reply is empty: give its text with --message.", file=sys.stderr)
+        return 2
+    reference = given_reference(args.reference)
+    if reference is None:
+        return 2
+    if (store := open_store(args.db)) is None:
+        return 1
+    try:
+        stored = store.add_reply(reference, Reply(message), author=AGENT, status=args.status)
+    except LookupError:
+        print(f"{reference}: no ticket with this reference in {args.db}", file=sys.stderr)
+        return 1
+    except RequestClosed:
+        print(
+            f"{reference}: closed, so it takes no more replies (the reader is offered a new "
+            "request that follows up on it)",
+            file=sys.stderr,
+        )
+        return 1
+    finally:
+        store.close()
+    print(f"{reference}: reply added; status: {status_text(stored.status)}")
+    return 0
+
+
+def tickets_status_command(args: argparse.Namespace) -> int:
+    from helpcenter.tickets.store import RequestClosed
+
+    reference = given_reference(args.reference)
+    if reference is None:
+        return 2
+    if (store := open_store(args.db)) is None:
+        return 1
+    try:
+        before, after = store.set_status(reference, args.status)
+    except LookupError:
+        print(f"{reference}: no ticket with this reference in {args.db}", file=sys.stderr)
+        return 1
+    except RequestClosed:
+        print(
+            f"{reference}: closed, and a closed request stays closed (the reader is offered a "
+            "new request that follows up on it)",
+            file=sys.stderr,
+        )
+        return 1
+    finally:
+        store.close()
+    print(f"{reference}: {before} -> {status_text(after)}")
+    return 0
 
 
 def save_attachments(files: list[tuple[dict, bytes]], folder: Path, out) -> int:
@@ -640,6 +755,8 @@ def add_server_options(parser: argparse.ArgumentParser, site_required: bool) -> 
 
 
 def parser() -> argparse.ArgumentParser:
+    from helpcenter.tickets.store import SETTABLE_STATUSES
+
     root = argparse.ArgumentParser(prog="helpcenter", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
 
@@ -724,6 +841,30 @@ def parser() -> argparse.ArgumentParser:
         help="write the ticket's attachments into DIR (existing files are never overwritten)",
     )
     tickets_show.set_defaults(run=tickets_show_command)
+    tickets_reply = tickets_commands.add_parser(
+        "reply",
+        help="add the support team's public reply, shown on the request's page (without a "
+        "helpdesk)",
+    )
+    tickets_reply.add_argument("reference", metavar="REFERENCE", help="like HC-7K3M-9QX2-P4RT")
+    tickets_reply.add_argument(
+        "--message", required=True, metavar="TEXT", help="the reply (-: read it from stdin)"
+    )
+    tickets_reply.add_argument(
+        "--status",
+        choices=[status for status in SETTABLE_STATUSES if status != "closed"],
+        default="pending",
+        help="the request's status after the reply (default: pending, awaiting the reader)",
+    )
+    tickets_reply.add_argument("--db", type=Path, default=DEFAULT_DATABASE)
+    tickets_reply.set_defaults(run=tickets_reply_command)
+    tickets_status = tickets_commands.add_parser(
+        "status", help="set a request's status, shown on its page (without a helpdesk)"
+    )
+    tickets_status.add_argument("reference", metavar="REFERENCE", help="like HC-7K3M-9QX2-P4RT")
+    tickets_status.add_argument("status", choices=SETTABLE_STATUSES)
+    tickets_status.add_argument("--db", type=Path, default=DEFAULT_DATABASE)
+    tickets_status.set_defaults(run=tickets_status_command)
     tickets_retry = tickets_commands.add_parser(
         "retry", help="put tickets whose delivery failed back in the helpdesk's queue"
     )

@@ -155,6 +155,32 @@ class ServerConfig(base.Config):
     forward_attempts = c.Type(int, default=12)
 
 
+class Days(c.Type):
+    """A whole number of days, from `minimum` to a century."""
+
+    def __init__(self, default: int, minimum: int = 0) -> None:
+        super().__init__(int, default=default)
+        self.minimum = minimum
+
+    def run_validation(self, value: object) -> int:
+        value = super().run_validation(value)
+        if isinstance(value, bool) or not self.minimum <= value <= 36_500:
+            raise base.ValidationError(
+                f"expected a number of days from {self.minimum} to 36500, got {value!r}"
+            )
+        return value
+
+
+class FollowUpConfig(base.Config):
+    """A request's private follow-up page: how long a reader may reopen it and follow it."""
+
+    # A solved request is reopened by the reader's reply within this many days of being solved;
+    # later, the page offers a new request that links to it (0: never reopened by a reply).
+    reopen_days = Days(default=7)
+    # The page's address stops working (404) this many days after the request's last activity.
+    link_days = Days(default=365, minimum=1)
+
+
 class HelpCenterConfig(base.Config):
     """The `helpcenter` plugin's options in mkdocs.yml."""
 
@@ -163,6 +189,7 @@ class HelpCenterConfig(base.Config):
     feedback = c.SubConfig(FeedbackConfig)
     limits = c.SubConfig(LimitsConfig)
     server = c.SubConfig(ServerConfig)
+    follow_up = c.SubConfig(FollowUpConfig)
     # The plans file, from the project's root: tables in articles and the form's plan list.
     plans = c.Type(str, default="data/plans.yml")
     # The project's own UI catalogs, from its root: a language the package has none for, or
@@ -232,6 +259,13 @@ class EndpointPaths:
     def limited(self) -> tuple[str, ...]:
         """The paths that take posts from readers: each one rate-limited."""
         return tuple(path for path in (self.tickets, self.feedback, self.search_gaps) if path)
+
+    @property
+    def follow_up(self) -> str:
+        """Where a request's private page lives, below the tickets' path: `<this><token>` shows
+        it (GET) and takes the reader's replies (POST). Every path under it is private: never
+        cached, indexed nor given as a referrer. Empty when tickets are off."""
+        return f"{self.tickets.rstrip('/')}/follow/" if self.tickets else ""
 
 
 @dataclass

@@ -25,7 +25,7 @@ PARTIALS = Path("partials") / "helpcenter"
 FORM_MARKER = re.compile(r"<!--\s*contact-form\s*-->")
 CONFIRMATION_MARKER = re.compile(r"<!--\s*ticket-confirmation\s*-->")
 BUILT_FORM = re.compile(r"<!-- contact-form:start -->.*?<!-- contact-form:end -->", re.DOTALL)
-FORM_FIELDS = ("name", "email", "subject", "category", "plan", "message", "page")
+FORM_FIELDS = ("name", "email", "subject", "category", "plan", "message", "page", "follows")
 
 
 class ContactForms:
@@ -80,11 +80,18 @@ class ContactForms:
             )
         )
 
-    def confirmation(self, locale: str, reference: str = "", hidden: bool = False) -> str:
+    def confirmation(
+        self, locale: str, reference: str = "", hidden: bool = False, follow_url: str = ""
+    ) -> str:
         return (
             self.environment(locale)
             .get_template("ticket-confirmation.html")
-            .render(reference=reference, hidden=hidden, reference_pattern=REFERENCE_PATTERN)
+            .render(
+                reference=reference,
+                hidden=hidden,
+                reference_pattern=REFERENCE_PATTERN,
+                follow_url=follow_url,
+            )
         )
 
     def insert_blocks(self, html: str, locale: str) -> str:

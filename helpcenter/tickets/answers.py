@@ -23,6 +23,7 @@ from helpcenter.tickets.pages import (
     refusal_message,
     refusal_page,
     request_language,
+    simple_page,
 )
 
 
@@ -62,6 +63,9 @@ def refusal(
     request_headers = Headers(scope=scope)
     if not is_plain_post(request_headers):
         return JSONResponse({"errors": errors, **(extra or {})}, status, headers=headers)
+    follow_up = service.paths.follow_up
+    if follow_up and scope["path"].startswith(follow_up):
+        return reply_refusal(service, scope["path"], status, headers, extra)
     language = request_language(request_headers, scope["path"], service.locales, fields)
     gettext = service.catalogs.gettext(language)
     ticket = scope["path"] == service.paths.tickets
@@ -85,6 +89,24 @@ def refusal(
     else:
         back = f"{root}/{language}/{page}" if article else f"{root}/{language}/"
     html = refusal_page(gettext, language, status, ticket, back, article, retry_after)
+    return HTMLResponse(html, status, headers=headers)
+
+
+def reply_refusal(
+    service, path: str, status: int, headers: dict[str, str] | None, extra: dict | None
+) -> Response:
+    """A reply posted without JavaScript that was refused before it was read: a page in the
+    request's language, with a link back to the request's page."""
+    request = service.followed_request(path)
+    language = request["language"] if request else service.locales[0]
+    _ = service.catalogs.gettext(language)
+    html = simple_page(
+        language,
+        _("Your reply was not sent"),
+        refusal_message(_, status, True, (extra or {}).get("retry_after")),
+        _("Your browser's Back button takes you back to what you typed."),
+        (path, _("Back to your request")),
+    )
     return HTMLResponse(html, status, headers=headers)
 
 

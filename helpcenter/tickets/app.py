@@ -6,9 +6,13 @@ JavaScript) or JSON (scripts). Answers:
 - JSON clients: 201 `{"reference", "status"}`, 422 `{"errors": {field: [messages]}}` in the
   ticket's language, 400 for a body that cannot be read, 403 for a post from another site, 413
   over the size limit, 415 for another content type, 429 with `Retry-After`;
-- plain form posts (no JavaScript): 303 to the language's thank-you page with the reference, or
-  the contact page again (422) with the errors and everything that was typed, or a page in the
-  reader's language saying why nothing was taken (see helpcenter.tickets.answers).
+- plain form posts (no JavaScript): 303 to the request's private follow-up page (which says it
+  was received and shows its address), or the contact page again (422) with the errors and
+  everything that was typed, or a page in the reader's language saying why nothing was taken
+  (see helpcenter.tickets.answers).
+
+Every accepted ticket gets a follow-up address (`follow_url` in JSON) holding an unguessable
+token: its private page, where the reader follows and answers it (helpcenter.tickets.followup).
 
 What each request must be is one pydantic model per endpoint (helpcenter.tickets.validation),
 and the OpenAPI document is generated from those models (helpcenter.tickets.openapi).
@@ -18,7 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 from urllib.parse import quote
@@ -35,7 +39,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp
 
-from helpcenter.config import EndpointPaths, Project, ServerConfig
+from helpcenter.config import EndpointPaths, FollowUpConfig, Project, ServerConfig
 from helpcenter.contact.form import ContactForms, refill_built_page
 from helpcenter.contact.settings import ContactSettings
 from helpcenter.feedback.api import FeedbackRequests, feedback_routes, known_page
@@ -44,6 +48,7 @@ from helpcenter.i18n.catalogs import Catalogs
 from helpcenter.plans.schema import Plan
 from helpcenter.site.headers import read_headers_file
 from helpcenter.tickets.answers import BadRequest, read_json, refusal, refuser
+from helpcenter.tickets.followup import follow_up_routes
 from helpcenter.tickets.guards import (
     UNSAFE_METHODS,
     BodyGuard,
@@ -56,13 +61,22 @@ from helpcenter.tickets.guards import (
 from helpcenter.tickets.helpdesk import Forwarder
 from helpcenter.tickets.openapi import openapi_document
 from helpcenter.tickets.pages import media_type, request_language, wants_json
-from helpcenter.tickets.store import TicketStore, new_reference
+from helpcenter.tickets.shell import rebased
+from helpcenter.tickets.store import TicketStore, new_follow_up_token, new_reference
 from helpcenter.tickets.validation import Raw, TicketRequests
 
 TEXT_FIELD_LIMIT = 64 * 1024
 # A form's parts: its fields and files (the files are limited by the attachments' settings).
 MAX_FORM_PARTS = 200
 KILOBYTE = 1024
+
+
+def default_follow_up() -> FollowUpConfig:
+    """The `follow_up` settings as mkdocs.yml gives them when it says nothing."""
+    config = FollowUpConfig()
+    config.load_dict({})
+    config.validate()
+    return config
 
 
 @dataclass
@@ -80,6 +94,8 @@ class TicketService:
     # What each client may send and store: the `server` settings of mkdocs.yml.
     server: ServerConfig
     site_dir: Path | None = None
+    # How long a request may be reopened, and followed: mkdocs.yml's `follow_up`.
+    follow_up: FollowUpConfig = field(default_factory=default_follow_up)
 
     @classmethod
     def from_project(
@@ -102,6 +118,7 @@ class TicketService:
             project.endpoint_paths,
             project.settings.server,
             site_dir,
+            project.settings.follow_up,
         )
 
     @property
@@ -158,6 +175,35 @@ class TicketService:
         root = self.settings.site_url.rstrip("/")
         return f"{root}/{language}/contact/thanks/?ticket={quote(reference)}"
 
+    def follow_up_path(self, token: str) -> str:
+        """The path of a request's private page, on the endpoint's origin."""
+        return f"{self.paths.follow_up}{token}"
+
+    def follow_url(self, token: str) -> str:
+        """The address of a request's private page: a path when the endpoint is on the site's
+        origin, else on the endpoint's (never the request's Host)."""
+        return f"{origin_of(self.settings.endpoint) or ''}{self.follow_up_path(token)}"
+
+    def followed_request(self, path: str) -> dict | None:
+        """The request whose private page (or a page below it) is at `path`, if any."""
+        token = path.removeprefix(self.paths.follow_up).split("/", 1)[0]
+        return self.store.follow_up(token, self.follow_up.link_days)
+
+    def site_page_url(self, language: str, page: str) -> str:
+        """Where a built page of the site is (`contact/`): from the root, or absolute."""
+        return f"{self.settings.site_url.rstrip('/')}/{language}/{page}"
+
+    def built_page(self, language: str, page: str) -> str | None:
+        """A built page of the site (`contact/thanks/`), when the site is at hand."""
+        built = self.site_dir / language / page / "index.html" if self.site_dir else None
+        return built.read_text(encoding="utf-8") if built and built.is_file() else None
+
+    def site_asset(self, language: str, path: str) -> str | None:
+        """The address of one of a language's built files, when the built site has it."""
+        if self.site_dir is None or not (self.site_dir / language / path).is_file():
+            return None
+        return self.site_page_url(language, path)
+
     def form_page(
         self,
         language: str,
@@ -168,9 +214,11 @@ class TicketService:
         """The contact page again, with what was typed and the errors (posts without JavaScript),
         or a `notice` of why it was not taken."""
         form = self.forms.form(language, fields, errors, notice)
-        built = self.site_dir / language / "contact" / "index.html" if self.site_dir else None
-        if built and built.is_file():
-            return refill_built_page(built.read_text(encoding="utf-8"), form)
+        built = self.built_page(language, "contact/")
+        if built is not None:
+            # Served at the endpoint's address: the page's relative addresses made absolute.
+            page = rebased(built, self.site_page_url(language, "contact/"))
+            return refill_built_page(page, form)
         title = escape(
             notice or self.catalogs.gettext(language)("Please correct the highlighted fields.")
         )
@@ -184,9 +232,12 @@ def always_list(value) -> list:
     return value if isinstance(value, list) else [value]
 
 
-async def read_submission(request: Request, service: TicketService) -> dict:
-    """The ticket as sent: the JSON object, or the form's fields with its files as attachments
-    (one model validates both)."""
+async def read_submission(
+    request: Request, service: TicketService, language: str | None = None
+) -> dict:
+    """The ticket (or reply) as sent: the JSON object, or the form's fields with its files as
+    attachments (one model validates both). `language`: the one to refuse in (a reply's
+    request's); else the request's."""
     kind = media_type(request.headers)
     limits = service.settings.attachments
     if kind == "application/json":
@@ -204,7 +255,7 @@ async def read_submission(request: Request, service: TicketService) -> dict:
         except (MultiPartException, HTTPException) as error:
             detail = getattr(error, "detail", None) or str(error)
             if "Too many files" in detail:
-                language = request_language(
+                language = language or request_language(
                     request.headers, request.url.path, service.locales, request.query_params
                 )
                 _ = service.catalogs.gettext(language)
@@ -264,7 +315,14 @@ async def create_ticket(request: Request) -> Response:
         # A bot filled the field people cannot see: answer as if it worked, keep nothing.
         reference = new_reference()
         if json_client:
-            return JSONResponse({"reference": reference, "status": "received"}, status_code=201)
+            return JSONResponse(
+                {
+                    "reference": reference,
+                    "status": "received",
+                    "follow_url": service.follow_url(new_follow_up_token()),
+                },
+                status_code=201,
+            )
         return RedirectResponse(service.thanks_url(language, reference), status_code=303)
 
     # Stored and committed before "received", or refused with nothing kept: never both.
@@ -310,10 +368,14 @@ async def create_ticket(request: Request) -> Response:
         return not_stored(409, {"idempotency_key": [message]}, message)
     if json_client:
         return JSONResponse(
-            {"reference": stored.reference, "status": "received"},
+            {
+                "reference": stored.reference,
+                "status": "received",
+                "follow_url": service.follow_url(stored.token),
+            },
             status_code=201 if stored.created else 200,
         )
-    return RedirectResponse(service.thanks_url(language, stored.reference), status_code=303)
+    return RedirectResponse(f"{service.follow_url(stored.token)}?notice=received", status_code=303)
 
 
 async def health(request: Request) -> Response:
@@ -347,6 +409,7 @@ def api_routes(paths: EndpointPaths) -> list[BaseRoute]:
     """The endpoint's routes, at the paths mkdocs.yml gives the pages."""
     return [
         Route(paths.tickets, create_ticket, methods=["POST"]),
+        *follow_up_routes(paths),
         Route("/api/health", health, methods=["GET"]),
         Route("/api/openapi.json", openapi, methods=["GET"]),
         *feedback_routes(paths),
@@ -357,12 +420,17 @@ class GuardedApp(Starlette):
     """A Starlette application inside SecurityHeaders, outside even Starlette's error middleware:
     the 500 of an unexpected error carries the security headers too."""
 
-    def __init__(self, *args, policy: str | None = None, **kwargs) -> None:
+    def __init__(
+        self, *args, policy: str | None = None, private: tuple[str, ...] = (), **kwargs
+    ) -> None:
         self.policy = policy
+        self.private = private
         super().__init__(*args, **kwargs)
 
     def build_middleware_stack(self) -> ASGIApp:
-        return SecurityHeaders(super().build_middleware_stack(), policy=self.policy)
+        return SecurityHeaders(
+            super().build_middleware_stack(), policy=self.policy, private=self.private
+        )
 
 
 async def http_error(request: Request, error: HTTPException) -> Response:
@@ -421,6 +489,8 @@ def build_app(
         routes=api_routes(service.paths) + routes,
         lifespan=lifespan,
         policy=service.content_security_policy,
+        # A request's private page: its address is its key.
+        private=(service.paths.follow_up,),
         exception_handlers={HTTPException: http_error, Exception: unexpected_error},
         middleware=[
             Middleware(
@@ -440,6 +510,8 @@ def build_app(
                 RateLimit,
                 per_minute=settings.rate_limit_per_minute,
                 paths=service.paths.limited,
+                # Replies on every request's page count together.
+                prefixes=(service.paths.follow_up,),
                 table=(
                     rate_table
                     if rate_table is not None

@@ -7,7 +7,8 @@
   with 408, so one client cannot hold a worker;
 - each client gets a fixed number of requests a minute per endpoint, then 429 with `Retry-After`;
 - every response carries security headers, and every answer to a post `Cache-Control: no-store`
-  (it may echo what the reader typed).
+  (it may echo what the reader typed); answers below a private path (a request's follow-up page,
+  whose address is its key) are never stored, indexed, nor given as a referrer.
 
 A refusal is sent by a `Refuse` callable: JSON `{"errors": {field: [messages]}}` by default; the
 endpoint gives one that answers readers without JavaScript with a page in their language.
@@ -197,7 +198,8 @@ class RateTable:
 
 
 class RateLimit:
-    """At most `per_minute` requests a minute from one client address to each guarded path.
+    """At most `per_minute` requests a minute from one client address to each guarded path, and
+    to all the paths below each of `prefixes` together (one count for every request's page).
 
     Addresses are only held in memory while they count (see RateTable); nothing stores them.
     """
@@ -209,16 +211,25 @@ class RateLimit:
         paths: tuple[str, ...],
         table: RateTable | None = None,
         refuse: Refuse = refuse_with_json,
+        prefixes: tuple[str, ...] = (),
     ) -> None:
         self.app = app
         self.paths = paths
+        self.prefixes = tuple(prefix for prefix in prefixes if prefix)
         self.table = table if table is not None else RateTable(per_minute)
         self.refuse = refuse
 
+    def counted_as(self, path: str) -> str | None:
+        """What a post to `path` counts against: its path, its prefix, or nothing."""
+        if path in self.paths:
+            return path
+        return next((prefix for prefix in self.prefixes if path.startswith(prefix)), None)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] in self.paths:
+        counted = self.counted_as(scope["path"]) if scope["type"] == "http" else None
+        if counted is not None and scope["method"] == "POST":
             client = (scope.get("client") or ("unknown", 0))[0]
-            wait = self.table.retry_after(f"{client} {scope['path']}")
+            wait = self.table.retry_after(f"{client} {counted}")
             if wait is not None:
                 await self.refuse(
                     scope,
@@ -256,7 +267,9 @@ class CrossSiteGuard:
 
     Browsers say where a post comes from in `Origin` (and in `Sec-Fetch-Site`). A post is let
     through when it comes from the endpoint's own origin, from the site's (`site_origins`) or from
-    one of `allowed_origins`; or when it says nothing of where it comes from (scripts, curl).
+    one of `allowed_origins`; or when it says nothing of where it comes from (scripts, curl); or
+    when its origin is hidden (`null`, from a page that sends no referrer) and the browser says
+    it comes from the same origin.
     """
 
     def __init__(
@@ -281,8 +294,14 @@ class CrossSiteGuard:
     def allows(self, scope: Scope) -> bool:
         headers = dict(scope["headers"])
         origin = headers.get(b"origin")
+        fetch_site = headers.get(b"sec-fetch-site", b"").lower()
         if origin is None:
-            return headers.get(b"sec-fetch-site", b"").lower() != b"cross-site"
+            return fetch_site != b"cross-site"
+        if origin == b"null":
+            # A form on a page that sends no referrer (a request's private page) is posted with
+            # `Origin: null`; `Sec-Fetch-Site`, which no page can set, still says it is ours.
+            # Without it, a null origin (a sandboxed frame, a data: page) is another site.
+            return fetch_site == b"same-origin"
         claimed = origin_of(origin.decode("latin-1"))
         return claimed is not None and (
             claimed in self.allowed or claimed == self.own_origin(scope, headers)
@@ -305,7 +324,10 @@ class CrossSiteGuard:
 class SecurityHeaders:
     """Headers every answer carries; HTML answers also get the site's Content-Security-Policy
     (the one the build computed, see helpcenter.site.headers), or a strict default. Answers to a
-    post are not to be kept by any cache: they may show what the reader typed."""
+    post are not to be kept by any cache: they may show what the reader typed. Answers below
+    one of `private` paths (whose address is a secret) are kept by no cache, indexed by no
+    search engine, and their address is sent to no page they link to, whatever they are (a
+    404, a refusal, a 500 included)."""
 
     DEFAULT_POLICY = (
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -317,12 +339,25 @@ class SecurityHeaders:
         (b"referrer-policy", b"strict-origin-when-cross-origin"),
         (b"x-frame-options", b"DENY"),
     )
+    PRIVATE_HEADERS = (
+        (b"cache-control", b"no-store"),
+        (b"x-robots-tag", b"noindex, nofollow"),
+        (b"referrer-policy", b"no-referrer"),
+    )
 
-    def __init__(self, app: ASGIApp, policy: str | None = None) -> None:
+    def __init__(
+        self, app: ASGIApp, policy: str | None = None, private: tuple[str, ...] = ()
+    ) -> None:
         self.app = app
         self.policy = policy or self.DEFAULT_POLICY
+        self.private = tuple(prefix for prefix in private if prefix)
 
-    def headers_for(self, method: str, headers: list) -> list:
+    def headers_for(self, method: str, headers: list, path: str = "") -> list:
+        if self.private and path.startswith(self.private):
+            # Whatever the answer said of these, the private path's values win.
+            private = {name for name, _ in self.PRIVATE_HEADERS}
+            headers = [(n, v) for n, v in headers if n.lower() not in private]
+            headers += list(self.PRIVATE_HEADERS)
         names = {name.lower() for name, _ in headers}
         extra = list(self.HEADERS)
         content_type = dict(headers).get(b"content-type", b"")
@@ -339,7 +374,9 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = self.headers_for(scope["method"], list(message.get("headers", [])))
+                headers = self.headers_for(
+                    scope["method"], list(message.get("headers", [])), scope.get("path", "")
+                )
                 message = {**message, "headers": headers}
             await send(message)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 
 from helpcenter.feedback.api import site_pages
-from helpcenter.tickets.store import REFERENCE_PATTERN
+from helpcenter.tickets.store import FOLLOW_UP_TOKEN_PATTERN, REFERENCE_PATTERN
 from helpcenter.tickets.validation import IDEMPOTENCY_KEY_PATTERN
 
 HEALTH_PATH = "/api/health"
@@ -63,6 +63,117 @@ def redirect(description: str) -> dict:
 
 def json_answer(description: str, schema: dict) -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def page(description: str) -> dict:
+    return {"description": description, "content": HTML}
+
+
+def follow_up_paths(service, tickets, limits, component, components) -> dict[str, dict]:
+    """A request's private page: its HTML (GET), the reader's replies (POST), and the contact
+    page filled in for a new request that follows up on it."""
+    path = service.paths.follow_up
+    token = {
+        "name": "token",
+        "in": "path",
+        "required": True,
+        "description": "The request's follow-up token, from the address its creation answered.",
+        "schema": {"type": "string", "pattern": FOLLOW_UP_TOKEN_PATTERN},
+    }
+    private = (
+        " Private: `Cache-Control: no-store`, `X-Robots-Tag: noindex`, `Referrer-Policy: "
+        "no-referrer`."
+    )
+    unknown = page("No request has this token, or its request has been idle too long")
+    reply = component(tickets.reply_model)
+    form = copy.deepcopy(components["Reply"])
+    form["title"] = "ReplyForm"
+    form["properties"]["attachments"] = copy.deepcopy(
+        components["TicketForm"]["properties"]["attachments"]
+    )
+    components["ReplyForm"] = form
+    received = {
+        "type": "object",
+        "required": ["reference", "status"],
+        "properties": {
+            "reference": {"type": "string", "pattern": REFERENCE_PATTERN},
+            "status": {"const": "received"},
+        },
+    }
+    return {
+        f"{path}{{token}}": {
+            "get": {
+                "operationId": "followRequest",
+                "summary": "A request's private page: its status and conversation, a reply form",
+                "description": "In the request's language." + private,
+                "parameters": [
+                    token,
+                    {
+                        "name": "notice",
+                        "in": "query",
+                        "required": False,
+                        "description": "What the last post did, said on the page.",
+                        "schema": {"type": "string"},
+                    },
+                ],
+                "responses": {"200": page("The page"), "404": unknown},
+            },
+            "post": {
+                "operationId": "replyToRequest",
+                "summary": "The reader's reply to their request",
+                "description": (
+                    "Attachments as a ticket's. A reply to a request awaiting its reader opens "
+                    "it again; a solved request is reopened within `follow_up.reopen_days` of "
+                    "being solved. Send `Accept: application/json` for JSON answers." + private
+                ),
+                "parameters": [
+                    token,
+                    {
+                        "name": "Idempotency-Key",
+                        "in": "header",
+                        "required": False,
+                        "description": "A retry with the same key adds the reply once.",
+                        "schema": {"type": "string", "pattern": IDEMPOTENCY_KEY_PATTERN},
+                    },
+                ],
+                "requestBody": {
+                    "required": True,
+                    "description": f"At most {limits.max_body_bytes} bytes. Text is trimmed.",
+                    "content": {
+                        "application/json": {"schema": reply},
+                        "multipart/form-data": {
+                            "schema": {"$ref": "#/components/schemas/ReplyForm"},
+                            "encoding": {
+                                "attachments": {
+                                    "contentType": ", ".join(k.content_type for k in tickets.kinds)
+                                }
+                            },
+                        },
+                    },
+                },
+                "responses": {
+                    "201": json_answer("Added to the conversation", received),
+                    "200": json_answer("Already added under this idempotency key", received),
+                    "303": redirect("A plain form post, added: back to the request's page"),
+                    "404": unknown,
+                    **refusals(limits.max_body_bytes),
+                    "409": refused(
+                        "The request takes no more replies (closed, or solved too long ago), "
+                        "or this idempotency key was used for another reply"
+                    ),
+                },
+            },
+        },
+        f"{path}{{token}}/new": {
+            "get": {
+                "operationId": "followUpRequest",
+                "summary": "The contact page, filled in for a new request that follows up on it",
+                "description": "For a request that takes no more replies." + private,
+                "parameters": [token],
+                "responses": {"200": page("The contact page"), "404": unknown},
+            },
+        },
+    }
 
 
 def openapi_document(service) -> dict:
@@ -128,10 +239,15 @@ def openapi_document(service) -> dict:
         components["TicketForm"] = form
         received = {
             "type": "object",
-            "required": ["reference", "status"],
+            "required": ["reference", "status", "follow_url"],
             "properties": {
                 "reference": {"type": "string", "pattern": REFERENCE_PATTERN},
                 "status": {"const": "received"},
+                "follow_url": {
+                    "type": "string",
+                    "description": "The request's private page (a path on the endpoint's "
+                    "origin, or a URL): to follow it and reply. Keep it: only its hash is kept.",
+                },
             },
         }
         document_paths[paths.tickets] = {
@@ -174,7 +290,8 @@ def openapi_document(service) -> dict:
                     "201": json_answer("Stored", received),
                     "200": json_answer("Already stored under this idempotency key", received),
                     "303": redirect(
-                        "A plain form post, stored: to the thank-you page, with the reference"
+                        "A plain form post, stored: to the request's private page, which says it "
+                        "was received"
                     ),
                     **refusals(limits.max_body_bytes),
                     "409": refused(
@@ -184,6 +301,7 @@ def openapi_document(service) -> dict:
                 },
             }
         }
+        document_paths.update(follow_up_paths(service, tickets, limits, component, components))
     if paths.feedback:
         vote = component(feedback.vote)
         pages_by_language("FeedbackVote")

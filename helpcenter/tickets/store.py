@@ -10,6 +10,12 @@ client attaches in a day is counted against its daily quota.
 The outbox: each forwarded ticket's delivery is `pending` (waiting for its next attempt),
 `delivered`, or `failed` (set aside after too many attempts, or refused by the helpdesk: a dead
 letter, put back in the queue by `helpcenter tickets retry`).
+
+Following a request: each accepted ticket gets a follow-up token (random, 192 bits), given to the
+reader once in its private page's address; only its SHA-256 is kept. A ticket has a status, with
+Zendesk's values (`new`, `open`, `pending`, `hold`, `solved`, `closed`), and a conversation after
+its first message: comments by the requester or an agent, public or not, each with its
+attachments. Without a helpdesk this store is the helpdesk (`helpcenter tickets reply|status`).
 """
 
 from __future__ import annotations
@@ -25,7 +31,13 @@ from datetime import datetime
 from pathlib import Path
 
 from helpcenter.database import MB, Database, QuotaExceeded, iso
-from helpcenter.tickets.validation import Attachment, Ticket
+from helpcenter.tickets.validation import (
+    REFERENCE_ALPHABET,
+    REFERENCE_PATTERN,
+    Attachment,
+    Reply,
+    Ticket,
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS tickets (
@@ -40,7 +52,11 @@ CREATE TABLE IF NOT EXISTS tickets (
     plan TEXT NOT NULL,
     message TEXT NOT NULL,
     language TEXT NOT NULL,
-    page TEXT NOT NULL
+    page TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'new',
+    status_changed_at TEXT NOT NULL DEFAULT '',
+    updated_at TEXT NOT NULL DEFAULT '',
+    follows TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS attachments (
     id INTEGER PRIMARY KEY,
@@ -49,7 +65,8 @@ CREATE TABLE IF NOT EXISTS attachments (
     content_type TEXT NOT NULL,
     size INTEGER NOT NULL,
     content BLOB NOT NULL,
-    purged_at TEXT NOT NULL DEFAULT ''
+    purged_at TEXT NOT NULL DEFAULT '',
+    comment_id INTEGER REFERENCES comments(id)
 );
 CREATE INDEX IF NOT EXISTS attachments_ticket ON attachments(ticket_id);
 CREATE TABLE IF NOT EXISTS deliveries (
@@ -67,17 +84,43 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
     key TEXT PRIMARY KEY,
     request_hash TEXT,
     ticket_id INTEGER NOT NULL REFERENCES tickets(id),
-    created_at REAL NOT NULL
+    created_at REAL NOT NULL,
+    comment_id INTEGER REFERENCES comments(id)
 );
 CREATE INDEX IF NOT EXISTS idempotency_keys_created ON idempotency_keys(created_at);
+CREATE TABLE IF NOT EXISTS follow_up_tokens (
+    token_hash TEXT PRIMARY KEY,
+    ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+    created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS follow_up_tokens_ticket ON follow_up_tokens(ticket_id);
+CREATE TABLE IF NOT EXISTS comments (
+    id INTEGER PRIMARY KEY,
+    ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+    author TEXT NOT NULL,
+    author_name TEXT NOT NULL DEFAULT '',
+    public INTEGER NOT NULL DEFAULT 1,
+    body TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    remote_id TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS comments_ticket ON comments(ticket_id);
 """
-# Crockford's base32: no I, L, O or U to misread when a reader spells the reference out.
-REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-# What a reference looks like: the server and the thank-you page's script both check it with this.
-REFERENCE_PATTERN = "^HC-{0}-{0}-{0}$".format(f"[{REFERENCE_ALPHABET}]{{4}}")
-REFERENCE = re.compile(REFERENCE_PATTERN)
 # The daily quota a ticket's attachments count against.
 ATTACHMENT_BYTES = "attachment_bytes"
+REFERENCE = re.compile(REFERENCE_PATTERN)
+# A follow-up token: 24 random bytes (192 bits) in URL-safe base64.
+FOLLOW_UP_TOKEN_BYTES = 24
+FOLLOW_UP_TOKEN_PATTERN = "^[A-Za-z0-9_-]{32}$"
+FOLLOW_UP_TOKEN = re.compile(FOLLOW_UP_TOKEN_PATTERN)
+# A request's status: Zendesk's values. A reader reads new, open and hold as "Open".
+STATUSES = ("new", "open", "pending", "hold", "solved", "closed")
+# What `helpcenter tickets status` sets.
+SETTABLE_STATUSES = ("open", "pending", "solved", "closed")
+# Who wrote a comment: the reader who filed the request, or the support team.
+REQUESTER = "requester"
+AGENT = "agent"
+DAY = 86400
 
 
 def new_reference() -> str:
@@ -101,22 +144,72 @@ def request_hash(ticket: Ticket) -> str:
         name: getattr(ticket, name)
         for name in ("name", "email", "subject", "category", "plan", "message", "language", "page")
     }
-    attachments = [
-        [a.filename, a.content_type, hashlib.sha256(a.content).hexdigest()]
-        for a in ticket.attachments
+    if ticket.follows:  # (absent otherwise: the hashes of earlier versions' keys still match)
+        fields["follows"] = ticket.follows
+    return submission_hash({"fields": fields}, ticket.attachments)
+
+
+def reply_hash(reference: str, reply: Reply) -> str:
+    """What identifies a reply for its idempotency key: its request, text and attachments."""
+    return submission_hash({"reply_to": reference, "message": reply.message}, reply.attachments)
+
+
+def submission_hash(fields: dict, attachments: Iterable[Attachment]) -> str:
+    files = [
+        [a.filename, a.content_type, hashlib.sha256(a.content).hexdigest()] for a in attachments
     ]
-    text = json.dumps({"fields": fields, "attachments": attachments}, sort_keys=True)
+    text = json.dumps({**fields, "attachments": files}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def new_follow_up_token() -> str:
+    """A follow-up token: what a request's private address holds, unguessable."""
+    return secrets.token_urlsafe(FOLLOW_UP_TOKEN_BYTES)
+
+
+def token_hash(token: str) -> str:
+    """What is kept of a follow-up token: its SHA-256, never the token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def reader_may_reply(status: str, status_changed_at: str, now: float, reopen_days: int) -> bool:
+    """Whether the reader may add to a request: while it is open or awaiting them, and a solved
+    one within `reopen_days` of being solved (the reply reopens it); never a closed one."""
+    if status in ("new", "open", "hold", "pending"):
+        return True
+    if status != "solved" or not status_changed_at:
+        return False
+    solved = datetime.fromisoformat(status_changed_at).timestamp()
+    return reopen_days > 0 and now - solved <= reopen_days * DAY
 
 
 class IdempotencyConflict(Exception):
     """An idempotency key already used, within its lifetime, for another request."""
 
 
+class RequestClosed(Exception):
+    """A request that takes no more replies: closed, or solved longer ago than it may be
+    reopened. `status` is its status."""
+
+    def __init__(self, status: str) -> None:
+        super().__init__(f"the request is {status}")
+        self.status = status
+
+
 @dataclass(frozen=True)
 class StoredTicket:
     reference: str
     created: bool  # False when an idempotency key matched an earlier submission
+    # The follow-up token of the request's private page, given once (only its hash is kept):
+    # a retry with the idempotency key gets a token of its own, for the same request.
+    token: str = ""
+
+
+@dataclass(frozen=True)
+class StoredReply:
+    reference: str
+    created: bool  # False when an idempotency key matched an earlier reply
+    status: str  # the request's status after the reply
 
 
 class TicketStore(Database):
@@ -131,6 +224,19 @@ class TicketStore(Database):
     def migrate(self, db: sqlite3.Connection) -> None:
         self.add_column(db, "deliveries", "last_attempt_at", "REAL NOT NULL DEFAULT 0")
         self.add_column(db, "attachments", "purged_at", "TEXT NOT NULL DEFAULT ''")
+        # Following requests: a status, a conversation, the request a new one follows up on.
+        # Tickets of earlier versions are open, last active when they were sent, and have no
+        # follow-up address (nobody was given one).
+        self.add_column(db, "tickets", "status", "TEXT NOT NULL DEFAULT 'new'")
+        self.add_column(db, "tickets", "status_changed_at", "TEXT NOT NULL DEFAULT ''")
+        self.add_column(db, "tickets", "updated_at", "TEXT NOT NULL DEFAULT ''")
+        self.add_column(db, "tickets", "follows", "TEXT NOT NULL DEFAULT ''")
+        db.execute(
+            "UPDATE tickets SET updated_at = created_at, status_changed_at = created_at "
+            "WHERE updated_at = ''"
+        )
+        self.add_column(db, "attachments", "comment_id", "INTEGER REFERENCES comments(id)")
+        self.add_column(db, "idempotency_keys", "comment_id", "INTEGER REFERENCES comments(id)")
         # Keys kept on the tickets themselves before they had a lifetime and a request hash:
         # remembered without a hash (any retry matches, as then), then forgotten in time.
         db.execute(
@@ -160,17 +266,21 @@ class TicketStore(Database):
         now = self.clock()
         expired = now - idempotency_hours * 3600
         digest = request_hash(ticket) if idempotency_key else None
+        token = new_follow_up_token()
         with self.transaction() as db:
             if idempotency_key:
                 row = db.execute(
-                    "SELECT k.request_hash, t.reference FROM idempotency_keys k "
-                    "JOIN tickets t ON t.id = k.ticket_id WHERE k.key = ? AND k.created_at > ?",
+                    "SELECT k.request_hash, k.comment_id, t.id, t.reference "
+                    "FROM idempotency_keys k JOIN tickets t ON t.id = k.ticket_id "
+                    "WHERE k.key = ? AND k.created_at > ?",
                     (idempotency_key, expired),
                 ).fetchone()
                 if row:
-                    if row["request_hash"] not in (None, digest):
+                    if row["request_hash"] not in (None, digest) or row["comment_id"]:
                         raise IdempotencyConflict
-                    return StoredTicket(row["reference"], created=False)
+                    # The reader never saw the first answer: a new address for the request.
+                    self._add_token(db, row["id"], token, now)
+                    return StoredTicket(row["reference"], created=False, token=token)
             if min_free_disk_mb:
                 self.check_free_space(min_free_disk_mb)
             size = sum(attachment.size for attachment in ticket.attachments)
@@ -183,8 +293,9 @@ class TicketStore(Database):
             reference = new_reference()
             cursor = db.execute(
                 "INSERT INTO tickets (reference, created_at, name, email, "
-                "subject, category, plan, message, language, page) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "subject, category, plan, message, language, page, "
+                "status, status_changed_at, updated_at, follows) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?, ?)",
                 (
                     reference,
                     iso(now),
@@ -196,9 +307,13 @@ class TicketStore(Database):
                     ticket.message,
                     ticket.language,
                     ticket.page,
+                    iso(now),
+                    iso(now),
+                    ticket.follows,
                 ),
             )
             ticket_id = cursor.lastrowid
+            self._add_token(db, ticket_id, token, now)
             db.executemany(
                 "INSERT INTO attachments (ticket_id, filename, content_type, size, content) "
                 "VALUES (?, ?, ?, ?, ?)",
@@ -220,7 +335,149 @@ class TicketStore(Database):
                     "VALUES (?, 'pending', ?)",
                     (ticket_id, now),
                 )
-            return StoredTicket(reference, created=True)
+            return StoredTicket(reference, created=True, token=token)
+
+    @staticmethod
+    def _add_token(db: sqlite3.Connection, ticket_id: int, token: str, now: float) -> None:
+        db.execute(
+            "INSERT INTO follow_up_tokens (token_hash, ticket_id, created_at) VALUES (?, ?, ?)",
+            (token_hash(token), ticket_id, iso(now)),
+        )
+
+    # Following a request: its private page, the conversation and the status.
+
+    def follow_up(self, token: str, link_days: int, now: float | None = None) -> dict | None:
+        """The request whose follow-up address holds `token`, as `list` describes it; None for
+        a token that is no request's, or whose request has had no activity for `link_days`."""
+        if not FOLLOW_UP_TOKEN.fullmatch(token):
+            return None
+        now = self.clock() if now is None else now
+        with self.reading() as db:
+            row = db.execute(
+                "SELECT t.reference, t.updated_at FROM follow_up_tokens f "
+                "JOIN tickets t ON t.id = f.ticket_id WHERE f.token_hash = ?",
+                (token_hash(token),),
+            ).fetchone()
+        if row is None:
+            return None
+        if now - datetime.fromisoformat(row["updated_at"]).timestamp() > link_days * DAY:
+            return None
+        return self.find(row["reference"])
+
+    def add_reply(
+        self,
+        reference: str,
+        reply: Reply,
+        *,
+        author: str = REQUESTER,
+        status: str | None = None,
+        reopen_days: int = 0,
+        idempotency_key: str | None = None,
+        client: str | None = None,
+        idempotency_hours: float = 24,
+        daily_attachment_mb: int | None = None,
+        min_free_disk_mb: int = 0,
+    ) -> StoredReply:
+        """Add a public comment to the request of `reference`, and move its status: the
+        requester's reply opens a request awaiting them (or solved within `reopen_days`); an
+        agent's sets `status` (pending, awaiting the reader, by default).
+
+        Raises LookupError (no such request), `RequestClosed` (it takes no more replies: closed,
+        or solved too long ago for the requester), `IdempotencyConflict`, `QuotaExceeded` and
+        `StorageUnavailable` as `add` does.
+        """
+        now = self.clock()
+        expired = now - idempotency_hours * 3600
+        digest = reply_hash(reference, reply) if idempotency_key else None
+        with self.transaction() as db:
+            ticket = db.execute(
+                "SELECT id, status, status_changed_at FROM tickets WHERE reference = ?",
+                (reference,),
+            ).fetchone()
+            if ticket is None:
+                raise LookupError(reference)
+            if idempotency_key:
+                row = db.execute(
+                    "SELECT request_hash, comment_id, ticket_id FROM idempotency_keys "
+                    "WHERE key = ? AND created_at > ?",
+                    (idempotency_key, expired),
+                ).fetchone()
+                if row:
+                    if row["request_hash"] != digest or row["ticket_id"] != ticket["id"]:
+                        raise IdempotencyConflict
+                    return StoredReply(reference, created=False, status=ticket["status"])
+            if author == REQUESTER:
+                if not reader_may_reply(
+                    ticket["status"], ticket["status_changed_at"], now, reopen_days
+                ):
+                    raise RequestClosed(ticket["status"])
+                new_status = "open" if ticket["status"] in ("pending", "solved") else None
+            else:
+                if ticket["status"] == "closed":
+                    raise RequestClosed("closed")
+                new_status = status or "pending"
+            if min_free_disk_mb:
+                self.check_free_space(min_free_disk_mb)
+            size = sum(attachment.size for attachment in reply.attachments)
+            if daily_attachment_mb is not None and size:
+                admission = self.use_quota(
+                    db, client or "", ATTACHMENT_BYTES, size, daily_attachment_mb * MB, now
+                )
+                if not admission:
+                    raise QuotaExceeded(ATTACHMENT_BYTES, admission.retry_after)
+            comment_id = db.execute(
+                "INSERT INTO comments (ticket_id, author, public, body, created_at) "
+                "VALUES (?, ?, 1, ?, ?)",
+                (ticket["id"], author, reply.message, iso(now)),
+            ).lastrowid
+            db.executemany(
+                "INSERT INTO attachments (ticket_id, comment_id, filename, content_type, size, "
+                "content) VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (ticket["id"], comment_id, a.filename, a.content_type, a.size, a.content)
+                    for a in reply.attachments
+                ],
+            )
+            if idempotency_key:
+                db.execute("DELETE FROM idempotency_keys WHERE created_at <= ?", (expired,))
+                db.execute(
+                    "INSERT INTO idempotency_keys (key, request_hash, ticket_id, created_at, "
+                    "comment_id) VALUES (?, ?, ?, ?, ?)",
+                    (idempotency_key, digest, ticket["id"], now, comment_id),
+                )
+            self._touch(db, ticket["id"], ticket["status"], new_status, now)
+            return StoredReply(reference, created=True, status=new_status or ticket["status"])
+
+    def set_status(self, reference: str, status: str) -> tuple[str, str]:
+        """Set the status of the request of `reference` (one of STATUSES); its status before and
+        after. Raises LookupError (no such request) and `RequestClosed` (a closed request stays
+        closed, as in Zendesk: the reader is offered a new request that links to it)."""
+        if status not in STATUSES:
+            raise ValueError(f"unknown status {status!r}")
+        now = self.clock()
+        with self.transaction() as db:
+            ticket = db.execute(
+                "SELECT id, status FROM tickets WHERE reference = ?", (reference,)
+            ).fetchone()
+            if ticket is None:
+                raise LookupError(reference)
+            if ticket["status"] == "closed" and status != "closed":
+                raise RequestClosed("closed")
+            self._touch(db, ticket["id"], ticket["status"], status, now)
+        return ticket["status"], status
+
+    @staticmethod
+    def _touch(
+        db: sqlite3.Connection, ticket_id: int, old: str, new: str | None, now: float
+    ) -> None:
+        """Record activity on a request, and its new status when it changes."""
+        if new and new != old:
+            db.execute(
+                "UPDATE tickets SET status = ?, status_changed_at = ?, updated_at = ? WHERE id = ?",
+                (new, iso(now), iso(now), ticket_id),
+            )
+        else:
+            db.execute("UPDATE tickets SET updated_at = ? WHERE id = ?", (iso(now), ticket_id))
 
     def list(self) -> list[dict]:
         """Every ticket, newest first, with its attachments' names and its delivery state."""
@@ -246,13 +503,39 @@ class TicketStore(Database):
                 parameters,
             ).fetchall()
             attachments = db.execute(
-                "SELECT a.ticket_id, a.filename, a.content_type, a.size, a.purged_at "
+                "SELECT a.ticket_id, a.comment_id, a.filename, a.content_type, a.size, "
+                "a.purged_at "
                 f"FROM attachments a JOIN tickets t ON t.id = a.ticket_id {where} ORDER BY a.id",
                 parameters,
             ).fetchall()
+            comments = db.execute(
+                "SELECT c.* FROM comments c JOIN tickets t ON t.id = c.ticket_id "
+                f"{where} ORDER BY c.id",
+                parameters,
+            ).fetchall()
         by_ticket: dict[int, list[dict]] = {}
+        by_comment: dict[int, list[dict]] = {}
         for attachment in attachments:
-            by_ticket.setdefault(attachment["ticket_id"], []).append(attachment_entry(attachment))
+            if attachment["comment_id"] is None:
+                by_ticket.setdefault(attachment["ticket_id"], []).append(
+                    attachment_entry(attachment)
+                )
+            else:
+                by_comment.setdefault(attachment["comment_id"], []).append(
+                    attachment_entry(attachment)
+                )
+        conversations: dict[int, list[dict]] = {}
+        for comment in comments:
+            conversations.setdefault(comment["ticket_id"], []).append(
+                {
+                    "author": comment["author"],
+                    "author_name": comment["author_name"],
+                    "public": bool(comment["public"]),
+                    "created_at": comment["created_at"],
+                    "body": comment["body"],
+                    "attachments": by_comment.get(comment["id"], []),
+                }
+            )
         return [
             {
                 "reference": row["reference"],
@@ -266,14 +549,20 @@ class TicketStore(Database):
                 "language": row["language"],
                 "page": row["page"],
                 "attachments": by_ticket.get(row["id"], []),
+                "status": row["status"],
+                "status_changed_at": row["status_changed_at"],
+                "updated_at": row["updated_at"],
+                "follows": row["follows"],
+                # After the first message: replies of the reader and of the team, oldest first.
+                "comments": conversations.get(row["id"], []),
                 "delivery": delivery_summary(row),
             }
             for row in tickets
         ]
 
     def attachment_files(self, reference: str) -> list[tuple[dict, bytes]]:
-        """The attachments of the ticket of `reference`, in the order they were sent: each as
-        `list` describes it, with its content (empty once purged)."""
+        """The attachments of the ticket of `reference` and of its comments, in the order they
+        were sent: each as `list` describes it, with its content (empty once purged)."""
         with self.reading() as db:
             rows = db.execute(
                 "SELECT a.filename, a.content_type, a.size, a.purged_at, a.content "
@@ -297,9 +586,10 @@ class TicketStore(Database):
     def delivery_payload(self, ticket_id: int) -> tuple[dict, list[Attachment]]:
         with self.reading() as db:
             ticket = db.execute("SELECT * FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
+            # The request's own files (the conversation's are not forwarded yet).
             attachments = db.execute(
                 "SELECT filename, content_type, content FROM attachments WHERE ticket_id = ? "
-                "ORDER BY id",
+                "AND comment_id IS NULL ORDER BY id",
                 (ticket_id,),
             ).fetchall()
         if ticket is None:
@@ -393,9 +683,11 @@ class TicketStore(Database):
 
     def purge_delivered_attachments(self, before: float) -> tuple[int, int]:
         """Empty the attachments of tickets created before `before` and already delivered to the
-        helpdesk (which keeps them); how many, and their bytes. Their names and sizes stay."""
+        helpdesk (which keeps them); how many, and their bytes. Their names and sizes stay. The
+        files of the conversation are not delivered: they stay."""
         selection = (
-            "purged_at = '' AND ticket_id IN (SELECT t.id FROM tickets t JOIN deliveries d "
+            "purged_at = '' AND comment_id IS NULL AND ticket_id IN "
+            "(SELECT t.id FROM tickets t JOIN deliveries d "
             "ON d.ticket_id = t.id WHERE d.state = 'delivered' AND t.created_at < ?)"
         )
         with self.transaction() as db:

@@ -47,11 +47,18 @@ TEXT_FIELDS = {
     "page": (False, 0, 500),
 }
 MULTILINE_FIELDS = {"message"}
+# A reader's reply on their request's page: a message as a ticket's, however short.
+REPLY_MESSAGE = (1, 5000)
 HONEYPOT_FIELD = "website"
 MAX_FILENAME_LENGTH = 100
 MAX_SENT_FILENAME = 255
 IDEMPOTENCY_KEY = "[A-Za-z0-9_-]{8,100}"
 IDEMPOTENCY_KEY_PATTERN = f"^{IDEMPOTENCY_KEY}$"
+# Crockford's base32: no I, L, O or U to misread when a reader spells the reference out.
+REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+REFERENCE_CORE = "HC-{0}-{0}-{0}".format(f"[{REFERENCE_ALPHABET}]{{4}}")
+# What a reference looks like: the server and the thank-you page's script both check it with this.
+REFERENCE_PATTERN = f"^{REFERENCE_CORE}$"
 
 _DOMAIN_LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _LOCAL_PART = f'[^@<>()\\[\\],;:"{FORBIDDEN}{BLANK}\\x0b\\x0c]{{1,64}}'
@@ -458,16 +465,27 @@ class Ticket:
     language: str
     page: str
     attachments: tuple[Attachment, ...] = ()
+    # The reference of the (closed) request this one follows up on; empty for most.
+    follows: str = ""
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A message added to a request's conversation, with its files."""
+
+    message: str
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass
 class Validation:
-    """The outcome: a ticket, or errors by field (each a list of messages)."""
+    """The outcome: a ticket (or a reply), or errors by field (each a list of messages)."""
 
     ticket: Ticket | None = None
     errors: dict[str, list[str]] = field(default_factory=dict)
     idempotency_key: str | None = None
     honeypot: bool = False
+    reply: Reply | None = None
 
 
 STRICT = ConfigDict(strict=True, extra="ignore", regex_engine="python-re")
@@ -528,8 +546,31 @@ def ticket_models(settings: ContactSettings, locales: tuple[str, ...], plan_ids:
             Annotated[list[attachment], Field(max_length=limits.max_files)],  # type: ignore[valid-type]
             [],
         ),
+        follows=(
+            Annotated[
+                str,
+                Matching(f"(?:{REFERENCE_CORE})?", "follows"),
+                Field(description="The reference of a closed request this one follows up on."),
+            ],
+            "",
+        ),
     )
     return ticket, attachment, kinds
+
+
+def reply_model(settings: ContactSettings, attachment):
+    """A reader's reply on their request's page: a message and files, as a ticket's."""
+    return create_model(
+        "Reply",
+        __config__=STRICT,
+        __doc__="A reply to a request. Text is trimmed; control characters are refused.",
+        message=(Annotated[str, Text(*REPLY_MESSAGE, multiline=True)], ...),
+        idempotency_key=(Annotated[str, Matching(IDEMPOTENCY_KEY, "idempotency_key")], None),
+        attachments=(
+            Annotated[list[attachment], Field(max_length=settings.attachments.max_files)],  # type: ignore[valid-type]
+            [],
+        ),
+    )
 
 
 def N_(message: str) -> str:
@@ -605,6 +646,7 @@ class TicketRequests:
         self.locales = locales
         self.catalogs = catalogs
         self.model, self.attachment_model, self.kinds = ticket_models(settings, locales, plan_ids)
+        self.reply_model = reply_model(settings, self.attachment_model)
 
     def language(self, data: dict) -> str:
         language = data.get("language")
@@ -616,10 +658,66 @@ class TicketRequests:
         """`data`: the JSON object, or the form's fields with its files (`Raw`) as attachments."""
         language = self.language(data)
         _ = self.catalogs.gettext(language)
+        errors = header_key_errors(header_key)
+        try:
+            request = self.model.model_validate(data)
+        except ValidationError as error:
+            for name, messages in error_messages(error, _, self.special(data, _)).items():
+                errors.setdefault(name, []).extend(messages)
+            return Validation(errors=errors)
+        if errors:
+            return Validation(errors=errors)
+        key = header_key or request.idempotency_key
+        if request.website:
+            return Validation(idempotency_key=key, honeypot=True)
+        return Validation(
+            ticket=Ticket(
+                name=request.name,
+                email=request.email,
+                subject=request.subject,
+                category=request.category,
+                plan=request.plan,
+                message=request.message,
+                language=request.language,
+                page=request.page,
+                attachments=self.attachments(request),
+                follows=request.follows,
+            ),
+            idempotency_key=key,
+        )
+
+    def validate_reply(
+        self, data: dict, header_key: str | None = None, language: str | None = None
+    ) -> Validation:
+        """A reply, as `validate` checks a ticket; errors in `language` (the request's)."""
+        _ = self.catalogs.gettext(language if language in self.locales else self.locales[0])
+        errors = header_key_errors(header_key)
+        try:
+            request = self.reply_model.model_validate(data)
+        except ValidationError as error:
+            for name, messages in error_messages(error, _, self.special(data, _)).items():
+                errors.setdefault(name, []).extend(messages)
+            return Validation(errors=errors)
+        if errors:
+            return Validation(errors=errors)
+        return Validation(
+            reply=Reply(request.message, self.attachments(request)),
+            idempotency_key=header_key or request.idempotency_key,
+        )
+
+    def attachments(self, request) -> tuple[Attachment, ...]:
+        """The files of a validated request, named by what they are."""
+        attachments = []
+        for sent in request.attachments:
+            kind = kind_of(sent.content_base64, self.kinds, safe_filename(sent.filename))
+            assert kind is not None  # the model checked it
+            name = safe_filename(sent.filename, kind)
+            attachments.append(Attachment(name, kind.content_type, sent.content_base64))
+        return tuple(attachments)
+
+    def special(self, data: dict, _):
+        """The messages of the errors the ticket's and the reply's fields word their own way."""
         limits = self.settings.attachments
-        errors: dict[str, list[str]] = {}
-        if header_key is not None and re.fullmatch(IDEMPOTENCY_KEY, header_key) is None:
-            errors["idempotency_key"] = ["8 to 100 letters, digits, '-' or '_'."]
 
         def special(detail: dict) -> tuple[str, str] | None:
             location, kind = detail["loc"], detail["type"]
@@ -649,37 +747,14 @@ class TicketRequests:
                 return name, "8 to 100 letters, digits, '-' or '_'."
             return None
 
-        try:
-            request = self.model.model_validate(data)
-        except ValidationError as error:
-            for name, messages in error_messages(error, _, special).items():
-                errors.setdefault(name, []).extend(messages)
-            return Validation(errors=errors)
-        if errors:
-            return Validation(errors=errors)
-        key = header_key or request.idempotency_key
-        if request.website:
-            return Validation(idempotency_key=key, honeypot=True)
-        attachments = []
-        for sent in request.attachments:
-            kind = kind_of(sent.content_base64, self.kinds, safe_filename(sent.filename))
-            assert kind is not None  # the model checked it
-            name = safe_filename(sent.filename, kind)
-            attachments.append(Attachment(name, kind.content_type, sent.content_base64))
-        return Validation(
-            ticket=Ticket(
-                name=request.name,
-                email=request.email,
-                subject=request.subject,
-                category=request.category,
-                plan=request.plan,
-                message=request.message,
-                language=request.language,
-                page=request.page,
-                attachments=tuple(attachments),
-            ),
-            idempotency_key=key,
-        )
+        return special
+
+
+def header_key_errors(header_key: str | None) -> dict[str, list[str]]:
+    """The error of an `Idempotency-Key` header that is not one."""
+    if header_key is not None and re.fullmatch(IDEMPOTENCY_KEY, header_key) is None:
+        return {"idempotency_key": ["8 to 100 letters, digits, '-' or '_'."]}
+    return {}
 
 
 def attachment_name(data: dict, index: Any) -> str:

@@ -69,11 +69,14 @@ def test_without_javascript_the_form_still_files_the_ticket(browser, site_url, d
     page.goto(f"{site_url}/{locale}/contact/")
     fill(page, subject)
     page.locator("form[data-hc-contact-form] button[type=submit]").click()
-    expect(page).to_have_url(re.compile(rf"/{locale}/contact/thanks/\?ticket=HC-"))
+    # The request's private page, which says it was received and gives its address to keep.
+    expect(page).to_have_url(re.compile(r"/api/tickets/follow/[A-Za-z0-9_-]{32}\?notice=received"))
     confirmation = page.get_by_test_id("ticket-confirmation")
     expect(confirmation).to_be_visible()
     ticket = stored_with(database, subject)
     expect(confirmation).to_contain_text(ticket["reference"])
+    expect(page.get_by_test_id("follow-link")).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("lang", locale)
     assert ticket["attachments"][0]["content_type"] == "application/pdf"
     context.close()
 

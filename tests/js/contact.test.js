@@ -169,6 +169,16 @@ test("only an answer with a reference confirms the ticket", () => {
   assert.deepEqual(outcome({ status: 500, body: null }), { kind: "failed" });
 });
 
+test("a confirmed ticket carries the address of its private page, when the endpoint gives one", () => {
+  const follow = "/api/tickets/follow/0123456789abcdefABCDEF_-01234567";
+  assert.deepEqual(
+    contact.outcome({ status: 201, body: { reference: "HC-1", follow_url: follow } }),
+    { kind: "confirmed", reference: "HC-1", followUrl: follow });
+  assert.deepEqual(
+    contact.outcome({ status: 201, body: { reference: "HC-1", follow_url: 42 } }),
+    { kind: "confirmed", reference: "HC-1" });
+});
+
 test("a daily quota's 429 keeps the endpoint's words, by their field, for the reader", () => {
   const quota = "Ha alcanzado el límite de archivos adjuntos de hoy. Envíe su solicitud sin " +
     "archivos adjuntos o vuelva a intentarlo mañana.";

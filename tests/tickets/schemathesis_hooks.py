@@ -1,6 +1,6 @@
 """Schemathesis hooks for the contract test (loaded through SCHEMATHESIS_HOOKS): the files it
 sends as the form's attachments (`format: binary`) are of the types the document lists for them
-(`encoding.attachments.contentType`).
+(`encoding.attachments.contentType`), and the follow-up token it draws is a request's.
 
 JSON Schema cannot say what a file part's bytes must be; the document says it with the parts'
 media types, and this strategy teaches Schemathesis what a file of each type starts with. (In a
@@ -12,8 +12,15 @@ fields are empty and still counts them as valid.
 
 from __future__ import annotations
 
+import os
+import re
+
 import schemathesis
 from hypothesis import strategies as st
+
+# A request's follow-up token, which the test stored: no drawn token would find a request, and
+# every reply would stop at the 404.
+FOLLOW_UP_TOKEN = os.environ.get("HELPCENTER_FOLLOW_UP_TOKEN", "")
 
 tails = st.binary(max_size=64)
 # Text in UTF-8, without the control characters a text file may not hold.
@@ -51,3 +58,12 @@ def filter_case(context, case) -> bool:
         and mutation.new_value in ("number", "integer", "boolean", "null")
         for mutation in mutations
     )
+
+
+@schemathesis.hook
+def before_call(context, case, kwargs) -> None:
+    """A well-formed token drawn for a request's page is the stored request's; a malformed one
+    (a case that breaks the schema there) is sent as drawn."""
+    token = (case.path_parameters or {}).get("token")
+    if FOLLOW_UP_TOKEN and isinstance(token, str) and re.fullmatch(r"[A-Za-z0-9_-]{32}", token):
+        case.path_parameters["token"] = FOLLOW_UP_TOKEN

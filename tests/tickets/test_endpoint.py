@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -295,14 +296,16 @@ def test_cors_allows_only_configured_origins(tmp_path):
     assert "access-control-allow-origin" not in refused.headers
 
 
-def test_a_form_post_without_javascript_is_redirected_to_the_thank_you_page(endpoint):
+def test_a_form_post_without_javascript_is_redirected_to_the_requests_private_page(endpoint):
     url, database = endpoint
     response = httpx.post(
         f"{url}/api/tickets", data={**VALID, "language": "it"}, follow_redirects=False
     )
     assert response.status_code == 303
+    location = response.headers["location"]
+    assert re.fullmatch(r"/api/tickets/follow/[A-Za-z0-9_-]{32}\?notice=received", location)
     reference = stored(database)[0]["reference"]
-    assert response.headers["location"] == f"/it/contact/thanks/?ticket={reference}"
+    assert reference in httpx.get(f"{url}{location}").text
 
 
 def test_a_form_post_with_errors_shows_the_form_again_with_what_was_typed(endpoint):
@@ -338,6 +341,8 @@ def test_health_and_openapi(endpoint):
     document = httpx.get(f"{url}/api/openapi.json").json()
     assert set(document["paths"]) == {
         "/api/tickets",
+        "/api/tickets/follow/{token}",
+        "/api/tickets/follow/{token}/new",
         "/api/feedback",
         "/api/search-gaps",
         "/api/health",

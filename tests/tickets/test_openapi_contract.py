@@ -19,7 +19,9 @@ import httpx
 import pytest
 
 from helpcenter.tickets.app import build_app
+from helpcenter.tickets.validation import Ticket
 from tests.conftest import PROJECT_ROOT, BackgroundServer, ticket_service
+from tests.tickets.test_endpoint import VALID
 
 pytestmark = pytest.mark.slow  # thousands of generated requests
 
@@ -29,17 +31,26 @@ SEED = 20260101
 
 
 @pytest.fixture(scope="module")
-def endpoint(tmp_path_factory):
+def running(tmp_path_factory):
+    """The endpoint, and the follow-up token of a request stored in it (replies need one)."""
     database = tmp_path_factory.mktemp("contract") / "tickets.sqlite3"
     service = ticket_service(database, rate_limit_per_minute=1_000_000)
+    token = service.store.add(Ticket(**VALID)).token
     with BackgroundServer(build_app(service, [])) as server:
-        yield server.url
+        yield server.url, token
+
+
+@pytest.fixture(scope="module")
+def endpoint(running):
+    return running[0]
 
 
 def test_the_document_covers_every_route_at_the_configured_paths(endpoint):
     document = httpx.get(f"{endpoint}/api/openapi.json").json()
     assert set(document["paths"]) == {
         "/api/tickets",
+        "/api/tickets/follow/{token}",
+        "/api/tickets/follow/{token}/new",
         "/api/feedback",
         "/api/search-gaps",
         "/api/health",
@@ -77,11 +88,13 @@ def test_methods_the_document_does_not_list_get_405_with_an_allow_that_agrees(en
         assert allowed - {"HEAD"} == documented
 
 
-def test_schemathesis_with_all_its_checks_finds_nothing(endpoint):
+def test_schemathesis_with_all_its_checks_finds_nothing(running):
+    endpoint, token = running
     environment = {
         **os.environ,
         "SCHEMATHESIS_HOOKS": "tests.tickets.schemathesis_hooks",
         "PYTHONPATH": str(PROJECT_ROOT),
+        "HELPCENTER_FOLLOW_UP_TOKEN": token,
     }
     run = subprocess.run(
         [

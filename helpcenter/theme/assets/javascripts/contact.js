@@ -112,7 +112,12 @@
   function outcome(answer, now) {
     var status = answer.status, body = answer.body || {};
     if ((status === 201 || status === 200) && body.reference) {
-      return { kind: "confirmed", reference: body.reference };
+      var confirmed = { kind: "confirmed", reference: body.reference };
+      /* The request's private page, to follow it and answer there. */
+      if (typeof body.follow_url === "string" && body.follow_url) {
+        confirmed.followUrl = body.follow_url;
+      }
+      return confirmed;
     }
     if (status === 422 && body.errors) return { kind: "invalid", errors: body.errors };
     if (status === 429) {
@@ -248,8 +253,16 @@
       if (first) form.elements[first].focus();
     }
 
-    function confirm(ticketReference) {
+    function confirm(ticketReference, followUrl) {
       confirmation.querySelector("[data-ticket-reference]").textContent = ticketReference;
+      var follow = confirmation.querySelector("[data-hc-follow]");
+      if (follow && followUrl) {
+        var link = follow.querySelector("[data-hc-follow-link]");
+        /* Relative to the endpoint (the form's action), shown whole, to be kept. */
+        link.href = new URL(followUrl, form.action).href;
+        link.textContent = link.href;
+        follow.hidden = false;
+      }
       form.hidden = true;
       confirmation.hidden = false;
       confirmation.focus();
@@ -257,7 +270,7 @@
 
     function show(result) {
       if (result.kind === "confirmed") {
-        confirm(result.reference);
+        confirm(result.reference, result.followUrl);
       } else if (result.kind === "invalid") {
         showErrors(result.errors);
         status.textContent = "";
