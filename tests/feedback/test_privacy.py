@@ -30,6 +30,7 @@ MASKED = [
     ("CL123456789FR bloqué", "[number] bloqué"),
     ("pedido 6A12345678901 perdido", "pedido [number] perdido"),
     ("IBAN FR7630006000011234567890189", "IBAN [number]"),
+    ("commande CMD12345", "commande [number]"),  # eight characters, five digits: the shortest
     # Seven to fifteen digits are a phone number (E.164's longest); more, a card or an account.
     ("au 123 45 67", "au [phone]"),
     ("+123 456 789 012 345", "[phone]"),

@@ -262,3 +262,14 @@ def test_mark_ranges_hold_the_combining_marks_between_their_bounds_and_nothing_e
     for code in range(max(first - 40, 0), last + 41):
         is_mark = unicodedata.category(chr(code))[0] == "M" and first <= code <= last
         assert bool(marks.fullmatch(chr(code))) == is_mark, hex(code)
+
+
+def test_mark_ranges_stop_at_their_last_bound_within_a_run_of_marks():
+    """U+0300 to U+036F are all combining marks: a set up to U+030F leaves U+0310 out."""
+    marks = re.compile(f"[{mark_ranges(0x301, 0x30F)}]")
+    assert [bool(marks.fullmatch(chr(code))) for code in (0x300, 0x301, 0x30F, 0x310)] == [
+        False,
+        True,
+        True,
+        False,
+    ]

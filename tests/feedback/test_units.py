@@ -1,0 +1,357 @@
+"""What the writers' reports and the feedback storage give, on small data of their own: a docs
+tree and a site holding just what the reports read (pages and search indexes), in tmp_path."""
+
+from __future__ import annotations
+
+import copy
+import locale
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+
+from helpcenter.authoring.translations import mark_up_to_date
+from helpcenter.database import MB, StorageUnavailable
+from helpcenter.feedback.api import MAX_PAGE, site_pages
+from helpcenter.feedback.reports import feedback_report, search_gaps_report
+from helpcenter.feedback.store import FeedbackStore, SearchGap, Vote
+from helpcenter.search.analysis import Analyzer
+from helpcenter.search.index import Page, SearchFiles
+from helpcenter.tickets.app import build_app
+from tests.conftest import BackgroundServer, ticket_service
+
+LOCALES = ("fr", "es", "it")
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC).timestamp()
+DAY = 86_400
+
+
+class Clock:
+    """A store's clock that the test moves."""
+
+    def __init__(self, now: float = START) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def store(tmp_path: Path, clock: Clock):
+    store = FeedbackStore(tmp_path / "feedback.sqlite3", clock=clock)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def ascii_locale():
+    """A machine whose locale encoding is not UTF-8 (plain C here; Windows' cp1252 or an old
+    latin-1 locale alike): files read or written without an explicit encoding break."""
+    saved = locale.setlocale(locale.LC_CTYPE)
+    locale.setlocale(locale.LC_CTYPE, "C")
+    try:
+        yield
+    finally:
+        locale.setlocale(locale.LC_CTYPE, saved)
+
+
+def write(path: Path, text: str | bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+
+
+# The pages votes are about ----------------------------------------------------------------------
+
+
+def test_the_site_pages_are_named_as_votes_name_them(tmp_path):
+    site = tmp_path / "site"
+    long_page = "a" * 149 + "/" + "b" * 149 + "/"  # as long as a vote's page may be
+    assert len(long_page) == MAX_PAGE
+    for page in (
+        "",
+        "shipping/",
+        "shipping/returns/",
+        long_page,
+        long_page[:-1] + "b/",  # longer than a vote's page may be
+        "_static/",  # no page a vote can name
+        "Old Page/",
+    ):
+        write(site / "fr" / page / "index.html", "<html></html>")
+    write(site / "fr" / "shipping" / "returns" / "label.html", "<html></html>")
+    write(site / "es" / "envios" / "index.html", "<html></html>")
+    assert site_pages(site, "fr") == [
+        "",
+        long_page,
+        "shipping/",
+        "shipping/returns/",
+    ]
+    assert site_pages(site, "es") == ["envios/"]
+
+
+# The feedback report ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def docs(tmp_path: Path) -> Path:
+    """French sources; Spanish: the home translated and marked, the shipping section not
+    translated, its returns article translated but never marked (outdated)."""
+    docs = tmp_path / "docs"
+    write(docs / "fr/index.md", "# Aide\n\nBienvenue.\n")
+    write(docs / "fr/shipping/index.md", "# Livraison\n")
+    write(docs / "fr/shipping/returns.md", "# Retours\n\nRenvoyer un colis.\n")
+    write(docs / "es/index.md", "# Ayuda\n\nBienvenida.\n")
+    write(docs / "es/shipping/returns.md", "# Devoluciones\n\nDevolver un paquete.\n")
+    assert mark_up_to_date(docs, "fr", "es", "index.md")
+    return docs
+
+
+def report_rows(store, docs, **options) -> dict[tuple[str, str], dict]:
+    return {
+        (row["language"], row["page"]): row
+        for row in feedback_report(store, docs, LOCALES, **options)
+    }
+
+
+def test_each_voted_page_shows_the_state_of_its_own_translation(store, docs):
+    for language, page in [
+        ("es", ""),
+        ("es", "shipping/"),
+        ("es", "shipping/returns/"),
+        ("es", "old/page/"),  # its source was deleted since
+        ("fr", "shipping/returns/"),
+    ]:
+        store.add_vote(Vote(language, page, False))
+    states = {key: row["translation"] for key, row in report_rows(store, docs).items()}
+    assert states == {
+        ("es", ""): "up to date",
+        ("es", "shipping/"): "missing",
+        ("es", "shipping/returns/"): "outdated",
+        ("es", "old/page/"): "no source",
+        ("fr", "shipping/returns/"): "source",
+    }
+
+
+def test_the_report_counts_helpful_and_unhelpful_votes(store, docs):
+    for helpful in (True, False, True):
+        store.add_vote(Vote("fr", "shipping/", helpful))
+    [row] = feedback_report(store, docs, LOCALES)
+    assert (row["votes"], row["helpful"], row["not_helpful"]) == (3, 2, 1)
+    assert row["helpful_ratio"] == 0.667  # two thirds, to a tenth of a percent
+
+
+def test_among_equally_unhelpful_pages_the_most_voted_comes_first(store, docs):
+    store.add_vote(Vote("fr", "a/", False))
+    for _ in range(3):
+        store.add_vote(Vote("fr", "b/", False))
+    store.add_vote(Vote("fr", "c/", True))
+    assert [row["page"] for row in feedback_report(store, docs, LOCALES)] == ["b/", "a/", "c/"]
+
+
+def test_the_report_of_one_language_has_only_its_votes(store, docs):
+    store.add_vote(Vote("fr", "shipping/", False))
+    store.add_vote(Vote("es", "shipping/", True))
+    assert list(report_rows(store, docs, language="es")) == [("es", "shipping/")]
+
+
+def test_the_longest_period_is_a_hundred_years_and_longer_means_every_vote(store, docs, clock):
+    store.add_vote(Vote("fr", "shipping/", False))
+    clock.now += 36_501 * DAY  # the vote is a hundred years and a day old
+    store.add_vote(Vote("fr", "shipping/returns/", True))
+    assert list(report_rows(store, docs, since_days=36_500)) == [("fr", "shipping/returns/")]
+    assert len(report_rows(store, docs, since_days=10**9)) == 2
+    assert len(report_rows(store, docs, since_days=None)) == 2
+
+
+# The votes as stored ----------------------------------------------------------------------------
+
+
+def test_votes_are_chosen_by_language_and_by_age(store, clock):
+    store.add_vote(Vote("es", "old/", True))
+    store.add_vote(Vote("fr", "old/", True))
+    clock.now += 3 * DAY
+    store.add_vote(Vote("es", "new/", False))
+    store.add_vote(Vote("fr", "new/", False))
+
+    def pages(**options):
+        return sorted((vote["language"], vote["page"]) for vote in store.votes(**options))
+
+    assert pages(language="es") == [("es", "new/"), ("es", "old/")]
+    assert pages(since_days=2) == [("es", "new/"), ("fr", "new/")]
+    assert pages(since_days=4) == pages() == pages(language=None, since_days=None)
+    assert len(pages()) == 4
+    assert pages(language="fr", since_days=2) == [("fr", "new/")]
+
+
+def test_below_the_free_disk_watermark_nothing_is_stored(store, tmp_path):
+    """The endpoint's `min_free_disk_mb`: a vote or searches refused (a 503) before writing."""
+    watermark = shutil.disk_usage(tmp_path).free // MB + 1024
+    with pytest.raises(StorageUnavailable):
+        store.add_vote(Vote("fr", "shipping/", True), min_free_disk_mb=watermark)
+    with pytest.raises(StorageUnavailable):
+        store.add_search_gaps([SearchGap("fr", "", "colis", 0)], min_free_disk_mb=watermark)
+    assert store.votes() == [] and store.search_gaps() == []
+    store.add_vote(Vote("fr", "shipping/", True), min_free_disk_mb=1)
+    store.add_search_gaps([SearchGap("fr", "", "colis", 0)], min_free_disk_mb=1)
+    assert len(store.votes()) == len(store.search_gaps()) == 1
+
+
+# The search-gaps report -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    """Search indexes as the build writes them: the EORI article exists in French only."""
+    site = tmp_path / "site"
+    pages = {
+        "fr": [
+            Page("customs/eori/", "Numéro EORI et dédouanement", body="Le numéro EORI des envois."),
+            Page("returns/", "Retours de colis", body="Renvoyer un colis abîmé."),
+        ],
+        "es": [Page("returns/", "Devoluciones", body="Devolver un paquete dañado.")],
+    }
+    for language, language_pages in pages.items():
+        for path, content in SearchFiles.of(language, language_pages).files.items():
+            write(site / language / path, content)
+    return site
+
+
+EORI = {"language": "fr", "title": "Numéro EORI et dédouanement", "page": "customs/eori/"}
+
+
+def add_gaps(store, clock, gaps: list[tuple[str, str, int]]) -> None:
+    """One search a minute, in this order."""
+    for language, query, results in gaps:
+        clock.now += 60
+        store.add_search_gaps([SearchGap(language, "", query, results)])
+
+
+def test_searches_are_grouped_as_the_index_sees_them_and_counted(store, clock, site):
+    add_gaps(
+        store,
+        clock,
+        [
+            ("es", "aduanas", 0),
+            ("es", "Aduana", 0),
+            ("es", "aduanas ", 0),
+            ("es", "aduanas", 1),  # results shown, none followed
+            ("es", "número EORI", 0),
+            ("es", "de la", 0),  # nothing but stop words: grouped as typed
+            ("es", "De la ", 3),
+            ("es", "de la", 0),
+            ("fr", "colis perdu", 0),
+            ("de", "Zoll", 0),  # a language the site no longer has
+        ],
+    )
+    report = search_gaps_report(store, LOCALES, site_dir=site)
+    rows = {row["query"]: row for row in report}
+    assert [row["query"] for row in report] == ["aduanas", "de la", "número EORI", "colis perdu"]
+    customs = rows["aduanas"]
+    assert (customs["searches"], customs["no_results"], customs["no_click"]) == (4, 3, 1)
+    assert customs["spellings"] == ["Aduana", "aduanas"]
+    assert (rows["de la"]["searches"], rows["de la"]["no_results"]) == (3, 2)
+    assert rows["de la"]["spellings"] == ["De la", "de la"]
+    # The terms a group stands for are the query's as the index analyses it.
+    spanish = Analyzer("es")
+    assert set(rows["número EORI"]["terms"].split()) == set(spanish.terms("número EORI"))
+    assert set(customs["terms"].split()) == set(spanish.terms("aduanas"))
+
+
+def test_a_search_found_in_another_language_suggests_that_article(store, clock, site):
+    add_gaps(store, clock, [("es", "número EORI", 0), ("es", "paquete perdido", 0)])
+    suggestions = {
+        row["query"]: row["suggestion"] for row in search_gaps_report(store, LOCALES, site_dir=site)
+    }
+    assert suggestions == {"número EORI": EORI, "paquete perdido": None}
+
+
+def test_the_report_of_one_language_has_only_its_searches(store, clock, site):
+    add_gaps(store, clock, [("es", "número EORI", 0), ("fr", "colis perdu", 0)])
+    report = search_gaps_report(store, LOCALES, language="es", site_dir=site)
+    assert [(row["language"], row["query"]) for row in report] == [("es", "número EORI")]
+
+
+def test_the_reports_read_their_files_as_utf8_whatever_the_locale(
+    store, clock, site, docs, ascii_locale
+):
+    add_gaps(store, clock, [("es", "número EORI", 0)])
+    [row] = search_gaps_report(store, LOCALES, site_dir=site)
+    assert row["suggestion"] == EORI
+    write(docs / "fr/shipping/returns.md", "# Retours\n\nRenvoyer un colis abîmé.\n")
+    write(docs / "es/index.md", "# Ayuda\n\nBienvenida, señora.\n")
+    assert mark_up_to_date(docs, "fr", "es", "index.md")
+    store.add_vote(Vote("es", "", True))
+    [row] = feedback_report(store, docs, LOCALES)
+    assert row["translation"] == "up to date"
+
+
+# Votes over HTTP, against a site of their own ----------------------------------------------------
+
+JSON = {"Accept": "application/json"}
+
+
+@pytest.fixture
+def endpoint(tmp_path: Path):
+    """The endpoint with a small built site, and a body limit raised to 32 KB by its operator."""
+    site = tmp_path / "site"
+    for page in ("fr/index.html", "fr/shipping/index.html", "es/shipping/index.html"):
+        write(site / page, "<html></html>")
+    service = ticket_service(tmp_path / "db.sqlite3", site, rate_limit_per_minute=10_000)
+    service.server = copy.deepcopy(service.server)
+    service.server.feedback_body_kb = 32
+    with BackgroundServer(build_app(service, [])) as server:
+        yield f"{server.url}/api/feedback", service
+
+
+def test_a_vote_is_about_a_page_of_its_languages_site(endpoint):
+    url, service = endpoint
+    for language, page, status in [
+        ("fr", "shipping/", 201),
+        ("fr", "", 201),
+        ("es", "shipping/", 201),
+        ("es", "", 422),  # the Spanish site has no home page here
+        ("fr", "returns/", 422),
+        ("fr", "shipping", 422),
+    ]:
+        vote = {"language": language, "page": page, "helpful": "yes"}
+        response = httpx.post(url, json=vote, headers=JSON)
+        assert response.status_code == status, (language, page)
+        if status == 422:
+            assert list(response.json()["errors"]) == ["page"]
+    stored = sorted((vote["language"], vote["page"]) for vote in service.feedback.votes())
+    assert stored == [("es", "shipping/"), ("fr", ""), ("fr", "shipping/")]
+
+
+VOTE = {"language": "fr", "page": "shipping/", "helpful": "no"}
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        {"files": {"comment": ("notes.txt", b"Trop long.", "text/plain")}},  # a vote has no file
+        {"data": {**VOTE, **{f"field{n}": "x" for n in range(98)}}},  # 101 fields: over 100
+        {"data": {**VOTE, "comment": "x" * (8 * 1024 + 1)}},  # a field over 8 KiB
+    ],
+)
+def test_a_vote_form_beyond_what_a_vote_needs_is_refused_unread(endpoint, form):
+    url, service = endpoint
+    response = httpx.post(url, data=form.pop("data", VOTE), **form, headers=JSON)
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["body"]
+    assert service.feedback.votes() == []
+
+
+def test_a_vote_form_of_a_hundred_fields_is_read(endpoint):
+    url, service = endpoint
+    fields = {**VOTE, **{f"field{n}": "x" for n in range(97)}}
+    response = httpx.post(url, data=fields, headers=JSON)
+    assert response.status_code == 201  # read, its unknown fields left aside
+    assert len(service.feedback.votes()) == 1

@@ -1,0 +1,1043 @@
+"""The ticket store on its own, on a real SQLite file, with a clock of the test's: what is kept
+and for how long, what a retry finds, what a client may attach in a day, and the outbox the
+forwarder works from (what is due, what was delivered, what failed, what is put back)."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import logging
+import re
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+
+from helpcenter import database as storage
+from helpcenter.database import QuotaExceeded, StorageUnavailable
+from helpcenter.tickets import helpdesk
+from helpcenter.tickets.helpdesk import DeliveryError, Forwarder, HelpdeskClient, unexpected
+from helpcenter.tickets.store import IdempotencyConflict, TicketStore, new_reference
+from helpcenter.tickets.validation import Attachment, Ticket
+
+# 2030-01-01T12:00:00Z: twelve hours before the daily quotas start again.
+NOON = datetime(2030, 1, 1, 12, tzinfo=UTC).timestamp()
+HOUR = 3600
+DAY = 24 * HOUR
+MB = 1024 * 1024
+PNG = b"\x89PNG\r\n\x1a\nlabel"
+PDF = b"%PDF-1.4 invoice"
+LABEL = Attachment("label.png", "image/png", PNG)
+INVOICE = Attachment("invoice.pdf", "application/pdf", PDF)
+HERE = Path(__file__).name  # where the bugs below happen, as a traceback names the file
+REFERENCE = re.compile(r"^HC-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$")
+
+
+class Clock:
+    def __init__(self, now: float = NOON) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def at(moment: float) -> str:
+    """A moment as the store shows it: ISO 8601 in UTC."""
+    return datetime.fromtimestamp(moment, UTC).isoformat()
+
+
+def ticket(attachments=(LABEL,), **changes) -> Ticket:
+    fields = {
+        "name": "Camille Martin",
+        "email": "camille@example.com",
+        "subject": "Colis en retard",
+        "category": "shipping",
+        "plan": "",
+        "message": "Mon colis n'est pas arrivé.",
+        "language": "fr",
+        "page": "shipping/",
+    }
+    return Ticket(**{**fields, **changes}, attachments=tuple(attachments))
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def store(tmp_path: Path, clock: Clock) -> TicketStore:
+    return TicketStore(tmp_path / "tickets.sqlite3", forward=True, clock=clock)
+
+
+def references(store: TicketStore) -> list[str]:
+    return [t["reference"] for t in store.list()]
+
+
+def ids_by_reference(store: TicketStore) -> dict[str, int]:
+    with store.reading() as db:
+        return {
+            row["reference"]: row["id"] for row in db.execute("SELECT id, reference FROM tickets")
+        }
+
+
+# What is kept.
+
+
+def test_the_database_commits_to_disk_before_answering(store, tmp_path):
+    """WAL and synchronous FULL: a committed ticket survives a crash of the machine."""
+    assert store.connection.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    other = sqlite3.connect(tmp_path / "tickets.sqlite3")
+    try:
+        assert other.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    finally:
+        other.close()
+
+
+def test_a_ticket_is_kept_whole_with_its_files_in_the_order_they_were_sent(store, tmp_path, clock):
+    stored = store.add(ticket(attachments=(LABEL, INVOICE), plan="pro"))
+    assert stored.created is True
+    assert REFERENCE.match(stored.reference)
+    reopened = TicketStore(tmp_path / "tickets.sqlite3", clock=clock)
+    found = reopened.find(stored.reference)
+    assert found is not None
+    expected = {
+        "reference": stored.reference,
+        "created_at": at(NOON),
+        "name": "Camille Martin",
+        "email": "camille@example.com",
+        "subject": "Colis en retard",
+        "category": "shipping",
+        "plan": "pro",
+        "message": "Mon colis n'est pas arrivé.",
+        "language": "fr",
+        "page": "shipping/",
+        "attachments": [
+            {"filename": "label.png", "content_type": "image/png", "size": len(PNG)},
+            {"filename": "invoice.pdf", "content_type": "application/pdf", "size": len(PDF)},
+        ],
+    }
+    assert {key: found[key] for key in expected} == expected
+    assert reopened.attachment_files(stored.reference) == [
+        ({"filename": "label.png", "content_type": "image/png", "size": len(PNG)}, PNG),
+        ({"filename": "invoice.pdf", "content_type": "application/pdf", "size": len(PDF)}, PDF),
+    ]
+
+
+def test_the_list_is_newest_first_and_each_ticket_has_its_own_files(store, clock):
+    first = store.add(ticket(attachments=(LABEL,), name="Ana"))
+    clock.now += 60
+    second = store.add(ticket(attachments=(), name="Bea"))
+    clock.now += 60
+    third = store.add(ticket(attachments=(INVOICE,), name="Cid"))
+    listed = store.list()
+    assert [t["reference"] for t in listed] == [third.reference, second.reference, first.reference]
+    assert [t["name"] for t in listed] == ["Cid", "Bea", "Ana"]
+    assert [[a["filename"] for a in t["attachments"]] for t in listed] == [
+        ["invoice.pdf"],
+        [],
+        ["label.png"],
+    ]
+    assert [t["created_at"] for t in listed] == [at(NOON + 120), at(NOON + 60), at(NOON)]
+    assert store.find(second.reference)["name"] == "Bea"
+    assert store.attachment_files(second.reference) == []
+
+
+def test_an_unknown_reference_finds_nothing(store):
+    store.add(ticket())
+    assert store.find("HC-0000-0000-0000") is None
+    assert store.attachment_files("HC-0000-0000-0000") == []
+
+
+def test_references_are_readable_aloud_and_never_repeat(store):
+    stored = [store.add(ticket(attachments=())).reference for _ in range(3)]
+    made = stored + [new_reference() for _ in range(300)]
+    assert all(REFERENCE.match(reference) for reference in made), made[:3]
+    assert len(set(made)) == len(made)
+    # 60 random bits: the 32 characters all turn up, in every place.
+    assert len({character for reference in made for character in reference[3:]}) == 33
+    assert all(len({reference[place] for reference in made}) > 16 for place in (3, 8, 13, 16))
+
+
+# Retries: an idempotency key finds its ticket for the same request only, for a day.
+
+
+def test_a_retry_with_its_key_finds_the_same_ticket_and_stores_nothing_more(store):
+    first = store.add(ticket(), "retry-key-0001")
+    again = store.add(ticket(), "retry-key-0001")
+    assert first.created is True
+    assert again.created is False
+    assert again.reference == first.reference
+    assert references(store) == [first.reference]
+
+
+def test_without_a_key_every_submission_is_a_ticket(store):
+    one, two = store.add(ticket()), store.add(ticket())
+    assert one.reference != two.reference
+    assert sorted(references(store)) == sorted([one.reference, two.reference])
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        ticket(name="Camille M."),
+        ticket(email="camille@example.org"),
+        ticket(subject="Colis perdu"),
+        ticket(category="billing"),
+        ticket(plan="pro"),
+        ticket(message="Mon colis est arrivé abîmé."),
+        ticket(language="es"),
+        ticket(page="billing/"),
+        ticket(attachments=()),
+        ticket(attachments=(LABEL, INVOICE)),
+        ticket(attachments=(Attachment("label.png", "image/png", PNG + b"!"),)),
+        ticket(attachments=(Attachment("other.png", "image/png", PNG),)),
+        ticket(attachments=(Attachment("label.png", "image/jpeg", PNG),)),
+    ],
+)
+def test_a_key_used_for_another_request_is_refused_and_nothing_is_stored(store, other):
+    first = store.add(ticket(), "shared-key-0001")
+    with pytest.raises(IdempotencyConflict):
+        store.add(other, "shared-key-0001")
+    assert references(store) == [first.reference]
+
+
+def test_a_key_is_remembered_for_24_hours_by_default_then_may_be_used_again(store, clock):
+    first = store.add(ticket(), "day-key-00001")
+    clock.now = NOON + DAY - 1
+    assert store.add(ticket(), "day-key-00001").reference == first.reference
+    with pytest.raises(IdempotencyConflict):
+        store.add(ticket(name="Someone else"), "day-key-00001")
+    clock.now = NOON + DAY
+    later = store.add(ticket(name="Someone else"), "day-key-00001")
+    assert later.created is True
+    assert later.reference != first.reference
+    # And the key now belongs to the new request, for a day again.
+    clock.now = NOON + 2 * DAY - 1
+    assert store.add(ticket(name="Someone else"), "day-key-00001").reference == later.reference
+    with pytest.raises(IdempotencyConflict):
+        store.add(ticket(), "day-key-00001")
+
+
+def test_a_keys_lifetime_is_the_one_it_is_given(store, clock):
+    first = store.add(ticket(), "hour-key-0001", idempotency_hours=1)
+    clock.now += HOUR - 1
+    assert store.add(ticket(), "hour-key-0001", idempotency_hours=1).reference == first.reference
+    clock.now += 1
+    assert store.add(ticket(), "hour-key-0001", idempotency_hours=1).created is True
+
+
+def test_a_retry_after_an_upgrade_still_matches_the_key_stored_before_it(store, clock):
+    """What identifies a request is kept with its key: it must not change between versions."""
+    first = store.add(ticket(), "upgrade-key-01")
+    with store.transaction() as db:
+        # As the version before stored it for ticket() with the key.
+        db.execute(
+            "UPDATE idempotency_keys SET request_hash = ? WHERE key = ?",
+            ("f661f9f32e0cc259985f49d9aa9ebaf7885f11137d0893f889f12cd2f66746f8", "upgrade-key-01"),
+        )
+    again = store.add(ticket(), "upgrade-key-01")
+    assert (again.reference, again.created) == (first.reference, False)
+
+
+# What a client may attach in a day.
+
+
+def test_a_client_that_attached_its_daily_megabytes_is_refused_until_tomorrow(store, clock):
+    half = Attachment("half.pdf", "application/pdf", b"%PDF-" + b"x" * (MB // 2 - 5))
+    quota = {"client": "198.51.100.7", "daily_attachment_mb": 1}
+    store.add(ticket(attachments=(half,)), **quota)
+    store.add(ticket(attachments=(half,), name="Exactly one MB"), **quota)
+    with pytest.raises(QuotaExceeded) as refused:
+        store.add(ticket(attachments=(LABEL,), name="One byte too many"), **quota)
+    assert refused.value.kind == "attachment_bytes"
+    assert refused.value.retry_after == 12 * HOUR  # at midnight, UTC
+    assert "One byte too many" not in [t["name"] for t in store.list()]
+    # Without files, or from another address, it is fine; tomorrow too.
+    assert store.add(ticket(attachments=()), **quota).created
+    assert store.add(ticket(attachments=(half,)), client="198.51.100.8", daily_attachment_mb=1)
+    clock.now = NOON + 12 * HOUR
+    assert store.add(ticket(attachments=(half,)), **quota).created
+
+
+def test_clients_without_an_address_share_one_quota(store):
+    half = Attachment("half.pdf", "application/pdf", b"%PDF-" + b"x" * (MB // 2))
+    store.add(ticket(attachments=(half,)), daily_attachment_mb=1)
+    with pytest.raises(QuotaExceeded):
+        store.add(ticket(attachments=(half,)), daily_attachment_mb=1)
+
+
+def test_without_a_quota_a_client_attaches_what_it_likes(store):
+    big = Attachment("big.pdf", "application/pdf", b"%PDF-" + b"x" * (3 * MB))
+    for _ in range(3):
+        assert store.add(ticket(attachments=(big,)), client="198.51.100.7").created
+
+
+# Free disk space: a watermark refuses what would fill the disk, and only when set.
+
+
+def test_below_the_free_disk_watermark_nothing_is_stored(store, monkeypatch):
+    usage = type("Usage", (), {"free": 50 * MB})
+    monkeypatch.setattr(storage.shutil, "disk_usage", lambda path: usage)
+    with pytest.raises(StorageUnavailable) as refused:
+        store.add(ticket(), min_free_disk_mb=100)
+    assert refused.value.retry_after > 0
+    assert store.list() == []
+    assert store.add(ticket(), min_free_disk_mb=10).created
+
+
+def test_without_a_watermark_a_nearly_full_disk_refuses_nothing(store, monkeypatch):
+    usage = type("Usage", (), {"free": 1000})
+    monkeypatch.setattr(storage.shutil, "disk_usage", lambda path: usage)
+    assert store.add(ticket()).created
+
+
+# The outbox.
+
+
+def test_a_store_that_does_not_forward_keeps_tickets_out_of_the_outbox(tmp_path, clock):
+    quiet = TicketStore(tmp_path / "quiet.sqlite3", clock=clock)
+    stored = quiet.add(ticket())
+    assert quiet.due_deliveries(NOON + DAY) == []
+    assert quiet.find(stored.reference)["delivery"] == {
+        "state": "not forwarded",
+        "attempts": 0,
+        "error": "",
+        "helpdesk_id": "",
+    }
+    assert quiet.outbox() == {"pending": 0, "failed": 0, "oldest_pending_seconds": None}
+
+
+def test_a_forwarded_ticket_is_due_at_once_with_what_the_helpdesk_needs(store):
+    stored = store.add(ticket(attachments=(LABEL, INVOICE), plan="pro"))
+    [ticket_id] = store.due_deliveries(NOON)
+    assert ticket_id == ids_by_reference(store)[stored.reference]
+    fields, files = store.delivery_payload(ticket_id)
+    assert {k: fields[k] for k in ("reference", "name", "email", "subject", "plan", "page")} == {
+        "reference": stored.reference,
+        "name": "Camille Martin",
+        "email": "camille@example.com",
+        "subject": "Colis en retard",
+        "plan": "pro",
+        "page": "shipping/",
+    }
+    assert (fields["category"], fields["message"], fields["language"]) == (
+        "shipping",
+        "Mon colis n'est pas arrivé.",
+        "fr",
+    )
+    assert [(f.filename, f.content_type, f.content) for f in files] == [
+        ("label.png", "image/png", PNG),
+        ("invoice.pdf", "application/pdf", PDF),
+    ]
+    assert store.find(stored.reference)["delivery"] == {
+        "state": "pending",
+        "attempts": 0,
+        "error": "",
+        "helpdesk_id": "",
+        "next_attempt_at": at(NOON),
+    }
+
+
+def test_the_payload_of_a_ticket_that_is_not_there_is_an_error(store):
+    with pytest.raises(LookupError):
+        store.delivery_payload(12345)
+
+
+def test_a_delivered_ticket_leaves_the_queue_with_its_helpdesk_id(store, clock):
+    stored = store.add(ticket())
+    [ticket_id] = store.due_deliveries(NOON)
+    store.mark_failed_attempt(ticket_id, "request: HTTP 503", NOON + 5, now=NOON + 1)
+    clock.now = NOON + 30
+    store.mark_delivered(ticket_id, "4711")
+    assert store.due_deliveries(NOON + DAY) == []
+    assert store.attempts(ticket_id) == 2
+    assert store.find(stored.reference)["delivery"] == {
+        "state": "delivered",
+        "attempts": 2,
+        "error": "",
+        "helpdesk_id": "4711",
+        "last_attempt_at": at(NOON + 30),
+        "delivered_at": at(NOON + 30),
+    }
+    store.mark_delivered(ticket_id, "4711", now=NOON + 40)
+    assert store.find(stored.reference)["delivery"]["delivered_at"] == at(NOON + 40)
+
+
+def test_a_failed_attempt_is_counted_and_waits_for_its_time(store, clock):
+    stored = store.add(ticket())
+    [ticket_id] = store.due_deliveries(NOON)
+    clock.now = NOON + 2
+    store.mark_failed_attempt(ticket_id, "x" * 300, NOON + 60)
+    assert store.attempts(ticket_id) == 1
+    delivery = store.find(stored.reference)["delivery"]
+    assert delivery == {
+        "state": "pending",
+        "attempts": 1,
+        "error": "x" * 200,
+        "helpdesk_id": "",
+        "next_attempt_at": at(NOON + 60),
+        "last_attempt_at": at(NOON + 2),
+    }
+    assert store.due_deliveries(NOON + 59) == []
+    assert store.due_deliveries(NOON + 60) == [ticket_id]
+    store.mark_failed_attempt(ticket_id, "refused (422)", NOON + 120, give_up=True, now=NOON + 61)
+    delivery = store.find(stored.reference)["delivery"]
+    assert (delivery["state"], delivery["attempts"], delivery["error"]) == (
+        "failed",
+        2,
+        "refused (422)",
+    )
+    assert delivery["last_attempt_at"] == at(NOON + 61)
+    assert "next_attempt_at" not in delivery
+    assert store.due_deliveries(NOON + DAY) == []
+
+
+def test_a_ticket_never_tried_has_no_attempts(store):
+    store.add(ticket())
+    [ticket_id] = store.due_deliveries(NOON)
+    assert store.attempts(ticket_id) == 0
+    assert store.attempts(ticket_id + 100) == 0
+
+
+def test_due_deliveries_come_ten_at_a_time_the_longest_waiting_first(store, clock):
+    for number in range(12):
+        store.add(ticket(name=f"Reader {number}"))
+    ids = store.due_deliveries(NOON, limit=100)
+    assert len(ids) == 12
+    # Put them back in the queue in reverse order of creation.
+    for position, ticket_id in enumerate(ids):
+        store.mark_failed_attempt(ticket_id, "HTTP 503", NOON + 100 - position, now=NOON)
+    due = store.due_deliveries(NOON + 100)
+    assert due == list(reversed(ids))[:10]
+    assert store.due_deliveries(NOON + 100, limit=3) == list(reversed(ids))[:3]
+    assert store.due_deliveries(NOON + 95) == list(reversed(ids))[:7]
+
+
+def test_retry_puts_failed_deliveries_back_due_now_with_their_attempts_afresh(store, clock):
+    made = [store.add(ticket(name=f"Reader {n}")).reference for n in range(4)]
+    ids = ids_by_reference(store)
+    failed_one, failed_two, pending, delivered = (ids[r] for r in made)
+    for ticket_id in (failed_one, failed_two):
+        store.mark_failed_attempt(ticket_id, "refused", NOON + 10, give_up=True, now=NOON)
+    store.mark_failed_attempt(pending, "HTTP 503", NOON + 500, now=NOON)
+    store.mark_delivered(delivered, "1", now=NOON)
+    clock.now = NOON + 300
+    assert store.retry() == []
+    put_back = store.retry([made[1], made[2], made[3], made[1], "HC-0000-0000-0000"])
+    assert put_back == [made[1]]
+    assert store.due_deliveries(NOON + 300) == [failed_two]
+    assert store.attempts(failed_two) == 0
+    assert store.find(made[1])["delivery"]["next_attempt_at"] == at(NOON + 300)
+    assert store.find(made[2])["delivery"]["next_attempt_at"] == at(NOON + 500)
+    assert store.find(made[3])["delivery"]["state"] == "delivered"
+    store.mark_failed_attempt(failed_two, "refused", NOON + 10, give_up=True, now=NOON)
+    assert store.retry(all_failed=True) == [made[0], made[1]]
+    assert store.outbox()["failed"] == 0
+
+
+def test_the_outbox_counts_what_waits_and_what_failed_and_the_oldest_wait(store, clock):
+    assert store.outbox() == {"pending": 0, "failed": 0, "oldest_pending_seconds": None}
+    made = [store.add(ticket(name=f"Reader {n}")).reference for n in range(4)]
+    clock.now += 90
+    store.add(ticket(name="Later"))
+    ids = ids_by_reference(store)
+    store.mark_delivered(ids[made[0]], "1", now=NOON)
+    store.mark_failed_attempt(ids[made[1]], "refused", NOON, give_up=True, now=NOON)
+    assert store.outbox(now=NOON + 100) == {
+        "pending": 3,
+        "failed": 1,
+        "oldest_pending_seconds": 100,
+    }
+    assert store.outbox(now=NOON) == {"pending": 3, "failed": 1, "oldest_pending_seconds": 0}
+    clock.now = NOON + 1000
+    assert store.outbox()["oldest_pending_seconds"] == 1000
+
+
+def test_delivered_files_are_emptied_after_a_while_their_names_and_sizes_kept(store, clock):
+    delivered = store.add(ticket(attachments=(LABEL, INVOICE)))
+    waiting = store.add(ticket(attachments=(LABEL,), name="Waiting"))
+    clock.now = NOON + 5 * DAY
+    recent = store.add(ticket(attachments=(INVOICE,), name="Recent"))
+    ids = ids_by_reference(store)
+    store.mark_delivered(ids[delivered.reference], "1", now=NOON + 60)
+    store.mark_delivered(ids[recent.reference], "2", now=NOON + 5 * DAY)
+    clock.now = NOON + 7 * DAY
+    assert store.purge_delivered_attachments(before=NOON + 2 * DAY) == (2, len(PNG) + len(PDF))
+    assert store.attachment_files(delivered.reference) == [
+        (
+            {
+                "filename": "label.png",
+                "content_type": "image/png",
+                "size": len(PNG),
+                "purged_at": at(NOON + 7 * DAY),
+            },
+            b"",
+        ),
+        (
+            {
+                "filename": "invoice.pdf",
+                "content_type": "application/pdf",
+                "size": len(PDF),
+                "purged_at": at(NOON + 7 * DAY),
+            },
+            b"",
+        ),
+    ]
+    assert store.find(delivered.reference)["attachments"][0]["purged_at"] == at(NOON + 7 * DAY)
+    assert store.attachment_files(waiting.reference)[0][1] == PNG
+    assert store.attachment_files(recent.reference)[0][1] == PDF
+    assert store.find(recent.reference)["attachments"] == [
+        {"filename": "invoice.pdf", "content_type": "application/pdf", "size": len(PDF)}
+    ]
+    assert store.purge_delivered_attachments(before=NOON + 2 * DAY) == (0, 0)
+
+
+# A database of an earlier version.
+
+EARLIER = """
+CREATE TABLE tickets (
+    id INTEGER PRIMARY KEY, reference TEXT NOT NULL UNIQUE, idempotency_key TEXT UNIQUE,
+    created_at TEXT NOT NULL, name TEXT NOT NULL, email TEXT NOT NULL, subject TEXT NOT NULL,
+    category TEXT NOT NULL, plan TEXT NOT NULL, message TEXT NOT NULL, language TEXT NOT NULL,
+    page TEXT NOT NULL
+);
+CREATE TABLE attachments (
+    id INTEGER PRIMARY KEY, ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+    filename TEXT NOT NULL, content_type TEXT NOT NULL, size INTEGER NOT NULL,
+    content BLOB NOT NULL
+);
+CREATE TABLE deliveries (
+    ticket_id INTEGER PRIMARY KEY REFERENCES tickets(id), state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at REAL NOT NULL,
+    last_error TEXT NOT NULL DEFAULT '', remote_id TEXT NOT NULL DEFAULT '',
+    delivered_at TEXT NOT NULL DEFAULT ''
+);
+INSERT INTO tickets VALUES (1, 'HC-AAAA-BBBB-CCCC', 'earlier-key-01', '2030-01-01T11:59:30+00:00',
+    'Camille', 'camille@example.com', 'Avant', 'shipping', '', 'Envoyé avant la mise à jour.',
+    'fr', '');
+INSERT INTO tickets VALUES (2, 'HC-DDDD-EEEE-FFFF', NULL, '2030-01-01T11:59:40+00:00',
+    'Dani', 'dani@example.com', 'Sans clé', 'billing', '', 'Envoyé sans clé, avant.', 'es', '');
+INSERT INTO attachments VALUES (1, 1, 'a.txt', 'text/plain', 5, X'68656C6C6F');
+INSERT INTO deliveries VALUES (1, 'delivered', 1, 0, '', '77', '2030-01-01T11:59:50+00:00');
+INSERT INTO deliveries VALUES (2, 'pending', 0, 0, '', '', '');
+"""
+
+
+@pytest.fixture
+def earlier(tmp_path: Path) -> Path:
+    path = tmp_path / "earlier.sqlite3"
+    connection = sqlite3.connect(path)
+    connection.executescript(EARLIER)
+    connection.close()
+    return path
+
+
+def test_an_earlier_database_is_brought_up_to_date_with_its_tickets_whole(earlier, clock):
+    store = TicketStore(earlier, forward=True, clock=clock)
+    old = store.find("HC-AAAA-BBBB-CCCC")
+    assert (old["name"], old["created_at"]) == ("Camille", "2030-01-01T11:59:30+00:00")
+    assert old["attachments"] == [{"filename": "a.txt", "content_type": "text/plain", "size": 5}]
+    assert old["delivery"] == {
+        "state": "delivered",
+        "attempts": 1,
+        "error": "",
+        "helpdesk_id": "77",
+        "delivered_at": "2030-01-01T11:59:50+00:00",
+    }
+    # What the new version does with them works: attempts, purges.
+    ids = ids_by_reference(store)
+    store.mark_failed_attempt(ids["HC-DDDD-EEEE-FFFF"], "HTTP 503", NOON + 5, now=NOON)
+    assert store.find("HC-DDDD-EEEE-FFFF")["delivery"]["last_attempt_at"] == at(NOON)
+    assert store.purge_delivered_attachments(before=NOON) == (1, 5)
+    assert store.attachment_files("HC-AAAA-BBBB-CCCC")[0][1] == b""
+
+
+def test_an_earlier_tickets_key_answers_any_retry_for_a_day_after_it_was_sent(earlier, clock):
+    store = TicketStore(earlier, forward=True, clock=clock)
+    retried = store.add(ticket(name="Whatever the retry says"), "earlier-key-01")
+    assert (retried.reference, retried.created) == ("HC-AAAA-BBBB-CCCC", False)
+    assert len(store.list()) == 2
+    # A day after the earlier ticket was sent, its key is forgotten like any other.
+    clock.now = datetime(2030, 1, 2, 11, 59, 30, tzinfo=UTC).timestamp()
+    assert store.add(ticket(), "earlier-key-01").created is True
+    assert len(store.list()) == 3
+
+
+def test_opening_an_up_to_date_database_again_changes_nothing(earlier, clock):
+    first = TicketStore(earlier, forward=True, clock=clock)
+    stored = first.add(ticket(), "fresh-key-0001")
+    first.close()
+    again = TicketStore(earlier, forward=True, clock=clock)
+    assert again.add(ticket(), "fresh-key-0001").reference == stored.reference
+    assert again.add(ticket(), "earlier-key-01").reference == "HC-AAAA-BBBB-CCCC"
+    assert len(again.list()) == 3
+
+
+# The forwarder, working from the outbox: each ticket delivered once, failures retried with
+# backoff between bounds, set aside after its attempts; the outbox itself looked at again and
+# again, less often while the database fails.
+
+
+class Helpdesk:
+    """A helpdesk that answers each delivery as it is told: an id, or an error."""
+
+    def __init__(self, *answers) -> None:
+        self.answers = list(answers)
+        self.delivered: list[tuple[str, list[str]]] = []
+
+    def deliver(self, ticket: dict, attachments: list[Attachment]) -> str:
+        answer = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+        if isinstance(answer, BaseException):
+            raise answer
+        self.delivered.append((ticket["reference"], [a.filename for a in attachments]))
+        return answer
+
+
+def forwarder(store: TicketStore, clock: Clock, helpdesk: Helpdesk, **options) -> Forwarder:
+    return Forwarder(store, helpdesk, clock=clock, **options)  # type: ignore[arg-type]
+
+
+def test_a_ticket_is_delivered_once_with_its_files_and_leaves_the_queue(store, clock):
+    stored = store.add(ticket(attachments=(LABEL, INVOICE)))
+    helpdesk = Helpdesk("9001")
+    outbox = forwarder(store, clock, helpdesk)
+    assert outbox.deliver_due() == 1
+    assert outbox.deliver_due() == 0
+    clock.now += DAY
+    assert outbox.deliver_due() == 0
+    assert helpdesk.delivered == [(stored.reference, ["label.png", "invoice.pdf"])]
+    delivery = store.find(stored.reference)["delivery"]
+    assert (delivery["state"], delivery["helpdesk_id"], delivery["delivered_at"]) == (
+        "delivered",
+        "9001",
+        at(NOON),
+    )
+
+
+def waits_until_set_aside(store, clock, outbox, reference) -> list[float]:
+    """Attempt after attempt, each when it falls due: the waits between them."""
+    waits = []
+    while store.find(reference)["delivery"]["state"] == "pending":
+        tried_at = clock.now
+        assert outbox.deliver_due() == 1
+        delivery = store.find(reference)["delivery"]
+        if delivery["state"] == "pending":
+            due = datetime.fromisoformat(delivery["next_attempt_at"]).timestamp()
+            waits.append(due - tried_at)
+            clock.now = due - 0.5
+            assert outbox.deliver_due() == 0  # not before its time
+            clock.now = due
+    return waits
+
+
+def test_failures_are_retried_after_doubling_waits_of_at_most_an_hour_then_set_aside(
+    store, clock, caplog
+):
+    caplog.set_level(logging.WARNING, logger="helpcenter.tickets.helpdesk")
+    stored = store.add(ticket())
+    outbox = forwarder(store, clock, Helpdesk(DeliveryError("request: HTTP 503")))
+    waits = waits_until_set_aside(store, clock, outbox, stored.reference)
+    assert waits == [5, 10, 20, 40, 80, 160, 320, 640, 1280, 2560, 3600]
+    delivery = store.find(stored.reference)["delivery"]
+    assert (delivery["state"], delivery["attempts"], delivery["error"]) == (
+        "failed",
+        12,
+        "request: HTTP 503",
+    )
+    lines = [record.getMessage() for record in caplog.records]
+    assert len(lines) == 12
+    assert lines[0] == (
+        f"Ticket {stored.reference}: delivery attempt 1 of 12 failed (request: HTTP 503); "
+        "next attempt in 5s"
+    )
+    assert lines[-1] == (
+        f"Ticket {stored.reference}: delivery attempt 12 of 12 failed (request: HTTP 503); set "
+        f"aside as failed (`helpcenter tickets retry {stored.reference}` tries again)"
+    )
+    assert [record.levelname for record in caplog.records] == ["WARNING"] * 11 + ["ERROR"]
+
+
+def test_the_waits_follow_the_forwarders_settings(store, clock):
+    stored = store.add(ticket())
+    helpdesk = Helpdesk(DeliveryError("connection: cannot connect (ConnectError)"))
+    outbox = forwarder(store, clock, helpdesk, backoff_base=2, max_backoff=10, max_attempts=6)
+    assert waits_until_set_aside(store, clock, outbox, stored.reference) == [2, 4, 8, 10, 10]
+    assert store.find(stored.reference)["delivery"]["attempts"] == 6
+
+
+def test_the_wait_doubles_from_the_first_attempt_and_never_overflows(store, clock):
+    outbox = forwarder(store, clock, Helpdesk("1"))
+    assert [outbox.backoff(n) for n in (-1, 0, 1, 2, 3, 4, 11, 12, 5000)] == [
+        5,
+        5,
+        5,
+        10,
+        20,
+        40,
+        3600,
+        3600,
+        3600,
+    ]
+
+
+@pytest.mark.parametrize(("said", "wait"), [(120, 120), (7200, 7200), (0, 1), (0.2, 1)])
+def test_the_helpdesk_says_when_to_come_back_but_never_sooner_than_a_second(
+    store, clock, said, wait
+):
+    stored = store.add(ticket())
+    refusal = DeliveryError("request: rate limited (429)", retry_after=said)
+    forwarder(store, clock, Helpdesk(refusal)).deliver_due()
+    delivery = store.find(stored.reference)["delivery"]
+    assert delivery["state"] == "pending"
+    assert delivery["next_attempt_at"] == at(NOON + wait)
+
+
+def test_what_the_helpdesk_refuses_is_set_aside_at_once(store, clock):
+    stored = store.add(ticket())
+    refusal = DeliveryError("request: refused (422): email", permanent=True)
+    outbox = forwarder(store, clock, Helpdesk(refusal))
+    assert outbox.deliver_due() == 1
+    clock.now += DAY
+    assert outbox.deliver_due() == 0
+    delivery = store.find(stored.reference)["delivery"]
+    assert (delivery["state"], delivery["attempts"]) == ("failed", 1)
+
+
+@pytest.mark.parametrize("attempts", [1, 0, -3])
+def test_a_single_attempt_is_the_least_a_ticket_gets(store, clock, attempts):
+    stored = store.add(ticket())
+    outbox = forwarder(store, clock, Helpdesk(DeliveryError("HTTP 500")), max_attempts=attempts)
+    assert outbox.deliver_due() == 1
+    assert store.find(stored.reference)["delivery"]["state"] == "failed"
+
+
+def broken_helpdesk(ticket: dict, attachments: list) -> str:
+    return {"id": ticket["message"]}["missing"]  # a bug that quotes what it read
+
+
+BUG_LINE = broken_helpdesk.__code__.co_firstlineno + 1
+
+
+def test_a_bug_while_delivering_is_recorded_without_what_the_reader_wrote_and_retried(store, clock):
+    stored = store.add(ticket())
+    helpdesk = Helpdesk("1")
+    helpdesk.deliver = broken_helpdesk  # type: ignore[method-assign]
+    outbox = forwarder(store, clock, helpdesk)
+    assert outbox.deliver_one(ids_by_reference(store)[stored.reference]) is False
+    delivery = store.find(stored.reference)["delivery"]
+    assert delivery["error"] == f"unexpected KeyError at {HERE}:{BUG_LINE}"
+    assert (delivery["state"], delivery["next_attempt_at"]) == ("pending", at(NOON + 5))
+
+
+def test_a_failing_database_is_not_recorded_as_a_failed_delivery(store, clock):
+    stored = store.add(ticket())
+    outbox = forwarder(store, clock, Helpdesk(StorageUnavailable("the database is locked")))
+    with pytest.raises(StorageUnavailable):
+        outbox.deliver_one(ids_by_reference(store)[stored.reference])
+    assert store.find(stored.reference)["delivery"]["attempts"] == 0
+
+
+def test_a_bug_is_told_by_its_kind_and_where_it_happened_never_its_message():
+    assert unexpected(KeyError("camille@example.com")) == "unexpected KeyError"
+
+    def outer():
+        innermost()
+
+    def innermost():
+        raise ValueError("camille@example.com")
+
+    try:
+        outer()
+    except ValueError as error:
+        told = unexpected(error)
+    line = innermost.__code__.co_firstlineno + 1
+    assert told == f"unexpected ValueError at {HERE}:{line}"
+
+
+class Stop(Exception):
+    """Ends the forwarder's loop: raised by its sleep once the script has run out."""
+
+
+def waits_of(outcomes: list, **options) -> list[float]:
+    """Run the forwarder's loop over `outcomes`, what each look at the outbox gives (how many
+    deliveries it tried, or what it ran into); the waits between the looks."""
+    script = list(outcomes)
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        if not script:
+            raise Stop
+
+    def deliver_due() -> int:
+        outcome = script.pop(0)
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
+    outbox = Forwarder(None, None, sleep=sleep, **options)  # type: ignore[arg-type]
+    outbox.deliver_due = deliver_due  # type: ignore[method-assign]
+    with pytest.raises(Stop):
+        asyncio.run(outbox.run())
+    return waits
+
+
+LOCKED = StorageUnavailable("the database is locked")
+
+
+def test_an_idle_outbox_is_looked_at_every_second():
+    assert waits_of([0, 0, 0]) == [1, 1, 1]
+    assert waits_of([0, 0], poll_seconds=0.25) == [0.25, 0.25]
+
+
+def test_while_deliveries_are_due_the_forwarder_does_not_wait():
+    assert waits_of([3, 1, 2, 0]) == [1]
+
+
+def test_while_the_database_fails_the_outbox_is_looked_at_less_and_less_often():
+    assert waits_of([LOCKED] * 6 + [0], max_backoff=30) == [2, 4, 8, 16, 30, 30, 1]
+    long_outage = waits_of([LOCKED] * 12 + [0], max_backoff=10_000)
+    assert long_outage == [2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 1024, 1024, 1]
+    assert waits_of([LOCKED, 0], poll_seconds=0.5) == [1, 0.5]
+
+
+def test_once_the_database_is_back_the_next_outage_starts_with_short_waits_again():
+    assert waits_of([LOCKED, LOCKED, 2, 0, LOCKED, 0]) == [2, 4, 1, 2, 1]
+
+
+def test_an_unavailable_outbox_is_logged_with_why_and_when_it_is_looked_at_again(caplog):
+    caplog.set_level(logging.ERROR, logger="helpcenter.tickets.helpdesk")
+
+    def bug() -> None:
+        raise RuntimeError("camille@example.com")
+
+    try:
+        bug()
+    except RuntimeError as error:
+        failure = error
+    waits_of([LOCKED, failure, 0])
+    line = bug.__code__.co_firstlineno + 1
+    assert [record.getMessage() for record in caplog.records] == [
+        "Outbox unavailable (the database is locked); next look in 2s",
+        f"Outbox unavailable (unexpected RuntimeError at {HERE}:{line}); next look in 4s",
+    ]
+
+
+# What the helpdesk is sent, and what its answers mean (Zendesk's Requests API, through a mock
+# transport: each request the client makes is seen here, answered as the test says).
+
+
+class Zendesk:
+    """Answers uploads with tokens and requests with ids, unless told otherwise."""
+
+    def __init__(self) -> None:
+        self.seen: list[httpx.Request] = []
+        self.answers: list = []  # what to answer next, instead of the right answer
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.seen.append(request)
+        if self.answers:
+            answer = self.answers.pop(0)
+            if isinstance(answer, Exception):
+                raise answer
+            return answer
+        if request.url.path == "/api/v2/uploads":
+            token = f"token-{len(self.seen)}"
+            return httpx.Response(201, json={"upload": {"token": token}})
+        return httpx.Response(201, json={"request": {"id": 4242, "status": "new"}})
+
+
+@pytest.fixture
+def zendesk(monkeypatch) -> Zendesk:
+    standin = Zendesk()
+    transport = httpx.MockTransport(standin)
+    monkeypatch.setattr(
+        helpdesk.httpx, "Client", functools.partial(httpx.Client, transport=transport)
+    )
+    return standin
+
+
+def payload(**changes) -> dict:
+    fields = {
+        "reference": "HC-7K3M-9QX2-P4RT",
+        "name": "Camille Martin",
+        "email": "camille@example.com",
+        "subject": "Colis en retard",
+        "category": "shipping",
+        "plan": "pro",
+        "message": "Mon colis n'est pas arrivé.",
+        "language": "fr",
+        "page": "shipping/customs/",
+    }
+    return {**fields, **changes}
+
+
+def test_the_files_go_first_then_the_request_with_their_tokens_and_its_reference_as_key(zendesk):
+    client = HelpdeskClient("https://colisto.zendesk.example")
+    assert client.deliver(payload(), [LABEL, INVOICE]) == "4242"
+    first, second, request = zendesk.seen
+    assert [str(r.url) for r in (first, second)] == [
+        "https://colisto.zendesk.example/api/v2/uploads?filename=label.png",
+        "https://colisto.zendesk.example/api/v2/uploads?filename=invoice.pdf",
+    ]
+    assert [(r.method, r.headers["content-type"], r.content) for r in (first, second)] == [
+        ("POST", "image/png", PNG),
+        ("POST", "application/pdf", PDF),
+    ]
+    assert str(request.url) == "https://colisto.zendesk.example/api/v2/requests.json"
+    assert request.headers["idempotency-key"] == "HC-7K3M-9QX2-P4RT"
+    assert json.loads(request.content) == {
+        "request": {
+            "requester": {"name": "Camille Martin", "email": "camille@example.com"},
+            "subject": "Colis en retard",
+            "comment": {
+                "body": "Mon colis n'est pas arrivé.\n\n---\nPage: shipping/customs/",
+                "uploads": ["token-1", "token-2"],
+            },
+            "tags": ["category_shipping", "lang_fr", "plan_pro"],
+        }
+    }
+    # It waits at most its timeout for the helpdesk: 10 s unless told.
+    assert request.extensions["timeout"]["read"] == 10.0
+    HelpdeskClient("https://colisto.zendesk.example", timeout=2.5).deliver(payload(), [])
+    assert zendesk.seen[-1].extensions["timeout"]["read"] == 2.5
+
+
+def test_a_request_without_files_page_or_plan_says_only_what_it_has(zendesk):
+    client = HelpdeskClient("https://colisto.zendesk.example")
+    assert client.deliver(payload(page="", plan=""), []) == "4242"
+    [request] = zendesk.seen
+    sent = json.loads(request.content)["request"]
+    assert sent["comment"] == {"body": "Mon colis n'est pas arrivé.", "uploads": []}
+    assert sent["tags"] == ["category_shipping", "lang_fr"]
+
+
+@pytest.mark.parametrize(
+    ("answer", "told"),
+    [
+        (httpx.Response(200, json={"request": {"id": 77}}), "77"),
+        (httpx.Response(201, json={"request": {"id": "a-77"}}), "a-77"),
+    ],
+)
+def test_the_helpdesks_id_for_the_request_is_kept(zendesk, answer, told):
+    zendesk.answers = [answer]
+    assert HelpdeskClient("https://h.example").deliver(payload(), []) == told
+
+
+def failure(zendesk: Zendesk, *answers, files=()) -> DeliveryError:
+    zendesk.answers = list(answers)
+    with pytest.raises(DeliveryError) as failed:
+        HelpdeskClient("https://h.example").deliver(payload(), list(files))
+    return failed.value
+
+
+LONG_TYPE = "application/vnd.colisto.very-long-name-of-a-type+xml"
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        (
+            httpx.Response(
+                200, text="<html>", headers={"content-type": "text/html; charset=utf-8"}
+            ),
+            "request: HTTP 200 without a JSON object (text/html)",
+        ),
+        (
+            httpx.Response(201, content=b"{not json"),
+            "request: HTTP 201 without a JSON object (no content type)",
+        ),
+        (
+            httpx.Response(201, json=["a", "list"]),
+            "request: HTTP 201 without a JSON object (application/json)",
+        ),
+        (
+            httpx.Response(200, text="x", headers={"content-type": LONG_TYPE}),
+            f"request: HTTP 200 without a JSON object ({LONG_TYPE[:40]})",
+        ),
+        (httpx.Response(201, json={"request": {}}), "request: answer without request.id"),
+        (httpx.Response(201, json={"request": {"id": None}}), "request: answer without request.id"),
+        (httpx.Response(201, json={"request": {"id": True}}), "request: answer without request.id"),
+        (
+            httpx.Response(201, json={"request": {"id": {"n": 1}}}),
+            "request: answer without request.id",
+        ),
+        (httpx.Response(201, json={"request": {"id": [1]}}), "request: answer without request.id"),
+        (httpx.Response(201, json={"request": 5}), "request: answer without request.id"),
+        (httpx.Response(201, json={}), "request: answer without request.id"),
+        (httpx.Response(500, json={"error": "boom"}), "request: HTTP 500"),
+        (httpx.Response(202, json={"request": {"id": 1}}), "request: HTTP 202"),
+    ],
+)
+def test_an_answer_that_is_not_the_contracts_is_a_failed_delivery_that_says_why(
+    zendesk, answer, message
+):
+    error = failure(zendesk, answer)
+    assert str(error) == message
+    assert not error.permanent
+
+
+@pytest.mark.parametrize(
+    "upload",
+    [
+        httpx.Response(201, json={"upload": {}}),
+        httpx.Response(201, json={"upload": {"token": ""}}),
+        httpx.Response(201, json={"upload": {"token": 12345}}),
+        httpx.Response(201, json={"upload": "token"}),
+        httpx.Response(201, json={}),
+    ],
+)
+def test_an_upload_answered_without_a_token_stops_the_delivery(zendesk, upload):
+    error = failure(zendesk, upload, files=[LABEL])
+    assert str(error) == "upload: answer without upload.token"
+    assert len(zendesk.seen) == 1  # no request made without its file
+
+
+def test_an_upload_that_fails_says_it_was_the_upload(zendesk):
+    error = failure(zendesk, httpx.Response(503, headers={"retry-after": "30"}), files=[LABEL])
+    assert (str(error), error.retry_after) == ("upload: HTTP 503", 30)
+
+
+def test_what_the_helpdesk_refuses_is_a_permanent_failure_naming_the_fields(zendesk):
+    refusal = httpx.Response(
+        422,
+        json={"error": "RecordInvalid", "details": {"requester": [{"description": "Camille"}]}},
+    )
+    error = failure(zendesk, refusal)
+    assert str(error) == "request: refused (422): requester"
+    assert error.permanent is True
+
+
+def test_a_rate_limit_or_an_outage_says_when_to_come_back(zendesk):
+    limited = failure(zendesk, httpx.Response(429, headers={"retry-after": "120"}))
+    assert (str(limited), limited.retry_after, limited.permanent) == (
+        "request: rate limited (429)",
+        120,
+        False,
+    )
+    down = failure(zendesk, httpx.Response(503, headers={"Retry-After": "60"}))
+    assert (str(down), down.retry_after) == ("request: HTTP 503", 60)
+    silent = failure(zendesk, httpx.Response(429))
+    assert silent.retry_after is None
+
+
+@pytest.mark.parametrize(
+    ("fault", "message"),
+    [
+        (httpx.ReadTimeout("slow"), "request: timed out (ReadTimeout)"),
+        (httpx.ConnectTimeout("slow"), "request: timed out (ConnectTimeout)"),
+        (httpx.ConnectError("refused"), "request: cannot connect (ConnectError)"),
+        (
+            httpx.RemoteProtocolError("https://h.example/?filename=label.png"),
+            "request: RemoteProtocolError",
+        ),
+    ],
+)
+def test_a_network_failure_is_told_by_its_kind_never_by_its_text(zendesk, fault, message):
+    assert str(failure(zendesk, fault)) == message
+    uploading = failure(zendesk, fault, files=[LABEL])
+    assert str(uploading) == message.replace("request:", "upload:")
