@@ -296,6 +296,7 @@ def test_the_reports_read_their_files_as_utf8_whatever_the_locale(
 # Votes over HTTP, against a site of their own ----------------------------------------------------
 
 JSON = {"Accept": "application/json"}
+VOTE = {"language": "fr", "page": "shipping/", "helpful": "no"}
 
 
 @pytest.fixture
@@ -304,11 +305,66 @@ def endpoint(tmp_path: Path):
     site = tmp_path / "site"
     for page in ("fr/index.html", "fr/shipping/index.html", "es/shipping/index.html"):
         write(site / page, "<html></html>")
-    service = ticket_service(tmp_path / "db.sqlite3", site, rate_limit_per_minute=10_000)
+    service = ticket_service(
+        tmp_path / "db.sqlite3",
+        site,
+        rate_limit_per_minute=10_000,
+        site_url="https://aide.example.com/",
+    )
     service.server = copy.deepcopy(service.server)
     service.server.feedback_body_kb = 32
     with BackgroundServer(build_app(service, [])) as server:
         yield f"{server.url}/api/feedback", service
+
+
+def votes_of(service) -> list[tuple]:
+    return sorted(
+        (vote["language"], vote["page"], vote["helpful"], vote["comment"])
+        for vote in service.feedback.votes()
+    )
+
+
+def test_a_vote_with_javascript_is_recorded_and_without_returns_to_the_articles_thanks(endpoint):
+    url, service = endpoint
+    response = httpx.post(url, json={**VOTE, "helpful": "yes"}, headers=JSON)
+    assert (response.status_code, response.json()) == (201, {"status": "recorded"})
+    for page in ("shipping/", ""):
+        response = httpx.post(url, data={**VOTE, "page": page, "comment": "Clair."})
+        assert response.status_code == 303
+        assert response.headers["location"] == f"https://aide.example.com/fr/{page}#feedback-thanks"
+    assert votes_of(service) == [
+        ("fr", "", 0, "Clair."),
+        ("fr", "shipping/", 0, "Clair."),
+        ("fr", "shipping/", 1, ""),
+    ]
+
+
+def test_a_changed_mind_replaces_the_vote_of_the_same_browser(endpoint):
+    url, service = endpoint
+    for helpful, comment, vote_id in [
+        ("no", "Pas clair.", "browser-one-1"),
+        ("no", "", "browser-two-2"),
+        ("yes", "", "browser-one-1"),
+    ]:
+        vote = {**VOTE, "helpful": helpful, "comment": comment, "vote_id": vote_id}
+        assert httpx.post(url, json=vote, headers=JSON).status_code == 201
+    assert votes_of(service) == [("fr", "shipping/", 0, ""), ("fr", "shipping/", 1, "")]
+
+
+def test_unanswered_searches_are_stored_with_their_page_and_results(endpoint):
+    url, service = endpoint
+    searches = {
+        "language": "es",
+        "page": "shipping/",
+        "queries": [{"query": "aduanas", "results": 0}, {"query": "etiqueta", "results": 3}],
+    }
+    response = httpx.post(url.replace("/api/feedback", "/api/search-gaps"), json=searches)
+    assert response.status_code == 204
+    stored = sorted(
+        (gap["language"], gap["page"], gap["query"], gap["results"])
+        for gap in service.feedback.search_gaps()
+    )
+    assert stored == [("es", "shipping/", "aduanas", 0), ("es", "shipping/", "etiqueta", 3)]
 
 
 def test_a_vote_is_about_a_page_of_its_languages_site(endpoint):
@@ -330,9 +386,6 @@ def test_a_vote_is_about_a_page_of_its_languages_site(endpoint):
     assert stored == [("es", "shipping/"), ("fr", ""), ("fr", "shipping/")]
 
 
-VOTE = {"language": "fr", "page": "shipping/", "helpful": "no"}
-
-
 @pytest.mark.parametrize(
     "form",
     [
@@ -343,6 +396,7 @@ VOTE = {"language": "fr", "page": "shipping/", "helpful": "no"}
 )
 def test_a_vote_form_beyond_what_a_vote_needs_is_refused_unread(endpoint, form):
     url, service = endpoint
+    form = dict(form)  # the case stays whole for the next run of the test
     response = httpx.post(url, data=form.pop("data", VOTE), **form, headers=JSON)
     assert response.status_code == 400
     assert list(response.json()["errors"]) == ["body"]

@@ -4,6 +4,7 @@ names for tools that read a built index."""
 from __future__ import annotations
 
 import json
+import re
 
 from helpcenter.search.analysis import Analyzer
 from helpcenter.search.index import (
@@ -139,3 +140,15 @@ def test_of_pages_as_good_the_best_is_the_first_in_the_site():
     ]
     assert best_page(build_index("fr", pages), terms("douane"))[0] == "a/"
     assert best_page(build_index("fr", pages[::-1]), terms("douane"))[0] == "c/"
+
+
+def test_every_search_file_is_json_named_so():
+    """The server gives each file the type its name says: an index, its texts, a fallback index."""
+    pages = [Page("a/", "Titre", body="Texte."), Page("b/", "Title", body="Text.", language="en")]
+    made = SearchFiles.of("fr", pages)
+    assert sorted(re.sub(r"\.[0-9a-f]{10}\.", ".*.", path) for path in made.files) == [
+        "search/fallback.*.json",
+        "search/index.*.json",
+        "search/text.*.json",
+        "search/text.*.json",
+    ]

@@ -604,18 +604,30 @@ def forwarder(store: TicketStore, clock: Clock, helpdesk: Helpdesk, **options) -
 def test_a_ticket_is_delivered_once_with_its_files_and_leaves_the_queue(store, clock):
     stored = store.add(ticket(attachments=(LABEL, INVOICE)))
     helpdesk = Helpdesk("9001")
-    outbox = forwarder(store, clock, helpdesk)
-    assert outbox.deliver_due() == 1
+    later = Clock(NOON + 30)  # the forwarder's time is the time deliveries are recorded at
+    outbox = forwarder(store, later, helpdesk)
+    [ticket_id] = store.due_deliveries(NOON)
+    assert outbox.deliver_one(ticket_id) is True
     assert outbox.deliver_due() == 0
-    clock.now += DAY
+    later.now += DAY
     assert outbox.deliver_due() == 0
     assert helpdesk.delivered == [(stored.reference, ["label.png", "invoice.pdf"])]
     delivery = store.find(stored.reference)["delivery"]
     assert (delivery["state"], delivery["helpdesk_id"], delivery["delivered_at"]) == (
         "delivered",
         "9001",
-        at(NOON),
+        at(NOON + 30),
     )
+
+
+def test_an_entry_whose_ticket_cannot_be_read_is_logged_by_its_number(store, clock, caplog):
+    caplog.set_level(logging.WARNING, logger="helpcenter.tickets.helpdesk")
+    assert forwarder(store, clock, Helpdesk("1")).deliver_one(999) is False
+    [line] = [record.getMessage() for record in caplog.records]
+    assert line.startswith(
+        "Ticket #999: delivery attempt 1 of 12 failed (unexpected LookupError at "
+    )
+    assert line.endswith("); next attempt in 5s")
 
 
 def waits_until_set_aside(store, clock, outbox, reference) -> list[float]:
@@ -690,17 +702,19 @@ def test_the_helpdesk_says_when_to_come_back_but_never_sooner_than_a_second(
 ):
     stored = store.add(ticket())
     refusal = DeliveryError("request: rate limited (429)", retry_after=said)
-    forwarder(store, clock, Helpdesk(refusal)).deliver_due()
+    later = Clock(NOON + 7)  # the forwarder's time is the time attempts are recorded at
+    forwarder(store, later, Helpdesk(refusal)).deliver_due()
     delivery = store.find(stored.reference)["delivery"]
     assert delivery["state"] == "pending"
-    assert delivery["next_attempt_at"] == at(NOON + wait)
+    assert delivery["last_attempt_at"] == at(NOON + 7)
+    assert delivery["next_attempt_at"] == at(NOON + 7 + wait)
 
 
 def test_what_the_helpdesk_refuses_is_set_aside_at_once(store, clock):
     stored = store.add(ticket())
     refusal = DeliveryError("request: refused (422): email", permanent=True)
     outbox = forwarder(store, clock, Helpdesk(refusal))
-    assert outbox.deliver_due() == 1
+    assert outbox.deliver_one(ids_by_reference(store)[stored.reference]) is False
     clock.now += DAY
     assert outbox.deliver_due() == 0
     delivery = store.find(stored.reference)["delivery"]
@@ -722,7 +736,10 @@ def broken_helpdesk(ticket: dict, attachments: list) -> str:
 BUG_LINE = broken_helpdesk.__code__.co_firstlineno + 1
 
 
-def test_a_bug_while_delivering_is_recorded_without_what_the_reader_wrote_and_retried(store, clock):
+def test_a_bug_while_delivering_is_recorded_without_what_the_reader_wrote_and_retried(
+    store, clock, caplog
+):
+    caplog.set_level(logging.WARNING, logger="helpcenter.tickets.helpdesk")
     stored = store.add(ticket())
     helpdesk = Helpdesk("1")
     helpdesk.deliver = broken_helpdesk  # type: ignore[method-assign]
@@ -730,6 +747,10 @@ def test_a_bug_while_delivering_is_recorded_without_what_the_reader_wrote_and_re
     assert outbox.deliver_one(ids_by_reference(store)[stored.reference]) is False
     delivery = store.find(stored.reference)["delivery"]
     assert delivery["error"] == f"unexpected KeyError at {HERE}:{BUG_LINE}"
+    assert [record.getMessage() for record in caplog.records] == [
+        f"Ticket {stored.reference}: delivery attempt 1 of 12 failed (unexpected KeyError at "
+        f"{HERE}:{BUG_LINE}); next attempt in 5s"
+    ]
     assert (delivery["state"], delivery["next_attempt_at"]) == ("pending", at(NOON + 5))
 
 
