@@ -1,10 +1,13 @@
-"""What the writers' reports and the feedback storage give, on small data of their own: a docs
-tree and a site holding just what the reports read (pages and search indexes), in tmp_path."""
+"""Votes and unanswered searches, from the endpoint to the writers' reports, on small data of
+their own in tmp_path: a docs tree, and a site holding just what is read of it (its pages'
+index.html files, its search indexes), so that they run without a build."""
 
 from __future__ import annotations
 
 import copy
+import json
 import locale
+import re
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -409,3 +412,67 @@ def test_a_vote_form_of_a_hundred_fields_is_read(endpoint):
     response = httpx.post(url, data=fields, headers=JSON)
     assert response.status_code == 201  # read, its unknown fields left aside
     assert len(service.feedback.votes()) == 1
+
+
+def back_link(response: httpx.Response) -> str:
+    assert response.status_code == 422 and response.headers["content-type"].startswith("text/html")
+    [link] = re.findall(r'<a href="([^"]*)"', response.text)
+    return link
+
+
+def test_a_refused_vote_without_javascript_links_back_to_its_article_if_it_is_one(endpoint):
+    url, service = endpoint
+    site = "https://aide.example.com"
+    for language, page, back in [
+        ("fr", "shipping/", f"{site}/fr/shipping/"),
+        ("fr", "returns/", f"{site}/fr/"),  # no such page on the site
+        ("es", "../fr/shipping/", f"{site}/es/"),  # a page of the site, but not an address
+    ]:
+        vote = {"language": language, "page": page, "helpful": "maybe"}
+        assert back_link(httpx.post(url, data=vote)) == back
+    service.site_dir = None  # without the built site, any page address is taken at its word
+    long_page = "a" * 149 + "/" + "b" * 149 + "/"
+    for page, back in [
+        ("returns/", f"{site}/fr/returns/"),
+        (long_page, f"{site}/fr/{long_page}"),
+        ("../../etc/", f"{site}/fr/"),
+    ]:
+        vote = {"language": "fr", "page": page, "helpful": "maybe"}
+        assert back_link(httpx.post(url, data=vote)) == back
+
+
+def test_a_vote_form_with_a_field_sent_twice_is_refused(endpoint):
+    url, service = endpoint
+    fields = {**VOTE, "vote_id": ["browser-one-1", "browser-two-2"]}
+    response = httpx.post(url, data=fields, headers=JSON)
+    assert response.status_code == 422
+    assert list(response.json()["errors"]) == ["vote_id"]
+    assert service.feedback.votes() == []
+
+
+def test_a_vote_without_a_content_type_is_read_as_json(endpoint):
+    url, service = endpoint
+    response = httpx.post(url, content=json.dumps(VOTE).encode(), headers=JSON)
+    assert response.status_code == 201
+    assert len(service.feedback.votes()) == 1
+
+
+def test_a_vote_in_another_format_is_refused_as_unsupported(endpoint):
+    url, service = endpoint
+    response = httpx.post(
+        url, content=json.dumps(VOTE), headers={**JSON, "Content-Type": "text/plain"}
+    )
+    assert response.status_code == 415
+    [message] = response.json()["errors"]["body"]
+    assert "JSON" in message and "form" in message
+    assert service.feedback.votes() == []
+
+
+def test_a_page_address_longer_than_a_vote_may_name_is_refused_with_the_limit(endpoint):
+    url, service = endpoint
+    service.site_dir = None
+    vote = {**VOTE, "page": "a" * 150 + "/" + "b" * 150 + "/"}
+    response = httpx.post(url, json=vote, headers=JSON)
+    assert response.status_code == 422
+    [message] = response.json()["errors"]["page"]
+    assert "300" in message

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from typing import Annotated
 
 import jsonschema_rs
@@ -25,6 +26,7 @@ from helpcenter.tickets.validation import (
     Text,
     TicketRequests,
     attachment_kinds,
+    base64_prefix_pattern,
     error_messages,
     kind_of,
     safe_filename,
@@ -409,3 +411,118 @@ def test_a_page_is_a_path_of_at_most_300_characters_as_the_document_says():
         (7, False),
     ]:
         assert agree(vote, {"language": "fr", "page": value, "helpful": "yes"}) is taken, value
+
+
+# Each text field says why it refused a value, in the reader's language.
+
+SPANISH = CATALOGS.gettext("es")
+REQUIRED = SPANISH("This field is required.")
+CONTROLS = SPANISH("Please remove the invisible control characters.")
+INVALID = SPANISH("Please enter a valid value.")
+
+
+def at_least(count: int) -> str:
+    return SPANISH("Please write at least %(count)d characters.") % {"count": count}
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("name", "   ", REQUIRED),
+        ("name", "\t\n", REQUIRED),
+        ("name", "Ana\x00", CONTROLS),
+        ("name", "Ana\u202eBel", CONTROLS),
+        ("name", "Ana\nBelén", CONTROLS),
+        ("subject", "Colis\tperdu", CONTROLS),
+        ("message", "Bonjour\x07 tout le monde", CONTROLS),
+        ("subject", "ab", at_least(3)),
+        ("message", "  bref, ok  ", at_least(10)),
+        (
+            "email",
+            "pas-une-adresse",
+            SPANISH("Please enter a valid email address, like name@example.com."),
+        ),
+        (
+            "email",
+            "ana@\nexample.com",
+            SPANISH("Please enter a valid email address, like name@example.com."),
+        ),
+        ("email", "", REQUIRED),
+        ("page", "p" * 501, SPANISH("Please write at most %(count)d characters.") % {"count": 500}),
+        ("name", "Ana\ud800", INVALID),
+    ],
+)
+def test_each_refused_text_field_says_why_in_the_readers_language(field, value, message):
+    validation = Contract().requests.validate({**VALID, field: value})
+    assert validation.errors == {field: [message]}
+
+
+def test_text_is_kept_trimmed_with_the_line_breaks_of_a_message_inside():
+    contract = Contract()
+    data = {
+        **VALID,
+        "name": "  Ana Belén\u3000",
+        "email": " ana@example.com\n",
+        "message": "\n  Bonjour,\n\n\tmon colis n'est pas arrivé.  \n",
+    }
+    assert contract.taken(data)
+    ticket = contract.requests.validate(data).ticket
+    assert (ticket.name, ticket.email) == ("Ana Belén", "ana@example.com")
+    assert ticket.message == "Bonjour,\n\n\tmon colis n'est pas arrivé."
+    for field in ("name", "subject", "page"):
+        assert not contract.taken({**VALID, field: "Colis\nperdu"})
+        assert not contract.taken({**VALID, field: "Colis\tperdu"})
+        assert contract.taken({**VALID, field: " Colis perdu\t"})
+
+
+def test_a_lone_surrogate_anywhere_is_refused_by_its_field():
+    requests = Contract().requests
+    pdf = base64.b64encode(b"%PDF-1.4").decode()
+    attachment = {"filename": "rapport\ud800.pdf", "content_base64": pdf}
+    assert list(requests.validate({**VALID, "attachments": [attachment]}).errors) == ["attachments"]
+    assert requests.validate({**VALID, "website": "\ud800"}).errors == {"website": [INVALID]}
+
+
+# The base64 pattern of a file that starts with some bytes, for any such bytes.
+
+PREFIXES = [
+    b"A",
+    b"\xff",
+    b"%!",
+    b"\x00\x01\x02\x03",
+    b"\xfe\xed\xfa\xce\xbe",
+    b"\x1f\x8b\x08",
+    b"II*\x00",
+    (0x52, None, 0x46),
+    (None, 0x41),
+    (0x00, None, None, 0xFF),
+    (*b"RIFF", None, None, None, None, *b"WAVE"),
+]
+
+
+def starts(content: bytes, prefix) -> bool:
+    return len(content) >= len(prefix) and all(
+        byte is None or content[place] == byte for place, byte in enumerate(prefix)
+    )
+
+
+@pytest.mark.parametrize("prefix", PREFIXES, ids=lambda prefix: bytes(b or 0 for b in prefix).hex())
+def test_the_base64_pattern_of_a_prefix_takes_exactly_the_files_that_start_with_it(prefix):
+    pattern = base64_prefix_pattern(tuple(prefix))
+    python = re.compile(pattern)
+    ecma = jsonschema_rs.validator_for({"type": "string", "pattern": f"^{pattern}$"})
+    contents = []
+    for head in heads(prefix):
+        contents += [
+            head + tail for tail in (b"", b"\x00", b"\x10\x20", b"abc", b"\xff\xfe\xfd\xfc")
+        ]
+        contents += [head[:length] for length in range(len(head))]
+        for place in range(len(head)):
+            for flip in (0x01, 0x04, 0x10, 0x40, 0x80):
+                changed = head[:place] + bytes([head[place] ^ flip]) + head[place + 1 :]
+                contents += [changed, changed + b"\x00", changed + b"\x10\x20"]
+    for content in contents:
+        text = base64.b64encode(content).decode()
+        expected = starts(content, prefix)
+        assert (python.fullmatch(text) is not None) == expected, (prefix, content)
+        assert ecma.is_valid(text) == expected, (prefix, content)
