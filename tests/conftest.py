@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import shutil
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 import uvicorn
@@ -21,6 +24,19 @@ from helpcenter.tickets.app import TicketService, build_app
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ("fr", "es", "it")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+Result = TypeVar("Result")
+
+
+def run_async(coroutine: Coroutine[Any, Any, Result]) -> Result:
+    """Run a coroutine on a loop of its own thread.
+
+    Playwright's sync API keeps an event loop running in the main thread for the whole session,
+    so ``asyncio.run`` there fails in any test that comes after a browser test.
+    """
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 @pytest.fixture(scope="session")

@@ -22,6 +22,7 @@ from helpcenter.tickets.guards import (
     refuse_with_json,
     send_json,
 )
+from tests.conftest import run_async
 
 CLIENT = ("203.0.113.7", 50123)
 TOO_SLOW = "The request body arrived too slowly."
@@ -126,7 +127,7 @@ def run(app, scope: dict, chunks=(b"",), gap: float = 0.0, disconnect_after: flo
     async def send(message: dict) -> None:
         answer.messages.append(message)
 
-    asyncio.run(asyncio.wait_for(app(scope, receive, send), timeout=5))
+    run_async(asyncio.wait_for(app(scope, receive, send), timeout=5))
     return answer
 
 
@@ -146,7 +147,7 @@ def test_a_json_answer_says_its_type_and_exact_length_and_carries_extra_headers(
     async def send(message):
         answer.messages.append(message)
 
-    asyncio.run(send_json(send, 418, {"é": "ü"}, [(b"x-extra", b"1")]))
+    run_async(send_json(send, 418, {"é": "ü"}, [(b"x-extra", b"1")]))
     assert answer.status == 418
     assert answer.header(b"content-type") == [b"application/json"]
     assert answer.header(b"content-length") == [str(len(answer.body)).encode()]
@@ -160,7 +161,7 @@ def test_a_json_answer_without_extra_headers_has_just_its_own():
     async def send(message):
         answer.messages.append(message)
 
-    asyncio.run(send_json(send, 200, {"ok": True}))
+    run_async(send_json(send, 200, {"ok": True}))
     assert sorted(name for name, _ in answer.headers) == [b"content-length", b"content-type"]
     assert answer.json() == {"ok": True}
 
@@ -172,9 +173,7 @@ def test_a_refusal_lists_errors_by_field_with_its_extra_fields_and_headers():
         answer.messages.append(message)
 
     errors = {"body": ["Too big."]}
-    asyncio.run(
-        refuse_with_json(scope_of(), send, 413, errors, {"limit_bytes": 5}, [(b"x-a", b"b")])
-    )
+    run_async(refuse_with_json(scope_of(), send, 413, errors, {"limit_bytes": 5}, [(b"x-a", b"b")]))
     assert answer.status == 413
     assert answer.json() == {"errors": {"body": ["Too big."]}, "limit_bytes": 5}
     assert answer.header(b"x-a") == [b"b"]
@@ -185,7 +184,7 @@ def test_a_refusal_lists_errors_by_field_with_its_extra_fields_and_headers():
     async def send_plain(message):
         plain.messages.append(message)
 
-    asyncio.run(refuse_with_json(scope_of(), send_plain, 400, errors))
+    run_async(refuse_with_json(scope_of(), send_plain, 400, errors))
     assert plain.json() == {"errors": errors}
 
 
@@ -295,7 +294,7 @@ def lifespan_through(guard) -> list[dict]:
     async def send(message):
         sent.append(message)
 
-    asyncio.run(guard({"type": "lifespan"}, receive, send))
+    run_async(guard({"type": "lifespan"}, receive, send))
     return sent
 
 
@@ -383,7 +382,7 @@ def test_by_default_a_piece_may_take_10_seconds_and_the_body_2_minutes(monkeypat
     async def send(message):
         answer.messages.append(message)
 
-    asyncio.run(guard(scope_of(), receive, send))
+    run_async(guard(scope_of(), receive, send))
     assert waits[:2] == [10.0, 10.0]  # at 1000 s, then 1060 s: two minutes are not up
     assert answer.status == 408  # at 1120 s they are: the last piece is not waited for
 

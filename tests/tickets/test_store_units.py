@@ -4,7 +4,6 @@ forwarder works from (what is due, what was delivered, what failed, what is put 
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import json
 import logging
@@ -22,6 +21,7 @@ from helpcenter.tickets import helpdesk
 from helpcenter.tickets.helpdesk import DeliveryError, Forwarder, HelpdeskClient, unexpected
 from helpcenter.tickets.store import IdempotencyConflict, TicketStore, new_reference
 from helpcenter.tickets.validation import Attachment, Ticket
+from tests.conftest import run_async
 
 # 2030-01-01T12:00:00Z: twelve hours before the daily quotas start again.
 NOON = datetime(2030, 1, 1, 12, tzinfo=UTC).timestamp()
@@ -803,7 +803,7 @@ def waits_of(outcomes: list, **options) -> list[float]:
     outbox = Forwarder(None, None, sleep=sleep, **options)  # type: ignore[arg-type]
     outbox.deliver_due = deliver_due  # type: ignore[method-assign]
     with pytest.raises(Stop):
-        asyncio.run(outbox.run())
+        run_async(outbox.run())
     return waits
 
 

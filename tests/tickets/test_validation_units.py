@@ -23,9 +23,11 @@ from helpcenter.i18n.catalogs import Catalogs
 from helpcenter.tickets.validation import (
     STRICT,
     Content,
+    Raw,
     Text,
     TicketRequests,
     attachment_kinds,
+    base64_pattern_of_bytes,
     base64_prefix_pattern,
     error_messages,
     kind_of,
@@ -526,3 +528,251 @@ def test_the_base64_pattern_of_a_prefix_takes_exactly_the_files_that_start_with_
         expected = starts(content, prefix)
         assert (python.fullmatch(text) is not None) == expected, (prefix, content)
         assert ecma.is_valid(text) == expected, (prefix, content)
+
+
+ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+
+def every_one_character_change(content: bytes):
+    """The base64 text of `content` with one of its characters changed, every way, and the bytes
+    each such text stands for (as a lenient decoder reads it)."""
+    text = base64.b64encode(content).decode()
+    for place, character in enumerate(text):
+        if character == "=":
+            continue
+        for other in ALPHABET:
+            changed = text[:place] + other + text[place + 1 :]
+            yield changed, base64.b64decode(changed)
+
+
+@pytest.mark.parametrize(
+    "prefix",
+    PREFIXES + [p for prefixes in MAGIC.values() for p in prefixes],
+    ids=lambda prefix: bytes(b or 0 for b in prefix).hex(),
+)
+def test_no_single_character_slips_past_the_pattern_of_a_prefix(prefix):
+    python = re.compile(base64_prefix_pattern(tuple(prefix)))
+    head = heads(prefix)[0]
+    for extra in range(4):
+        for text, content in every_one_character_change(head + b"\x00" * extra):
+            assert (python.fullmatch(text) is not None) == starts(content, prefix), (prefix, text)
+
+
+def test_the_pattern_of_text_bytes_takes_exactly_the_texts_without_control_bytes():
+    allowed = frozenset(range(256)) - frozenset(CONTROL)
+    python = re.compile(base64_pattern_of_bytes(allowed))
+    samples = [bytes([byte]) for byte in range(256)]
+    samples += [b"ab", b"abc", b"a\tb\nc\x0cd\x1be\r", "é中🙂".encode(), bytes(range(0x80, 0x86))]
+    for control in map(lambda byte: bytes([byte]), CONTROL):  # in every place of a group
+        samples += [b"a" + control, control + b"a", b"ab" + control, b"a" + control + b"b"]
+        samples += [control + b"ab", b"\n\t" + control, b"\x1b" + control + b"\r"]
+    for content in samples:
+        text = base64.b64encode(content).decode()
+        assert (python.fullmatch(text) is not None) == (set(content) <= allowed), content
+    for content in (b"abc", b"text", b"hello", b"\xe9t\xe9!"):
+        for text, changed in every_one_character_change(content):
+            assert (python.fullmatch(text) is not None) == (set(changed) <= allowed), text
+
+
+# A whole request: what the ticket keeps, and what each refusal says.
+
+FRENCH, ITALIAN = CATALOGS.gettext("fr"), CATALOGS.gettext("it")
+KEY_RULE = "8 to 100 letters, digits, '-' or '_'."
+DROP = object()  # a field not sent at all
+
+
+def encoded(content: bytes) -> str:
+    return base64.b64encode(content).decode()
+
+
+def test_a_valid_request_is_kept_as_sent_trimmed_with_its_files_named_by_what_they_are():
+    requests = Contract().requests
+    data = {
+        **VALID,
+        "category": "billing",
+        "plan": "pro",
+        "language": "it",
+        "page": "billing/invoices/",
+        "idempotency_key": "body-key-0001",
+        "attachments": [
+            {"filename": "scan.png", "content_base64": Raw(PNG_FILE)},
+            {"filename": "facture", "content_base64": encoded(b"%PDF-1.7 x")},
+        ],
+    }
+    validation = requests.validate(data)
+    assert (validation.errors, validation.honeypot) == ({}, False)
+    assert validation.idempotency_key == "body-key-0001"
+    ticket = validation.ticket
+    assert (ticket.name, ticket.email, ticket.subject) == ("Ana", "ana@example.com", "Etiqueta")
+    assert (ticket.category, ticket.plan, ticket.language, ticket.page) == (
+        "billing",
+        "pro",
+        "it",
+        "billing/invoices/",
+    )
+    assert ticket.message == "Un mensaje bastante largo."
+    assert [(a.filename, a.content_type, a.content) for a in ticket.attachments] == [
+        ("scan.png", "image/png", PNG_FILE),
+        ("facture.pdf", "application/pdf", b"%PDF-1.7 x"),
+    ]
+    assert requests.validate(data, "header-key-01").idempotency_key == "header-key-01"
+    plain = requests.validate(VALID)
+    assert (plain.ticket.plan, plain.ticket.page, plain.ticket.attachments) == ("", "", ())
+    assert plain.idempotency_key is None
+    assert requests.validate({**VALID, "plan": ""}).ticket.plan == ""
+
+
+PNG_FILE = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
+
+
+def test_an_idempotency_key_that_is_not_one_is_refused_wherever_it_is_sent():
+    requests = Contract().requests
+    assert requests.validate(VALID, "short").errors == {"idempotency_key": [KEY_RULE]}
+    assert requests.validate(VALID, "a" * 101).errors == {"idempotency_key": [KEY_RULE]}
+    assert requests.validate({**VALID, "idempotency_key": "no spaces ok"}).errors == {
+        "idempotency_key": [KEY_RULE]
+    }
+    both = requests.validate({**VALID, "subject": "ab"}, "bad key")
+    assert both.errors == {"idempotency_key": [KEY_RULE], "subject": [at_least(3)]}
+    assert both.ticket is None
+    assert requests.validate(VALID, "Good_key-123").errors == {}
+
+
+@pytest.mark.parametrize(
+    ("changes", "errors"),
+    [
+        ({"category": DROP}, {"category": [SPANISH("Please choose what your request is about.")]}),
+        ({"category": ""}, {"category": [SPANISH("Please choose what your request is about.")]}),
+        ({"category": "gifts"}, {"category": [SPANISH("Please choose one of the listed topics.")]}),
+        ({"plan": "gold"}, {"plan": [SPANISH("Please choose one of the listed plans.")]}),
+        ({"plan": None}, {"plan": [SPANISH("Please choose one of the listed plans.")]}),
+        ({"name": DROP}, {"name": [REQUIRED]}),
+        (
+            {"website": "x" * 1001},
+            {"website": [SPANISH("Please write at most %(count)d characters.") % {"count": 1000}]},
+        ),
+        ({"attachments": "scan.png"}, {"attachments": [INVALID]}),
+        (
+            {"attachments": [{"filename": "a.pdf", "content_base64": "not base64!"}]},
+            {"attachments": [INVALID]},
+        ),
+        (
+            {"attachments": [{"filename": "a.pdf", "content_base64": 12345}]},
+            {"attachments": [INVALID]},
+        ),
+        (
+            {"attachments": [{"filename": "a.pdf", "content_base64": "JVBER"}]},
+            {"attachments": [INVALID]},
+        ),
+    ],
+)
+def test_each_refusal_names_its_field_in_the_readers_language(changes, errors):
+    data = {**VALID, **changes}
+    data = {name: value for name, value in data.items() if value is not DROP}
+    assert Contract().requests.validate(data).errors == errors
+
+
+@pytest.mark.parametrize("language", ["de", None, 5, ["es"]])
+def test_a_request_in_no_known_language_is_answered_in_the_sites_first(language):
+    data = {**VALID, "language": language, "subject": "ab"}
+    if language is None:
+        del data["language"]
+    errors = Contract().requests.validate(data).errors
+    assert errors == {
+        "language": [FRENCH("Unknown language.")],
+        "subject": [FRENCH("Please write at least %(count)d characters.") % {"count": 3}],
+    }
+
+
+def test_a_request_in_another_of_the_sites_languages_is_answered_in_it():
+    errors = Contract().requests.validate({**VALID, "language": "it", "subject": "ab"}).errors
+    assert errors == {
+        "subject": [ITALIAN("Please write at least %(count)d characters.") % {"count": 3}]
+    }
+
+
+def test_too_many_files_and_each_refused_file_say_so_with_the_limits():
+    requests = Contract(BINARY).requests
+    pdf = {"filename": "a.pdf", "content_base64": encoded(b"%PDF-1.4")}
+    assert requests.validate({**VALID, "attachments": [pdf] * 4}).errors == {
+        "attachments": [SPANISH("Please attach at most %(count)d files.") % {"count": 3}]
+    }
+    assert not requests.validate({**VALID, "attachments": [pdf] * 3}).errors
+    large = {"filename": "big.pdf", "content_base64": encoded(b"%PDF-" + b"\x00" * LARGEST)}
+    wrong = {"filename": "tool.exe", "content_base64": encoded(b"MZ\x90\x00")}
+    empty = {"filename": "void.pdf", "content_base64": ""}
+    errors = requests.validate({**VALID, "attachments": [large, wrong, empty]}).errors
+    assert errors == {
+        "attachments": [
+            SPANISH("%(file)s is larger than %(size)s MB.") % {"file": "big.pdf", "size": "0.001"},
+            SPANISH("%(file)s is not an accepted file type (%(types)s).")
+            % {"file": "tool.exe", "types": "pdf, png, jpg, jpeg, gif, webp"},
+            SPANISH("%(file)s is empty.") % {"file": "void.pdf"},
+        ]
+    }
+
+
+def test_a_filled_trap_field_is_a_bot_answered_as_if_received_with_nothing_kept():
+    validation = Contract().requests.validate(
+        {**VALID, "website": "http://spam.example", "idempotency_key": "bot-key-0001"}
+    )
+    assert (validation.honeypot, validation.ticket, validation.errors) == (True, None, {})
+    assert validation.idempotency_key == "bot-key-0001"
+
+
+def test_a_file_name_may_be_sent_with_up_to_255_characters():
+    contract = Contract()
+    name = "n" * 251 + ".pdf"
+    pdf = encoded(b"%PDF-1.4")
+    assert contract.taken({**VALID, "attachments": [{"filename": name, "content_base64": pdf}]})
+    too_long = {"filename": "n" + name, "content_base64": pdf}
+    assert not contract.taken({**VALID, "attachments": [too_long]})
+    [kept] = contract.requests.validate(
+        {**VALID, "attachments": [{"filename": name, "content_base64": pdf}]}
+    ).ticket.attachments
+    assert kept.filename == "n" * 96 + ".pdf"
+
+
+def test_the_document_describes_the_request_the_file_and_the_trap():
+    document = Contract().document
+    assert document["title"] == "Ticket"
+    assert document["description"] == (
+        "A support request. Text is trimmed; control characters are refused."
+    )
+    assert document["$defs"]["Attachment"]["description"] == (
+        "A file: in JSON its name and its bytes in base64; in multipart a file part."
+    )
+    assert document["properties"]["website"]["description"] == "Leave empty (a trap for bots)."
+
+
+@pytest.mark.parametrize(
+    ("sent", "content", "kept"),
+    [
+        ("Xmas card.pdf", b"%PDF-1.4", "Xmas card.pdf"),
+        ("photo.final.png", b"%PDF-1.4", "photo.final.pdf"),
+        ("report.v2.pdf", b"%PDF-1.4", "report.v2.pdf"),
+        ("rap\x07port.pdf", b"%PDF-1.4", "rapport.pdf"),
+        ("rap\ue000port.pdf", b"%PDF-1.4", "rapport.pdf"),
+        ("tab\there.pdf", b"%PDF-1.4", "tab_here.pdf"),
+        ("x" * 150 + ".v2.pdf", b"%PDF-1.4", "x" * 96 + ".pdf"),
+    ],
+)
+def test_more_names_that_are_only_names(sent, content, kept):
+    validation = Contract().requests.validate(
+        {**VALID, "attachments": [{"filename": sent, "content_base64": encoded(content)}]}
+    )
+    assert validation.ticket.attachments[0].filename == kept
+
+
+def test_a_long_name_keeps_its_extension_only_when_something_of_the_name_is_left():
+    assert safe_filename("a." + "e" * 99) == ("a." + "e" * 99)[:100]
+    assert safe_filename("ab." + "e" * 98) == "a." + "e" * 98
+    assert safe_filename("n" * 100) == "n" * 100
+    assert safe_filename("n" * 95 + ".pdf") == "n" * 95 + ".pdf"
+
+
+def test_only_a_real_extension_names_the_kind_of_a_text_file():
+    kinds = attachment_kinds(TEXT)
+    assert kind_of(b"a,b\n", kinds, "csv").content_type == "text/plain"
+    assert kind_of(b"a,b\n", kinds, "table.2024.csv").content_type == "text/csv"
+    assert kind_of(b"a,b\n", kinds, "table.csv.log").content_type == "text/plain"
