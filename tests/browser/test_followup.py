@@ -1,6 +1,7 @@
-"""A request's private follow-up page in a real browser, the whole loop in French: a ticket sent
+"""A request's private follow-up page in a real browser: the whole loop in French (a ticket sent
 from the form, its private address, the team's answers from the command line, the reader's
-replies with and without JavaScript, solved and reopened, closed; and a changed address."""
+replies with and without JavaScript, solved and reopened, closed; and a changed address), and
+the same loop, the other way round for JavaScript, in Spanish and Italian."""
 
 from __future__ import annotations
 
@@ -192,3 +193,71 @@ def test_a_request_is_followed_and_answered_on_its_private_page(
     answer = page.goto(address.replace(token, changed))
     assert answer.status == 404
     expect(page.get_by_test_id("request-status")).to_have_count(0)
+
+
+@pytest.mark.parametrize(
+    ("locale", "words"),
+    [
+        (
+            "es",
+            {
+                "message": "La etiqueta no se imprime desde esta mañana.",
+                "open": "Abierta",
+                "awaiting": "Pendiente de su respuesta",
+                "solved": "Resuelta",
+                "team": "Equipo de soporte",
+            },
+        ),
+        (
+            "it",
+            {
+                "message": "L'etichetta non si stampa da stamattina.",
+                "open": "Aperta",
+                "awaiting": "In attesa di una tua risposta",
+                "solved": "Risolta",
+                "team": "Team di assistenza",
+            },
+        ),
+    ],
+)
+def test_the_loop_in_spanish_and_italian_sent_without_javascript_answered_with_it(
+    browser, page, site_url, database, capsys, locale, words
+):
+    # Sent without JavaScript: the browser lands on the private page, in the form's language.
+    context = browser.new_context(java_script_enabled=False)
+    plain = context.new_page()
+    plain.goto(f"{site_url}/{locale}/contact/")
+    fill_contact_form(plain, f"Etiqueta / etichetta ({locale})")
+    plain.locator("[name=message]").fill(words["message"])
+    plain.locator("form[data-hc-contact-form] button[type=submit]").click()
+    expect(plain.get_by_test_id("request-status")).to_have_text(words["open"])
+    expect(plain.locator("html")).to_have_attribute("lang", locale)
+    address = plain.url.split("?")[0]
+    assert FOLLOW_PATH.search(address)
+    context.close()
+    tickets = listed(database, capsys)
+    (reference,) = [ref for ref, ticket in tickets.items() if ticket["message"] == words["message"]]
+
+    # The team answers and waits for the reader; the reader answers with JavaScript.
+    team(database, "reply", reference, "--message", f"Reply to {locale}")
+    page.goto(address)
+    status = page.get_by_test_id("request-status")
+    expect(status).to_have_text(words["awaiting"])
+    conversation = page.get_by_test_id("request-conversation")
+    expect(conversation).to_contain_text(f"Reply to {locale}")
+    expect(conversation).to_contain_text(words["team"])
+    reply_with(page, f"Answer in {locale}")
+    expect(conversation).to_contain_text(f"Answer in {locale}")
+    expect(status).to_have_text(words["open"])
+
+    # Solved, then reopened by the reader's reply.
+    team(database, "status", reference, "solved")
+    page.reload()
+    expect(status).to_have_text(words["solved"])
+    reply_with(page, f"Not solved after all ({locale})")
+    expect(status).to_have_text(words["open"])
+    assert [c["body"] for c in listed(database, capsys)[reference]["comments"]] == [
+        f"Reply to {locale}",
+        f"Answer in {locale}",
+        f"Not solved after all ({locale})",
+    ]
