@@ -13,6 +13,7 @@ from helpcenter.authoring.markers import marker_problems
         ("<!-- plan family=current -->", "plans"),
         ("<!-- contactform -->", "contact-form"),
         ("<!-- contact_form -->", "contact-form"),
+        ("<!-- contact-chanels -->", "contact-channels"),
         ("<!-- ticket-confirmaton -->", "ticket-confirmation"),
         ("<!-- Plans family=current -->", "plans"),
     ],

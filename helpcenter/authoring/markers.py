@@ -6,7 +6,7 @@ from __future__ import annotations
 import difflib
 import re
 
-MARKERS = ("plans", "contact-form", "ticket-confirmation")
+MARKERS = ("plans", "contact-form", "contact-channels", "ticket-confirmation")
 # The first word of an HTML comment, on its opening line (markers are one line).
 COMMENT = re.compile(r"<!--[ \t]*([A-Za-z][\w-]{3,})")
 

@@ -21,10 +21,13 @@ from html import escape
 from babel import Locale
 from babel.numbers import format_currency, format_decimal
 
-from helpcenter.plans.schema import Family, Plan, Plans
+from helpcenter.plans.hours import HoursWriter
+from helpcenter.plans.schema import Family, Feature, Plan, Plans
 
 MARKER = re.compile(r"^[ \t]*<!--\s*plans\b(?P<options>[^>]*?)-->[ \t]*$", re.MULTILINE)
 OPTIONS = ("family", "features", "prices")
+# What a cell shows: included or not, a number, or a text in the table's language.
+Value = bool | int | float | str
 CHECK_ICON = (
     '<svg class="hc-plans__icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">'
     '<path d="M9 16.2 4.8 12l-1.4 1.4L9 19 21 7l-1.4-1.4z"/></svg>'
@@ -95,6 +98,7 @@ class TableRenderer:
         self.feature = escape(_("Feature"))
         self.on_request = escape(_("On request"))
         self.per_month = _("%(price)s / month")
+        self.hours = HoursWriter(locale, gettext)
 
     def price(self, plan: Plan) -> str:
         if plan.price == "on request":
@@ -113,7 +117,25 @@ class TableRenderer:
             amount = format_currency(price, self.plans.currency, locale=self.locale)
         return escape(self.per_month % {"price": amount})
 
-    def cell(self, value: bool | int | float | dict[str, str]) -> str:
+    def value(self, plan: Plan, feature: Feature) -> Value:
+        """A plan's value for a feature in this language: written in the file, or given by the
+        plan's channels."""
+        if feature.channel is None:
+            value = self.plans.values[plan.id][feature.id]
+            return value[self.locale] if isinstance(value, dict) else value
+        if feature.channel not in plan.channels or feature.show == "included":
+            return feature.channel in plan.channels
+        return self.hours.text(self.plans.hours(plan, feature.channel))
+
+    def note(self, feature: Feature) -> str:
+        """A feature's note; the team's time zone under hours, which are on its clock."""
+        if feature.note:
+            return feature.note[self.locale]
+        if feature.show == "hours" and self.plans.support:
+            return self.hours.time_zone(self.plans.support.timezone)
+        return ""
+
+    def cell(self, value: Value) -> str:
         if value is True:
             return (
                 f'<td class="hc-plans__yes">{CHECK_ICON}'
@@ -124,8 +146,8 @@ class TableRenderer:
                 f'<td class="hc-plans__no">{CROSS_ICON}'
                 f'<span class="hc-sr-only">{self.not_included}</span></td>'
             )
-        if isinstance(value, dict):
-            return f"<td>{escape(value[self.locale])}</td>"
+        if isinstance(value, str):
+            return f"<td>{escape(value)}</td>"
         return f"<td>{escape(format_decimal(Decimal(str(value)), locale=self.locale))}</td>"
 
     def table(self, families: list[Family], request: TableRequest) -> str:
@@ -150,15 +172,11 @@ class TableRenderer:
             )
             rows.append(f'<tr><th scope="row">{self.monthly_price}</th>{prices}</tr>')
         for feature in features:
-            note = (
-                f'<span class="hc-plans__note">{escape(feature.note[self.locale])}</span>'
-                if feature.note
-                else ""
-            )
-            cells = "".join(self.cell(self.plans.values[plan.id][feature.id]) for plan in plans)
-            rows.append(
-                f'<tr><th scope="row">{escape(feature.label[self.locale])}{note}</th>{cells}</tr>'
-            )
+            note = self.note(feature)
+            note = f'<span class="hc-plans__note">{escape(note)}</span>' if note else ""
+            cells = "".join(self.cell(self.value(plan, feature)) for plan in plans)
+            label = escape(self.plans.label(feature)[self.locale])
+            rows.append(f'<tr><th scope="row">{label}{note}</th>{cells}</tr>')
         legacy = " hc-plans--legacy" if all(plan.legacy for plan in plans) else ""
         return (
             f'<div class="hc-plans{legacy}" data-plans="{" ".join(f.id for f in families)}" '

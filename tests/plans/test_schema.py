@@ -43,8 +43,8 @@ def broken(change) -> dict:
     ("change", "message"),
     [
         (
-            lambda d: d["features"][3]["label"].pop("it"),
-            r"data/plans\.yml:\d+: features\[3\]\.label\.it: missing translation "
+            lambda d: d["features"][0]["label"].pop("it"),
+            r"data/plans\.yml:\d+: features\[0\]\.label\.it: missing translation "
             r"\(expected a text in each of: fr, es, it\)",
         ),
         (
@@ -58,8 +58,8 @@ def broken(change) -> dict:
             r"\(expected one of: users",
         ),
         (
-            lambda d: d["values"]["pro"].pop("chat"),
-            r"data/plans\.yml:\d+: values\.pro\.chat: missing value "
+            lambda d: d["values"]["pro"].pop("priority"),
+            r"data/plans\.yml:\d+: values\.pro\.priority: missing value "
             r"\(expected true, false, a number",
         ),
         (
@@ -121,12 +121,12 @@ def test_something_else_than_a_mapping_is_refused(tmp_path):
 def test_every_error_is_reported_at_once(tmp_path):
     def two_mistakes(d):
         d["features"][0]["label"].pop("es")
-        d["values"]["starter"].pop("chat")
+        d["values"]["starter"].pop("priority")
 
     with pytest.raises(PlansError) as raised:
         load(tmp_path, broken(two_mistakes))
     assert "features[0].label.es" in str(raised.value)
-    assert "values.starter.chat" in str(raised.value)
+    assert "values.starter.priority" in str(raised.value)
 
 
 @pytest.mark.parametrize(

@@ -71,7 +71,9 @@ def test_a_price_with_cents_is_written_the_languages_way(tmp_path, locale, price
 
 def test_numbers_and_texts_are_localized():
     html = render("<!-- plans family=current features=users,phone-hours prices=no -->", "es")
-    assert "lun.–vie. 9:00–18:00" in html
+    # Hours from the support channels, in Spanish: CLDR's day names, 24-hour clock, thin spaces.
+    assert "<td>lun\u2009–\u2009vie 9:00–18:00</td>" in html
+    assert "<td>lun\u2009–\u2009vie 8:00–20:00</td>" in html
     assert "<td>50</td>" in html
     assert "Precio mensual" not in html
 

@@ -1,0 +1,378 @@
+"""Support channels and their hours in the plans file: each mistake's one message, naming the line,
+the key and what was expected; and hours as each language writes them."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import partial
+from pathlib import Path
+
+import pytest
+from jinja2 import Environment
+
+from helpcenter.i18n.catalogs import Catalogs
+from helpcenter.plans.channels import insert_channels
+from helpcenter.plans.hours import HoursWriter
+from helpcenter.plans.schema import Plans, PlansError, load_plans
+from helpcenter.plans.tables import TableError, insert_tables
+from tests.plans.test_units import PLANS as UNITS_PLANS
+from tests.plans.test_units import Table
+
+LOCALES = ("fr", "es", "it")
+CATALOGS = Catalogs()
+
+PLANS = """\
+support:
+  timezone: Europe/Paris
+  closed: [2026-12-25]
+  channels:
+    - id: email
+      label: {fr: E-mail, es: Correo, it: E-mail}
+    - id: chat
+      label: {fr: Chat, es: Chat, it: Chat}
+      hours:
+        mon-fri: 09:00-18:00
+families:
+  - id: current
+    label: {fr: Offres, es: Planes, it: Piani}
+    plans: [starter, pro]
+plans:
+  - id: starter
+    name: Starter
+    price: 19
+    channels: [email]
+  - id: pro
+    name: Pro
+    price: 49
+    channels: [email, chat]
+    hours:
+      chat:
+        mon-fri: 08:00-20:00
+features:
+  - id: users
+    label: {fr: Utilisateurs, es: Usuarios, it: Utenti}
+  - id: chat
+    channel: chat
+  - id: chat-hours
+    label: {fr: Horaires du chat, es: Horario del chat, it: Orari della chat}
+    channel: chat
+    show: hours
+values:
+  starter: {users: 1}
+  pro: {users: 3}
+"""
+CHAT_HOURS = "        mon-fri: 09:00-18:00\n"
+
+
+def load(tmp_path: Path, text: str = PLANS) -> Plans:
+    path = tmp_path / "plans.yml"
+    path.write_text(text, encoding="utf-8")
+    return load_plans(path, LOCALES, name="data/plans.yml")
+
+
+def messages(tmp_path: Path, old: str, new: str) -> tuple[list[str], str]:
+    """Every line of the error loading the file with `old` changed to `new`, and that text."""
+    assert PLANS.count(old) == 1, old
+    text = PLANS.replace(old, new)
+    with pytest.raises(PlansError) as raised:
+        load(tmp_path, text)
+    return str(raised.value).splitlines(), text
+
+
+def line_of(text: str, line: str) -> int:
+    return text.splitlines().index(line.rstrip("\n")) + 1
+
+
+def test_a_closed_date_may_be_quoted(tmp_path):
+    plans = load(tmp_path, PLANS.replace("[2026-12-25]", "['2026-12-25']"))
+    assert plans.support.closed == [date(2026, 12, 25)]
+
+
+def test_the_tests_file_is_valid_and_a_plan_may_have_hours_of_its_own(tmp_path):
+    plans = load(tmp_path)
+    chat = plans.channel("chat")
+    assert plans.hours(plans.plan("starter"), "chat") == chat.hours
+    assert plans.hours(plans.plan("pro"), "chat") != chat.hours
+    assert plans.hours(plans.plan("pro"), "email") is None  # at any time
+
+
+EXPECTED_DAYS = "expected a day (mon, tue, wed, thu, fri, sat, sun) or days in week order"
+EXPECTED_HOURS = "expected hours such as 09:00-18:00, or several: 09:00-12:00, 14:00-18:00"
+
+
+@pytest.mark.parametrize(
+    ("new", "message"),
+    [
+        (
+            "        mon-fry: 09:00-18:00\n",
+            f"support.channels[1].hours.mon-fry: {EXPECTED_DAYS} such as mon-fri; got 'mon-fry'",
+        ),
+        (
+            "        fri-mon: 09:00-18:00\n",
+            f"support.channels[1].hours.fri-mon: {EXPECTED_DAYS} such as mon-fri; got 'fri-mon'",
+        ),
+        (
+            "        mon-fri: 9-18\n",
+            f"support.channels[1].hours.mon-fri: {EXPECTED_HOURS}; got '9-18'",
+        ),
+        (
+            "        mon-fri: 10:00\n",
+            f"support.channels[1].hours.mon-fri: {EXPECTED_HOURS}; got a time alone, which YAML "
+            "reads as 600",
+        ),
+        (
+            "        mon-fri: 09:00-25:00\n",
+            f"support.channels[1].hours.mon-fri: 25:00 is not a time of day ({EXPECTED_HOURS})",
+        ),
+        (
+            "        mon-fri: 09:60-18:00\n",
+            f"support.channels[1].hours.mon-fri: 09:60 is not a time of day ({EXPECTED_HOURS})",
+        ),
+        (
+            "        mon-fri: 09:00-09:00\n",
+            "support.channels[1].hours.mon-fri: 09:00-09:00 is empty: it ends when it starts",
+        ),
+        (
+            "        {}\n",
+            "support.channels[1].hours: expected the days and their hours, such as mon-fri: "
+            "09:00-18:00 (a channel open at any time has no hours)",
+        ),
+        (
+            "        mon-fri: 09:00-18:00\n        wed: 10:00-12:00\n",
+            "support.channels[1].hours: wed is given twice (mon-fri and wed): expected each day "
+            "once",
+        ),
+        (
+            "        mon: 09:00-12:00, 11:00-14:00\n",
+            "support.channels[1].hours: mon 09:00-12:00 and mon 11:00-14:00 overlap",
+        ),
+        (
+            "        fri: 22:00-02:00\n        sat: 01:00-05:00\n",
+            "support.channels[1].hours: fri 22:00-02:00 and sat 01:00-05:00 overlap",
+        ),
+        (
+            "        sun: 22:00-02:00\n        mon: 01:00-05:00\n",
+            "support.channels[1].hours: sun 22:00-02:00 and mon 01:00-05:00 overlap",
+        ),
+    ],
+    ids=[
+        "unknown-day",
+        "days-out-of-order",
+        "not-a-range",
+        "a-time-alone",
+        "hour-25",
+        "minute-60",
+        "empty-range",
+        "no-days",
+        "a-day-twice",
+        "ranges-overlap",
+        "overlap-after-midnight",
+        "overlap-into-monday",
+    ],
+)
+def test_each_mistake_in_hours_is_one_message_naming_the_line(tmp_path, new, message):
+    found, text = messages(tmp_path, CHAT_HOURS, new)
+    assert found == [f"data/plans.yml:{line_of(text, new.splitlines()[0])}: {message}"]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            "  timezone: Europe/Paris\n",
+            "  timezone: Europe/Pariss\n",
+            "support.timezone: unknown time zone 'Europe/Pariss' (expected an IANA name such as "
+            "Europe/Paris)",
+        ),
+        (
+            "  closed: [2026-12-25]\n",
+            "  closed: [christmas]\n",
+            "support.closed[0]: expected a date as YYYY-MM-DD; got 'christmas'",
+        ),
+        (
+            "  closed: [2026-12-25]\n",
+            "  closed: [2026-02-30]\n",
+            "support.closed[0]: '2026-02-30' is not a date (day is out of range for month; "
+            "expected a date as YYYY-MM-DD)",
+        ),
+        (
+            "  closed: [2026-12-25]\n",
+            "  closed: ['2026-02-30']\n",
+            "support.closed[0]: '2026-02-30' is not a date (day is out of range for month; "
+            "expected a date as YYYY-MM-DD)",
+        ),
+        (
+            "      label: {fr: Chat, es: Chat, it: Chat}\n",
+            "      label: {fr: Chat, es: Chat}\n",
+            "support.channels[1].label.it: missing translation (expected a text in each of: "
+            "fr, es, it)",
+        ),
+        (
+            "    channels: [email]\n",
+            "    channels: [email, fax]\n",
+            "plans[0].channels[1] (plan 'starter'): unknown channel 'fax' (expected one of: "
+            "email, chat)",
+        ),
+        (
+            "    channels: [email]\n",
+            "    channels: [email, email]\n",
+            "plans[0].channels[1] (plan 'starter'): 'email' is listed twice",
+        ),
+        (
+            "    channels: [email, chat]\n    hours:\n      chat:\n        mon-fri: 08:00-20:00\n",
+            "    channels: [email]\n    hours:\n      chat:\n        mon-fri: 08:00-20:00\n",
+            "plans[1].hours.chat (plan 'pro'): hours of a channel the plan does not include "
+            "(expected the hours of one of its channels: email)",
+        ),
+        (
+            "  pro: {users: 3}\n",
+            "  pro: {users: 3, chat: true}\n",
+            "values.pro.chat: given by the plan's support channels (plans[1].channels): remove "
+            "this value",
+        ),
+        (
+            "    channel: chat\n    show: hours\n",
+            "    show: hours\n",
+            "features[2].show: hours of which channel? (expected channel: <id of a support "
+            "channel> beside it)",
+        ),
+        (
+            "  - id: chat\n    channel: chat\n",
+            "  - id: chat\n    channel: fax\n",
+            "features[1].channel: unknown channel 'fax' (expected one of: email, chat)",
+        ),
+        (
+            "  pro: {users: 3}\n",
+            "  pro: {users: [3]}\n",
+            "values.pro.users: expected true, false, a number or a text in each language; got [3]",
+        ),
+        (
+            "  pro: {users: 3}\n",
+            "  pro: {users: {fr: 3, es: tres, it: tre}}\n",
+            "values.pro.users.fr: Input should be a valid string",
+        ),
+    ],
+    ids=[
+        "time-zone",
+        "closed-not-a-date",
+        "closed-no-such-day",
+        "closed-no-such-day-quoted",
+        "channel-label",
+        "unknown-channel",
+        "channel-twice",
+        "hours-of-a-channel-not-included",
+        "value-of-a-channel-feature",
+        "hours-of-no-channel",
+        "feature-of-an-unknown-channel",
+        "value-as-a-list",
+        "text-with-a-number",
+    ],
+)
+def test_each_mistake_about_channels_is_one_message_naming_the_line(tmp_path, old, new, message):
+    found, text = messages(tmp_path, old, new)
+    assert found == [f"data/plans.yml:{line_of(text, new.splitlines()[-1])}: {message}"]
+
+
+def test_a_repeated_key_is_named_on_its_line_with_the_first_one(tmp_path):
+    """YAML would keep the second silently: Wednesday's short day would replace the week."""
+    new = "        mon-fri: 09:00-18:00\n        mon-fri: 10:00-12:00\n"
+    found, _ = messages(tmp_path, CHAT_HOURS, new)
+    assert found == [
+        "data/plans.yml:11: support.channels[1].hours.mon-fri: repeated key (first on line 10; "
+        "expected it once)"
+    ]
+
+
+def test_every_repeated_key_is_named_in_the_file_s_order(tmp_path):
+    text = PLANS.replace("    name: Pro\n", "    name: Pro\n    name: Pro 2\n").replace(
+        "  timezone: Europe/Paris\n", "  timezone: Europe/Paris\n  timezone: Europe/Rome\n"
+    )
+    with pytest.raises(PlansError) as raised:
+        load(tmp_path, text)
+    assert str(raised.value).splitlines() == [
+        "data/plans.yml:3: support.timezone: repeated key (first on line 2; expected it once)",
+        f"data/plans.yml:{line_of(text, '    name: Pro 2')}: plans[1].name: repeated key "
+        f"(first on line {line_of(text, '    name: Pro')}; expected it once)",
+    ]
+
+
+def test_without_support_a_plan_s_channel_is_unknown_and_the_file_says_it_has_none(tmp_path):
+    text = PLANS[PLANS.index("families:") :].replace("  - id: chat\n    channel: chat\n", "")
+    text = text.replace("    channel: chat\n    show: hours\n", "")
+    found = messages(tmp_path, PLANS, text)[0]
+    assert (
+        f"data/plans.yml:{line_of(text, '    channels: [email]')}: plans[0].channels[0] "
+        + ("(plan 'starter'): unknown channel 'email' (the file has none)")
+        in found
+    )
+
+
+# Hours as each language writes them
+
+
+def writer(locale: str) -> HoursWriter:
+    return HoursWriter(locale, CATALOGS.gettext(locale))
+
+
+def test_hours_are_written_with_each_language_s_days_and_clock(tmp_path):
+    hours = load(tmp_path).channel("chat").hours
+    assert writer("en").week(hours) == "Mon\u2009–\u2009Fri 9:00\u202fAM\u2009–\u20096:00\u202fPM"
+    assert writer("fr").week(hours) == "lun.\u2009–\u2009ven. 09:00\u2009–\u200918:00"
+    assert writer("es").week(hours) == "lun\u2009–\u2009vie 9:00–18:00"
+    assert writer("it").week(hours) == "lun\u2009–\u2009ven 09:00–18:00"
+
+
+def test_days_with_the_same_hours_are_grouped_and_a_night_runs_past_midnight(tmp_path):
+    week = (
+        "        mon-thu: 09:00-12:00, 14:00-18:00\n"
+        "        fri: 14:00-18:00, 09:00-12:00\n"
+        "        sat: 10:00-13:00\n"
+        "        sun: 22:00-02:00\n"
+    )
+    hours = load(tmp_path, PLANS.replace(CHAT_HOURS, week)).channel("chat").hours
+    assert writer("fr").week(hours) == (
+        "lun.\u2009–\u2009ven. 09:00\u2009–\u200912:00 et 14:00\u2009–\u200918:00, "
+        "sam. 10:00\u2009–\u200913:00 et dim. 22:00\u2009–\u200902:00"
+    )
+
+
+def test_a_whole_day_is_said_in_words_and_days_apart_are_not_grouped(tmp_path):
+    week = "        mon: 00:00-24:00\n        wed: 00:00-24:00\n"
+    hours = load(tmp_path, PLANS.replace(CHAT_HOURS, week)).channel("chat").hours
+    assert writer("it").week(hours) == "lun tutto il giorno e mer tutto il giorno"
+    assert writer("en").week(hours) == "Mon all day and Wed all day"
+
+
+def test_the_team_s_time_zone_is_named_in_each_language():
+    assert writer("en").time_zone("Europe/Paris") == "Time zone: Central European Time (Paris)"
+    assert writer("es").time_zone("Europe/Paris") == "Zona horaria: hora de Europa central (París)"
+    assert writer("it").time_zone("America/New_York") == (
+        "Fuso orario: Ora orientale USA (New York)"
+    )
+
+
+def test_a_channel_s_features_show_whether_a_plan_has_it_and_its_hours(tmp_path):
+    plans = load(tmp_path)
+    html = insert_tables("<!-- plans prices=no -->", plans, "fr", "x.md", CATALOGS.gettext("fr"))
+    assert Table(html).rows == [
+        ["Fonctionnalité", "Starter", "Pro"],
+        ["Utilisateurs", "1", "3"],
+        ["Chat", "Non inclus", "Inclus"],
+        [
+            "Horaires du chatFuseau horaire\u00a0: heure d’Europe centrale (Paris)",
+            "Non inclus",
+            "lun.\u2009–\u2009ven. 08:00\u2009–\u200920:00",
+        ],
+    ]
+
+
+def test_the_channels_marker_without_support_in_the_file_says_what_is_missing(tmp_path):
+    plans = load(tmp_path, UNITS_PLANS)  # plans, features and values: no support section
+    render = partial(insert_channels, plans=plans, locale="fr", gettext=CATALOGS.gettext("fr"))
+    with pytest.raises(TableError) as raised:
+        render("<p>Bonjour</p>\n<!-- contact-channels -->\n", environment=Environment())
+    assert str(raised.value) == (
+        "<!-- contact-channels --> shows the support channels of the plans file, which has none "
+        "(expected a `support:` section with its `channels:`)"
+    )
+    assert render("<p>Bonjour</p>", environment=Environment()) == "<p>Bonjour</p>"
