@@ -43,6 +43,15 @@ class ContactForms:
         self.catalogs = catalogs
         self.template_dirs = [d / PARTIALS for d in (custom_dir, THEME_DIR) if d is not None]
 
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        """What the form shows again as it was typed: its own fields and each topic's."""
+        return FORM_FIELDS + tuple(
+            category.form_name(field)
+            for category in self.settings.categories
+            for field in category.fields
+        )
+
     @cache  # noqa: B019 (one object per build or endpoint, a handful of languages)
     def environment(self, locale: str) -> Environment:
         env = Environment(
@@ -62,7 +71,7 @@ class ContactForms:
     ) -> str:
         """The form, with `values` typed and `errors` by field; `notice` says above it why the
         request was not taken when no field is at fault (a limit, the service down)."""
-        values = {name: (values or {}).get(name, "") for name in FORM_FIELDS}
+        values = {name: (values or {}).get(name, "") for name in self.field_names}
         values = {name: value if isinstance(value, str) else "" for name, value in values.items()}
         return (
             self.environment(locale)

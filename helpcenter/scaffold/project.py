@@ -24,6 +24,9 @@ from helpcenter.i18n.catalogs import PACKAGE_LOCALES, catalog_file, new_catalog
 STARTER = Path(__file__).resolve().parent / "starter"
 FALLBACK = "en"
 CONTACT_CATEGORIES = ("account", "billing", "technical", "other")
+# The questions a topic asks besides the form's own (see the README for `required`, `pattern`,
+# choices and `helpdesk_field_id`).
+CONTACT_FIELDS = {"billing": ("invoice_number",)}
 
 
 class InitError(Exception):
@@ -101,6 +104,17 @@ def indented(data: object, spaces: int) -> str:
     return "".join(" " * spaces + line for line in text.splitlines(keepends=True))
 
 
+def contact_field(field: str, languages: list[StarterLanguage]) -> dict:
+    """One of the starter's topic questions, optional, its texts in each language."""
+    texts = {language.locale: language.strings["contact_fields"][field] for language in languages}
+    return {
+        "id": field,
+        "label": {locale: text["label"] for locale, text in texts.items()},
+        "hint": {locale: text["hint"] for locale, text in texts.items()},
+        "max_length": 40,
+    }
+
+
 def mkdocs_yml(languages: list[StarterLanguage], name: str, company: str, site_url: str) -> str:
     categories = [
         {
@@ -110,6 +124,11 @@ def mkdocs_yml(languages: list[StarterLanguage], name: str, company: str, site_u
                 for language in languages
             },
         }
+        | (
+            {"fields": [contact_field(field, languages) for field in CONTACT_FIELDS[category]]}
+            if category in CONTACT_FIELDS
+            else {}
+        )
         for category in CONTACT_CATEGORIES
     ]
     default = languages[0]

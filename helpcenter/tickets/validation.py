@@ -10,6 +10,10 @@ Python's `re`, ECMA-262 and Rust's regex engines read alike (character classes, 
 `\\uhhhh`), and the endpoint checks a value with `re.fullmatch`, which is what `^...$` means to a
 JSON Schema validator (tests/tickets/test_validation_patterns.py checks that they agree).
 
+A category's own questions (mkdocs.yml's `fields`), sent as `<category>.<id>`, depend on the
+posted category: `ExtraInput` checks them, and the ticket's schema states them with `if`/`then` on
+`category`.
+
 Errors are reported by field, each a list of messages in the request's language.
 """
 
@@ -25,7 +29,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, ConfigDict, Field, ValidationError, create_model
 from pydantic_core import PydanticCustomError, core_schema
 
-from helpcenter.contact.settings import ATTACHMENT_TYPES, ContactSettings
+from helpcenter.contact.settings import ATTACHMENT_TYPES, Category, ContactSettings, ExtraField
 from helpcenter.i18n.catalogs import Catalogs
 
 # Characters no field may hold: C0 and C1 controls (tab and line breaks aside) and the bidi
@@ -157,6 +161,103 @@ class Matching:
         if self.maximum is not None:
             result["maxLength"] = self.maximum
         return result
+
+
+@dataclass(frozen=True)
+class ExtraInput:
+    """One extra field of one category (mkdocs.yml), as the endpoint takes it: sent under the
+    category's form name for it. Only the posted category's fields are required, checked and
+    kept; another category's (a form without JavaScript sends them all) are only strings no
+    longer than the field takes, and are ignored."""
+
+    category: Category
+    field: ExtraField
+
+    @property
+    def name(self) -> str:
+        return self.category.form_name(self.field)
+
+    @property
+    def text(self) -> Text:
+        return Text(1 if self.field.required else 0, self.field.limit)
+
+    @property
+    def format(self) -> str | None:
+        """What the whole value, blanks around it aside, must match: the field's pattern (an
+        optional field may also be left blank)."""
+        if self.field.pattern is None:
+            return None
+        core = f"(?:{self.field.pattern})[{BLANK}]*"
+        return f"[{BLANK}]*" + (core if self.field.required else f"(?:{core})?")
+
+    def loose_schema(self) -> dict:
+        return {
+            "type": "string",
+            "maxLength": self.field.limit,
+            "description": f"The answer to `{self.field.id}`, asked with the category "
+            f"`{self.category.id}`; with another, not kept (only its length is checked).",
+        }
+
+    def schema(self) -> dict:
+        """What the posted category's ticket must send under the name."""
+        if self.field.options:
+            answers = [option.id for option in self.field.options]
+            return {"enum": answers if self.field.required else ["", *answers]}
+        pattern = f"^{self.text.pattern}$"
+        if self.format is not None:
+            pattern = f"^(?={self.text.pattern}$){self.format}$"
+        return {"type": "string", "maxLength": self.field.limit, "pattern": pattern}
+
+    def check(self, value: Any, chosen: bool) -> str:
+        """The value to keep (trimmed; empty when not answered), or the problem with it."""
+        if not isinstance(value, str):
+            raise problem("string_type", "not a string")
+        if len(value) > self.field.limit:
+            raise problem("string_too_long", max_length=self.field.limit)
+        if not chosen:
+            return ""
+        if self.field.options:
+            if value == "" and self.field.required:
+                raise problem("required", "this field is required")
+            if value != "" and value not in {option.id for option in self.field.options}:
+                raise problem("choice", "not one of the options")
+            return value
+        kept = self.text.check(value)
+        if self.format is not None and re.fullmatch(self.format, value) is None:
+            raise problem("format", "not in the expected format")
+        return kept
+
+
+def extra_inputs(settings: ContactSettings) -> tuple[ExtraInput, ...]:
+    """Every category's extra fields, in the form's order."""
+    return tuple(
+        ExtraInput(category, extra) for category in settings.categories for extra in category.fields
+    )
+
+
+def extra_fields_schema(inputs: tuple[ExtraInput, ...]):
+    """What the ticket's JSON Schema says of the extra fields: any category's, as loosely as
+    the endpoint checks them, and the posted category's as it requires them."""
+
+    def complete(schema: dict) -> None:
+        if not inputs:
+            return
+        schema["properties"].update({given.name: given.loose_schema() for given in inputs})
+        by_category: dict[str, list[ExtraInput]] = {}
+        for given in inputs:
+            by_category.setdefault(given.category.id, []).append(given)
+        schema["allOf"] = [
+            {
+                "if": {"properties": {"category": {"const": category}}, "required": ["category"]},
+                "then": {
+                    "properties": {given.name: given.schema() for given in fields},
+                    "required": [given.name for given in fields if given.field.required],
+                },
+            }
+            for category, fields in by_category.items()
+        ]
+
+    return complete
 
 
 def unicode_text(value: str) -> str:
@@ -467,6 +568,9 @@ class Ticket:
     attachments: tuple[Attachment, ...] = ()
     # The reference of the (closed) request this one follows up on; empty for most.
     follows: str = ""
+    # The answers to its category's extra fields (mkdocs.yml), by field id; unanswered ones left
+    # out.
+    fields: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -489,6 +593,11 @@ class Validation:
 
 
 STRICT = ConfigDict(strict=True, extra="ignore", regex_engine="python-re")
+
+
+def ticket_config(settings: ContactSettings) -> ConfigDict:
+    """The ticket model's configuration: STRICT, its schema with the extra fields."""
+    return ConfigDict(**STRICT, json_schema_extra=extra_fields_schema(extra_inputs(settings)))
 
 
 def choice(values: tuple[str, ...]) -> Any:
@@ -526,7 +635,7 @@ def ticket_models(settings: ContactSettings, locales: tuple[str, ...], plan_ids:
     }
     ticket = create_model(
         "Ticket",
-        __config__=STRICT,
+        __config__=ticket_config(settings),
         __doc__="A support request. Text is trimmed; control characters are refused.",
         **text,
         category=(choice(tuple(c.id for c in settings.categories)), ...),
@@ -589,6 +698,9 @@ MESSAGES = {
     "attachment_empty": N_("%(file)s is empty."),
     "attachment_too_large": N_("%(file)s is larger than %(size)s MB."),
     "attachment_type": N_("%(file)s is not an accepted file type (%(types)s)."),
+    # An extra field's value that does not match its pattern; `hint` says what it looks like.
+    "format": N_("This is not in the expected format. %(hint)s"),
+    "choice": N_("Please choose one of the listed answers."),
 }
 INVALID = N_("Please enter a valid value.")
 
@@ -604,6 +716,18 @@ def field_name(location: tuple) -> str:
     return name or "body"
 
 
+def reader_message(kind: str, context: dict, gettext) -> str:
+    """What an error of type `kind` says to the reader, with its `context` (a count, a hint)."""
+    counts = {"string_too_long": "max_length", "text_too_short": "count"}
+    if kind in counts and isinstance(context.get(counts[kind]), int):
+        return gettext(MESSAGES[kind]) % {"count": context[counts[kind]]}
+    if kind == "format" and context.get("hint"):
+        return gettext(MESSAGES[kind]) % {"hint": context["hint"]}
+    if kind in MESSAGES and "%(" not in MESSAGES[kind]:
+        return gettext(MESSAGES[kind])
+    return gettext(INVALID)
+
+
 def error_messages(
     error: ValidationError,
     gettext,
@@ -615,17 +739,8 @@ def error_messages(
     for detail in error.errors(include_url=False):
         found = special(detail) if special else None
         if found is None:
-            location = detail["loc"]
-            kind = detail["type"]
-            context = detail.get("ctx") or {}
-            counts = {"string_too_long": "max_length", "text_too_short": "count"}
-            if kind in counts and isinstance(context.get(counts[kind]), int):
-                message = gettext(MESSAGES[kind]) % {"count": context[counts[kind]]}
-            elif kind in MESSAGES and "%(" not in MESSAGES[kind]:
-                message = gettext(MESSAGES[kind])
-            else:
-                message = gettext(INVALID)
-            found = field_name(location), message
+            message = reader_message(detail["type"], detail.get("ctx") or {}, gettext)
+            found = field_name(detail["loc"]), message
         name, message = found
         if message not in errors.setdefault(name, []):
             errors[name].append(message)
@@ -646,6 +761,7 @@ class TicketRequests:
         self.locales = locales
         self.catalogs = catalogs
         self.model, self.attachment_model, self.kinds = ticket_models(settings, locales, plan_ids)
+        self.extra_inputs = extra_inputs(settings)
         self.reply_model = reply_model(settings, self.attachment_model)
 
     def language(self, data: dict) -> str:
@@ -659,12 +775,16 @@ class TicketRequests:
         language = self.language(data)
         _ = self.catalogs.gettext(language)
         errors = header_key_errors(header_key)
+        # The category's questions are checked even when another field is wrong: every error
+        # shows at once.
+        answers, extra_errors = self.extra_fields(data, language)
         try:
             request = self.model.model_validate(data)
         except ValidationError as error:
             for name, messages in error_messages(error, _, self.special(data, _)).items():
                 errors.setdefault(name, []).extend(messages)
-            return Validation(errors=errors)
+            return Validation(errors=errors | extra_errors)
+        errors |= extra_errors
         if errors:
             return Validation(errors=errors)
         key = header_key or request.idempotency_key
@@ -682,9 +802,35 @@ class TicketRequests:
                 page=request.page,
                 attachments=self.attachments(request),
                 follows=request.follows,
+                fields=answers,
             ),
             idempotency_key=key,
         )
+
+    def extra_fields(self, data: dict, language: str) -> tuple[dict[str, str], dict]:
+        """The answers to the posted category's extra fields, by field id, and the errors of any
+        extra field sent (messages in `language`), by the name it was sent under."""
+        _ = self.catalogs.gettext(language)
+        category = data.get("category")
+        answers: dict[str, str] = {}
+        errors: dict[str, list[str]] = {}
+        for given in self.extra_inputs:
+            chosen = given.category.id == category
+            if given.name not in data:
+                if chosen and given.field.required:
+                    required = MESSAGES["missing"]  # a variable: the extractor takes literals
+                    errors[given.name] = [_(required)]
+                continue
+            try:
+                value = given.check(data[given.name], chosen)
+            except PydanticCustomError as error:
+                hint = given.field.hint or {}
+                context = {**(error.context or {}), "hint": hint.get(language, "")}
+                errors[given.name] = [reader_message(error.type, context, _)]
+                continue
+            if value:
+                answers[given.field.id] = value
+        return answers, errors
 
     def validate_reply(
         self, data: dict, header_key: str | None = None, language: str | None = None
