@@ -32,8 +32,9 @@ from helpcenter.server.livereload import InjectClient, Rebuilder
 from helpcenter.server.protocol import HeadLimits, guarded_protocol, raise_open_files_limit
 from helpcenter.site.build import BuildError, build_site
 from helpcenter.tickets.app import TicketService, build_app
-from helpcenter.tickets.helpdesk import Forwarder, HelpdeskClient
+from helpcenter.tickets.helpdesk import TOKEN_VARIABLE, Forwarder, HelpdeskClient
 from helpcenter.tickets.store import REFERENCE
+from helpcenter.tickets.sync import WEBHOOK_SECRET_VARIABLE, HelpdeskSync
 
 REFERENCE_SLOT = "<strong data-ticket-reference></strong>"
 
@@ -311,15 +312,24 @@ def endpoint_app(
     )
     if rate_limit is not None:
         service.settings = service.settings.model_copy(update={"rate_limit_per_minute": rate_limit})
-    forwarder = (
-        Forwarder(
-            service.store,
-            HelpdeskClient(helpdesk_url),
-            max_attempts=service.server.forward_attempts,
+    forwarder = None
+    if helpdesk_url:
+        # The secrets come from the environment, never from mkdocs.yml nor the command line.
+        client = HelpdeskClient(
+            helpdesk_url,
+            contact=service.settings,
+            token=os.environ.get(TOKEN_VARIABLE) or None,
         )
-        if helpdesk_url
-        else None
-    )
+        server = service.server
+        forwarder = Forwarder(service.store, client, max_attempts=server.forward_attempts)
+        service.helpdesk = HelpdeskSync(
+            service.store,
+            client,
+            retries=forwarder.retries,
+            poll_seconds=server.helpdesk_poll_seconds,
+            poll_max_seconds=server.helpdesk_poll_max_seconds,
+            webhook_secret=os.environ.get(WEBHOOK_SECRET_VARIABLE) or None,
+        )
     return build_app(service, routes, forwarder)
 
 

@@ -1,17 +1,24 @@
-"""Forwarding stored tickets to a Zendesk-compatible helpdesk, from the outbox.
+"""Talking to a Zendesk-compatible helpdesk, and forwarding stored tickets to it from the outbox.
 
 Each ticket is delivered by Zendesk's anonymous Requests API: its attachments first
 (`POST /api/v2/uploads?filename=...`, which answers a token), then the request itself
 (`POST /api/v2/requests.json`). The ticket reference goes as `Idempotency-Key`, so a delivery
 retried after a lost answer does not create a second request.
 
+Following a forwarded request (helpcenter.tickets.sync) reads it and adds the reader's replies as
+its requester, through the same Requests API: `GET /api/v2/requests/{id}.json` (its status),
+`GET /api/v2/requests/{id}/comments.json` (its public comments) and `PUT /api/v2/requests/{id}.json`
+with a comment. Zendesk lets an admin's OAuth token with the `impersonate` scope act for an end
+user named in `X-On-Behalf-Of`: the token is `HELPCENTER_HELPDESK_TOKEN`, never in mkdocs.yml.
+
 The forwarder never dies: whatever goes wrong with a delivery (an error status, an answer that is
 not the JSON the contract promises, a timeout, a refused connection, even a bug in reading the
 answer) is recorded on the ticket (attempts, last error) and logged once, and the delivery is
-tried again later, with exponential backoff or when `Retry-After` says. After `max_attempts`
-(mkdocs.yml's `server.forward_attempts`) the ticket is set aside as `failed` (a dead letter:
-`helpcenter tickets retry` puts it back); so is a ticket whose content the helpdesk refuses (422).
-Neither the recorded error nor the log line holds anything the reader wrote.
+tried again later, with exponential backoff or when `Retry-After` says (`Retries`, the same for
+the readers' replies). After `max_attempts` (mkdocs.yml's `server.forward_attempts`) the ticket is
+set aside as `failed` (a dead letter: `helpcenter tickets retry` puts it back); so is a ticket
+whose content the helpdesk refuses (422). Neither the recorded error nor the log line holds
+anything the reader wrote.
 """
 
 from __future__ import annotations
@@ -20,17 +27,22 @@ import asyncio
 import logging
 import time
 import traceback
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
+from urllib.parse import quote, urljoin
 
 import httpx
 from starlette.concurrency import run_in_threadpool
 
+from helpcenter.contact.fields import answers, helpdesk_fields
+from helpcenter.contact.settings import ContactSettings
 from helpcenter.database import StorageUnavailable
-from helpcenter.tickets.store import TicketStore
+from helpcenter.tickets.guards import origin_of
+from helpcenter.tickets.store import STATUSES, TicketStore
 from helpcenter.tickets.validation import Attachment
 
 logger = logging.getLogger(__name__)
@@ -46,20 +58,39 @@ DEFAULT_ATTEMPTS = 12
 MIN_WAIT_SECONDS = 1.0
 # A Retry-After longer than this is taken as this.
 MAX_RETRY_AFTER_SECONDS = 24 * 3600
+# The environment variable that holds the helpdesk's OAuth token (scopes: read, write,
+# impersonate): a secret, kept out of mkdocs.yml.
+TOKEN_VARIABLE = "HELPCENTER_HELPDESK_TOKEN"
+# Zendesk keeps at most 5,000 comments a request, 100 a page.
+MAX_COMMENT_PAGES = 50
+# Answers about one request (it is gone, or not the requester's to see, or refuses a change),
+# not about the helpdesk: the others (5xx, 429, 401, a timeout...) mean it is unavailable.
+REQUEST_ERRORS = frozenset({400, 403, 404, 409, 410, 422})
 
 
 class DeliveryError(Exception):
-    """A delivery attempt failed; `retry_after` when the helpdesk said when to come back.
+    """A delivery attempt failed; `retry_after` when the helpdesk said when to come back,
+    `status` the HTTP status it answered (None when it did not answer).
 
     The message is short and names what failed, never what the reader wrote.
     """
 
     def __init__(
-        self, message: str, retry_after: float | None = None, permanent: bool = False
+        self,
+        message: str,
+        retry_after: float | None = None,
+        permanent: bool = False,
+        status: int | None = None,
     ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
         self.permanent = permanent
+        self.status = status
+
+    @property
+    def outage(self) -> bool:
+        """Whether it says the helpdesk is unavailable (rather than something of one request)."""
+        return self.status not in REQUEST_ERRORS
 
 
 def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
@@ -83,10 +114,126 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
     return min(max(seconds, 0.0), MAX_RETRY_AFTER_SECONDS)
 
 
+@dataclass(frozen=True)
+class RemoteComment:
+    """A public comment of a request, as the helpdesk has it."""
+
+    id: str
+    author_id: str
+    body: str
+    created_at: float
+    author_name: str = ""
+
+
+@dataclass(frozen=True)
+class RequestState:
+    """What the helpdesk says of a request: its status, its requester and its public comments
+    (oldest first: the first is the request's own message)."""
+
+    status: str
+    requester_id: str
+    comments: tuple[RemoteComment, ...]
+
+
+def identifier(value: object) -> str | None:
+    """An id of the helpdesk's (a number, or a text of one), as text; None for anything else."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return None
+    text = str(value).strip()
+    return text if text and len(text) <= 40 else None
+
+
+def moment_of(value: object) -> float | None:
+    """An ISO 8601 time of the helpdesk's (`2030-01-01T12:00:00Z`) in seconds since the epoch."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+
+
+def request_state(request: object, pages: list[dict]) -> RequestState:
+    """The request and its pages of comments as the contract describes them, or the
+    DeliveryError of what is not."""
+    if not isinstance(request, dict) or request.get("status") not in STATUSES:
+        raise DeliveryError("request: answer without a known request.status")
+    requester = identifier(request.get("requester_id"))
+    if requester is None:
+        raise DeliveryError("request: answer without request.requester_id")
+    names = {
+        identifier(user.get("id")): user.get("name")
+        for page in pages
+        for user in page.get("users") or []
+        if isinstance(user, dict)
+    }
+    comments = []
+    for page in pages:
+        listed = page.get("comments")
+        if not isinstance(listed, list):
+            raise DeliveryError("comments: answer without a comments list")
+        for comment in listed:
+            if not isinstance(comment, dict) or comment.get("public") is False:
+                continue
+            body = comment.get("plain_body", comment.get("body"))
+            number, author = identifier(comment.get("id")), identifier(comment.get("author_id"))
+            created = moment_of(comment.get("created_at"))
+            if number is None or author is None or created is None or not isinstance(body, str):
+                raise DeliveryError("comments: a comment without its id, author, time or body")
+            name = names.get(author)
+            comments.append(
+                RemoteComment(number, author, body, created, name if isinstance(name, str) else "")
+            )
+    # Oldest first, as Zendesk lists them: the order of the list when two share a time.
+    comments.sort(key=lambda comment: comment.created_at)
+    return RequestState(request["status"], requester, tuple(comments))
+
+
+class Session:
+    """One conversation with the helpdesk: its connection, and the step it is at (what an error
+    names)."""
+
+    def __init__(self, helpdesk: HelpdeskClient, client: httpx.Client) -> None:
+        self.helpdesk = helpdesk
+        self.client = client
+        self.what = "connection"
+
+    def call(self, what: str, method: str, url: str, **options) -> dict:
+        """The JSON object the helpdesk answers, or the DeliveryError its answer means."""
+        self.what = what
+        return self.helpdesk.check(self.client.request(method, url, **options), what)
+
+    def upload(self, attachments: list[Attachment]) -> list[str]:
+        """Each attachment uploaded: the tokens a comment refers to them by."""
+        tokens = []
+        for attachment in attachments:
+            answer = self.call(
+                "upload",
+                "POST",
+                "/api/v2/uploads",
+                params={"filename": attachment.filename},
+                content=attachment.content,
+                headers={"Content-Type": attachment.content_type},
+            )
+            upload = answer.get("upload")
+            token = upload.get("token") if isinstance(upload, dict) else None
+            if not isinstance(token, str) or not token:
+                raise DeliveryError("upload: answer without upload.token")
+            tokens.append(token)
+        return tokens
+
+
 @dataclass
 class HelpdeskClient:
     base_url: str
     timeout: float = 10.0
+    # An OAuth access token with the `impersonate` scope (TOKEN_VARIABLE): what following a
+    # request, as its requester, needs. Tickets are created anonymously, without it.
+    token: str | None = None
+    # mkdocs.yml's contact settings: the labels and helpdesk field ids of the categories' extra
+    # fields (without them, answers go into the description by their field ids).
+    contact: ContactSettings | None = None
 
     def check(self, response: httpx.Response, what: str) -> dict:
         """The answer's JSON object when it is a success; else the DeliveryError it means."""
@@ -99,63 +246,117 @@ class HelpdeskClient:
                 data = None
             if not isinstance(data, dict):
                 kind = content_type[:40] or "no content type"
-                raise DeliveryError(f"{what}: HTTP {status} without a JSON object ({kind})")
+                raise DeliveryError(
+                    f"{what}: HTTP {status} without a JSON object ({kind})", status=status
+                )
             return data
         retry_after = retry_after_seconds(response.headers.get("retry-after"))
         if status == 422:
-            raise DeliveryError(f"{what}: refused (422){refused_fields(response)}", permanent=True)
+            raise DeliveryError(
+                f"{what}: refused (422){refused_fields(response)}", permanent=True, status=status
+            )
         if status == 429:
-            raise DeliveryError(f"{what}: rate limited (429)", retry_after=retry_after)
-        raise DeliveryError(f"{what}: HTTP {status}", retry_after=retry_after)
+            raise DeliveryError(
+                f"{what}: rate limited (429)", retry_after=retry_after, status=status
+            )
+        raise DeliveryError(f"{what}: HTTP {status}", retry_after=retry_after, status=status)
+
+    @contextmanager
+    def session(self, requester: str | None = None) -> Iterator[Session]:
+        """A connection to the helpdesk, acting for `requester` (an email address) when given;
+        whatever fails in it is a DeliveryError naming the step, never what was sent."""
+        headers = {}
+        if requester and self.token:
+            headers = {"Authorization": f"Bearer {self.token}", "X-On-Behalf-Of": requester}
+        session = Session(self, httpx.Client(base_url=self.base_url, timeout=self.timeout))
+        session.client.headers.update(headers)
+        try:
+            with session.client:
+                yield session
+        except httpx.TimeoutException as error:
+            kind = type(error).__name__
+            raise DeliveryError(f"{session.what}: timed out ({kind})") from None
+        except httpx.ConnectError as error:
+            kind = type(error).__name__
+            raise DeliveryError(f"{session.what}: cannot connect ({kind})") from None
+        except httpx.HTTPError as error:
+            # Only the error's kind: its text may hold the URL, with an attachment's name.
+            raise DeliveryError(f"{session.what}: {type(error).__name__}") from None
 
     def deliver(self, ticket: dict, attachments: list[Attachment]) -> str:
         """Create the request; the helpdesk's id for it."""
-        what = "connection"
-        try:
-            with httpx.Client(base_url=self.base_url, timeout=self.timeout) as client:
-                tokens = []
-                for attachment in attachments:
-                    what = "upload"
-                    response = client.post(
-                        "/api/v2/uploads",
-                        params={"filename": attachment.filename},
-                        content=attachment.content,
-                        headers={"Content-Type": attachment.content_type},
-                    )
-                    upload = self.check(response, what).get("upload")
-                    token = upload.get("token") if isinstance(upload, dict) else None
-                    if not isinstance(token, str) or not token:
-                        raise DeliveryError("upload: answer without upload.token")
-                    tokens.append(token)
-                what = "request"
-                body = ticket["message"]
-                if ticket["page"]:
-                    body += f"\n\n---\nPage: {ticket['page']}"
-                response = client.post(
-                    "/api/v2/requests.json",
-                    json={
-                        "request": {
-                            "requester": {"name": ticket["name"], "email": ticket["email"]},
-                            "subject": ticket["subject"],
-                            "comment": {"body": body, "uploads": tokens},
-                            "tags": [f"category_{ticket['category']}", f"lang_{ticket['language']}"]
-                            + ([f"plan_{ticket['plan']}"] if ticket["plan"] else []),
-                        }
-                    },
-                    headers={"Idempotency-Key": ticket["reference"]},
-                )
-                created = self.check(response, what).get("request")
-                remote_id = created.get("id") if isinstance(created, dict) else None
-                if remote_id is None or isinstance(remote_id, bool | dict | list):
-                    raise DeliveryError("request: answer without request.id")
-                return str(remote_id)
-        except httpx.TimeoutException as error:
-            raise DeliveryError(f"{what}: timed out ({type(error).__name__})") from None
-        except httpx.ConnectError as error:
-            raise DeliveryError(f"{what}: cannot connect ({type(error).__name__})") from None
-        except httpx.HTTPError as error:
-            # Only the error's kind: its text may hold the URL, with an attachment's name.
-            raise DeliveryError(f"{what}: {type(error).__name__}") from None
+        with self.session() as session:
+            tokens = session.upload(attachments)
+            # (A ticket without answers may come without `fields`.)
+            found = answers(
+                self.contact, ticket["category"], ticket["language"], ticket.get("fields") or {}
+            )
+            custom_fields, lines = helpdesk_fields(found)
+            lines += [f"Page: {ticket['page']}"] if ticket["page"] else []
+            body = ticket["message"] + ("\n\n---\n" + "\n".join(lines) if lines else "")
+            answer = session.call(
+                "request",
+                "POST",
+                "/api/v2/requests.json",
+                json={
+                    "request": {
+                        "requester": {"name": ticket["name"], "email": ticket["email"]},
+                        "subject": ticket["subject"],
+                        "comment": {"body": body, "uploads": tokens},
+                        "tags": [f"category_{ticket['category']}", f"lang_{ticket['language']}"]
+                        + ([f"plan_{ticket['plan']}"] if ticket["plan"] else []),
+                        **({"custom_fields": custom_fields} if custom_fields else {}),
+                    }
+                },
+                headers={"Idempotency-Key": ticket["reference"]},
+            )
+            created = answer.get("request")
+            remote_id = identifier(created.get("id")) if isinstance(created, dict) else None
+            if remote_id is None:
+                raise DeliveryError("request: answer without request.id")
+            return remote_id
+
+    def request_state(self, remote_id: str, requester: str) -> RequestState:
+        """The request of `remote_id` as its requester sees it: status and public comments."""
+        path = f"/api/v2/requests/{quote(remote_id, safe='')}"
+        with self.session(requester) as session:
+            request = session.call("request", "GET", f"{path}.json").get("request")
+            pages: list[dict] = []
+            url: str | None = f"{path}/comments.json"
+            while url is not None and len(pages) < MAX_COMMENT_PAGES:
+                page = session.call("comments", "GET", url)
+                pages.append(page)
+                url = self.next_page(page.get("next_page"))
+        return request_state(request, pages)
+
+    def next_page(self, address: object) -> str | None:
+        """The next page's address, when the helpdesk gives one on its own origin (the token
+        goes nowhere else)."""
+        if not isinstance(address, str) or not address:
+            return None
+        absolute = urljoin(self.base_url, address)
+        if origin_of(absolute) != origin_of(self.base_url):
+            raise DeliveryError("comments: next_page on another origin")
+        return absolute
+
+    def add_comment(
+        self,
+        remote_id: str,
+        requester: str,
+        body: str,
+        attachments: list[Attachment],
+        idempotency_key: str,
+    ) -> None:
+        """Add the requester's public comment, with its files, to the request of `remote_id`."""
+        with self.session(requester) as session:
+            tokens = session.upload(attachments)
+            session.call(
+                "comment",
+                "PUT",
+                f"/api/v2/requests/{quote(remote_id, safe='')}.json",
+                json={"request": {"comment": {"body": body, "uploads": tokens}}},
+                headers={"Idempotency-Key": idempotency_key},
+            )
 
 
 def refused_fields(response: httpx.Response) -> str:
@@ -176,6 +377,52 @@ def unexpected(error: BaseException) -> str:
     frames = traceback.extract_tb(error.__traceback__)
     where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
     return f"unexpected {type(error).__name__}{where}"
+
+
+@dataclass(frozen=True)
+class Retries:
+    """When a failed delivery is tried again, and when it is set aside: the same for tickets and
+    for the readers' replies."""
+
+    backoff_base: float = BACKOFF_BASE_SECONDS
+    max_backoff: float = MAX_BACKOFF_SECONDS
+    max_attempts: int = DEFAULT_ATTEMPTS
+
+    def backoff(self, attempts: int) -> float:
+        """Seconds before the next attempt: doubling from `backoff_base`, at most `max_backoff`."""
+        return min(self.max_backoff, self.backoff_base * 2 ** min(max(attempts, 1) - 1, 30))
+
+    def wait(self, attempts: int, retry_after: float | None) -> float:
+        """Seconds before the next attempt after `attempts` failed: as the helpdesk said, else
+        the backoff; never less than MIN_WAIT_SECONDS."""
+        return max(MIN_WAIT_SECONDS, self.backoff(attempts) if retry_after is None else retry_after)
+
+    def gives_up(self, attempts: int, permanent: bool) -> bool:
+        return permanent or attempts >= max(1, self.max_attempts)
+
+    def log_failure(
+        self, what: str, attempts: int, error: str, wait: float, give_up: bool, undo: str = ""
+    ) -> None:
+        """One line for a failed attempt at `what` (`Ticket HC-...: delivery`); `undo` says how
+        to try again what is set aside."""
+        if give_up:
+            logger.error(
+                "%s attempt %d of %d failed (%s); set aside as failed%s",
+                what,
+                attempts,
+                self.max_attempts,
+                error,
+                f" ({undo})" if undo else "",
+            )
+        else:
+            logger.warning(
+                "%s attempt %d of %d failed (%s); next attempt in %ds",
+                what,
+                attempts,
+                self.max_attempts,
+                error,
+                round(wait),
+            )
 
 
 class Forwarder:
@@ -199,15 +446,13 @@ class Forwarder:
         self.store = store
         self.client = client
         self.poll_seconds = poll_seconds
-        self.backoff_base = backoff_base
-        self.max_backoff = max_backoff
-        self.max_attempts = max(1, max_attempts)
+        self.retries = Retries(backoff_base, max_backoff, max(1, max_attempts))
         self.clock = clock or time.time
         self.sleep = sleep
 
     def backoff(self, attempts: int) -> float:
         """Seconds before the next attempt: doubling from `backoff_base`, at most `max_backoff`."""
-        return min(self.max_backoff, self.backoff_base * 2 ** min(max(attempts, 1) - 1, 30))
+        return self.retries.backoff(attempts)
 
     def deliver_one(self, ticket_id: int) -> bool:
         """One attempt at delivering a ticket; whether it was delivered.
@@ -240,28 +485,17 @@ class Forwarder:
     ) -> None:
         now = self.clock()
         attempts = self.store.attempts(ticket_id) + 1
-        give_up = permanent or attempts >= self.max_attempts
-        wait = max(MIN_WAIT_SECONDS, self.backoff(attempts) if retry_after is None else retry_after)
+        give_up = self.retries.gives_up(attempts, permanent)
+        wait = self.retries.wait(attempts, retry_after)
         self.store.mark_failed_attempt(ticket_id, error, now + wait, give_up=give_up, now=now)
-        if give_up:
-            logger.error(
-                "Ticket %s: delivery attempt %d of %d failed (%s); set aside as failed "
-                "(`helpcenter tickets retry %s` tries again)",
-                reference,
-                attempts,
-                self.max_attempts,
-                error,
-                reference,
-            )
-        else:
-            logger.warning(
-                "Ticket %s: delivery attempt %d of %d failed (%s); next attempt in %ds",
-                reference,
-                attempts,
-                self.max_attempts,
-                error,
-                round(wait),
-            )
+        self.retries.log_failure(
+            f"Ticket {reference}: delivery",
+            attempts,
+            error,
+            wait,
+            give_up,
+            f"`helpcenter tickets retry {reference}` tries again",
+        )
 
     def deliver_due(self) -> int:
         """Try every due delivery once; how many were tried."""
@@ -272,19 +506,32 @@ class Forwarder:
 
     async def run(self) -> None:
         """Deliver until cancelled. When the database itself fails, wait longer and longer."""
+        await keep_going(
+            "Outbox", self.deliver_due, self.sleep, self.poll_seconds, self.retries.max_backoff
+        )
+
+
+async def keep_going(
+    name: str,
+    work: Callable[[], int],
+    pause: Callable[[float], Awaitable[object]],
+    idle_seconds: float,
+    max_backoff: float,
+) -> None:
+    """Run `work` in a worker thread until cancelled: again at once while it finds something to
+    do (it says how many), after `idle_seconds` when not; when it fails (the database...), after
+    longer and longer waits, each logged as `name` unavailable."""
+    outages = 0
+    while True:
+        try:
+            tried = await run_in_threadpool(work)
+        except Exception as error:
+            outages += 1
+            wait = min(max_backoff, idle_seconds * 2 ** min(outages, 10))
+            reason = error.reason if isinstance(error, StorageUnavailable) else unexpected(error)
+            logger.error("%s unavailable (%s); next look in %ds", name, reason, wait)
+            await pause(wait)
+            continue
         outages = 0
-        while True:
-            try:
-                tried = await run_in_threadpool(self.deliver_due)
-            except Exception as error:
-                outages += 1
-                wait = min(self.max_backoff, self.poll_seconds * 2 ** min(outages, 10))
-                reason = (
-                    error.reason if isinstance(error, StorageUnavailable) else unexpected(error)
-                )
-                logger.error("Outbox unavailable (%s); next look in %ds", reason, wait)
-                await self.sleep(wait)
-                continue
-            outages = 0
-            if not tried:
-                await self.sleep(self.poll_seconds)
+        if not tried:
+            await pause(idle_seconds)

@@ -2,9 +2,26 @@
 
 - `POST /api/v2/uploads?filename=NAME` (raw bytes) -> 201 `{"upload": {"token", "attachment"}}`
 - `POST /api/v2/requests.json` `{"request": {"requester": {"name", "email"}, "subject",
-  "comment": {"body", "uploads": [tokens]}}}` -> 201 `{"request": {"id", ...}}`; invalid -> 422
+  "comment": {"body", "uploads": [tokens]}, "custom_fields": [{"id", "value"}]}}` -> 201
+  `{"request": {"id", "custom_fields", ...}}`; invalid -> 422
   `{"error": "RecordInvalid", "description", "details": {field: [{"description"}]}}`;
   an `Idempotency-Key` seen before returns the first answer instead of a new request.
+- Following a request, as its requester (with `token`: `Authorization: Bearer <token>` and
+  `X-On-Behalf-Of: <the requester's email>`, as an admin's OAuth token with the `impersonate`
+  scope acts for an end user; else 401, or 404 for another's request):
+  `GET /api/v2/requests/{id}.json` -> `{"request": {"id", "status", "requester_id", ...}}`
+  (statuses new, open, pending, hold, solved, closed);
+  `GET /api/v2/requests/{id}/comments.json[?page=N&per_page=M]` -> `{"comments": [{"id",
+  "author_id", "body", "plain_body", "public", "created_at", ...}], "users": [{"id", "name",
+  "agent"}], "next_page", "previous_page", "count"}`, public comments only, oldest first (the
+  first is the request's description);
+  `PUT /api/v2/requests/{id}.json` `{"request": {"comment": {"body", "uploads"}}}` -> 200
+  `{"request": ...}`: the requester's comment, which opens a pending or solved request; a closed
+  one refuses it (422). An `Idempotency-Key` seen before returns the first answer (unless
+  `honour_update_keys` is off, to show what a helpdesk that ignores it does).
+- The team's side: `reply` (an agent's public comment and the status it sets), `set_status`.
+- Webhooks signed as Zendesk signs them: `send_webhook` (HMAC-SHA256 of the timestamp and the
+  body, base64, in `X-Zendesk-Webhook-Signature` with `X-Zendesk-Webhook-Signature-Timestamp`).
 - Faults on demand: the next N answers can be a given status (500, 429 with Retry-After), a
   given body (an HTML page with 200, JSON without the token), or slower than the client waits.
 """
@@ -12,9 +29,17 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
+import hmac
 import itertools
+import json
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
+import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -35,13 +60,27 @@ class Helpdesk:
     requests: list[dict] = field(default_factory=list)
     uploads: dict[str, dict] = field(default_factory=dict)
     by_key: dict[str, dict] = field(default_factory=dict)
-    faults: list[Fault] = field(default_factory=list)
+    faults: list[Fault | None] = field(default_factory=list)
     ids: itertools.count = field(default_factory=lambda: itertools.count(1001))
+    # Following requests: the token their reads and updates need (None: no check), the time
+    # comments are made at, the users (by id) and each request's comments, oldest first.
+    token: str | None = None
+    clock: Callable[[], float] = time.time
+    users: dict[int, dict] = field(default_factory=dict)
+    comments: dict[int, list[dict]] = field(default_factory=dict)
+    comment_ids: itertools.count = field(default_factory=lambda: itertools.count(5001))
+    user_ids: itertools.count = field(default_factory=lambda: itertools.count(301))
+    updates_by_key: dict[str, dict] = field(default_factory=dict)
+    honour_update_keys: bool = True
+    comments_per_page: int = 100
 
     async def fault(self) -> Response | None:
+        """The next answer's fault, if any (a `None` in `faults` lets one answer through)."""
         if not self.faults:
             return None
         fault = self.faults.pop(0)
+        if fault is None:
+            return None
         if fault.delay:
             await asyncio.sleep(fault.delay)
             return None  # processed after all: the client gave up before the answer
@@ -95,6 +134,9 @@ class Helpdesk:
         ]
         if unknown:
             details["uploads"] = [{"description": f"Unknown upload token {unknown[0]}"}]
+        custom_fields = body.get("custom_fields", [])
+        if not well_formed_custom_fields(custom_fields):
+            details["custom_fields"] = [{"description": "Custom fields are [{id, value}]"}]
         if details:
             return JSONResponse(
                 {
@@ -110,17 +152,239 @@ class Helpdesk:
                 "subject": body.get("subject"),
                 "requester": requester,
                 "comment": body["comment"],
+                # As Zendesk answers them: each field's numeric id and its value.
+                "custom_fields": [{"id": f["id"], "value": f["value"]} for f in custom_fields],
             }
         }
         self.requests.append(record["request"])
+        self.opened(record["request"], body["comment"])
         if key:
             self.by_key[key] = record
         return JSONResponse(record, status_code=201)
+
+    # Following requests.
+
+    def moment(self) -> str:
+        return zendesk_time(self.clock())
+
+    def user(self, email: str, name: str, agent: bool = False) -> dict:
+        """The user of `email`, made the first time it is seen (as Zendesk makes a requester)."""
+        for user in self.users.values():
+            if user["email"].lower() == email.lower():
+                return user
+        user = {"id": next(self.user_ids), "name": name, "email": email, "agent": agent}
+        self.users[user["id"]] = user
+        return user
+
+    def opened(self, record: dict, comment: dict) -> None:
+        """A new request: `new`, its requester a user, its first comment its description."""
+        requester = self.user(record["requester"]["email"], record["requester"].get("name", ""))
+        record.update(
+            status="new",
+            requester_id=requester["id"],
+            created_at=self.moment(),
+            updated_at=self.moment(),
+            description=comment["body"],
+        )
+        self.comments[record["id"]] = []
+        self.add_comment(record["id"], requester["id"], comment["body"], comment.get("uploads"))
+
+    def add_comment(
+        self, request_id: int, author_id: int, body: str, uploads=None, public: bool = True
+    ) -> dict:
+        comment = {
+            "id": next(self.comment_ids),
+            "type": "Comment",
+            "author_id": author_id,
+            "body": body,
+            "html_body": f"<p>{body}</p>",
+            "plain_body": body,
+            "public": public,
+            "attachments": [
+                {"file_name": self.uploads[token]["filename"]} for token in uploads or []
+            ],
+            "created_at": self.moment(),
+        }
+        self.comments[request_id].append(comment)
+        self.request(request_id)["updated_at"] = self.moment()
+        return comment
+
+    def request(self, request_id: int) -> dict:
+        return next(r for r in self.requests if r["id"] == request_id)
+
+    def reply(
+        self,
+        request_id: int,
+        body: str,
+        status: str = "pending",
+        public: bool = True,
+        agent: str = "Ana",
+    ) -> dict:
+        """An agent's comment (an internal note when not `public`), and the status it sets."""
+        author = self.user(f"{agent.lower()}@support.example", agent, agent=True)
+        comment = self.add_comment(request_id, author["id"], body, public=public)
+        self.set_status(request_id, status)
+        return comment
+
+    def set_status(self, request_id: int, status: str) -> None:
+        self.request(request_id)["status"] = status
+        self.request(request_id)["updated_at"] = self.moment()
+
+    def requester_comments(self, request_id: int) -> list[str]:
+        """What the requester wrote after the description, in order."""
+        requester = self.request(request_id)["requester_id"]
+        return [c["body"] for c in self.comments[request_id][1:] if c["author_id"] == requester]
+
+    def visible(self, request: Request) -> tuple[dict | None, Response | None]:
+        """The request of the path, when the caller may see it; else the answer refusing it."""
+        if self.token is not None and request.headers.get("authorization") != (
+            f"Bearer {self.token}"
+        ):
+            return None, JSONResponse({"error": "Couldn't authenticate you"}, status_code=401)
+        try:
+            record = self.request(int(request.path_params["id"]))
+        except (StopIteration, ValueError):
+            record = None
+        acting_for = request.headers.get("x-on-behalf-of", "").lower()
+        if record is None or (
+            self.token is not None and acting_for != record["requester"]["email"].lower()
+        ):
+            return None, JSONResponse(
+                {"error": "RecordNotFound", "description": "Not found"}, status_code=404
+            )
+        return record, None
+
+    def shown(self, record: dict) -> dict:
+        """A request as its requester sees it."""
+        keys = ("id", "subject", "description", "status", "requester_id", "created_at")
+        return {"request": {key: record[key] for key in (*keys, "updated_at")}}
+
+    async def show_request(self, request: Request) -> Response:
+        failure = await self.fault()
+        if failure:
+            return failure
+        record, refused = self.visible(request)
+        return refused or JSONResponse(self.shown(record))
+
+    async def list_comments(self, request: Request) -> Response:
+        failure = await self.fault()
+        if failure:
+            return failure
+        record, refused = self.visible(request)
+        if refused:
+            return refused
+        public = [c for c in self.comments[record["id"]] if c["public"]]
+        per_page = int(request.query_params.get("per_page", self.comments_per_page))
+        page = int(request.query_params.get("page", 1))
+        shown = public[(page - 1) * per_page : page * per_page]
+        authors = {c["author_id"] for c in shown}
+        more = page * per_page < len(public)
+        return JSONResponse(
+            {
+                "comments": shown,
+                "users": [
+                    {key: self.users[a][key] for key in ("id", "name", "agent")} for a in authors
+                ],
+                "next_page": (
+                    str(request.url.replace_query_params(page=page + 1, per_page=per_page))
+                    if more
+                    else None
+                ),
+                "previous_page": None,
+                "count": len(public),
+            }
+        )
+
+    async def update_request(self, request: Request) -> Response:
+        key = request.headers.get("idempotency-key")
+        payload = await request.json()  # read before a delay: processed though the client left
+        failure = await self.fault()
+        if failure:
+            return failure
+        record, refused = self.visible(request)
+        if refused:
+            return refused
+        if key and self.honour_update_keys and key in self.updates_by_key:
+            return JSONResponse(self.updates_by_key[key])
+        comment = (payload.get("request") or {}).get("comment") or {}
+        details = {}
+        if not comment.get("body"):
+            details["comment"] = [{"description": "Comment body is required"}]
+        if record["status"] == "closed":
+            details["status"] = [{"description": "Status: closed prevents ticket update"}]
+        unknown = [t for t in comment.get("uploads", []) if t not in self.uploads]
+        if unknown:
+            details["uploads"] = [{"description": f"Unknown upload token {unknown[0]}"}]
+        if details:
+            return JSONResponse(
+                {
+                    "error": "RecordInvalid",
+                    "description": "Record validation errors",
+                    "details": details,
+                },
+                status_code=422,
+            )
+        self.add_comment(
+            record["id"], record["requester_id"], comment["body"], comment.get("uploads")
+        )
+        if record["status"] in ("pending", "solved"):
+            self.set_status(record["id"], "open")
+        answer = self.shown(record)
+        if key:
+            self.updates_by_key[key] = answer
+        return JSONResponse(answer)
 
     def app(self) -> Starlette:
         return Starlette(
             routes=[
                 Route("/api/v2/uploads", self.upload, methods=["POST"]),
                 Route("/api/v2/requests.json", self.create_request, methods=["POST"]),
+                Route("/api/v2/requests/{id}.json", self.show_request, methods=["GET"]),
+                Route("/api/v2/requests/{id}.json", self.update_request, methods=["PUT"]),
+                Route("/api/v2/requests/{id}/comments.json", self.list_comments, methods=["GET"]),
             ]
         )
+
+
+def zendesk_time(seconds: float) -> str:
+    """A time as Zendesk writes it: ISO 8601, UTC, `Z`."""
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def zendesk_signature(secret: str, timestamp: str, body: bytes) -> str:
+    """How Zendesk signs a webhook call: base64(HMAC-SHA256(secret, timestamp + body))."""
+    digest = hmac.new(secret.encode(), timestamp.encode() + body, hashlib.sha256).digest()
+    return base64.b64encode(digest).decode()
+
+
+def send_webhook(
+    url: str,
+    secret: str,
+    payload: dict | bytes,
+    timestamp: str,
+    signature: str | bytes | None = None,
+) -> httpx.Response:
+    """A webhook call as Zendesk makes it: the JSON payload of a trigger, signed with the
+    webhook's secret at `timestamp` (or with `signature`, to forge one)."""
+    body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    return httpx.post(
+        url,
+        content=body,
+        headers={
+            "Content-Type": "application/json",
+            "User-Agent": "Zendesk Webhook",
+            "X-Zendesk-Webhook-Signature": signature or zendesk_signature(secret, timestamp, body),
+            "X-Zendesk-Webhook-Signature-Timestamp": timestamp,
+        },
+    )
+
+
+def well_formed_custom_fields(fields: object) -> bool:
+    """Zendesk's `custom_fields`: a list of `{"id": <the field's number>, "value": ...}`."""
+    return isinstance(fields, list) and all(
+        isinstance(f, dict)
+        and isinstance(f.get("id"), int)
+        and not isinstance(f["id"], bool)
+        and "value" in f
+        for f in fields
+    )

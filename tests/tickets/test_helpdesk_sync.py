@@ -1,0 +1,632 @@
+"""With forwarding to a Zendesk-compatible helpdesk, the request's page follows the helpdesk and the
+reader's replies reach it.
+
+- the helpdesk's status (in the reader's words) and its public comments show on the page (read
+  through the real endpoint) after a poll, and at once after a webhook call signed as Zendesk
+  signs them; each comment once, however often it is read; the reader's own replies once;
+- a reply on the page reaches the helpdesk's request exactly once, also when the helpdesk
+  answers 500, 429 with Retry-After, nothing at all, or loses its answer; a reply to a ticket
+  not yet forwarded waits for it;
+- the helpdesk being down breaks nothing: the page shows what was last known, the outage is
+  logged once, without what the reader wrote;
+- a webhook call with a bad or stale signature is refused (401) and changes nothing; the
+  webhook has its body limit and its rate limit, and is in the OpenAPI document.
+
+Everything runs on an injected clock: the tests wait for each background loop to have looked at
+what is due, never for the wall clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import logging
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from helpcenter.cli import main
+from helpcenter.config import ProjectError, load_project
+from helpcenter.i18n.catalogs import Catalogs
+from helpcenter.tickets.app import TicketService, build_app
+from helpcenter.tickets.helpdesk import Forwarder, HelpdeskClient
+from helpcenter.tickets.sync import HelpdeskSync
+from tests.conftest import BackgroundServer, free_port
+from tests.tickets.test_endpoint import VALID
+from tests.tickets.test_followup import conversation_on, page, reply, status_on
+from tests.tickets.test_forwarding import START, forwarding_service, wait_until
+from tests.tickets.test_storage import EARLIER_SCHEMA
+from tests.tickets.zendesk_standin import Fault, Helpdesk, send_webhook, zendesk_time
+
+FRENCH = Catalogs().gettext("fr")
+OPEN, AWAITING, SOLVED = FRENCH("Open"), FRENCH("Awaiting your reply"), FRENCH("Solved")
+SECRET = "whsec-7f3a9c1e5b"
+TOKEN = "impersonate-token-4d2e"
+POLL_SECONDS = 60
+JSON = {"Accept": "application/json"}
+# What the reader wrote: none of it may be in a log line.
+READER_TEXT = [VALID["email"], VALID["message"][:20], "Toujours bloqué"]
+
+
+class Time:
+    """The clock every part goes by, moved only by the test, and a sleep for each background
+    loop that says when it is idle: two sleeps after the clock moved mean it has looked at
+    everything due at the new time."""
+
+    def __init__(self) -> None:
+        self.now = START
+        self.sleeps: dict[str, int] = {}
+        self.condition = threading.Condition()
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep_of(self, loop: str):
+        async def sleep(seconds: float) -> None:
+            with self.condition:
+                self.sleeps[loop] = self.sleeps.get(loop, 0) + 1
+                self.condition.notify_all()
+            await asyncio.sleep(0.002)
+
+        return sleep
+
+    def wait_idle(self, *loops: str) -> None:
+        loops = loops or ("forwarder", "sync")
+        with self.condition:
+            for loop in loops:
+                self.sleeps[loop] = 0
+            idle = self.condition.wait_for(
+                lambda: all(self.sleeps[loop] >= 2 for loop in loops), timeout=20
+            )
+        assert idle, f"{loops} never went idle"
+
+    def pass_time(self, seconds: float) -> None:
+        """Move the clock by `seconds`, and let both loops do what falls due."""
+        with self.condition:
+            self.now += seconds
+        self.wait_idle()
+
+    def stamp(self, offset: float = 0.0) -> str:
+        """A webhook's timestamp, `offset` seconds from now."""
+        return zendesk_time(self.now + offset)
+
+
+@dataclass
+class Setup:
+    """The stand-in, the endpoint forwarding to it and following it, and their time."""
+
+    standin: Helpdesk
+    url: str  # the endpoint's
+    service: TicketService
+    time: Time
+
+    @property
+    def webhook(self) -> str:
+        return f"{self.url}/api/tickets/helpdesk-webhook"
+
+    def send(self) -> tuple[int, str]:
+        """A ticket sent, forwarded and read once: the helpdesk's id and its page's address."""
+        answer = httpx.post(f"{self.url}/api/tickets", data=VALID, headers=JSON)
+        assert answer.status_code == 201, answer.text
+        self.time.wait_idle()
+        self.time.wait_idle("sync")
+        [request] = self.standin.requests
+        return request["id"], answer.json()["follow_url"]
+
+    def page(self, follow_url: str) -> tuple[str, str]:
+        """The status and the conversation, as the reader reads them."""
+        html = page(self.url, follow_url)
+        return status_on(html), conversation_on(html)
+
+    def comments(self) -> list[tuple[str, str, str]]:
+        """The stored conversation: author, body, the helpdesk's id."""
+        with self.service.store.reading() as db:
+            rows = db.execute("SELECT author, body, remote_id FROM comments ORDER BY id")
+            return [tuple(row) for row in rows]
+
+    def reply_deliveries(self) -> list[dict]:
+        with self.service.store.reading() as db:
+            rows = db.execute("SELECT * FROM reply_deliveries ORDER BY comment_id").fetchall()
+        return [dict(row) for row in rows]
+
+
+@contextmanager
+def following(
+    tmp_path: Path,
+    poll_seconds: int = POLL_SECONDS,
+    timeout: float = 10.0,
+    port: int | None = None,
+    database: Path | None = None,
+    prepare: Callable[[Helpdesk], None] | None = None,
+    **server_settings,
+) -> Iterator[Setup]:
+    """The endpoint forwarding to a stand-in of Zendesk (given what `prepare` puts in it), and
+    following it, its webhook on; with `port`, the helpdesk's address is there, served or not
+    (`serve_helpdesk`)."""
+    time = Time()
+    standin = Helpdesk(token=TOKEN, clock=time.clock)
+    if prepare is not None:
+        prepare(standin)
+    database = database or tmp_path / "tickets.sqlite3"
+    with helpdesk_at(standin, port) as helpdesk_url:
+        service = forwarding_service(database, time)
+        service.server = copy.deepcopy(service.server)
+        for name, value in server_settings.items():
+            setattr(service.server, name, value)
+        client = HelpdeskClient(helpdesk_url, timeout=timeout, token=TOKEN)
+        forwarder = Forwarder(
+            service.store,
+            client,
+            poll_seconds=0.01,
+            backoff_base=2.0,
+            max_backoff=16.0,
+            clock=time.clock,
+            sleep=time.sleep_of("forwarder"),
+        )
+        service.helpdesk = HelpdeskSync(
+            service.store,
+            client,
+            retries=forwarder.retries,
+            poll_seconds=poll_seconds,
+            poll_max_seconds=3600,
+            webhook_secret=SECRET,
+            tick_seconds=0.01,
+            clock=time.clock,
+            sleep=time.sleep_of("sync"),
+        )
+        with BackgroundServer(build_app(service, [], forwarder)) as endpoint:
+            yield Setup(standin, endpoint.url, service, time)
+
+
+@contextmanager
+def helpdesk_at(standin: Helpdesk, port: int | None) -> Iterator[str]:
+    """The stand-in's address: served here, or at `port` (served by the test, or not)."""
+    if port is not None:
+        yield f"http://127.0.0.1:{port}"
+        return
+    with BackgroundServer(standin.app()) as server:
+        yield server.url
+
+
+def serve_helpdesk(standin: Helpdesk, port: int) -> BackgroundServer:
+    """The stand-in on a given port (to start, stop and start again there)."""
+    server = BackgroundServer(standin.app())
+    server.port = port
+    server.server.config.port = port
+    return server
+
+
+@pytest.fixture
+def followed(tmp_path) -> Iterator[Setup]:
+    with following(tmp_path) as setup:
+        yield setup
+
+
+@pytest.fixture
+def sync_log(caplog):
+    caplog.set_level(logging.INFO, logger="helpcenter.tickets")
+    return caplog
+
+
+def lines_of(caplog, logger: str) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == logger]
+
+
+def assert_no_reader_text(lines: list[str]) -> None:
+    for line in lines:
+        for text in READER_TEXT:
+            assert text not in line, f"{text!r} in {line!r}"
+
+
+# The helpdesk's side on the page.
+
+
+def test_the_teams_replies_and_the_status_reach_the_page_after_a_poll(followed):
+    request_id, follow_url = followed.send()
+    status, conversation = followed.page(follow_url)
+    assert status == OPEN
+    assert conversation.count(VALID["message"]) == 1  # the description is the message, once
+    followed.standin.reply(request_id, "Bonjour Camille, pouvez-vous réimprimer l'étiquette ?")
+    followed.standin.reply(request_id, "Note interne : client pro.", public=False)
+    assert followed.page(follow_url)[0] == OPEN  # not read yet
+    followed.time.pass_time(POLL_SECONDS)
+    status, conversation = followed.page(follow_url)
+    assert status == AWAITING
+    assert "Bonjour Camille, pouvez-vous réimprimer l'étiquette ?" in conversation
+    assert "Ana" in conversation  # the agent's name
+    assert "Note interne" not in conversation
+    assert conversation.count(VALID["message"]) == 1
+    for helpdesk_status, shown in [("hold", OPEN), ("solved", SOLVED)]:
+        followed.standin.set_status(request_id, helpdesk_status)
+        followed.time.pass_time(POLL_SECONDS)
+        assert followed.page(follow_url)[0] == shown
+
+
+def test_a_request_idle_for_days_is_looked_at_less_often(followed):
+    request_id, follow_url = followed.send()
+    followed.time.pass_time(3 * 86400)  # three days without activity: read once more
+    followed.standin.set_status(request_id, "solved")
+    followed.time.pass_time(POLL_SECONDS)
+    assert followed.page(follow_url)[0] == OPEN
+    followed.time.pass_time(3600)
+    assert followed.page(follow_url)[0] == SOLVED
+
+
+def test_without_polling_the_webhook_alone_brings_the_changes(tmp_path):
+    with following(tmp_path, poll_seconds=0) as followed:
+        request_id, follow_url = followed.send()
+        followed.standin.reply(request_id, "Votre étiquette est réémise.", status="solved")
+        followed.time.pass_time(86400)
+        assert followed.page(follow_url)[0] == OPEN
+        payload = {"ticket_id": str(request_id)}
+        assert send_webhook(followed.webhook, SECRET, payload, followed.time.stamp()).is_success
+        followed.time.wait_idle("sync")
+        assert followed.page(follow_url)[0] == SOLVED
+
+
+def test_a_signed_webhook_brings_the_change_without_waiting_for_a_poll(followed):
+    request_id, follow_url = followed.send()
+    followed.standin.reply(request_id, "Votre étiquette est réémise.", status="solved")
+    answer = send_webhook(
+        followed.webhook, SECRET, {"ticket_id": str(request_id)}, followed.time.stamp()
+    )
+    assert answer.status_code == 202
+    followed.time.wait_idle("sync")  # the clock has not moved: no poll was due
+    status, conversation = followed.page(follow_url)
+    assert status == SOLVED
+    assert "Votre étiquette est réémise." in conversation
+
+
+def test_each_comment_is_stored_once_however_often_it_is_read(followed):
+    request_id, follow_url = followed.send()
+    followed.standin.comments_per_page = 2  # several pages of comments
+    for number in range(3):
+        followed.standin.reply(request_id, f"Réponse {number}")
+    for status in ("hold", "solved"):
+        followed.time.pass_time(POLL_SECONDS)
+        followed.standin.set_status(request_id, status)
+        event = {"detail": {"id": str(request_id)}}  # a ticket event names it this way
+        answer = send_webhook(followed.webhook, SECRET, event, followed.time.stamp())
+        assert answer.status_code == 202
+        followed.time.wait_idle("sync")
+    status, conversation = followed.page(follow_url)
+    assert status == SOLVED  # read again each time, the comments already there skipped
+    assert [conversation.count(f"Réponse {number}") for number in range(3)] == [1, 1, 1]
+    stored = followed.comments()
+    assert [author for author, _, _ in stored] == ["agent"] * 3
+    assert len({remote for _, _, remote in stored}) == 3
+
+
+# The reader's replies.
+
+
+def test_a_reply_on_the_page_reaches_the_helpdesk_once_and_shows_once(followed):
+    request_id, follow_url = followed.send()
+    followed.standin.reply(request_id, "Quel transporteur ?")
+    followed.time.pass_time(POLL_SECONDS)
+    assert followed.page(follow_url)[0] == AWAITING
+    answer = reply(followed.url, follow_url, "Toujours bloqué avec Colissimo.")
+    assert answer.status_code == 201
+    assert followed.page(follow_url)[0] == OPEN  # at once, before the helpdesk knows
+    followed.time.wait_idle("sync")
+    assert followed.standin.requester_comments(request_id) == ["Toujours bloqué avec Colissimo."]
+    assert followed.standin.request(request_id)["status"] == "open"
+    for _ in range(2):
+        followed.time.pass_time(POLL_SECONDS)
+    status, conversation = followed.page(follow_url)
+    assert status == OPEN
+    assert conversation.count("Toujours bloqué avec Colissimo.") == 1
+    [(team, _, _), (author, _, remote_id)] = followed.comments()
+    assert (team, author) == ("agent", "requester")
+    assert remote_id  # the helpdesk's id of the reply, recorded
+    [delivery] = followed.reply_deliveries()
+    assert (delivery["state"], delivery["attempts"]) == ("delivered", 1)
+
+
+def test_the_readers_replies_by_other_ways_show_as_theirs(followed):
+    """A reply the reader sent the helpdesk by email comes back as theirs, once."""
+    request_id, follow_url = followed.send()
+    requester = followed.standin.request(request_id)["requester_id"]
+    followed.standin.add_comment(request_id, requester, "Réponse envoyée par e-mail.")
+    followed.time.pass_time(POLL_SECONDS)
+    followed.time.pass_time(POLL_SECONDS)
+    assert followed.page(follow_url)[1].count("Réponse envoyée par e-mail.") == 1
+    assert [author for author, _, _ in followed.comments()] == ["requester"]
+
+
+@pytest.mark.parametrize(
+    "faults",
+    [[Fault(500), Fault(503)], [Fault(502, body="<h1>Bad gateway</h1>", content_type="text/html")]],
+    ids=["5xx", "html-502"],
+)
+def test_a_reply_is_delivered_once_after_server_errors(followed, faults, sync_log):
+    request_id, follow_url = followed.send()
+    followed.standin.faults.extend(faults)
+    assert reply(followed.url, follow_url, "Toujours bloqué, merci.").status_code == 201
+    followed.time.wait_idle("sync")
+    [delivery] = followed.reply_deliveries()
+    assert (delivery["state"], delivery["attempts"]) == ("pending", 1)
+    assert delivery["last_error"].startswith("request: HTTP 50")
+    for _ in range(10):
+        followed.time.pass_time(4)
+    assert followed.standin.requester_comments(request_id) == ["Toujours bloqué, merci."]
+    assert followed.reply_deliveries()[0]["state"] == "delivered"
+    assert followed.page(follow_url)[1].count("Toujours bloqué, merci.") == 1
+    outages = [line for line in lines_of(sync_log, "helpcenter.tickets.sync") if "unavail" in line]
+    assert len(outages) == 1  # once per outage, however many calls failed
+    assert_no_reader_text(lines_of(sync_log, "helpcenter.tickets.sync"))
+    assert_no_reader_text(lines_of(sync_log, "helpcenter.tickets.helpdesk"))
+
+
+def test_a_refused_reply_is_set_aside_shown_to_the_team_and_sent_once_retried(followed, capsys):
+    request_id, follow_url = followed.send()
+    followed.standin.faults.append(Fault(422, body='{"error": "RecordInvalid"}'))
+    assert reply(followed.url, follow_url, "Une précision refusée.").status_code == 201
+    followed.time.wait_idle("sync")
+    assert followed.reply_deliveries()[0]["state"] == "failed"
+    database = str(followed.service.store.path)
+    reference = followed.service.store.list()[0]["reference"]
+
+    def reply_delivery() -> dict:
+        assert main(["tickets", "list", "--json", "--db", database]) == 0
+        [ticket] = json.loads(capsys.readouterr().out)
+        return ticket["comments"][-1]["delivery"]
+
+    assert reply_delivery()["state"] == "failed"
+    assert main(["tickets", "show", reference, "--db", database]) == 0
+    assert "To the helpdesk: failed after 1 attempt (last error: " in capsys.readouterr().out
+    assert followed.standin.requester_comments(request_id) == []
+
+    assert main(["tickets", "retry", reference, "--db", database]) == 0
+    assert capsys.readouterr().out.startswith(f"{reference}: back in the queue\n")
+    followed.service.helpdesk.wake()
+    followed.time.wait_idle("sync")
+    assert followed.standin.requester_comments(request_id) == ["Une précision refusée."]
+    assert reply_delivery()["state"] == "delivered"
+
+
+def test_while_a_reply_is_on_its_way_the_page_does_not_say_awaiting_the_reader(followed):
+    request_id, follow_url = followed.send()
+    followed.standin.reply(request_id, "Quel transporteur ?")
+    followed.time.pass_time(POLL_SECONDS)
+    # The reads work, the update is refused for now (a conflict: retried, not an outage).
+    followed.standin.faults.extend([None, None, Fault(409)])
+    assert reply(followed.url, follow_url, "Colissimo.").status_code == 201
+    followed.time.wait_idle("sync")
+    # Read again meanwhile: still `pending` in the helpdesk, which does not have the reply.
+    call = send_webhook(followed.webhook, SECRET, {"ticket_id": request_id}, followed.time.stamp())
+    assert call.status_code == 202
+    followed.time.wait_idle("sync")
+    assert followed.standin.requester_comments(request_id) == []
+    assert followed.page(follow_url)[0] == OPEN
+    followed.time.pass_time(POLL_SECONDS)
+    assert followed.standin.requester_comments(request_id) == ["Colissimo."]
+    assert followed.page(follow_url)[0] == OPEN
+
+
+def test_a_reply_waits_for_the_retry_after_of_a_429(followed):
+    request_id, follow_url = followed.send()
+    followed.standin.faults.append(Fault(429, retry_after=30))
+    assert reply(followed.url, follow_url, "Toujours bloqué.").status_code == 201
+    followed.time.wait_idle("sync")
+    [delivery] = followed.reply_deliveries()
+    assert delivery["last_error"] == "request: rate limited (429)"
+    assert delivery["next_attempt_at"] == followed.time.now + 30
+    followed.time.pass_time(29)
+    assert followed.standin.requester_comments(request_id) == []
+    followed.time.pass_time(1)
+    assert followed.standin.requester_comments(request_id) == ["Toujours bloqué."]
+
+
+def test_a_reply_whose_answer_was_lost_is_not_sent_again(tmp_path):
+    """The helpdesk adds the comment but answers after the client gave up, and ignores the
+    idempotency key: the next attempt finds the comment there and only records it."""
+    with following(tmp_path, timeout=0.5) as followed:
+        request_id, follow_url = followed.send()
+        followed.standin.honour_update_keys = False
+        # The two reads before the update answer; the update answers too late.
+        followed.standin.faults.extend([None, None, Fault(delay=1.0)])
+        assert reply(followed.url, follow_url, "Toujours bloqué.").status_code == 201
+        followed.time.wait_idle("sync")
+        assert followed.reply_deliveries()[0]["last_error"] == "comment: timed out (ReadTimeout)"
+        wait_until(lambda: followed.standin.requester_comments(request_id))
+        for _ in range(3):
+            followed.time.pass_time(4)
+        assert followed.standin.requester_comments(request_id) == ["Toujours bloqué."]
+        [delivery] = followed.reply_deliveries()
+        assert delivery["state"] == "delivered"
+        assert followed.page(follow_url)[1].count("Toujours bloqué.") == 1
+
+
+def test_a_helpdesk_refusing_connections_then_back_gets_the_reply_once(tmp_path, sync_log):
+    port = free_port()
+    with following(tmp_path, port=port) as followed:
+        with serve_helpdesk(followed.standin, port):
+            request_id, follow_url = followed.send()
+            followed.standin.reply(request_id, "Quel transporteur ?")
+            followed.time.pass_time(POLL_SECONDS)
+        assert followed.page(follow_url)[0] == AWAITING
+        # Down: the page shows what was last known, and takes the reader's reply.
+        followed.standin.set_status(request_id, "solved")
+        assert reply(followed.url, follow_url, "Toujours bloqué, Colissimo.").status_code == 201
+        for _ in range(6):
+            followed.time.pass_time(POLL_SECONDS)
+        status, conversation = followed.page(follow_url)
+        assert status == OPEN  # the reply opened it here; the helpdesk's solved is not known
+        assert "Quel transporteur ?" in conversation
+        [delivery] = followed.reply_deliveries()
+        assert delivery["state"] == "pending"
+        assert delivery["last_error"] == "request: cannot connect (ConnectError)"
+        with serve_helpdesk(followed.standin, port):
+            for _ in range(10):
+                followed.time.pass_time(POLL_SECONDS)
+        assert followed.standin.requester_comments(request_id) == ["Toujours bloqué, Colissimo."]
+        assert followed.page(follow_url)[1].count("Toujours bloqué, Colissimo.") == 1
+    lines = lines_of(sync_log, "helpcenter.tickets.sync")
+    assert sum("The helpdesk is unavailable" in line for line in lines) == 1
+    assert sum("answers again" in line for line in lines) == 1
+    assert_no_reader_text(lines + lines_of(sync_log, "helpcenter.tickets.helpdesk"))
+
+
+def test_a_reply_to_a_ticket_not_yet_forwarded_waits_for_it(followed):
+    followed.standin.faults.extend([Fault(500)] * 3)  # the ticket's delivery fails, for now
+    answer = httpx.post(f"{followed.url}/api/tickets", data=VALID, headers=JSON)
+    follow_url = answer.json()["follow_url"]
+    followed.time.wait_idle()
+    assert followed.standin.requests == []
+    assert reply(followed.url, follow_url, "Un détail de plus.").status_code == 201
+    followed.time.wait_idle()
+    assert followed.reply_deliveries()[0]["attempts"] == 0  # not tried before its ticket
+    for _ in range(15):
+        followed.time.pass_time(4)
+    [request] = followed.standin.requests
+    assert followed.standin.requester_comments(request["id"]) == ["Un détail de plus."]
+
+
+def test_without_the_token_nothing_is_read_and_the_log_says_what_to_set(tmp_path, sync_log):
+    with following(tmp_path) as followed:
+        followed.standin.token = "another-token"  # the helpdesk does not take ours
+        answer = httpx.post(f"{followed.url}/api/tickets", data=VALID, headers=JSON)
+        followed.time.wait_idle()
+        followed.time.pass_time(POLL_SECONDS)
+        assert followed.page(answer.json()["follow_url"])[0] == OPEN
+    [line] = [line for line in lines_of(sync_log, "helpcenter.tickets.sync") if "unavail" in line]
+    assert "HTTP 401" in line and "HELPCENTER_HELPDESK_TOKEN" in line
+
+
+# The webhook.
+
+
+def forged(followed: Setup, request_id: int) -> list[dict]:
+    """Calls that are not the helpdesk's, each as sent."""
+    body = {"ticket_id": str(request_id)}
+    now = followed.time.stamp()
+    return [
+        {"payload": body, "secret": "not-the-secret", "timestamp": now},
+        {"payload": body, "secret": SECRET, "timestamp": followed.time.stamp(-301)},
+        {"payload": body, "secret": SECRET, "timestamp": followed.time.stamp(+301)},
+        {"payload": body, "secret": SECRET, "timestamp": "yesterday"},
+        {"payload": body, "secret": SECRET, "timestamp": now, "signature": "AAAA"},
+        {"payload": body, "secret": SECRET, "timestamp": now, "signature": "é".encode()},
+    ]
+
+
+def test_a_webhook_with_a_bad_or_stale_signature_is_refused_and_changes_nothing(followed):
+    request_id, follow_url = followed.send()
+    followed.standin.reply(request_id, "Votre étiquette est réémise.", status="solved")
+    refused = [send_webhook(followed.webhook, **call) for call in forged(followed, request_id)]
+    # Signed for another body than the one sent.
+    body = b'{"ticket_id": "%d"}' % request_id
+    signed = send_webhook(followed.webhook, SECRET, b'{"ticket_id": "1"}', followed.time.stamp())
+    tampered = httpx.post(
+        followed.webhook,
+        content=body,
+        headers={
+            "X-Zendesk-Webhook-Signature": signed.request.headers["x-zendesk-webhook-signature"],
+            "X-Zendesk-Webhook-Signature-Timestamp": followed.time.stamp(),
+        },
+    )
+    unsigned = httpx.post(followed.webhook, content=body)
+    for answer in [*refused, tampered, unsigned]:
+        assert answer.status_code == 401
+        assert answer.json() == {"errors": {"signature": ["Not authenticated."]}}
+    followed.time.wait_idle("sync")
+    status, conversation = followed.page(follow_url)
+    assert status == OPEN
+    assert "Votre étiquette est réémise." not in conversation
+
+
+def test_a_signed_webhook_that_names_no_request_is_refused_and_one_not_ours_is_ignored(followed):
+    followed.send()
+    for body in [b"{}", b"[1]", b"not json", b"[" * 5000, b'{"ticket_id": true}']:
+        answer = send_webhook(followed.webhook, SECRET, body, followed.time.stamp())
+        assert answer.status_code == 422, body
+    answer = send_webhook(followed.webhook, SECRET, {"ticket_id": 999999}, followed.time.stamp())
+    assert answer.status_code == 202
+
+
+def test_the_webhook_has_its_body_limit_and_rate_limit(tmp_path):
+    with following(tmp_path, helpdesk_webhook_body_kb=1, helpdesk_webhook_per_minute=3) as followed:
+        big = {"ticket_id": "1", "padding": "x" * 2000}
+        assert send_webhook(followed.webhook, SECRET, big, followed.time.stamp()).status_code == 413
+        answers = [
+            send_webhook(followed.webhook, SECRET, {"ticket_id": 1}, followed.time.stamp())
+            for _ in range(3)
+        ]
+        assert [answer.status_code for answer in answers] == [202, 202, 429]
+        assert int(answers[-1].headers["retry-after"]) >= 1
+
+
+def test_the_openapi_document_describes_the_webhook_when_it_is_on(followed):
+    document = httpx.get(f"{followed.url}/api/openapi.json").json()
+    operation = document["paths"]["/api/tickets/helpdesk-webhook"]["post"]
+    assert {"202", "401", "413", "422", "429", "503"} <= set(operation["responses"])
+    assert {p["name"] for p in operation["parameters"]} == {
+        "X-Zendesk-Webhook-Signature",
+        "X-Zendesk-Webhook-Signature-Timestamp",
+    }
+    assert "65536 bytes" in operation["requestBody"]["description"]
+
+
+# A database of an earlier version.
+
+
+def test_a_database_of_an_earlier_version_is_followed_once_migrated(tmp_path):
+    """A ticket delivered by an earlier version (its delivery without the new columns) is
+    followed like the others."""
+    database = tmp_path / "tickets.sqlite3"
+    connection = sqlite3.connect(database)
+    connection.executescript(EARLIER_SCHEMA)
+    connection.execute("UPDATE deliveries SET state = 'delivered', remote_id = '1001'")
+    connection.commit()
+    connection.close()
+
+    def earlier_request(standin: Helpdesk) -> None:
+        record = {
+            "id": next(standin.ids),
+            "subject": "Avant",
+            "requester": {"name": "Camille", "email": "camille@example.com"},
+            "comment": {"body": "Envoyé avant la mise à jour."},
+        }
+        standin.requests.append(record)
+        standin.opened(record, record["comment"])
+        standin.reply(record["id"], "Réponse après la mise à jour.")
+
+    with following(tmp_path, database=database, prepare=earlier_request) as followed:
+        followed.time.wait_idle("sync")
+        ticket = followed.service.store.find("HC-AAAA-BBBB-CCCC")
+    assert ticket["status"] == "pending"
+    assert [c["body"] for c in ticket["comments"]] == ["Réponse après la mise à jour."]
+
+
+# The settings.
+
+
+@pytest.mark.parametrize(
+    ("setting", "expected"),
+    [
+        ("helpdesk_poll_seconds: -5", "expected a number of seconds from 0 to 86400, got -5"),
+        ("helpdesk_poll_max_seconds: 0", "expected a number of seconds from 1 to 604800, got 0"),
+        ("helpdesk_webhook_body_kb: big", "Expected type: <class 'int'> but received"),
+    ],
+)
+def test_a_bad_setting_is_one_error_naming_the_file_and_the_key(project_copy, setting, expected):
+    config_file = project_copy / "mkdocs.yml"
+    text = config_file.read_text(encoding="utf-8")
+    config_file.write_text(
+        text.replace("  - helpcenter:\n", f"  - helpcenter:\n      server: {{{setting}}}\n", 1),
+        encoding="utf-8",
+    )
+    with pytest.raises(ProjectError) as refused:
+        load_project(config_file)
+    [line] = str(refused.value).splitlines()
+    key = setting.split(":")[0]
+    assert line.startswith(f"{config_file}: plugins.helpcenter.server.{key}: ")
+    assert expected in line
