@@ -101,11 +101,18 @@ def tickets_list_command(args: argparse.Namespace) -> int:
         store.close()
     if args.state:
         tickets = [t for t in tickets if t["delivery"]["state"] == args.state]
+    if args.status:
+        from helpcenter.tickets.followup import READER_STATUSES
+
+        tickets = [t for t in tickets if READER_STATUSES.get(t["status"]) == args.status]
     if args.json:
         print(terminal_json(tickets))
         return 0
     if not tickets:
-        print("No tickets." if not args.state else f"No tickets in the state {args.state}.")
+        chosen = [f"in the state {args.state}"] * bool(args.state) + [
+            f"with the status {args.status}"
+        ] * bool(args.status)
+        print(" ".join(["No tickets", *chosen]) + ".")
     from helpcenter.feedback.reports import printable_row
 
     for ticket in map(printable_row, tickets):  # what readers typed, made harmless
@@ -129,7 +136,8 @@ def delivery_text(reference: str, delivery: dict) -> str:
     state, attempts, error = delivery["state"], delivery["attempts"], delivery["error"]
     tries = f"{attempts} attempt{'s' if attempts != 1 else ''}"
     if state == "delivered":
-        return f"delivered (helpdesk id {delivery['helpdesk_id']}, {tries})"
+        known = f"helpdesk id {delivery['helpdesk_id']}, " if delivery["helpdesk_id"] else ""
+        return f"delivered ({known}{tries})"
     if state == "failed":
         return (
             f"failed after {tries} (last error: {error}); "
@@ -216,7 +224,7 @@ def ticket_text(ticket: dict) -> str:
     """The whole ticket to read in a terminal. What readers typed (and what the helpdesk
     answered) is shown escaped: it cannot clear the screen, move the cursor or forge a line; the
     message keeps its lines, each indented under "Message:", last."""
-    from helpcenter.feedback.reports import printable_row
+    from helpcenter.feedback.reports import printable, printable_row
 
     shown = printable_row(ticket)
     delivery = shown["delivery"]
@@ -227,6 +235,8 @@ def ticket_text(ticket: dict) -> str:
         f"  Language:      {shown['language']}",
         f"  From:          {sender}",
         f"  Category:      {shown['category']}",
+        # The answers to the category's own questions (mkdocs.yml's `fields`), by field id.
+        *(f"    {printable(name)}: {value}" for name, value in shown["fields"].items()),
         f"  Plan:          {shown['plan']}",
         f"  From page:     {shown['page'] or '-'}",
         f"  Subject:       {shown['subject']}",
@@ -270,6 +280,11 @@ def ticket_text(ticket: dict) -> str:
             author += f" ({shown_comment['author_name']})"
         visibility = "" if comment["public"] else ", internal note"
         lines.append(f"    {when(comment['created_at'])}, {author}{visibility}:")
+        if "delivery" in comment:  # a reader's reply forwarded to the helpdesk as a comment
+            lines.append(
+                "      To the helpdesk: "
+                + delivery_text(shown["reference"], shown_comment["delivery"])
+            )
         lines += indented(comment["body"], "      ")
         for attachment in shown_comment["attachments"]:
             lines.append(
@@ -827,6 +842,12 @@ def parser() -> argparse.ArgumentParser:
         choices=["pending", "delivered", "failed", "not forwarded"],
         help="only the tickets whose delivery to the helpdesk is in this state",
     )
+    tickets_list.add_argument(
+        "--status",
+        choices=SETTABLE_STATUSES,
+        help="only the requests with this status as their reader sees it (open: waiting for "
+        "the team, including Zendesk's new and on-hold; pending: awaiting the reader's reply)",
+    )
     tickets_list.set_defaults(run=tickets_list_command)
     tickets_show = tickets_commands.add_parser(
         "show", help="a stored ticket in full: fields, message, attachments, delivery"
@@ -866,7 +887,9 @@ def parser() -> argparse.ArgumentParser:
     tickets_status.add_argument("--db", type=Path, default=DEFAULT_DATABASE)
     tickets_status.set_defaults(run=tickets_status_command)
     tickets_retry = tickets_commands.add_parser(
-        "retry", help="put tickets whose delivery failed back in the helpdesk's queue"
+        "retry",
+        help="put tickets (and readers' replies) whose delivery failed back in the helpdesk's "
+        "queue",
     )
     tickets_retry.add_argument("references", nargs="*", metavar="REFERENCE")
     tickets_retry.add_argument("--failed", action="store_true", help="every failed delivery")

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ValidationError
 
 from helpcenter.contact.settings import ContactSettings, settings_problems
 from helpcenter.i18n.catalogs import Catalogs
-from helpcenter.plans.schema import error_path
+from helpcenter.plans.schema import describe
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
@@ -91,11 +91,7 @@ class PydanticOption(c.BaseConfigOption, Generic[Model]):
             return self.model.model_validate(value or {})
         except ValidationError as error:
             raise base.ValidationError(
-                "; ".join(
-                    f"{error_path(detail['loc'])}: "
-                    + ("required, but missing" if detail["type"] == "missing" else detail["msg"])
-                    for detail in error.errors(include_url=False)
-                )
+                "; ".join(describe(detail, value) for detail in error.errors(include_url=False))
             ) from None
 
 
@@ -128,6 +124,25 @@ class LimitsConfig(base.Config):
     sidebar_articles = c.Type(int, default=30)
 
 
+class Whole(c.Type):
+    """A whole number of `unit` from `minimum` to `maximum`."""
+
+    def __init__(self, default: int, minimum: int, maximum: int, unit: str) -> None:
+        super().__init__(int, default=default)
+        self.minimum = minimum
+        self.maximum = maximum
+        self.unit = unit
+
+    def run_validation(self, value: object) -> int:
+        value = super().run_validation(value)
+        if isinstance(value, bool) or not self.minimum <= value <= self.maximum:
+            raise base.ValidationError(
+                f"expected a number of {self.unit} from {self.minimum} to {self.maximum}, "
+                f"got {value!r}"
+            )
+        return value
+
+
 class ServerConfig(base.Config):
     """What the endpoint (`helpcenter serve`, `helpcenter tickets serve`) allows each client,
     so that it holds up on the open internet."""
@@ -153,22 +168,23 @@ class ServerConfig(base.Config):
     idempotency_hours = c.Type(int, default=24)
     # Deliveries to the helpdesk tried this many times before a ticket is set aside (dead letter).
     forward_attempts = c.Type(int, default=12)
+    # Following forwarded requests in the helpdesk (status, public replies): a request active in
+    # the last hour is looked at every `helpdesk_poll_seconds`, one idle longer less often (a
+    # sixtieth of its idle time), at most every `helpdesk_poll_max_seconds`; 0: only when the
+    # helpdesk's webhook says it changed.
+    helpdesk_poll_seconds = Whole(default=60, minimum=0, maximum=86_400, unit="seconds")
+    helpdesk_poll_max_seconds = Whole(default=3600, minimum=1, maximum=7 * 86_400, unit="seconds")
+    # The helpdesk's webhook (on when HELPCENTER_HELPDESK_WEBHOOK_SECRET is set): its largest
+    # body, and the calls one address may make a minute.
+    helpdesk_webhook_body_kb = Whole(default=64, minimum=1, maximum=1024, unit="KB")
+    helpdesk_webhook_per_minute = Whole(default=600, minimum=1, maximum=100_000, unit="calls")
 
 
-class Days(c.Type):
+class Days(Whole):
     """A whole number of days, from `minimum` to a century."""
 
     def __init__(self, default: int, minimum: int = 0) -> None:
-        super().__init__(int, default=default)
-        self.minimum = minimum
-
-    def run_validation(self, value: object) -> int:
-        value = super().run_validation(value)
-        if isinstance(value, bool) or not self.minimum <= value <= 36_500:
-            raise base.ValidationError(
-                f"expected a number of days from {self.minimum} to 36500, got {value!r}"
-            )
-        return value
+        super().__init__(default, minimum, 36_500, "days")
 
 
 class FollowUpConfig(base.Config):
@@ -266,6 +282,12 @@ class EndpointPaths:
         it (GET) and takes the reader's replies (POST). Every path under it is private: never
         cached, indexed nor given as a referrer. Empty when tickets are off."""
         return f"{self.tickets.rstrip('/')}/follow/" if self.tickets else ""
+
+    @property
+    def helpdesk_webhook(self) -> str:
+        """Where the helpdesk says a forwarded request changed (helpcenter.tickets.sync), below
+        the tickets' path. Empty when tickets are off."""
+        return f"{self.tickets.rstrip('/')}/helpdesk-webhook" if self.tickets else ""
 
 
 @dataclass

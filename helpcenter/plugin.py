@@ -28,6 +28,7 @@ from helpcenter.contact.form import ContactForms
 from helpcenter.contact.pages import default_page
 from helpcenter.feedback.api import MAX_COMMENT, MAX_QUERIES, MAX_QUERY
 from helpcenter.i18n.languages import LanguageSite, page_url
+from helpcenter.plans.channels import insert_channels
 from helpcenter.plans.tables import TableError, insert_tables
 from helpcenter.search.browser import LUNR_CORE, LUNR_CORE_SITE_PATH, SearchEngineFile
 from helpcenter.search.index import Page as SearchablePage
@@ -59,7 +60,15 @@ def is_category(page: Page) -> bool:
 
 
 # The package's scripts every page loads, after Material's.
-SCRIPTS = ("languages.js", "search/analyzer.js", "search/search.js", "contact.js", "feedback.js")
+SCRIPTS = (
+    "languages.js",
+    "search/analyzer.js",
+    "search/search.js",
+    "contact.js",
+    "my-requests.js",
+    "channels.js",
+    "feedback.js",
+)
 
 
 def deferred_script(name: str) -> ExtraScriptValue:
@@ -168,7 +177,19 @@ class HelpCenterPlugin(BasePlugin[HelpCenterConfig]):
                 headings_text(html),
                 candidate=page.file.locale == self.locale,
             )
-        return self.forms.insert_blocks(html, page.file.locale)
+        html = self.forms.insert_blocks(html, page.file.locale)
+        try:
+            return insert_channels(
+                html,
+                self.plans,
+                page.file.locale,
+                self.catalogs.gettext(page.file.locale),
+                self.forms.environment(page.file.locale),
+            )
+        except TableError as error:
+            raise PluginError(
+                f"{Path(config.docs_dir).name}/{page.file.src_uri}: {error}"
+            ) from None
 
     def on_env(self, env: Environment, config: MkDocsConfig, files: Files) -> Environment:
         env.add_extension("jinja2.ext.i18n")

@@ -63,6 +63,7 @@ from helpcenter.tickets.openapi import openapi_document
 from helpcenter.tickets.pages import media_type, request_language, wants_json
 from helpcenter.tickets.shell import rebased
 from helpcenter.tickets.store import TicketStore, new_follow_up_token, new_reference
+from helpcenter.tickets.sync import HelpdeskSync, webhook_routes
 from helpcenter.tickets.validation import Raw, TicketRequests
 
 TEXT_FIELD_LIMIT = 64 * 1024
@@ -96,6 +97,8 @@ class TicketService:
     site_dir: Path | None = None
     # How long a request may be reopened, and followed: mkdocs.yml's `follow_up`.
     follow_up: FollowUpConfig = field(default_factory=default_follow_up)
+    # With a helpdesk: its status and comments followed, the readers' replies forwarded.
+    helpdesk: HelpdeskSync | None = None
 
     @classmethod
     def from_project(
@@ -164,6 +167,7 @@ class TicketService:
         limits = {
             self.paths.feedback: self.server.feedback_body_kb * KILOBYTE,
             self.paths.search_gaps: self.server.search_gaps_body_kb * KILOBYTE,
+            self.helpdesk_webhook: self.server.helpdesk_webhook_body_kb * KILOBYTE,
         }
         return {path: limit for path, limit in limits.items() if path}
 
@@ -183,6 +187,13 @@ class TicketService:
         """The address of a request's private page: a path when the endpoint is on the site's
         origin, else on the endpoint's (never the request's Host)."""
         return f"{origin_of(self.settings.endpoint) or ''}{self.follow_up_path(token)}"
+
+    @property
+    def helpdesk_webhook(self) -> str:
+        """Where the helpdesk's webhook calls, when it has a secret to sign them; else empty."""
+        if self.helpdesk is None or not self.helpdesk.webhook_secret:
+            return ""
+        return self.paths.helpdesk_webhook
 
     def followed_request(self, path: str) -> dict | None:
         """The request whose private page (or a page below it) is at `path`, if any."""
@@ -467,7 +478,8 @@ def build_app(
 ) -> Starlette:
     """The endpoint's routes and `routes` (the site, when served together), behind the guards.
 
-    With a `forwarder`, stored tickets are delivered to the helpdesk in the background. A request
+    With a `forwarder`, stored tickets are delivered to the helpdesk in the background, and with
+    `service.helpdesk` the readers' replies too, and the requests followed there. A request
     body must arrive within `body_timeout` seconds. `rate_table` keeps who sent what lately (one
     is made from the settings by default).
     """
@@ -476,17 +488,20 @@ def build_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
-        task = asyncio.create_task(forwarder.run()) if forwarder else None
+        loops = [forwarder.run()] if forwarder else []
+        if service.helpdesk is not None:
+            loops.append(service.helpdesk.run())
+        tasks = [asyncio.create_task(loop) for loop in loops]
         try:
             yield
         finally:
-            if task:
+            for task in tasks:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
 
     app = GuardedApp(
-        routes=api_routes(service.paths) + routes,
+        routes=api_routes(service.paths) + webhook_routes(service.helpdesk_webhook) + routes,
         lifespan=lifespan,
         policy=service.content_security_policy,
         # A request's private page: its address is its key.
@@ -518,6 +533,19 @@ def build_app(
                     else RateTable(settings.rate_limit_per_minute)
                 ),
                 refuse=refuse,
+            ),
+            *(
+                # The helpdesk calls more often than a reader posts: a limit of its own.
+                [
+                    Middleware(
+                        RateLimit,
+                        per_minute=service.server.helpdesk_webhook_per_minute,
+                        paths=(service.helpdesk_webhook,),
+                        refuse=refuse,
+                    )
+                ]
+                if service.helpdesk_webhook
+                else []
             ),
             Middleware(
                 BodyGuard,

@@ -1,10 +1,13 @@
 """A request's private follow-up page, served by the endpoint below `EndpointPaths.follow_up`.
 
-- `GET <follow_up><token>`: the request, in its language: reference, subject, topic, when it was
-  sent and last active (dates by Babel), its status in the reader's words, and the conversation
-  (the reader's first message and files' names, then the public replies of both sides); a reply
-  form while the request takes replies, else a way to a new request that links to it.
+- `GET <follow_up><token>`: the request, in its language: reference, subject, topic (and the
+  answers to its own questions), when it was sent and last active (dates by Babel), its status
+  in the reader's words, and the conversation (the reader's first message and files' names, then
+  the public replies of both sides); a reply form while the request takes replies, else a way to
+  a new request that links to it.
   `?notice=received` (after a post without JavaScript) and `?notice=replied` add what happened.
+  With `Accept: application/json`, a summary instead (`summary`): what the reader's browser
+  keeps to list its requests on the contact page (my-requests.js).
 - `POST <follow_up><token>`: the reader's reply (multipart from the page, with or without
   JavaScript, or JSON): validated, limited, rate-limited, guarded against other sites and
   idempotent as tickets are. JSON clients get 201 `{"reference", "status": "received"}`; a plain
@@ -31,6 +34,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from helpcenter.config import Language
+from helpcenter.contact.fields import answers
 from helpcenter.tickets.answers import BadRequest, refusal
 from helpcenter.tickets.pages import simple_page, wants_json
 from helpcenter.tickets.shell import page_in_shell
@@ -61,9 +65,16 @@ STATUS_LABELS = {
     "closed": N_("Closed"),
 }
 NOTICES = ("received", "replied")
+# The page and the summary share one address: what is kept of one is not the other.
+VARY = {"Vary": "Accept"}
 PRIVATE_HEAD = (
     '<meta name="robots" content="noindex, nofollow"><meta name="referrer" content="no-referrer">'
 )
+
+
+def utc_iso(timestamp: str) -> str:
+    """A stored time as the page and the summary give it: ISO 8601, UTC, to the second."""
+    return datetime.fromisoformat(timestamp).astimezone(UTC).isoformat(timespec="seconds")
 
 
 def moment(timestamp: str, locale: str) -> dict[str, str]:
@@ -74,7 +85,24 @@ def moment(timestamp: str, locale: str) -> dict[str, str]:
     text = pattern.replace("{0}", format_time(when, "short", tzinfo=UTC, locale=locale)).replace(
         "{1}", format_date(when, "long", locale=locale)
     )
-    return {"iso": when.isoformat(timespec="seconds"), "text": f"{text} UTC"}
+    return {"iso": utc_iso(timestamp), "text": f"{text} UTC"}
+
+
+def summary(service, request: dict) -> dict:
+    """What the reader's browser keeps of `request` to list it on the contact page (the
+    answer to `Accept: application/json`): never the message nor the email address."""
+    locale = request["language"]
+    status = READER_STATUSES.get(request["status"], "open")
+    return {
+        "reference": request["reference"],
+        "subject": request["subject"],
+        "category": request["category"],
+        "language": locale,
+        "status": status,
+        "status_label": service.catalogs.gettext(locale)(STATUS_LABELS[status]),
+        "created": utc_iso(request["created_at"]),
+        "updated": utc_iso(request["updated_at"]),
+    }
 
 
 def page_context(
@@ -140,6 +168,8 @@ def page_context(
             "reference": request["reference"],
             "subject": request["subject"],
             "topic": label.get(locale, request["category"]),
+            # The answers to the topic's own questions, with their labels in its language.
+            "fields": answers(service.settings, request["category"], locale, request["fields"]),
             "created": moment(request["created_at"], locale),
             "updated": moment(request["updated_at"], locale),
             "status": status,
@@ -224,11 +254,14 @@ async def follow_up(request: Request) -> Response:
         return not_found(service)
     if request.method == "POST":
         return await reply(request, service, found, token)
+    # The same address answers a script (the reader's list of requests) with a summary.
+    if wants_json(request.headers):
+        return JSONResponse(summary(service, found), headers=VARY)
     notice = request.query_params.get("notice")
     html = await run_in_threadpool(
         render_page, service, found, token, notice=notice if notice in NOTICES else None
     )
-    return HTMLResponse(html)
+    return HTMLResponse(html, headers=VARY)
 
 
 async def new_request(request: Request) -> Response:
@@ -240,6 +273,13 @@ async def new_request(request: Request) -> Response:
     values = {name: found[name] for name in ("name", "email", "subject", "category", "plan")} | {
         "follows": found["reference"]
     }
+    category = service.settings.category(found["category"])
+    if category is not None:  # the topic's questions, answered as in that request
+        values |= {
+            category.form_name(field): found["fields"][field.id]
+            for field in category.fields
+            if field.id in found["fields"]
+        }
     page = await run_in_threadpool(service.form_page, found["language"], values, {})
     return HTMLResponse(page)
 
@@ -328,6 +368,8 @@ async def reply(request: Request, service, found: dict, token: str) -> Response:
         refused = None
     if refused is not None:
         return await run_in_threadpool(not_taken, *refused)
+    if stored.created and service.helpdesk is not None:
+        service.helpdesk.wake()  # forwarded to the helpdesk now, not at its next look
     if json_client:
         return JSONResponse(
             {"reference": stored.reference, "status": "received"},

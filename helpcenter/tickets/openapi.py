@@ -11,7 +11,9 @@ from __future__ import annotations
 import copy
 
 from helpcenter.feedback.api import site_pages
+from helpcenter.tickets.followup import STATUS_LABELS
 from helpcenter.tickets.store import FOLLOW_UP_TOKEN_PATTERN, REFERENCE_PATTERN
+from helpcenter.tickets.sync import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from helpcenter.tickets.validation import IDEMPOTENCY_KEY_PATTERN
 
 HEALTH_PATH = "/api/health"
@@ -100,12 +102,34 @@ def follow_up_paths(service, tickets, limits, component, components) -> dict[str
             "status": {"const": "received"},
         },
     }
+    timestamp = {"type": "string", "format": "date-time", "description": "ISO 8601, UTC"}
+    described = {
+        "reference": {"type": "string", "pattern": REFERENCE_PATTERN},
+        "subject": {"type": "string"},
+        "category": {"type": "string", "description": "The topic's id"},
+        "language": {"type": "string", "enum": list(service.locales)},
+        "status": {"type": "string", "enum": list(STATUS_LABELS)},
+        "status_label": {"type": "string", "description": "The status, in the language"},
+        "created": timestamp,
+        "updated": {**timestamp, "description": "The last activity, ISO 8601, UTC"},
+    }
+    components["RequestSummary"] = {
+        "type": "object",
+        "required": list(described),
+        "additionalProperties": False,
+        "properties": described,
+    }
+    summary = {"$ref": "#/components/schemas/RequestSummary"}
     return {
         f"{path}{{token}}": {
             "get": {
                 "operationId": "followRequest",
                 "summary": "A request's private page: its status and conversation, a reply form",
-                "description": "In the request's language." + private,
+                "description": (
+                    "In the request's language. With `Accept: application/json`, a summary "
+                    "instead: what the reader's browser keeps to list its requests (never the "
+                    "message nor the email address)." + private
+                ),
                 "parameters": [
                     token,
                     {
@@ -116,7 +140,13 @@ def follow_up_paths(service, tickets, limits, component, components) -> dict[str
                         "schema": {"type": "string"},
                     },
                 ],
-                "responses": {"200": page("The page"), "404": unknown},
+                "responses": {
+                    "200": {
+                        "description": "The page, or its summary",
+                        "content": {**HTML, "application/json": {"schema": summary}},
+                    },
+                    "404": unknown,
+                },
             },
             "post": {
                 "operationId": "replyToRequest",
@@ -173,6 +203,62 @@ def follow_up_paths(service, tickets, limits, component, components) -> dict[str
                 "responses": {"200": page("The contact page"), "404": unknown},
             },
         },
+    }
+
+
+def webhook_paths(service, limit: int) -> dict[str, dict]:
+    """The helpdesk's webhook, when it has a secret to sign its calls with."""
+    path = service.helpdesk_webhook
+    if not path:
+        return {}
+    header = {"in": "header", "required": True, "schema": {"type": "string"}}
+    request_id = {"type": ["string", "integer"], "description": "The helpdesk's id of the request"}
+    return {
+        path: {
+            "post": {
+                "operationId": "helpdeskRequestChanged",
+                "summary": "The helpdesk says a forwarded request changed",
+                "description": (
+                    "Signed as Zendesk signs webhooks: the signature is the base64 of an "
+                    "HMAC-SHA256, keyed by the webhook's signing secret, of the timestamp "
+                    "followed by the body; a timestamp more than five minutes away from now is "
+                    "refused. The request is then read from the helpdesk: the body only names it."
+                ),
+                "parameters": [
+                    {"name": SIGNATURE_HEADER, **header},
+                    {"name": TIMESTAMP_HEADER, **header, "description": "ISO 8601, UTC"},
+                ],
+                "requestBody": {
+                    "required": True,
+                    "description": f"At most {limit} bytes: a trigger's JSON payload such as "
+                    '`{"ticket_id": "{{ticket.id}}"}`, or a ticket event (`detail.id`).',
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {
+                                    "ticket_id": request_id,
+                                    "detail": {"type": "object", "properties": {"id": request_id}},
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "202": json_answer(
+                        "Accepted: the request is read from the helpdesk at once",
+                        {
+                            "type": "object",
+                            "required": ["status"],
+                            "properties": {"status": {"const": "accepted"}},
+                        },
+                    ),
+                    **refusals(limit),
+                    "401": json_answer("Not signed with the secret, or not lately", ERRORS),
+                    "422": json_answer("The body names no request", ERRORS),
+                },
+            }
+        }
     }
 
 
@@ -257,8 +343,9 @@ def openapi_document(service) -> dict:
                 "description": (
                     f"Attachments: at most {limits.max_files} files of {limits.max_file_mb:g} MB "
                     f"({', '.join(limits.types)}), checked by their content; a file is kept with "
-                    "the extension of what it is. Send `Accept: application/json` for JSON "
-                    "answers; a plain form post is answered with pages."
+                    "the extension of what it is. A category's own questions are sent as "
+                    "`<category>.<id>`; only the posted category's are kept. Send `Accept: "
+                    "application/json` for JSON answers; a plain form post is answered with pages."
                 ),
                 "parameters": [
                     {
@@ -302,6 +389,7 @@ def openapi_document(service) -> dict:
             }
         }
         document_paths.update(follow_up_paths(service, tickets, limits, component, components))
+        document_paths.update(webhook_paths(service, body_limits.get(service.helpdesk_webhook, 0)))
     if paths.feedback:
         vote = component(feedback.vote)
         pages_by_language("FeedbackVote")

@@ -15,7 +15,10 @@ Following a request: each accepted ticket gets a follow-up token (random, 192 bi
 reader once in its private page's address; only its SHA-256 is kept. A ticket has a status, with
 Zendesk's values (`new`, `open`, `pending`, `hold`, `solved`, `closed`), and a conversation after
 its first message: comments by the requester or an agent, public or not, each with its
-attachments. Without a helpdesk this store is the helpdesk (`helpcenter tickets reply|status`).
+attachments. Without a helpdesk this store is the helpdesk (`helpcenter tickets reply|status`);
+with one, the reader's replies wait in the outbox (`reply_deliveries`) and the helpdesk's status
+and public comments are copied here, each comment once by its `remote_id`
+(helpcenter.tickets.sync).
 """
 
 from __future__ import annotations
@@ -56,7 +59,8 @@ CREATE TABLE IF NOT EXISTS tickets (
     status TEXT NOT NULL DEFAULT 'new',
     status_changed_at TEXT NOT NULL DEFAULT '',
     updated_at TEXT NOT NULL DEFAULT '',
-    follows TEXT NOT NULL DEFAULT ''
+    follows TEXT NOT NULL DEFAULT '',
+    fields TEXT NOT NULL DEFAULT '{}'
 );
 CREATE TABLE IF NOT EXISTS attachments (
     id INTEGER PRIMARY KEY,
@@ -77,7 +81,8 @@ CREATE TABLE IF NOT EXISTS deliveries (
     last_error TEXT NOT NULL DEFAULT '',
     remote_id TEXT NOT NULL DEFAULT '',
     delivered_at TEXT NOT NULL DEFAULT '',
-    last_attempt_at REAL NOT NULL DEFAULT 0
+    last_attempt_at REAL NOT NULL DEFAULT 0,
+    sync_due_at REAL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries(state, next_attempt_at);
 CREATE TABLE IF NOT EXISTS idempotency_keys (
@@ -105,6 +110,18 @@ CREATE TABLE IF NOT EXISTS comments (
     remote_id TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS comments_ticket ON comments(ticket_id);
+CREATE UNIQUE INDEX IF NOT EXISTS comments_remote ON comments(ticket_id, remote_id)
+    WHERE remote_id != '';
+CREATE TABLE IF NOT EXISTS reply_deliveries (
+    comment_id INTEGER PRIMARY KEY REFERENCES comments(id),
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at REAL NOT NULL,
+    last_error TEXT NOT NULL DEFAULT '',
+    last_attempt_at REAL NOT NULL DEFAULT 0,
+    delivered_at TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS reply_deliveries_due ON reply_deliveries(state, next_attempt_at);
 """
 # The daily quota a ticket's attachments count against.
 ATTACHMENT_BYTES = "attachment_bytes"
@@ -146,6 +163,8 @@ def request_hash(ticket: Ticket) -> str:
     }
     if ticket.follows:  # (absent otherwise: the hashes of earlier versions' keys still match)
         fields["follows"] = ticket.follows
+    if ticket.fields:  # (likewise)
+        fields["fields"] = ticket.fields
     return submission_hash({"fields": fields}, ticket.attachments)
 
 
@@ -223,6 +242,9 @@ class TicketStore(Database):
 
     def migrate(self, db: sqlite3.Connection) -> None:
         self.add_column(db, "deliveries", "last_attempt_at", "REAL NOT NULL DEFAULT 0")
+        # Following the helpdesk (helpcenter.tickets.sync): when a forwarded request is looked
+        # at next (0: now; NULL: when the helpdesk's webhook says it changed).
+        self.add_column(db, "deliveries", "sync_due_at", "REAL DEFAULT 0")
         self.add_column(db, "attachments", "purged_at", "TEXT NOT NULL DEFAULT ''")
         # Following requests: a status, a conversation, the request a new one follows up on.
         # Tickets of earlier versions are open, last active when they were sent, and have no
@@ -231,6 +253,8 @@ class TicketStore(Database):
         self.add_column(db, "tickets", "status_changed_at", "TEXT NOT NULL DEFAULT ''")
         self.add_column(db, "tickets", "updated_at", "TEXT NOT NULL DEFAULT ''")
         self.add_column(db, "tickets", "follows", "TEXT NOT NULL DEFAULT ''")
+        # The answers to the category's extra fields (mkdocs.yml), a JSON object by field id.
+        self.add_column(db, "tickets", "fields", "TEXT NOT NULL DEFAULT '{}'")
         db.execute(
             "UPDATE tickets SET updated_at = created_at, status_changed_at = created_at "
             "WHERE updated_at = ''"
@@ -294,8 +318,8 @@ class TicketStore(Database):
             cursor = db.execute(
                 "INSERT INTO tickets (reference, created_at, name, email, "
                 "subject, category, plan, message, language, page, "
-                "status, status_changed_at, updated_at, follows) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?, ?)",
+                "status, status_changed_at, updated_at, follows, fields) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?, ?, ?)",
                 (
                     reference,
                     iso(now),
@@ -310,6 +334,7 @@ class TicketStore(Database):
                     iso(now),
                     iso(now),
                     ticket.follows,
+                    json.dumps(ticket.fields, ensure_ascii=False),
                 ),
             )
             ticket_id = cursor.lastrowid
@@ -430,6 +455,14 @@ class TicketStore(Database):
                 "VALUES (?, ?, 1, ?, ?)",
                 (ticket["id"], author, reply.message, iso(now)),
             ).lastrowid
+            if self.forward and author == REQUESTER:
+                # Forwarded to the helpdesk's request as a comment (helpcenter.tickets.sync),
+                # once the ticket itself is delivered.
+                db.execute(
+                    "INSERT INTO reply_deliveries (comment_id, state, next_attempt_at) "
+                    "VALUES (?, 'pending', ?)",
+                    (comment_id, now),
+                )
             db.executemany(
                 "INSERT INTO attachments (ticket_id, comment_id, filename, content_type, size, "
                 "content) VALUES (?, ?, ?, ?, ?, ?)",
@@ -445,7 +478,7 @@ class TicketStore(Database):
                     "comment_id) VALUES (?, ?, ?, ?, ?)",
                     (idempotency_key, digest, ticket["id"], now, comment_id),
                 )
-            self._touch(db, ticket["id"], ticket["status"], new_status, now)
+            record_activity(db, ticket["id"], ticket["status"], new_status, now)
             return StoredReply(reference, created=True, status=new_status or ticket["status"])
 
     def set_status(self, reference: str, status: str) -> tuple[str, str]:
@@ -463,21 +496,8 @@ class TicketStore(Database):
                 raise LookupError(reference)
             if ticket["status"] == "closed" and status != "closed":
                 raise RequestClosed("closed")
-            self._touch(db, ticket["id"], ticket["status"], status, now)
+            record_activity(db, ticket["id"], ticket["status"], status, now)
         return ticket["status"], status
-
-    @staticmethod
-    def _touch(
-        db: sqlite3.Connection, ticket_id: int, old: str, new: str | None, now: float
-    ) -> None:
-        """Record activity on a request, and its new status when it changes."""
-        if new and new != old:
-            db.execute(
-                "UPDATE tickets SET status = ?, status_changed_at = ?, updated_at = ? WHERE id = ?",
-                (new, iso(now), iso(now), ticket_id),
-            )
-        else:
-            db.execute("UPDATE tickets SET updated_at = ? WHERE id = ?", (iso(now), ticket_id))
 
     def list(self) -> list[dict]:
         """Every ticket, newest first, with its attachments' names and its delivery state."""
@@ -509,8 +529,11 @@ class TicketStore(Database):
                 parameters,
             ).fetchall()
             comments = db.execute(
-                "SELECT c.* FROM comments c JOIN tickets t ON t.id = c.ticket_id "
-                f"{where} ORDER BY c.id",
+                "SELECT c.*, r.state AS delivery_state, r.attempts AS delivery_attempts, "
+                "r.last_error AS delivery_error, c.remote_id AS helpdesk_id, r.next_attempt_at, "
+                "r.last_attempt_at, "
+                "r.delivered_at FROM comments c JOIN tickets t ON t.id = c.ticket_id "
+                f"LEFT JOIN reply_deliveries r ON r.comment_id = c.id {where} ORDER BY c.id",
                 parameters,
             ).fetchall()
         by_ticket: dict[int, list[dict]] = {}
@@ -535,6 +558,8 @@ class TicketStore(Database):
                     "body": comment["body"],
                     "attachments": by_comment.get(comment["id"], []),
                 }
+                # A reader's reply on its way to the helpdesk, like the ticket's own delivery.
+                | ({"delivery": delivery_summary(comment)} if comment["delivery_state"] else {})
             )
         return [
             {
@@ -544,6 +569,8 @@ class TicketStore(Database):
                 "email": row["email"],
                 "subject": row["subject"],
                 "category": row["category"],
+                # The answers to the category's extra fields, by field id.
+                "fields": json.loads(row["fields"]),
                 "plan": row["plan"],
                 "message": row["message"],
                 "language": row["language"],
@@ -594,7 +621,7 @@ class TicketStore(Database):
             ).fetchall()
         if ticket is None:
             raise LookupError(f"no ticket {ticket_id}")
-        return dict(ticket), [
+        return dict(ticket) | {"fields": json.loads(ticket["fields"])}, [
             Attachment(row["filename"], row["content_type"], row["content"]) for row in attachments
         ]
 
@@ -633,7 +660,8 @@ class TicketStore(Database):
         return row["attempts"] if row else 0
 
     def retry(self, references: Iterable[str] = (), all_failed: bool = False) -> list[str]:
-        """Put failed deliveries back in the queue, due now, with their attempts counted afresh.
+        """Put failed deliveries (tickets and the reader's replies) back in the queue, due now,
+        with their attempts counted afresh.
 
         `references`, or every failed one with `all_failed`; the references put back.
         """
@@ -659,7 +687,22 @@ class TicketStore(Database):
                 "WHERE ticket_id = ?",
                 [(now, row["id"]) for row in rows],
             )
-        return [row["reference"] for row in rows]
+            wanted = set(references)
+            replies = [
+                row
+                for row in db.execute(
+                    "SELECT r.comment_id, t.reference FROM reply_deliveries r "
+                    "JOIN comments c ON c.id = r.comment_id JOIN tickets t ON t.id = c.ticket_id "
+                    "WHERE r.state = 'failed' ORDER BY r.comment_id"
+                )
+                if all_failed or row["reference"] in wanted
+            ]
+            db.executemany(
+                "UPDATE reply_deliveries SET state = 'pending', attempts = 0, "
+                "next_attempt_at = ? WHERE comment_id = ?",
+                [(now, row["comment_id"]) for row in replies],
+            )
+        return list(dict.fromkeys(row["reference"] for row in [*rows, *replies]))
 
     def outbox(self, now: float | None = None) -> dict:
         """The queue at a glance: how many deliveries wait or failed, and the oldest's age."""
@@ -708,6 +751,20 @@ def attachment_entry(row: sqlite3.Row) -> dict:
     if row["purged_at"]:
         entry["purged_at"] = row["purged_at"]
     return entry
+
+
+def record_activity(
+    db: sqlite3.Connection, ticket_id: int, old: str, new: str | None, now: float
+) -> None:
+    """Record activity on a request, and its new status when it changes (the team's, the
+    reader's or the helpdesk's, in the caller's transaction)."""
+    if new and new != old:
+        db.execute(
+            "UPDATE tickets SET status = ?, status_changed_at = ?, updated_at = ? WHERE id = ?",
+            (new, iso(now), iso(now), ticket_id),
+        )
+    else:
+        db.execute("UPDATE tickets SET updated_at = ? WHERE id = ?", (iso(now), ticket_id))
 
 
 def delivery_summary(row: sqlite3.Row) -> dict:

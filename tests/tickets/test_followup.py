@@ -323,6 +323,33 @@ def test_the_command_line_says_what_it_cannot_do(served, capsys):
     assert service.store.find(reference)["comments"] == []
 
 
+def test_the_team_lists_the_requests_with_a_status_as_their_readers_see_it(served, capsys):
+    url, service, _ = served
+    waiting, _ = send(url)
+    answered, _ = send(url)
+    database = service.store.path
+    assert cli(database, "reply", answered, "--message", "Quel transporteur ?") == 0
+    capsys.readouterr()
+
+    def references(*options: str) -> list[str]:
+        assert cli(database, "list", "--json", *options) == 0
+        return [ticket["reference"] for ticket in json.loads(capsys.readouterr().out)]
+
+    assert waiting in references("--status", "open") and answered not in references(
+        "--status", "open"
+    )
+    assert answered in references("--status", "pending") and waiting not in references(
+        "--status", "pending"
+    )
+    with sqlite3.connect(database) as db:  # Zendesk's "new" and "on hold" are open to the reader
+        db.execute("UPDATE tickets SET status = 'hold' WHERE reference = ?", (waiting,))
+    assert waiting in references("--status", "open")
+    assert cli(database, "list", "--status", "closed") == 0
+    assert capsys.readouterr().out == "No tickets with the status closed.\n"
+    assert cli(database, "list", "--status", "solved", "--state", "failed") == 0
+    assert capsys.readouterr().out == ("No tickets in the state failed with the status solved.\n")
+
+
 # The reader's replies.
 
 

@@ -4,7 +4,8 @@
  * - what the reader types is kept in localStorage until the ticket is confirmed;
  * - the form is sent with fetch, errors are shown next to their fields, in the reader's language;
  * - each submission carries an idempotency key, reused on retries, so a ticket is created once;
- * - articles that may answer the subject are suggested while it is typed.
+ * - articles that may answer the subject are suggested while it is typed;
+ * - only the chosen topic's own questions show (without it, every topic's do, each labelled).
  * Works as a browser script (it enhances the page) and as a Node module (its logic, for tests).
  */
 (function (root, factory) {
@@ -73,16 +74,17 @@
     };
   }
 
-  /* The form's values, from its `elements`. */
-  function values(elements) {
+  /* The form's values, from its `elements`: those of `names` (FIELDS by default). */
+  function values(elements, names) {
     var found = {};
-    FIELDS.forEach(function (name) { found[name] = elements[name].value; });
+    (names || FIELDS).forEach(function (name) { found[name] = elements[name].value; });
     return found;
   }
 
-  /* Back into the form's empty fields, what was typed before a reload or a failed attempt. */
-  function restore(draft, elements) {
-    FIELDS.forEach(function (name) {
+  /* Back into the form's empty fields (of `names`, FIELDS by default), what was typed before a
+     reload or a failed attempt. */
+  function restore(draft, elements, names) {
+    (names || FIELDS).forEach(function (name) {
       var field = elements[name];
       if (draft[name] && !field.value) field.value = draft[name];
     });
@@ -195,6 +197,12 @@
       storage = window.localStorage;
     } catch (error) { /* refused: no drafts */ }
     var store = drafts(storage, form.dataset.language);
+    /* Each topic's own questions (mkdocs.yml): kept in drafts like the other fields. */
+    var topicFields = form.querySelectorAll("[data-hc-topic-fields]");
+    var names = FIELDS.concat(Array.prototype.map.call(
+      form.querySelectorAll("[data-hc-topic-fields] [name]"),
+      function (field) { return field.name; }
+    ));
     var messages = JSON.parse(document.getElementById("hc-contact-messages").textContent);
     var status = form.querySelector("[data-hc-form-status]");
     var summary = form.querySelector("[data-hc-form-summary]");
@@ -202,10 +210,22 @@
     var confirmation = document.querySelector("[data-testid=ticket-confirmation]");
 
     function saveDraft() {
-      store.save(values(form.elements));
+      store.save(values(form.elements, names));
     }
 
-    restore(store.read(), form.elements);
+    /* The chosen topic's questions only: the others' are hidden, and disabled so that they are
+       not sent either. */
+    function showTopicFields() {
+      topicFields.forEach(function (fieldset) {
+        var other = fieldset.dataset.hcTopicFields !== form.elements.category.value;
+        fieldset.hidden = other;
+        fieldset.disabled = other;
+      });
+    }
+
+    restore(store.read(), form.elements, names);
+    showTopicFields();
+    form.elements.category.addEventListener("change", showTopicFields);
     form.addEventListener("input", saveDraft);
     form.addEventListener("change", saveDraft);
 
@@ -263,6 +283,14 @@
         link.textContent = link.href;
         follow.hidden = false;
       }
+      if (followUrl) { /* the request joins the reader's list (my-requests.js) */
+        form.dispatchEvent(new window.CustomEvent("helpcenter:ticket-confirmed", { detail: {
+          reference: ticketReference,
+          address: new URL(followUrl, form.action).href,
+          subject: form.elements.subject.value,
+          category: form.elements.category.value
+        } }));
+      }
       form.hidden = true;
       confirmation.hidden = false;
       confirmation.focus();
@@ -306,7 +334,7 @@
       });
     }
 
-    var submit = submitter(store, function () { return values(form.elements); }, post,
+    var submit = submitter(store, function () { return values(form.elements, names); }, post,
       function () { return newKey(window.crypto); });
 
     form.addEventListener("submit", function (event) {
