@@ -7,24 +7,9 @@
 
 const test = require("node:test");
 const assert = require("node:assert/strict");
-const { theme } = require("./helpers.js");
+const { MemoryStorage, REFUSING, theme } = require("./helpers.js");
 
 const contact = theme("contact.js");
-
-/* localStorage as the browser keeps it: strings, per origin, surviving a reload. */
-class MemoryStorage {
-  constructor() { this.items = new Map(); }
-  getItem(key) { return this.items.has(key) ? this.items.get(key) : null; }
-  setItem(key, value) { this.items.set(key, String(value)); }
-  removeItem(key) { this.items.delete(key); }
-}
-
-/* A storage that refuses everything, as some private modes do. */
-const REFUSING = {
-  getItem() { throw new Error("SecurityError"); },
-  setItem() { throw new Error("QuotaExceededError"); },
-  removeItem() { throw new Error("SecurityError"); }
-};
 
 const TYPED = {
   name: "Lucía Romero",

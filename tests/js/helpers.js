@@ -47,4 +47,19 @@ function lunrFor(fixtures, language) {
   return lunr;
 }
 
-module.exports = { ROOT, theme, searchFixtures, lunrFor };
+/* localStorage as the browser keeps it: strings, per origin, surviving a reload. */
+class MemoryStorage {
+  constructor() { this.items = new Map(); }
+  getItem(key) { return this.items.has(key) ? this.items.get(key) : null; }
+  setItem(key, value) { this.items.set(key, String(value)); }
+  removeItem(key) { this.items.delete(key); }
+}
+
+/* A storage that refuses everything, as some private modes do. */
+const REFUSING = {
+  getItem() { throw new Error("SecurityError"); },
+  setItem() { throw new Error("QuotaExceededError"); },
+  removeItem() { throw new Error("SecurityError"); }
+};
+
+module.exports = { ROOT, MemoryStorage, REFUSING, theme, searchFixtures, lunrFor };

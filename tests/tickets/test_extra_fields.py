@@ -27,6 +27,7 @@ from helpcenter.tickets.app import build_app
 from helpcenter.tickets.store import TicketStore
 from helpcenter.tickets.validation import Ticket, TicketRequests
 from tests.conftest import PROJECT_ROOT, BackgroundServer, example_project, ticket_service
+from tests.tickets.test_endpoint import stored
 from tests.tickets.zendesk_standin import Helpdesk
 
 PROJECT = example_project()
@@ -182,14 +183,6 @@ def endpoint(tmp_path):
     server, database = start(tmp_path)
     with server:
         yield server.url, database
-
-
-def stored(database: Path) -> list[dict]:
-    store = TicketStore(database)
-    try:
-        return store.list()
-    finally:
-        store.close()
 
 
 def post_json(url: str, body: dict) -> httpx.Response:

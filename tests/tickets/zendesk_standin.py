@@ -138,14 +138,7 @@ class Helpdesk:
         if not well_formed_custom_fields(custom_fields):
             details["custom_fields"] = [{"description": "Custom fields are [{id, value}]"}]
         if details:
-            return JSONResponse(
-                {
-                    "error": "RecordInvalid",
-                    "description": "Record validation errors",
-                    "details": details,
-                },
-                status_code=422,
-            )
+            return record_invalid(details)
         record = {
             "request": {
                 "id": next(self.ids),
@@ -316,14 +309,7 @@ class Helpdesk:
         if unknown:
             details["uploads"] = [{"description": f"Unknown upload token {unknown[0]}"}]
         if details:
-            return JSONResponse(
-                {
-                    "error": "RecordInvalid",
-                    "description": "Record validation errors",
-                    "details": details,
-                },
-                status_code=422,
-            )
+            return record_invalid(details)
         self.add_comment(
             record["id"], record["requester_id"], comment["body"], comment.get("uploads")
         )
@@ -387,4 +373,12 @@ def well_formed_custom_fields(fields: object) -> bool:
         and not isinstance(f["id"], bool)
         and "value" in f
         for f in fields
+    )
+
+
+def record_invalid(details: dict) -> JSONResponse:
+    """Zendesk's 422: what it refused, by field."""
+    return JSONResponse(
+        {"error": "RecordInvalid", "description": "Record validation errors", "details": details},
+        status_code=422,
     )
