@@ -15,6 +15,39 @@ from helpcenter.site.build import BuildError, build_site
 DEFAULT_DATABASE = Path("var/helpcenter.sqlite3")
 
 
+def database_option(text: str):
+    """`--db`: a SQLite file, or a PostgreSQL database's postgresql:// URL."""
+    from helpcenter.engines import database_target
+
+    try:
+        return database_target(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def add_database_option(parser: argparse.ArgumentParser) -> None:
+    """`--db`, by default HELPCENTER_DATABASE_URL or var/helpcenter.sqlite3."""
+    from helpcenter.engines import DATABASE_URL_VARIABLE
+
+    parser.add_argument(
+        "--db",
+        type=database_option,
+        default=os.environ.get(DATABASE_URL_VARIABLE) or str(DEFAULT_DATABASE),
+        help=f"SQLite database file, or postgresql:// URL (default: ${DATABASE_URL_VARIABLE}, "
+        f"else {DEFAULT_DATABASE})",
+    )
+
+
+def no_database(target, what: str = "database") -> bool:
+    """Whether there is no database at `target` (a SQLite file not there), after saying so."""
+    from helpcenter.engines import exists
+
+    if exists(target):
+        return False
+    print(f"No {what} at {target}", file=sys.stderr)
+    return True
+
+
 def positive_int(text: str) -> int:
     number = int(text)
     if number < 1:
@@ -91,8 +124,7 @@ def tickets_serve_command(args: argparse.Namespace) -> int:
 def tickets_list_command(args: argparse.Namespace) -> int:
     from helpcenter.tickets.store import TicketStore
 
-    if not args.db.is_file():
-        print(f"No ticket database at {args.db}", file=sys.stderr)
+    if no_database(args.db, "ticket database"):
         return 1
     store = TicketStore(args.db, writable=False)
     try:
@@ -163,16 +195,13 @@ def given_reference(text: str) -> str | None:
 
 
 def tickets_show_command(args: argparse.Namespace) -> int:
-    import sqlite3
-
-    from helpcenter.database import StorageUnavailable
+    from helpcenter.engines import DRIVER_ERRORS, StorageUnavailable
     from helpcenter.tickets.store import TicketStore
 
     reference = given_reference(args.reference)
     if reference is None:
         return 2
-    if not args.db.is_file():
-        print(f"No ticket database at {args.db}", file=sys.stderr)
+    if no_database(args.db, "ticket database"):
         return 1
     try:
         store = TicketStore(args.db, writable=False)
@@ -181,7 +210,7 @@ def tickets_show_command(args: argparse.Namespace) -> int:
             files = store.attachment_files(reference) if args.save_attachments is not None else []
         finally:
             store.close()
-    except (sqlite3.Error, StorageUnavailable) as error:
+    except (StorageUnavailable, *DRIVER_ERRORS) as error:
         print(f"Cannot read the database {args.db}: {error}", file=sys.stderr)
         return 1
     if ticket is None:
@@ -309,12 +338,11 @@ def status_text(status: str) -> str:
     return f"{status} (the reader reads: {shown})" if shown else status
 
 
-def open_store(database: Path):
+def open_store(database):
     """The ticket store to change, or None after saying there is none."""
     from helpcenter.tickets.store import TicketStore
 
-    if not database.is_file():
-        print(f"No ticket database at {database}", file=sys.stderr)
+    if no_database(database, "ticket database"):
         return None
     return TicketStore(database)
 
@@ -444,8 +472,7 @@ def tickets_retry_command(args: argparse.Namespace) -> int:
     if not args.references and not args.failed:
         print("Nothing to retry: give ticket references, or --failed for all.", file=sys.stderr)
         return 2
-    if not args.db.is_file():
-        print(f"No ticket database at {args.db}", file=sys.stderr)
+    if no_database(args.db, "ticket database"):
         return 1
     store = TicketStore(args.db)
     try:
@@ -486,7 +513,8 @@ def megabytes(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB"
 
 
-# VACUUM after a purge when at least this share of the file, or this many bytes, is free pages.
+# VACUUM after a purge when at least this share of a SQLite file, or this many bytes, is free
+# pages (PostgreSQL's autovacuum sees to its own).
 VACUUM_FREE_RATIO = 0.1
 VACUUM_FREE_BYTES = 16 * 1024 * 1024
 
@@ -496,8 +524,7 @@ def purge_command(args: argparse.Namespace) -> int:
     from helpcenter.feedback.store import FeedbackStore
     from helpcenter.tickets.store import TicketStore
 
-    if not args.db.is_file():
-        print(f"No database at {args.db}", file=sys.stderr)
+    if no_database(args.db):
         return 1
     tickets = TicketStore(args.db)
     feedback = FeedbackStore(args.db)
@@ -515,13 +542,12 @@ def purge_command(args: argparse.Namespace) -> int:
             f"  {attachments} attachments ({megabytes(size)}) of tickets delivered to the helpdesk"
         )
         print(f"  {counters} daily quota counters of past days")
-        ratio, free = tickets.free_pages()
-        if ratio >= VACUUM_FREE_RATIO or free >= VACUUM_FREE_BYTES:
-            try:
-                shrunk = tickets.vacuum()
-            except StorageUnavailable as failure:
-                print(f"Not vacuumed: {failure.reason}.", file=sys.stderr)
-            else:
+        try:
+            shrunk = tickets.compact(VACUUM_FREE_RATIO, VACUUM_FREE_BYTES)
+        except StorageUnavailable as failure:
+            print(f"Not vacuumed: {failure.reason}.", file=sys.stderr)
+        else:
+            if shrunk is not None:
                 print(f"Vacuumed: the file shrank by {megabytes(shrunk)}.")
     finally:
         tickets.close()
@@ -622,17 +648,15 @@ def translations_mark_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def open_feedback(database: Path):
-    import sqlite3
-
+def open_feedback(database):
+    from helpcenter.engines import DRIVER_ERRORS, StorageUnavailable
     from helpcenter.feedback.store import FeedbackStore
 
-    if not database.is_file():
-        print(f"No database at {database}", file=sys.stderr)
+    if no_database(database):
         return None
     try:
         return FeedbackStore(database)
-    except sqlite3.Error as error:
+    except (StorageUnavailable, *DRIVER_ERRORS) as error:
         print(f"Cannot read the database {database}: {error}", file=sys.stderr)
         return None
 
@@ -647,8 +671,7 @@ def since_days(text: str) -> int:
 
 
 def feedback_report_command(args: argparse.Namespace) -> int:
-    import sqlite3
-
+    from helpcenter.engines import DRIVER_ERRORS, StorageUnavailable
     from helpcenter.feedback.reports import feedback_report, printable_row
 
     store = open_feedback(args.db)
@@ -657,7 +680,7 @@ def feedback_report_command(args: argparse.Namespace) -> int:
     docs_dir, locales = site_languages(args.config_file)
     try:
         report = feedback_report(store, docs_dir, locales, args.lang, args.since)
-    except sqlite3.Error as error:
+    except (StorageUnavailable, *DRIVER_ERRORS) as error:
         print(f"Cannot read the database {args.db}: {error}", file=sys.stderr)
         return 1
     if args.json:
@@ -677,8 +700,7 @@ def feedback_report_command(args: argparse.Namespace) -> int:
 
 
 def search_gaps_report_command(args: argparse.Namespace) -> int:
-    import sqlite3
-
+    from helpcenter.engines import DRIVER_ERRORS, StorageUnavailable
     from helpcenter.feedback.reports import printable_row, search_gaps_report
 
     store = open_feedback(args.db)
@@ -688,7 +710,7 @@ def search_gaps_report_command(args: argparse.Namespace) -> int:
     site_dir = args.site_dir if args.site_dir.is_dir() else None
     try:
         report = search_gaps_report(store, locales, args.lang, site_dir)
-    except sqlite3.Error as error:
+    except (StorageUnavailable, *DRIVER_ERRORS) as error:
         print(f"Cannot read the database {args.db}: {error}", file=sys.stderr)
         return 1
     if args.json:
@@ -749,7 +771,7 @@ def add_server_options(parser: argparse.ArgumentParser, site_required: bool) -> 
     parser.add_argument("-f", "--config-file", type=Path, default=Path("mkdocs.yml"))
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
-    parser.add_argument("--db", type=Path, default=DEFAULT_DATABASE, help="SQLite database file")
+    add_database_option(parser)
     parser.add_argument(
         "--helpdesk-url",
         default=os.environ.get("HELPCENTER_HELPDESK_URL"),
@@ -835,7 +857,7 @@ def parser() -> argparse.ArgumentParser:
     add_server_options(tickets_serve, site_required=False)
     tickets_serve.set_defaults(run=tickets_serve_command)
     tickets_list = tickets_commands.add_parser("list", help="list stored tickets")
-    tickets_list.add_argument("--db", type=Path, default=DEFAULT_DATABASE)
+    add_database_option(tickets_list)
     tickets_list.add_argument("--json", action="store_true", help="machine-readable output")
     tickets_list.add_argument(
         "--state",
@@ -853,7 +875,7 @@ def parser() -> argparse.ArgumentParser:
         "show", help="a stored ticket in full: fields, message, attachments, delivery"
     )
     tickets_show.add_argument("reference", metavar="REFERENCE", help="like HC-7K3M-9QX2-P4RT")
-    tickets_show.add_argument("--db", type=Path, default=DEFAULT_DATABASE)
+    add_database_option(tickets_show)
     tickets_show.add_argument("--json", action="store_true", help="machine-readable output")
     tickets_show.add_argument(
         "--save-attachments",
@@ -877,14 +899,14 @@ def parser() -> argparse.ArgumentParser:
         default="pending",
         help="the request's status after the reply (default: pending, awaiting the reader)",
     )
-    tickets_reply.add_argument("--db", type=Path, default=DEFAULT_DATABASE)
+    add_database_option(tickets_reply)
     tickets_reply.set_defaults(run=tickets_reply_command)
     tickets_status = tickets_commands.add_parser(
         "status", help="set a request's status, shown on its page (without a helpdesk)"
     )
     tickets_status.add_argument("reference", metavar="REFERENCE", help="like HC-7K3M-9QX2-P4RT")
     tickets_status.add_argument("status", choices=SETTABLE_STATUSES)
-    tickets_status.add_argument("--db", type=Path, default=DEFAULT_DATABASE)
+    add_database_option(tickets_status)
     tickets_status.set_defaults(run=tickets_status_command)
     tickets_retry = tickets_commands.add_parser(
         "retry",
@@ -893,7 +915,7 @@ def parser() -> argparse.ArgumentParser:
     )
     tickets_retry.add_argument("references", nargs="*", metavar="REFERENCE")
     tickets_retry.add_argument("--failed", action="store_true", help="every failed delivery")
-    tickets_retry.add_argument("--db", type=Path, default=DEFAULT_DATABASE)
+    add_database_option(tickets_retry)
     tickets_retry.set_defaults(run=tickets_retry_command)
 
     translations = commands.add_parser(
@@ -939,7 +961,7 @@ def parser() -> argparse.ArgumentParser:
         (feedback_report, feedback_report_command),
         (gaps_report, search_gaps_report_command),
     ):
-        report.add_argument("--db", type=Path, default=DEFAULT_DATABASE)
+        add_database_option(report)
         report.add_argument("--lang", help="only this language")
         report.add_argument("--json", action="store_true", help="machine-readable output")
         report.add_argument("-f", "--config-file", type=Path, default=Path("mkdocs.yml"))
@@ -953,7 +975,7 @@ def parser() -> argparse.ArgumentParser:
     purge.add_argument(
         "--older-than", type=days, required=True, metavar="DAYS", help="what is older goes"
     )
-    purge.add_argument("--db", type=Path, default=DEFAULT_DATABASE)
+    add_database_option(purge)
     purge.set_defaults(run=purge_command)
     return root
 

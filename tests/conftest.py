@@ -10,16 +10,21 @@ import threading
 import time
 from collections.abc import Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 import uvicorn
 
 from helpcenter.config import Project, ServerConfig, load_project
+from helpcenter.engines import Target
 from helpcenter.server.app import site_routes, uvicorn_config
 from helpcenter.site.build import build_site
 from helpcenter.tickets.app import TicketService, build_app
+
+if TYPE_CHECKING:
+    from tests.databases import PostgresCluster
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ("fr", "es", "it")
@@ -88,12 +93,66 @@ def example_project() -> Project:
     return load_project(PROJECT_ROOT / "mkdocs.yml")
 
 
-def ticket_service(database: Path, site_dir: Path | None = None, **settings) -> TicketService:
+# The endpoints opened by `ticket_service` (those on a test's `db` are closed after it).
+OPENED: list[TicketService] = []
+
+
+def ticket_service(database: Target, site_dir: Path | None = None, **settings) -> TicketService:
     """The project's endpoint on `database`; `settings` override its contact settings."""
     service = TicketService.from_project(example_project(), database, site_dir=site_dir)
+    OPENED.append(service)
     if settings:
         service.settings = service.settings.model_copy(update=settings)
     return service
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresCluster]:
+    """A private PostgreSQL server for the session (see tests.databases)."""
+    from tests.databases import PostgresCluster, PostgresMissing
+
+    try:
+        cluster = PostgresCluster()
+    except PostgresMissing as missing:
+        pytest.fail(str(missing))
+    yield cluster
+    cluster.stop()
+
+
+ENGINES = ("sqlite", "postgresql")
+
+
+@contextmanager
+def fresh_database(request: pytest.FixtureRequest, engine: str, tmp_path: Path) -> Iterator[Target]:
+    """A new SQLite file, or a new database of the session's PostgreSQL server, dropped after;
+    the endpoints the test opened on it are closed."""
+    if engine == "sqlite":
+        target = tmp_path / "tickets.sqlite3"
+    else:
+        cluster = request.getfixturevalue("postgres")
+        target = cluster.create_database()
+    try:
+        yield target
+    finally:
+        for service in [service for service in OPENED if service.store.target == target]:
+            OPENED.remove(service)
+            service.close()
+        if engine == "postgresql":
+            cluster.drop_database(target)
+
+
+@pytest.fixture(params=ENGINES)
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Target]:
+    """The database a test stores in, once on each engine (see `fresh_database`)."""
+    with fresh_database(request, request.param, tmp_path) as target:
+        yield target
+
+
+@pytest.fixture
+def postgres_db(request: pytest.FixtureRequest, postgres, tmp_path: Path) -> Iterator[Target]:
+    """A database for what only PostgreSQL has (see `fresh_database`)."""
+    with fresh_database(request, "postgresql", tmp_path) as target:
+        yield target
 
 
 @pytest.fixture(scope="session")
@@ -152,3 +211,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if {"site_dir", "browser", "project_copy"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+        callspec = getattr(item, "callspec", None)
+        on_postgres = callspec is not None and callspec.params.get("db") == "postgresql"
+        if on_postgres or "postgres" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.postgresql)

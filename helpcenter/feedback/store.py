@@ -11,27 +11,6 @@ from datetime import timedelta
 
 from helpcenter.database import Admission, Database, iso
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS votes (
-    id INTEGER PRIMARY KEY,
-    vote_id TEXT UNIQUE,
-    created_at TEXT NOT NULL,
-    language TEXT NOT NULL,
-    page TEXT NOT NULL,
-    helpful INTEGER NOT NULL,
-    comment TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX IF NOT EXISTS votes_page ON votes(language, page);
-CREATE TABLE IF NOT EXISTS search_gaps (
-    id INTEGER PRIMARY KEY,
-    created_at TEXT NOT NULL,
-    language TEXT NOT NULL,
-    page TEXT NOT NULL,
-    query TEXT NOT NULL,
-    results INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS search_gaps_language ON search_gaps(language);
-"""
 # The daily quota search gaps count against.
 SEARCH_GAPS = "search_gaps"
 
@@ -54,8 +33,6 @@ class SearchGap:
 
 
 class FeedbackStore(Database):
-    schema = SCHEMA
-
     def add_vote(self, vote: Vote, min_free_disk_mb: int = 0) -> None:
         with self.transaction(min_free_disk_mb) as db:
             db.execute(

@@ -28,6 +28,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from helpcenter.config import Project, ServerConfig
+from helpcenter.engines import Target
 from helpcenter.server.livereload import InjectClient, Rebuilder
 from helpcenter.server.protocol import HeadLimits, guarded_protocol, raise_open_files_limit
 from helpcenter.site.build import BuildError, build_site
@@ -301,7 +302,7 @@ def run(
 
 def endpoint_app(
     project: Project,
-    database: Path,
+    database: Target,
     site_dir: Path | None,
     routes: list,
     helpdesk_url: str | None,
@@ -366,7 +367,7 @@ def watched_site_routes(site_dir: Path, project: Project) -> list:
 def serve(
     project: Project,
     site_dir: Path,
-    database: Path,
+    database: Target,
     host: str,
     port: int,
     helpdesk_url: str | None = None,
@@ -407,7 +408,7 @@ def shown(path: Path, root: Path) -> str:
 
 def serve_tickets(
     project: Project,
-    database: Path,
+    database: Target,
     host: str,
     port: int,
     helpdesk_url: str | None = None,

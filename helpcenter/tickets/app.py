@@ -42,6 +42,7 @@ from starlette.types import ASGIApp
 from helpcenter.config import EndpointPaths, FollowUpConfig, Project, ServerConfig
 from helpcenter.contact.form import ContactForms, refill_built_page
 from helpcenter.contact.settings import ContactSettings
+from helpcenter.engines import Target
 from helpcenter.feedback.api import FeedbackRequests, feedback_routes, known_page
 from helpcenter.feedback.store import FeedbackStore
 from helpcenter.i18n.catalogs import Catalogs
@@ -104,7 +105,7 @@ class TicketService:
     def from_project(
         cls,
         project: Project,
-        database: Path,
+        database: Target,
         site_dir: Path | None = None,
         forward: bool = False,
     ) -> TicketService:
@@ -123,6 +124,11 @@ class TicketService:
             site_dir,
             project.settings.follow_up,
         )
+
+    def close(self) -> None:
+        """Let go of the database (a PostgreSQL server's connections)."""
+        self.store.close()
+        self.feedback.close()
 
     @property
     def content_security_policy(self) -> str | None:

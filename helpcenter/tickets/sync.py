@@ -190,7 +190,10 @@ class SyncStore:
         """Bring the request of `ticket_id` up to what the helpdesk says: its new public comments
         stored, the reader's own matched to the replies written here, its status."""
         with self.store.transaction() as db:
-            ticket = db.execute("SELECT status FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
+            ticket = db.execute(
+                "SELECT status FROM tickets WHERE id = ?" + self.store.engine.for_update,
+                (ticket_id,),
+            ).fetchone()
             if ticket is None:
                 raise LookupError(f"no ticket {ticket_id}")
             known = {
