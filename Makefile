@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 LOCALES_DIR := helpcenter/i18n/locales
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: setup build serve test lint messages chromium node clean bench mutants
+.PHONY: setup build serve test lint messages chromium node postgresql clean bench mutants
 N ?= 1000
 
 $(BIN)/helpcenter: pyproject.toml constraints.txt
@@ -39,6 +39,13 @@ node:
 	  export DEBIAN_FRONTEND=noninteractive; \
 	  apt-get update -qq && apt-get install -y -qq nodejs >/dev/null; }
 
+# The storage tests run on PostgreSQL too: each session starts a private server of Debian's
+# postgresql package in a temporary folder (tests/databases.py); nothing is set up system-wide.
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq postgresql >/dev/null; }
+
 # The Nu Html Checker validates the built pages: vnu.jar from npm (pinned in package-lock.json,
 # its Java downloader script not run) on Debian's Java.
 VNU_JAR := node_modules/vnu-jar/build/dist/vnu.jar
@@ -50,7 +57,7 @@ $(VNU_JAR): package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 
-test: setup chromium node $(VNU_JAR)
+test: setup chromium node postgresql $(VNU_JAR)
 	$(BIN)/ruff check helpcenter tests bench
 	node --test tests/js/
 	$(BIN)/pytest

@@ -10,7 +10,9 @@ import json
 import logging
 import re
 import sqlite3
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,6 +21,7 @@ import pytest
 
 from helpcenter import engines
 from helpcenter.database import QuotaExceeded, StorageUnavailable
+from helpcenter.feedback.store import FeedbackStore
 from helpcenter.tickets import helpdesk
 from helpcenter.tickets.helpdesk import DeliveryError, Forwarder, HelpdeskClient, unexpected
 from helpcenter.tickets.store import IdempotencyConflict, TicketStore, new_reference
@@ -203,6 +206,29 @@ def test_a_retry_with_its_key_finds_the_same_ticket_and_stores_nothing_more(stor
     assert references(store) == [first.reference]
 
 
+def test_retries_arriving_together_with_one_key_make_one_ticket(store):
+    """Workers side by side (PostgreSQL runs transactions concurrently): the key is held while it
+    is looked up, so the others find the ticket the first made."""
+    together = threading.Barrier(8, timeout=30)
+
+    def busy(_) -> None:  # PostgreSQL's pool has grown to a connection each, as when busy
+        with store.reading():
+            together.wait()
+
+    def submit(_) -> tuple[str, bool]:
+        together.wait()
+        stored = store.add(ticket(), "double-click-01")
+        return stored.reference, stored.created
+
+    with ThreadPoolExecutor(8) as pool:
+        if isinstance(store.target, engines.DatabaseURL):  # (SQLite has one connection)
+            list(pool.map(busy, range(8)))
+        answers = list(pool.map(submit, range(8)))
+    assert len({reference for reference, _ in answers}) == 1
+    assert sorted(created for _, created in answers) == [False] * 7 + [True]
+    assert len(store.list()) == 1
+
+
 def test_without_a_key_every_submission_is_a_ticket(store):
     one, two = store.add(ticket()), store.add(ticket())
     assert one.reference != two.reference
@@ -290,6 +316,30 @@ def test_a_client_that_attached_its_daily_megabytes_is_refused_until_tomorrow(st
     assert store.add(ticket(attachments=(half,)), client="198.51.100.8", daily_attachment_mb=1)
     clock.now = NOON + 12 * HOUR
     assert store.add(ticket(attachments=(half,)), **quota).created
+
+
+def test_workers_side_by_side_let_a_client_attach_its_daily_megabytes_and_no_more(store):
+    quarter = Attachment("quarter.pdf", "application/pdf", b"%PDF-" + b"x" * (MB // 4 - 5))
+    together = threading.Barrier(8, timeout=30)
+
+    def busy(_) -> None:  # PostgreSQL's pool has grown to a connection each, as when busy
+        with store.reading():
+            together.wait()
+
+    def submit(number: int) -> bool:
+        together.wait()
+        try:
+            store.add(ticket(attachments=(quarter,)), client="198.51.100.7", daily_attachment_mb=1)
+        except QuotaExceeded:
+            return False
+        return True
+
+    with ThreadPoolExecutor(8) as pool:
+        if isinstance(store.target, engines.DatabaseURL):  # (SQLite has one connection)
+            list(pool.map(busy, range(8)))
+        accepted = list(pool.map(submit, range(8)))
+    assert accepted.count(True) == 4
+    assert len(store.list()) == 4
 
 
 def test_clients_without_an_address_share_one_quota(store):
@@ -609,6 +659,46 @@ def test_opening_an_up_to_date_database_again_changes_nothing(earlier, clock):
     assert again.add(ticket(), "fresh-key-0001").reference == stored.reference
     assert again.add(ticket(), "earlier-key-01").reference == "HC-AAAA-BBBB-CCCC"
     assert len(again.list()) == 3
+
+
+# The schema's steps (helpcenter.migrations), on both engines.
+
+
+def test_each_schema_step_is_applied_once_and_recorded(db, clock):
+    TicketStore(db, clock=clock).close()
+    FeedbackStore(db, clock=clock).close()
+    clock.now += DAY
+    TicketStore(db, clock=clock).close()
+    assert rows(db, "SELECT version, name, applied_at FROM schema_migrations") == [
+        (1, "tickets, feedback and daily quotas", at(NOON))
+    ]
+
+
+def test_processes_starting_together_on_a_new_database_apply_each_step_once(db, clock):
+    """Several workers of one deployment start at once: the steps run under a lock, once."""
+    with ThreadPoolExecutor(4) as pool:
+        stores = list(pool.map(lambda _: TicketStore(db, clock=clock), range(4)))
+    for store in stores:
+        store.close()
+    assert rows(db, "SELECT COUNT(*) FROM schema_migrations") == [(1,)]
+    assert (
+        len({row[0] for row in rows(db, "SELECT value FROM meta WHERE key = 'client_salt'")}) == 1
+    )
+
+
+def engine_of(target) -> type[engines.Engine]:
+    return engines.PostgreSQL if isinstance(target, engines.DatabaseURL) else engines.SQLite
+
+
+def test_a_database_of_a_newer_version_is_not_opened_and_says_why(db, clock):
+    TicketStore(db, clock=clock).close()
+    execute(db, "INSERT INTO schema_migrations VALUES (2, 'from the future', ?)", (at(NOON),))
+    with pytest.raises(SystemExit) as refused:
+        TicketStore(db, clock=clock)
+    assert str(refused.value) == (
+        f"Cannot use the database {db}: it was made by a newer version of helpcenter (schema "
+        f"step 2; this version knows steps 1 to 1). {engine_of(db).hint}"
+    )
 
 
 # The forwarder, working from the outbox: each ticket delivered once, failures retried with
