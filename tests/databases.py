@@ -162,6 +162,14 @@ def rows(target: Target, sql: str, parameters: Sequence[Any] = ()) -> list[tuple
         connection.close()
 
 
+def columns(target: Target, table: str) -> set[str]:
+    """The names of the columns of `table` in the database `target`."""
+    if isinstance(target, DatabaseURL):
+        query = "SELECT column_name FROM information_schema.columns WHERE table_name = ?"
+        return {name for (name,) in rows(target, query, (table,))}
+    return {row[1] for row in rows(target, f"PRAGMA table_info({table})")}
+
+
 def dump(target: Target) -> str:
     """Every row of every table of the database `target`, as text: what a copy of it would give
     away."""

@@ -46,8 +46,9 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def store(tmp_path: Path, clock: Clock):
-    store = FeedbackStore(tmp_path / "feedback.sqlite3", clock=clock)
+def store(db, clock: Clock):
+    """The feedback store, on each engine."""
+    store = FeedbackStore(db, clock=clock)
     yield store
     store.close()
 
@@ -194,8 +195,10 @@ def test_votes_are_chosen_by_language_and_by_age(store, clock):
     assert pages(language="fr", since_days=2) == [("fr", "new/")]
 
 
-def test_below_the_free_disk_watermark_nothing_is_stored(store, tmp_path):
-    """The endpoint's `min_free_disk_mb`: a vote or searches refused (a 503) before writing."""
+def test_below_the_free_disk_watermark_nothing_is_stored(tmp_path, clock):
+    """The endpoint's `min_free_disk_mb`: a vote or searches refused (a 503) before writing.
+    (The disk of a SQLite file: a PostgreSQL server's is not seen from here.)"""
+    store = FeedbackStore(tmp_path / "feedback.sqlite3", clock=clock)
     watermark = shutil.disk_usage(tmp_path).free // MB + 1024
     with pytest.raises(StorageUnavailable):
         store.add_vote(Vote("fr", "shipping/", True), min_free_disk_mb=watermark)

@@ -1,11 +1,11 @@
 """Concurrent submissions while the endpoint process is killed and restarted: every ticket that
-was acknowledged is stored exactly once, and retries with their idempotency key create none twice.
+was acknowledged is stored exactly once, and retries with their idempotency key create none twice;
+in a SQLite file, and in PostgreSQL (where the killed process's connections die with it).
 """
 
 from __future__ import annotations
 
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -16,7 +16,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from helpcenter.engines import Target
 from tests.conftest import PROJECT_ROOT, free_port
+from tests.databases import rows
 
 pytestmark = pytest.mark.slow  # kills and restarts endpoint processes
 
@@ -26,10 +28,10 @@ CLIENTS = 50
 START_SECONDS = 60
 
 
-def start_endpoint(database: Path, port: int) -> subprocess.Popen:
+def start_endpoint(database: Target, port: int, log_file: Path) -> subprocess.Popen:
     """`helpcenter tickets serve` in its own process, once it answers its health check; what it
-    writes to stderr goes to a log beside the database."""
-    log = database.with_suffix(".log").open("a")
+    writes to stderr goes to `log_file`."""
+    log = log_file.open("a")
     process = subprocess.Popen(
         [
             sys.executable,
@@ -40,7 +42,7 @@ def start_endpoint(database: Path, port: int) -> subprocess.Popen:
             "--port",
             str(port),
             "--db",
-            str(database),
+            str(database),  # (the test server's URLs hold no password)
             "--rate-limit-per-minute",
             "1000000",
         ],
@@ -57,14 +59,15 @@ def start_endpoint(database: Path, port: int) -> subprocess.Popen:
         except httpx.HTTPError:
             time.sleep(0.05)
     process.kill()
-    raise RuntimeError(f"the endpoint did not start: {database.with_suffix('.log').read_text()}")
+    raise RuntimeError(f"the endpoint did not start: {log_file.read_text()}")
 
 
-def test_a_crash_midway_loses_no_acknowledged_ticket_and_retries_make_no_duplicates(tmp_path):
-    database = tmp_path / "tickets.sqlite3"
+def test_a_crash_midway_loses_no_acknowledged_ticket_and_retries_make_no_duplicates(db, tmp_path):
+    database = db
+    log = tmp_path / "endpoint.log"
     port = free_port()
     url = f"http://127.0.0.1:{port}/api/tickets"
-    server = start_endpoint(database, port)
+    server = start_endpoint(database, port, log)
     acknowledged: dict[int, str] = {}
     first_answers = threading.Event()
     stop = threading.Event()  # the test failed: the clients give up
@@ -106,7 +109,7 @@ def test_a_crash_midway_loses_no_acknowledged_ticket_and_retries_make_no_duplica
             server.send_signal(signal.SIGKILL)  # no shutdown, no flush: a crash
             server.wait()
             acknowledged_before_crash = dict(acknowledged)
-            server = start_endpoint(database, port)
+            server = start_endpoint(database, port, log)
         except BaseException:
             stop.set()
             raise
@@ -115,10 +118,10 @@ def test_a_crash_midway_loses_no_acknowledged_ticket_and_retries_make_no_duplica
     server.terminate()
     server.wait()
 
-    rows = sqlite3.connect(database).execute("SELECT reference, subject FROM tickets").fetchall()
-    references = [reference for reference, _ in rows]
-    assert len(rows) == SUBMISSIONS == len(set(references))
-    assert sorted(subject for _, subject in rows) == sorted(
+    kept = rows(database, "SELECT reference, subject FROM tickets")
+    references = [reference for reference, _ in kept]
+    assert len(kept) == SUBMISSIONS == len(set(references))
+    assert sorted(subject for _, subject in kept) == sorted(
         f"Ticket {number}" for number in range(SUBMISSIONS)
     )
     assert set(acknowledged_before_crash.values()) <= set(references)
