@@ -490,14 +490,27 @@ class TicketStore(Database):
 
     # The outbox: deliveries to the helpdesk.
 
-    def due_deliveries(self, now: float, limit: int = 10) -> list[int]:
-        with self.reading() as db:
+    def due_deliveries(self, now: float, limit: int = 10, claim_for: float = 0) -> list[int]:
+        """The deliveries due at `now`, the longest waiting first.
+
+        With `claim_for`, they are claimed by the caller for that many seconds: they are not due
+        for anyone else until then (a forwarder in another process skips them, on PostgreSQL
+        without waiting for this transaction), unless the caller records an attempt before. A
+        forwarder that dies holding a claim leaves its deliveries due again when it ends.
+        """
+        with self.transaction() as db:
             rows = db.execute(
                 "SELECT ticket_id FROM deliveries WHERE state = 'pending' AND next_attempt_at <= ? "
-                "ORDER BY next_attempt_at LIMIT ?",
+                "ORDER BY next_attempt_at LIMIT ?" + (self.engine.skip_locked if claim_for else ""),
                 (now, limit),
             ).fetchall()
-        return [row["ticket_id"] for row in rows]
+            due = [row["ticket_id"] for row in rows]
+            if claim_for:
+                db.executemany(
+                    "UPDATE deliveries SET next_attempt_at = ? WHERE ticket_id = ?",
+                    [(now + claim_for, ticket_id) for ticket_id in due],
+                )
+        return due
 
     def delivery_payload(self, ticket_id: int) -> tuple[dict, list[Attachment]]:
         with self.reading() as db:

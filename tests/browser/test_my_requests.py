@@ -50,7 +50,7 @@ def test_the_contact_page_lists_this_browsers_requests_and_offers_to_continue_on
     browser, page, served
 ):
     url, service, clock = served
-    database = service.store.path
+    database = service.store.target
     contact = f"{url}/fr/contact/"
     requests = page.get_by_test_id("my-requests")
     offer = page.get_by_test_id("continue-request")

@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from helpcenter.engines import Target
 from helpcenter.tickets.app import TicketService, build_app
 from helpcenter.tickets.helpdesk import Forwarder, HelpdeskClient
 from helpcenter.tickets.store import TicketStore
@@ -65,7 +66,7 @@ class FakeTime:
             self.wait_idle()
 
 
-def forwarding_service(database: Path, fake: FakeTime) -> TicketService:
+def forwarding_service(database: Target, fake: FakeTime) -> TicketService:
     service = ticket_service(database, rate_limit_per_minute=10_000)
     service.store.forward = True
     service.store.clock = fake.clock
@@ -74,7 +75,7 @@ def forwarding_service(database: Path, fake: FakeTime) -> TicketService:
 
 
 def endpoint_forwarding_to(
-    database: Path,
+    database: Target,
     helpdesk_url: str,
     fake: FakeTime,
     client: HelpdeskClient | None = None,
@@ -95,7 +96,7 @@ def endpoint_forwarding_to(
     return BackgroundServer(build_app(service, [], forwarder))
 
 
-def deliveries(database: Path) -> list[dict]:
+def deliveries(database: Target) -> list[dict]:
     """Each ticket's delivery, oldest ticket first."""
     store = TicketStore(database, writable=False)
     try:
@@ -145,9 +146,9 @@ def helpdesk():
         yield standin, server.url
 
 
-def test_a_ticket_reaches_the_helpdesk_with_its_attachment(tmp_path, helpdesk):
+def test_a_ticket_reaches_the_helpdesk_with_its_attachment(db, helpdesk):
     standin, helpdesk_url = helpdesk
-    database = tmp_path / "tickets.sqlite3"
+    database = db
     fake = FakeTime()
     with endpoint_forwarding_to(database, helpdesk_url, fake) as endpoint:
         submit(endpoint.url)
@@ -171,10 +172,10 @@ def test_a_ticket_reaches_the_helpdesk_with_its_attachment(tmp_path, helpdesk):
     ],
     ids=["server-errors", "rate-limited", "timeout"],
 )
-def test_faults_are_retried_and_each_ticket_delivered_exactly_once(tmp_path, helpdesk, faults):
+def test_faults_are_retried_and_each_ticket_delivered_exactly_once(db, helpdesk, faults):
     standin, helpdesk_url = helpdesk
     standin.faults.extend(faults)
-    database = tmp_path / "tickets.sqlite3"
+    database = db
     fake = FakeTime()
     client = HelpdeskClient(helpdesk_url, timeout=0.2)
     with endpoint_forwarding_to(database, helpdesk_url, fake, client) as endpoint:
@@ -188,11 +189,11 @@ OUTAGE_SECONDS = 60
 
 
 @pytest.mark.slow  # a minute of outage on the injected clock, many attempts
-def test_a_minute_long_outage_loses_nothing_and_each_ticket_is_delivered_once_it_is_back(tmp_path):
+def test_a_minute_long_outage_loses_nothing_and_each_ticket_is_delivered_once_it_is_back(db):
     """Readers keep sending tickets while the helpdesk is down for a minute (of the fake clock:
     the forwarder retries as it would over a real minute)."""
     port = free_port()
-    database = tmp_path / "tickets.sqlite3"
+    database = db
     standin = Helpdesk()
     fake = FakeTime()
     with endpoint_forwarding_to(database, f"http://127.0.0.1:{port}", fake) as endpoint:
@@ -217,10 +218,10 @@ def test_a_minute_long_outage_loses_nothing_and_each_ticket_is_delivered_once_it
     )
 
 
-def test_content_the_helpdesk_refuses_is_marked_failed_and_not_retried(tmp_path, helpdesk):
+def test_content_the_helpdesk_refuses_is_marked_failed_and_not_retried(db, helpdesk):
     standin, helpdesk_url = helpdesk
     standin.faults.append(Fault(422))
-    database = tmp_path / "tickets.sqlite3"
+    database = db
     fake = FakeTime()
     with endpoint_forwarding_to(database, helpdesk_url, fake) as endpoint:
         submit(endpoint.url)

@@ -34,6 +34,7 @@ import pytest
 
 from helpcenter.cli import main
 from helpcenter.config import ProjectError, load_project
+from helpcenter.engines import Target
 from helpcenter.i18n.catalogs import Catalogs
 from helpcenter.tickets.app import TicketService, build_app
 from helpcenter.tickets.helpdesk import Forwarder, HelpdeskClient
@@ -143,7 +144,7 @@ def following(
     poll_seconds: int = POLL_SECONDS,
     timeout: float = 10.0,
     port: int | None = None,
-    database: Path | None = None,
+    database: Target | None = None,
     prepare: Callable[[Helpdesk], None] | None = None,
     **server_settings,
 ) -> Iterator[Setup]:
@@ -204,8 +205,9 @@ def serve_helpdesk(standin: Helpdesk, port: int) -> BackgroundServer:
 
 
 @pytest.fixture
-def followed(tmp_path) -> Iterator[Setup]:
-    with following(tmp_path) as setup:
+def followed(tmp_path, db) -> Iterator[Setup]:
+    """Following the helpdesk, with the requests in a database of each engine."""
+    with following(tmp_path, database=db) as setup:
         yield setup
 
 
@@ -371,7 +373,7 @@ def test_a_refused_reply_is_set_aside_shown_to_the_team_and_sent_once_retried(fo
     assert reply(followed.url, follow_url, "Une précision refusée.").status_code == 201
     followed.time.wait_idle("sync")
     assert followed.reply_deliveries()[0]["state"] == "failed"
-    database = str(followed.service.store.path)
+    database = str(followed.service.store.target)
     reference = followed.service.store.list()[0]["reference"]
 
     def reply_delivery() -> dict:

@@ -744,6 +744,56 @@ def test_a_ticket_is_delivered_once_with_its_files_and_leaves_the_queue(store, c
     )
 
 
+class Crowded:
+    """A helpdesk that each forwarder reaches at the same time with its first delivery (they all
+    hold what they claimed then), recording what it is given."""
+
+    def __init__(self, forwarders: int) -> None:
+        self.together = threading.Barrier(forwarders, timeout=30)
+        self.waited = threading.local()
+        self.lock = threading.Lock()
+        self.delivered: list[str] = []
+
+    def deliver(self, ticket: dict, attachments: list[Attachment]) -> str:
+        if not getattr(self.waited, "done", False):
+            self.waited.done = True
+            self.together.wait()
+        with self.lock:
+            self.delivered.append(ticket["reference"])
+            return str(len(self.delivered))
+
+
+def test_forwarders_in_several_processes_deliver_each_ticket_once(db, clock):
+    """Each forwarder claims what it takes: the others skip it, without waiting (PostgreSQL's
+    SKIP LOCKED; SQLite claims one after the other)."""
+    stores = [TicketStore(db, forward=True, clock=clock) for _ in range(3)]  # one a process
+    sent = [stores[0].add(ticket()).reference for _ in range(25)]
+    helpdesk = Crowded(3)
+
+    def work(store: TicketStore) -> None:
+        outbox = forwarder(store, clock, helpdesk)  # type: ignore[arg-type]
+        while outbox.deliver_due():
+            pass
+
+    with ThreadPoolExecutor(3) as pool:
+        list(pool.map(work, stores))
+    assert sorted(helpdesk.delivered) == sorted(sent)
+    assert {t["delivery"]["state"] for t in stores[0].list()} == {"delivered"}
+    for store in stores:
+        store.close()
+
+
+def test_a_claim_ends_when_the_forwarder_that_held_it_died(store, clock):
+    stored = store.add(ticket())
+    assert len(store.due_deliveries(NOON, claim_for=300)) == 1  # then the forwarder died
+    assert store.due_deliveries(NOON + 299) == []
+    helpdesk = Helpdesk("31")
+    clock.now = NOON + 300
+    assert forwarder(store, clock, helpdesk).deliver_due() == 1
+    assert helpdesk.delivered == [(stored.reference, ["label.png"])]
+    assert store.find(stored.reference)["delivery"]["state"] == "delivered"
+
+
 def test_an_entry_whose_ticket_cannot_be_read_is_logged_by_its_number(store, clock, caplog):
     caplog.set_level(logging.WARNING, logger="helpcenter.tickets.helpdesk")
     assert forwarder(store, clock, Helpdesk("1")).deliver_one(999) is False
