@@ -29,6 +29,7 @@ import re
 import shutil
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
@@ -319,15 +320,25 @@ class SQLite(Engine):
         except (OSError, sqlite3.Error) as error:
             raise self.unavailable(self.describe(error)) from None
         self.connection.row_factory = sqlite3.Row
-        try:
-            with self.lock:
-                self.connection.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
-                self.connection.execute("PRAGMA journal_mode=WAL")
-                self.connection.execute("PRAGMA synchronous=FULL")
-                self.connection.execute("PRAGMA foreign_keys=ON")
-        except sqlite3.Error as error:
-            self.connection.close()
-            raise self.unavailable(self.describe(error)) from None
+        # A new file is put in WAL mode by the first process to get there: one starting at the
+        # same moment is told "locked" without waiting (SQLite calls no busy handler there), so
+        # it tries again, within the busy timeout.
+        deadline = time.monotonic() + busy_timeout
+        while True:
+            try:
+                with self.lock:
+                    self.connection.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+                    self.connection.execute("PRAGMA journal_mode=WAL")
+                    self.connection.execute("PRAGMA synchronous=FULL")
+                    self.connection.execute("PRAGMA foreign_keys=ON")
+                break
+            except sqlite3.Error as error:
+                busy = getattr(error, "sqlite_errorname", "").startswith("SQLITE_BUSY")
+                if busy and time.monotonic() < deadline:
+                    time.sleep(0.01)
+                    continue
+                self.connection.close()
+                raise self.unavailable(self.describe(error)) from None
 
     def failure(self, error: BaseException) -> StorageUnavailable | None:
         name = getattr(error, "sqlite_errorname", "") or ""
