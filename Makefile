@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 LOCALES_DIR := helpcenter/i18n/locales
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: setup build serve test lint messages chromium node postgresql clean bench mutants
+.PHONY: setup build serve test lint messages chromium node postgresql nginx clean bench mutants
 N ?= 1000
 
 $(BIN)/helpcenter: pyproject.toml constraints.txt
@@ -46,6 +46,13 @@ postgresql:
 	  export DEBIAN_FRONTEND=noninteractive; \
 	  apt-get update -qq && apt-get install -y -qq postgresql >/dev/null; }
 
+# Debian's nginx: tests/server/test_nginx.py runs the production recipe (`helpcenter nginx-config`)
+# through it, in a folder of its own. (Debian also starts the package's own service, on port 80.)
+nginx:
+	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || { \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends nginx >/dev/null; }
+
 # The Nu Html Checker validates the built pages: vnu.jar from npm (pinned in package-lock.json,
 # its Java downloader script not run) on Debian's Java.
 VNU_JAR := node_modules/vnu-jar/build/dist/vnu.jar
@@ -57,7 +64,7 @@ $(VNU_JAR): package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 
-test: setup chromium node postgresql $(VNU_JAR)
+test: setup chromium node postgresql nginx $(VNU_JAR)
 	$(BIN)/ruff check helpcenter tests bench
 	node --test tests/js/
 	$(BIN)/pytest

@@ -57,7 +57,13 @@ def positive_int(text: str) -> int:
 
 def build_command(args: argparse.Namespace) -> int:
     try:
-        build_site(args.config_file, args.site_dir, strict=args.strict, jobs=args.jobs)
+        build_site(
+            args.config_file,
+            args.site_dir,
+            strict=args.strict,
+            jobs=args.jobs,
+            precompress=args.precompress,
+        )
     except BuildError as error:
         print(error, file=sys.stderr)
         print(f"Build failed: {args.site_dir}/ was left as it was.", file=sys.stderr)
@@ -97,6 +103,38 @@ def serve_command(args: argparse.Namespace) -> int:
     except CannotServe as error:  # the port is taken...: one line, before "Serving at"
         print(error, file=sys.stderr)
         return 1
+    return 0
+
+
+def nginx_config_command(args: argparse.Namespace) -> int:
+    from helpcenter.server.nginx import (
+        DEFAULT_LISTEN,
+        DEFAULT_UPSTREAM,
+        NginxConfigError,
+        nginx_config,
+    )
+
+    if (project := open_project(args.config_file)) is None:
+        return 1
+    try:
+        text = nginx_config(
+            project,
+            args.site_dir,
+            args.upstream or [DEFAULT_UPSTREAM],
+            args.listen or [DEFAULT_LISTEN],
+        )
+    except NginxConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
+    if args.output is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        args.output.write_text(text, encoding="utf-8")
+    except OSError as error:
+        print(f"Cannot write {args.output}: {error.strerror}", file=sys.stderr)
+        return 1
+    print(f"{args.output}: written; check it with `nginx -t`, then reload nginx")
     return 0
 
 
@@ -539,7 +577,8 @@ def purge_command(args: argparse.Namespace) -> int:
         print(f"  {removed['votes']} votes ({removed['comments']} with a comment)")
         print(f"  {removed['search_gaps']} search gaps")
         print(
-            f"  {attachments} attachments ({megabytes(size)}) of tickets delivered to the helpdesk"
+            f"  {attachments} attachments ({megabytes(size)}) of tickets and replies delivered "
+            "to the helpdesk"
         )
         print(f"  {counters} daily quota counters of past days")
         try:
@@ -769,8 +808,10 @@ def catalog_new_command(args: argparse.Namespace) -> int:
 
 def add_server_options(parser: argparse.ArgumentParser, site_required: bool) -> None:
     parser.add_argument("-f", "--config-file", type=Path, default=Path("mkdocs.yml"))
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
+    from helpcenter.server.app import DEFAULT_HOST, DEFAULT_PORT
+
+    parser.add_argument("--host", default=DEFAULT_HOST)
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", DEFAULT_PORT)))
     add_database_option(parser)
     parser.add_argument(
         "--helpdesk-url",
@@ -838,6 +879,11 @@ def parser() -> argparse.ArgumentParser:
         default=1,
         help="languages built at once (default: 1; each needs its own memory)",
     )
+    build.add_argument(
+        "--precompress",
+        action="store_true",
+        help="write a .gz copy of each text file, for nginx (see `helpcenter nginx-config`)",
+    )
     build.set_defaults(run=build_command)
 
     serve = commands.add_parser("serve", help="serve the built site and the ticket endpoint")
@@ -848,6 +894,30 @@ def parser() -> argparse.ArgumentParser:
         help="rebuild on every change of the sources and reload open pages",
     )
     serve.set_defaults(run=serve_command)
+
+    nginx = commands.add_parser(
+        "nginx-config",
+        help="nginx in front, for production: the site and the endpoint's workers, with "
+        "mkdocs.yml's limits (write it again after each build)",
+    )
+    nginx.add_argument("-f", "--config-file", type=Path, default=Path("mkdocs.yml"))
+    nginx.add_argument("--site-dir", type=Path, default=Path("site"), help="the built site")
+    nginx.add_argument(
+        "--upstream",
+        action="append",
+        metavar="HOST:PORT",
+        help="a `helpcenter tickets serve` worker; repeat for several (default: where it "
+        "listens by default)",
+    )
+    nginx.add_argument(
+        "--listen",
+        action="append",
+        metavar="[ADDRESS:]PORT",
+        help="where nginx listens, with nginx's parameters if any ('443 ssl'); repeat for "
+        "several (default: port 80)",
+    )
+    nginx.add_argument("-o", "--output", type=Path, help="write it to this file, not stdout")
+    nginx.set_defaults(run=nginx_config_command)
 
     tickets = commands.add_parser("tickets", help="the ticket endpoint and its tickets")
     tickets_commands = tickets.add_subparsers(dest="tickets_command", required=True)
@@ -969,8 +1039,8 @@ def parser() -> argparse.ArgumentParser:
 
     purge = commands.add_parser(
         "purge",
-        help="delete old votes and comments, search gaps, and the attachments of tickets "
-        "delivered to the helpdesk",
+        help="delete old votes and comments, search gaps, and the attachments of tickets and "
+        "replies delivered to the helpdesk",
     )
     purge.add_argument(
         "--older-than", type=days, required=True, metavar="DAYS", help="what is older goes"

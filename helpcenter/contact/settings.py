@@ -50,6 +50,8 @@ OptionId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=60)
 DEFAULT_MAX_LENGTH = 100
 # Python's own regular expression syntax, which browsers and JSON Schema validators do not read.
 PYTHON_ONLY = re.compile(r"\(\?P|\(\?[aiLmsux-]+[:)]|\\[AZ]")
+# Classes of characters whose members each engine decides for itself (Unicode or ASCII).
+SCRIPT_CLASSES = re.compile(r"(?<!\\)(?:\\\\)*\\[dDwWsSbB]")
 
 
 class FieldOption(Strict):
@@ -100,6 +102,12 @@ class ExtraField(Strict):
             raise ValueError(
                 "uses Python's own syntax ((?P<name>...), inline flags, \\A, \\Z): write it "
                 "as browsers read it too, e.g. [A-Z]{2}[0-9]{9}[A-Z]{2}"
+            )
+        if SCRIPT_CLASSES.search(value):
+            raise ValueError(
+                "uses \\d, \\w, \\s or \\b, whose letters and digits differ between Python, "
+                "browsers and JSON Schema validators (Arabic digits are digits to some): write "
+                "the characters out, e.g. [0-9] or [A-Za-z0-9_]"
             )
         return value
 

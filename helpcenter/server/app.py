@@ -10,6 +10,7 @@ tickets serve` and the tests alike, from the `server` settings of mkdocs.yml.
 from __future__ import annotations
 
 import errno
+import logging
 import os
 import socket
 from collections.abc import Iterable
@@ -37,11 +38,15 @@ from helpcenter.tickets.helpdesk import TOKEN_VARIABLE, Forwarder, HelpdeskClien
 from helpcenter.tickets.store import REFERENCE
 from helpcenter.tickets.sync import WEBHOOK_SECRET_VARIABLE, HelpdeskSync
 
+logger = logging.getLogger(__name__)
+
 REFERENCE_SLOT = "<strong data-ticket-reference></strong>"
 
 
 # Build artefacts that are not pages: the headers file written for static hosts (and the
 # redirects file some of them read). Hidden files are not served either.
+# Where `helpcenter serve` and `tickets serve` listen unless told (the port also from $PORT).
+DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8000
 NOT_FOR_READERS = frozenset({"_headers", "_redirects"})
 # Pages that may show what a reader typed are kept by no cache, shared or not.
 NO_STORE = {"Cache-Control": "no-store"}
@@ -214,7 +219,8 @@ BACKLOG = 2048
 
 
 class CannotServe(Exception):
-    """The server cannot listen where it was asked; the message says why, in one line."""
+    """The server cannot start (it cannot listen where it was asked, a setting is wrong); the
+    message says why, in one line."""
 
 
 def address(host: str, port: int) -> str:
@@ -308,30 +314,47 @@ def endpoint_app(
     helpdesk_url: str | None,
     rate_limit: int | None = None,
 ) -> Starlette:
+    """The endpoint; with `helpdesk_url`, forwarding to it, and following it when the token is
+    set. Raises CannotServe, before anything is made, for a token that would go over plain
+    http."""
+    client = helpdesk_client(helpdesk_url, project) if helpdesk_url else None
     service = TicketService.from_project(
-        project, database, site_dir=site_dir, forward=bool(helpdesk_url)
+        project, database, site_dir=site_dir, forward=client is not None
     )
     if rate_limit is not None:
         service.settings = service.settings.model_copy(update={"rate_limit_per_minute": rate_limit})
     forwarder = None
-    if helpdesk_url:
-        # The secrets come from the environment, never from mkdocs.yml nor the command line.
-        client = HelpdeskClient(
-            helpdesk_url,
-            contact=service.settings,
-            token=os.environ.get(TOKEN_VARIABLE) or None,
-        )
+    if client is not None:
         server = service.server
         forwarder = Forwarder(service.store, client, max_attempts=server.forward_attempts)
-        service.helpdesk = HelpdeskSync(
-            service.store,
-            client,
-            retries=forwarder.retries,
-            poll_seconds=server.helpdesk_poll_seconds,
-            poll_max_seconds=server.helpdesk_poll_max_seconds,
-            webhook_secret=os.environ.get(WEBHOOK_SECRET_VARIABLE) or None,
-        )
+        if client.token:
+            service.helpdesk = HelpdeskSync(
+                service.store,
+                client,
+                retries=forwarder.retries,
+                poll_seconds=server.helpdesk_poll_seconds,
+                poll_max_seconds=server.helpdesk_poll_max_seconds,
+                webhook_secret=os.environ.get(WEBHOOK_SECRET_VARIABLE) or None,
+            )
+        else:  # tickets are created anonymously, as before; following needs the token
+            logger.warning(
+                "%s is not set: tickets are forwarded, but their status and the team's replies "
+                "are not followed, and readers' replies wait here (helpcenter tickets list) "
+                "until it holds an OAuth token with the impersonate scope",
+                TOKEN_VARIABLE,
+            )
     return build_app(service, routes, forwarder)
+
+
+def helpdesk_client(url: str, project: Project) -> HelpdeskClient:
+    """The client of the helpdesk at `url`, with its token: secrets come from the environment,
+    never from mkdocs.yml nor the command line."""
+    try:
+        return HelpdeskClient(
+            url, contact=project.contact, token=os.environ.get(TOKEN_VARIABLE) or None
+        )
+    except ValueError as error:
+        raise CannotServe(f"--helpdesk-url (HELPCENTER_HELPDESK_URL) {url}: {error}.") from None
 
 
 def watched_paths(project: Project) -> list[Path]:

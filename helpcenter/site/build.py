@@ -22,6 +22,7 @@ from pathlib import Path
 
 from helpcenter.config import Project, ProjectError, load_project
 from helpcenter.search.analysis import stemmer_available
+from helpcenter.site.precompress import write_gzip_copies
 from helpcenter.site.root import write_site_root
 
 
@@ -76,7 +77,14 @@ def checked_project(config_file: Path, strict: bool) -> Project:
     return project
 
 
-def build_site(config_file: Path, site_dir: Path, strict: bool = True, jobs: int = 1) -> None:
+def build_site(
+    config_file: Path,
+    site_dir: Path,
+    strict: bool = True,
+    jobs: int = 1,
+    precompress: bool = False,
+) -> None:
+    """`precompress`: with a `.gz` copy of each text file, for nginx's `gzip_static`."""
     project = checked_project(config_file, strict)
     locales = project.locales
     site_dir = site_dir.resolve()
@@ -101,6 +109,8 @@ def build_site(config_file: Path, site_dir: Path, strict: bool = True, jobs: int
         if errors:
             raise BuildError("\n\n".join(errors))
         write_site_root(project, staging)
+        if precompress:
+            write_gzip_copies(staging)
         swap_into_place(staging, site_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

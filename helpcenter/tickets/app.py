@@ -73,6 +73,20 @@ MAX_FORM_PARTS = 200
 KILOBYTE = 1024
 
 
+def body_limits(
+    server: ServerConfig, paths: EndpointPaths, helpdesk_webhook: str
+) -> dict[str, int]:
+    """The largest body each small endpoint takes, by path (a post anywhere else: the
+    attachments' limit); `helpdesk_webhook` is the webhook's path, or empty when it is off. The
+    endpoint and a proxy in front (helpcenter.server.nginx) both refuse what is over it."""
+    limits = {
+        paths.feedback: server.feedback_body_kb * KILOBYTE,
+        paths.search_gaps: server.search_gaps_body_kb * KILOBYTE,
+        helpdesk_webhook: server.helpdesk_webhook_body_kb * KILOBYTE,
+    }
+    return {path: limit for path, limit in limits.items() if path}
+
+
 def default_follow_up() -> FollowUpConfig:
     """The `follow_up` settings as mkdocs.yml gives them when it says nothing."""
     config = FollowUpConfig()
@@ -170,12 +184,7 @@ class TicketService:
 
     def body_limits(self) -> dict[str, int]:
         """The largest body each small endpoint takes (tickets: the attachments' limit)."""
-        limits = {
-            self.paths.feedback: self.server.feedback_body_kb * KILOBYTE,
-            self.paths.search_gaps: self.server.search_gaps_body_kb * KILOBYTE,
-            self.helpdesk_webhook: self.server.helpdesk_webhook_body_kb * KILOBYTE,
-        }
-        return {path: limit for path, limit in limits.items() if path}
+        return body_limits(self.server, self.paths, self.helpdesk_webhook)
 
     def site_origins(self) -> list[str]:
         """The site's own origin, when its address is absolute: its pages may post here."""

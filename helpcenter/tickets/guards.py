@@ -27,6 +27,9 @@ from urllib.parse import urlsplit
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# A request body that stalls this many seconds between two reads is cut off (408): a proxy in
+# front waits as long (helpcenter.server.nginx).
+BODY_IDLE_SECONDS = 10.0
 # refuse(scope, send, status, errors, extra fields of the JSON body, extra headers)
 Refuse = Callable[[Scope, Send, int, dict[str, list[str]], dict, list], Awaitable[None]]
 
@@ -75,7 +78,7 @@ class BodyGuard:
         self,
         app: ASGIApp,
         max_bytes: int,
-        idle_timeout: float = 10.0,
+        idle_timeout: float = BODY_IDLE_SECONDS,
         total_timeout: float = 120.0,
         limits: dict[str, int] | None = None,
         refuse: Refuse = refuse_with_json,

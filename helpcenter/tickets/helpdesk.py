@@ -9,7 +9,8 @@ Following a forwarded request (helpcenter.tickets.sync) reads it and adds the re
 its requester, through the same Requests API: `GET /api/v2/requests/{id}.json` (its status),
 `GET /api/v2/requests/{id}/comments.json` (its public comments) and `PUT /api/v2/requests/{id}.json`
 with a comment. Zendesk lets an admin's OAuth token with the `impersonate` scope act for an end
-user named in `X-On-Behalf-Of`: the token is `HELPCENTER_HELPDESK_TOKEN`, never in mkdocs.yml.
+user named in `X-On-Behalf-Of`: the token is `HELPCENTER_HELPDESK_TOKEN`, never in mkdocs.yml,
+and goes over https only (plain http to this machine alone: 127.0.0.1, ::1, localhost).
 
 The forwarder never dies: whatever goes wrong with a delivery (an error status, an answer that is
 not the JSON the contract promises, a timeout, a refused connection, even a bug in reading the
@@ -24,6 +25,7 @@ anything the reader wrote.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import time
 import traceback
@@ -33,7 +35,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from urllib.parse import quote, urljoin
+from urllib.parse import quote, urljoin, urlsplit
 
 import httpx
 from starlette.concurrency import run_in_threadpool
@@ -97,6 +99,15 @@ class DeliveryError(Exception):
         return self.status not in REQUEST_ERRORS
 
 
+class UnexpectedAnswer(DeliveryError):
+    """The helpdesk answered with JSON, but not as the contract says (a field missing, a status
+    it does not have...): something of the request asked about, not an outage."""
+
+    @property
+    def outage(self) -> bool:
+        return False
+
+
 def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
     """A `Retry-After` header in seconds: a number of seconds, or an HTTP date."""
     value = (value or "").strip()
@@ -120,23 +131,28 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
 
 @dataclass(frozen=True)
 class RemoteComment:
-    """A public comment of a request, as the helpdesk has it."""
+    """A public comment of a request, as the helpdesk has it: `body` as it was written (what a
+    reply sent is recognised by), `text` as it reads (Zendesk's `plain_body`: the body's
+    Markdown rendered; the body when there is none)."""
 
     id: str
     author_id: str
     body: str
     created_at: float
     author_name: str = ""
+    text: str = ""
 
 
 @dataclass(frozen=True)
 class RequestState:
-    """What the helpdesk says of a request: its status, its requester and its public comments
-    (oldest first: the first is the request's own message)."""
+    """What the helpdesk says of a request: its status, its requester, its public comments
+    (oldest first: the first is the request's own message) and when it last changed (None when
+    it does not say)."""
 
     status: str
     requester_id: str
     comments: tuple[RemoteComment, ...]
+    updated_at: float | None = None
 
 
 def identifier(value: object) -> str | None:
@@ -160,12 +176,12 @@ def moment_of(value: object) -> float | None:
 
 def request_state(request: object, pages: list[dict]) -> RequestState:
     """The request and its pages of comments as the contract describes them, or the
-    DeliveryError of what is not."""
+    UnexpectedAnswer of what is not."""
     if not isinstance(request, dict) or request.get("status") not in STATUSES:
-        raise DeliveryError("request: answer without a known request.status")
+        raise UnexpectedAnswer("request: answer without a known request.status")
     requester = identifier(request.get("requester_id"))
     if requester is None:
-        raise DeliveryError("request: answer without request.requester_id")
+        raise UnexpectedAnswer("request: answer without request.requester_id")
     names = {
         identifier(user.get("id")): user.get("name")
         for page in pages
@@ -176,22 +192,31 @@ def request_state(request: object, pages: list[dict]) -> RequestState:
     for page in pages:
         listed = page.get("comments")
         if not isinstance(listed, list):
-            raise DeliveryError("comments: answer without a comments list")
+            raise UnexpectedAnswer("comments: answer without a comments list")
         for comment in listed:
             if not isinstance(comment, dict) or comment.get("public") is False:
                 continue
-            body = comment.get("plain_body", comment.get("body"))
+            body, text = comment.get("body"), comment.get("plain_body")
             number, author = identifier(comment.get("id")), identifier(comment.get("author_id"))
             created = moment_of(comment.get("created_at"))
             if number is None or author is None or created is None or not isinstance(body, str):
-                raise DeliveryError("comments: a comment without its id, author, time or body")
+                raise UnexpectedAnswer("comments: a comment without its id, author, time or body")
             name = names.get(author)
             comments.append(
-                RemoteComment(number, author, body, created, name if isinstance(name, str) else "")
+                RemoteComment(
+                    number,
+                    author,
+                    body,
+                    created,
+                    name if isinstance(name, str) else "",
+                    text if isinstance(text, str) else body,
+                )
             )
     # Oldest first, as Zendesk lists them: the order of the list when two share a time.
     comments.sort(key=lambda comment: comment.created_at)
-    return RequestState(request["status"], requester, tuple(comments))
+    return RequestState(
+        request["status"], requester, tuple(comments), moment_of(request.get("updated_at"))
+    )
 
 
 class Session:
@@ -223,7 +248,7 @@ class Session:
             upload = answer.get("upload")
             token = upload.get("token") if isinstance(upload, dict) else None
             if not isinstance(token, str) or not token:
-                raise DeliveryError("upload: answer without upload.token")
+                raise UnexpectedAnswer("upload: answer without upload.token")
             tokens.append(token)
         return tokens
 
@@ -238,6 +263,15 @@ class HelpdeskClient:
     # mkdocs.yml's contact settings: the labels and helpdesk field ids of the categories' extra
     # fields (without them, answers go into the description by their field ids).
     contact: ContactSettings | None = None
+
+    def __post_init__(self) -> None:
+        """Refuse to carry the token in clear: ValueError, saying what is expected."""
+        address = urlsplit(self.base_url)
+        if self.token and address.scheme == "http" and not loopback(address.hostname):
+            raise ValueError(
+                f"expected https://, as {TOKEN_VARIABLE} is set and plain http would carry it "
+                "in clear (plain http is for this machine only: 127.0.0.1, ::1, localhost)"
+            )
 
     def check(self, response: httpx.Response, what: str) -> dict:
         """The answer's JSON object when it is a success; else the DeliveryError it means."""
@@ -317,7 +351,7 @@ class HelpdeskClient:
             created = answer.get("request")
             remote_id = identifier(created.get("id")) if isinstance(created, dict) else None
             if remote_id is None:
-                raise DeliveryError("request: answer without request.id")
+                raise UnexpectedAnswer("request: answer without request.id")
             return remote_id
 
     def request_state(self, remote_id: str, requester: str) -> RequestState:
@@ -340,7 +374,7 @@ class HelpdeskClient:
             return None
         absolute = urljoin(self.base_url, address)
         if origin_of(absolute) != origin_of(self.base_url):
-            raise DeliveryError("comments: next_page on another origin")
+            raise UnexpectedAnswer("comments: next_page on another origin")
         return absolute
 
     def add_comment(
@@ -361,6 +395,18 @@ class HelpdeskClient:
                 json={"request": {"comment": {"body": body, "uploads": tokens}}},
                 headers={"Idempotency-Key": idempotency_key},
             )
+
+
+def loopback(host: str | None) -> bool:
+    """Whether `host` is this machine (127.0.0.0/8, ::1, localhost)."""
+    if host is None:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def refused_fields(response: httpx.Response) -> str:
@@ -453,10 +499,6 @@ class Forwarder:
         self.retries = Retries(backoff_base, max_backoff, max(1, max_attempts))
         self.clock = clock or time.time
         self.sleep = sleep
-
-    def backoff(self, attempts: int) -> float:
-        """Seconds before the next attempt: doubling from `backoff_base`, at most `max_backoff`."""
-        return self.retries.backoff(attempts)
 
     def deliver_one(self, ticket_id: int) -> bool:
         """One attempt at delivering a ticket; whether it was delivered.

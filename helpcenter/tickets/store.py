@@ -515,7 +515,7 @@ class TicketStore(Database):
     def delivery_payload(self, ticket_id: int) -> tuple[dict, list[Attachment]]:
         with self.reading() as db:
             ticket = db.execute("SELECT * FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
-            # The request's own files (the conversation's are not forwarded yet).
+            # The request's own files (the replies' go with each, helpcenter.tickets.sync).
             attachments = db.execute(
                 "SELECT filename, content_type, content FROM attachments WHERE ticket_id = ? "
                 "AND comment_id IS NULL ORDER BY id",
@@ -627,23 +627,26 @@ class TicketStore(Database):
         }
 
     def purge_delivered_attachments(self, before: float) -> tuple[int, int]:
-        """Empty the attachments of tickets created before `before` and already delivered to the
-        helpdesk (which keeps them); how many, and their bytes. Their names and sizes stay. The
-        files of the conversation are not delivered: they stay."""
+        """Empty the attachments the helpdesk keeps, sent before `before`: those of tickets
+        delivered to it, and those of readers' replies delivered to it as comments; how many, and
+        their bytes. Their names and sizes stay. The files of a reply not delivered (on its way,
+        set aside, or without a helpdesk) are the only copy: they stay."""
         selection = (
-            "purged_at = '' AND comment_id IS NULL AND ticket_id IN "
-            "(SELECT t.id FROM tickets t JOIN deliveries d "
-            "ON d.ticket_id = t.id WHERE d.state = 'delivered' AND t.created_at < ?)"
+            "purged_at = '' AND ("
+            "(comment_id IS NULL AND ticket_id IN (SELECT t.id FROM tickets t JOIN deliveries d "
+            "ON d.ticket_id = t.id WHERE d.state = 'delivered' AND t.created_at < ?)) "
+            "OR comment_id IN (SELECT c.id FROM comments c JOIN reply_deliveries r "
+            "ON r.comment_id = c.id WHERE r.state = 'delivered' AND c.created_at < ?))"
         )
         with self.transaction() as db:
             count, size = db.execute(
                 "SELECT COUNT(*), CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM attachments "
                 f"WHERE {selection}",
-                (iso(before),),
+                (iso(before), iso(before)),
             ).fetchone()
             db.execute(
                 f"UPDATE attachments SET content = ?, purged_at = ? WHERE {selection}",
-                (b"", iso(self.clock()), iso(before)),
+                (b"", iso(self.clock()), iso(before), iso(before)),
             )
         return count, size
 
@@ -657,8 +660,9 @@ def attachment_entry(row: Record) -> dict:
 
 
 def record_activity(db: Session, ticket_id: int, old: str, new: str | None, now: float) -> None:
-    """Record activity on a request, and its new status when it changes (the team's, the
-    reader's or the helpdesk's, in the caller's transaction)."""
+    """Record activity on a request at `now` (the helpdesk's time of it, when it comes from
+    there), and its new status when it changes (the team's, the reader's or the helpdesk's, in
+    the caller's transaction)."""
     if new and new != old:
         db.execute(
             "UPDATE tickets SET status = ?, status_changed_at = ?, updated_at = ? WHERE id = ?",

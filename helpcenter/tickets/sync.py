@@ -17,23 +17,37 @@ The helpdesk is read two ways, whichever the deployment allows:
   helpdesk; what the call says of it is not believed.
 
 Each public comment of the helpdesk is stored once, by its id: the team's as `agent`, the
-requester's as `requester`. The reader's own replies come back from the helpdesk too: each is
-matched to the reply written on the page (the oldest of theirs not yet matched with the same
-text) and only gets the helpdesk's id. The request's first comment is its message, shown
-already. The status follows the helpdesk's, except while a reply of the reader is still on its
-way (the helpdesk's status does not know it yet).
+requester's as `requester`, as it reads (Zendesk's `plain_body`). The reader's own replies come
+back from the helpdesk too: each is matched to the reply written on the page (the oldest of
+theirs not yet matched whose text is the comment's `body`, what was sent, and written before the
+helpdesk got the comment: a "Thanks" the reader emailed earlier stands for nothing) and only
+gets the helpdesk's id. The request's first comment is its message, shown already. The status
+follows the helpdesk's, except while a reply of the reader is still on its way (the helpdesk's
+status does not know it yet). The last activity, and the time the status changed (which the
+reopen window counts from), are the helpdesk's: its newest new comment's time, or the request's
+`updated_at`, never later than now; a request read for the first time long after it changed
+keeps those times.
 
 The reader's replies are forwarded through an outbox (`reply_deliveries`, written in the
 transaction that stores the reply): each, once its ticket is delivered and after the replies
 before it, as a comment (`PUT /api/v2/requests/{id}.json`, its files uploaded first), retried as
-tickets are (helpcenter.tickets.helpdesk.Retries). Exactly once: the comment carries an
-`Idempotency-Key`, as tickets do, and before each attempt the request's comments are read: a
-reply already there (an attempt whose answer was lost, a process that died before recording it)
-is recorded as delivered, not sent again.
+tickets are (helpcenter.tickets.helpdesk.Retries). Exactly once rests on reading before
+sending: before each attempt the request's comments are read, and a reply already there (an
+attempt whose answer was lost, a process that died before recording it) is recorded as
+delivered, not sent again. The comment also carries an `Idempotency-Key`, but Zendesk documents
+those for creating requests only: a helpdesk may ignore it on an update.
+
+All of this acts as the requester, with the token (HELPCENTER_HELPDESK_TOKEN): without it, the
+endpoint does not start this at all (helpcenter.server.app), and the replies wait in the outbox
+until it is set.
 
 While the helpdesk is unavailable (no answer, 5xx, 429, 401) nothing is asked of it until its
 `Retry-After`, or a wait that doubles (the tickets' backoff); that is logged once per outage, and
-never with what a reader wrote. The pages show what was last known.
+never with what a reader wrote. The pages show what was last known. An answer about one request
+that says it is not there for the requester (404, 403...) or that breaks the contract (a comment
+without its time...) holds up that request only: it is looked at again after
+`helpdesk_poll_max_seconds` (not at all while polling is off), after FAILED_LOOKS such looks in
+a row only when the webhook names it or the reader replies; logged once.
 """
 
 from __future__ import annotations
@@ -79,8 +93,14 @@ TIMESTAMP_HEADER = "X-Zendesk-Webhook-Signature-Timestamp"
 WEBHOOK_TOLERANCE_SECONDS = 300
 # A request is looked at again after this fraction of the time since its last activity.
 IDLE_SHARE = 60
+# A reply is recognised in a comment the helpdesk got at most this long before the reply was
+# written here: Zendesk's times are whole seconds, and its clock and ours differ a little.
+CLOCK_TOLERANCE_SECONDS = 5.0
 # The due replies, and the due requests, taken at a time.
 BATCH = 10
+# Looks at a request that fail in a row (it is gone, not the requester's, or its answer breaks
+# the contract) before it is looked at only when the helpdesk's webhook names it.
+FAILED_LOOKS = 3
 
 
 def webhook_signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -191,7 +211,8 @@ class SyncStore:
         stored, the reader's own matched to the replies written here, its status."""
         with self.store.transaction() as db:
             ticket = db.execute(
-                "SELECT status FROM tickets WHERE id = ?" + self.store.engine.for_update,
+                "SELECT status, updated_at FROM tickets WHERE id = ?"
+                + self.store.engine.for_update,
                 (ticket_id,),
             ).fetchone()
             if ticket is None:
@@ -203,31 +224,42 @@ class SyncStore:
                     (ticket_id,),
                 )
             }
+            # The reader's replies not yet seen in the helpdesk: id, text, when written.
             unmatched = [
-                (row["id"], same_text(row["body"]))
+                (row["id"], same_text(row["body"]), moment_of(row["created_at"]) or now)
                 for row in db.execute(
-                    "SELECT id, body FROM comments WHERE ticket_id = ? AND author = ? "
-                    "AND remote_id = '' ORDER BY id",
+                    "SELECT id, body, created_at FROM comments WHERE ticket_id = ? "
+                    "AND author = ? AND remote_id = '' ORDER BY id",
                     (ticket_id, REQUESTER),
                 )
             ]
-            added = False
+            newest: float | None = None  # the time of the newest comment added
             for comment in state.comments[1:]:  # the first is the request's message
                 if comment.id in known:
                     continue
                 known.add(comment.id)
                 mine = comment.author_id == state.requester_id
                 text = same_text(comment.body)
-                match = next((entry for entry in unmatched if mine and entry[1] == text), None)
-                if match is not None:
-                    unmatched.remove(match)
+                # One of the reader's replies, sent before the helpdesk got this comment?
+                reply_id = next(
+                    (
+                        local_id
+                        for local_id, local_text, written in unmatched
+                        if mine
+                        and local_text == text
+                        and comment.created_at >= written - CLOCK_TOLERANCE_SECONDS
+                    ),
+                    None,
+                )
+                if reply_id is not None:
+                    unmatched = [entry for entry in unmatched if entry[0] != reply_id]
                     db.execute(
-                        "UPDATE comments SET remote_id = ? WHERE id = ?", (comment.id, match[0])
+                        "UPDATE comments SET remote_id = ? WHERE id = ?", (comment.id, reply_id)
                     )
                     db.execute(
                         "UPDATE reply_deliveries SET state = 'delivered', last_error = '', "
                         "delivered_at = ? WHERE comment_id = ? AND state != 'delivered'",
-                        (iso(now), match[0]),
+                        (iso(now), reply_id),
                     )
                     continue
                 db.execute(
@@ -237,20 +269,26 @@ class SyncStore:
                         ticket_id,
                         REQUESTER if mine else AGENT,
                         "" if mine else comment.author_name,
-                        comment.body,
+                        comment.text,
                         iso(comment.created_at),
                         comment.id,
                     ),
                 )
-                added = True
+                newest = comment.created_at  # (oldest first: the last added is the newest)
             on_their_way = db.execute(
                 "SELECT COUNT(*) FROM reply_deliveries r JOIN comments c ON c.id = r.comment_id "
                 "WHERE c.ticket_id = ? AND r.state = 'pending'",
                 (ticket_id,),
             ).fetchone()[0]
             status = ticket["status"] if on_their_way else state.status
-            if added or status != ticket["status"]:
-                record_activity(db, ticket_id, ticket["status"], status, now)
+            if newest is not None or status != ticket["status"]:
+                # When it happened in the helpdesk (a status changed when the request last did),
+                # never later than now, nor before the last activity here (a reply written
+                # since).
+                moment = state.updated_at if status != ticket["status"] else newest
+                since = moment_of(ticket["updated_at"]) or 0.0
+                at = min(now, max(since, now if moment is None else moment))
+                record_activity(db, ticket_id, ticket["status"], status, at)
 
     # The outbox of the readers' replies.
 
@@ -353,6 +391,8 @@ class HelpdeskSync:
         # `resume_at`.
         self.outages = 0
         self.resume_at = 0.0
+        # Looks in a row that failed for one request (the helpdesk answering), by ticket id.
+        self.failed_looks: dict[int, int] = {}
         self.woken = asyncio.Event()
 
     def wake(self) -> None:
@@ -419,18 +459,35 @@ class HelpdeskSync:
         except Exception as error:  # a bug must not stop the others: this one waits
             failure = unexpected(error)
         else:
+            self.failed_looks.pop(ticket_id, None)
             step = self.next_look(self.mirror.idle_seconds(ticket_id, now))
             self.mirror.schedule(ticket_id, None if step is None else now + step)
             return True
-        self.mirror.schedule(ticket_id, now + self.poll_max_seconds)
-        logger.warning(
-            "Ticket %s: the helpdesk's request %s cannot be read (%s); next look in %ds",
-            request.reference,
-            request.remote_id,
-            failure,
-            self.poll_max_seconds,
-        )
+        self.look_failed(request, failure, now)
         return False
+
+    def look_failed(self, request: Followed, failure: str, now: float) -> None:
+        """A look at one request failed, the helpdesk answering: that request waits (the others
+        go on), and after FAILED_LOOKS in a row, or with polling off, it is looked at when the
+        webhook names it (or a reply of the reader is delivered). Logged once a request."""
+        looks = self.failed_looks.get(request.ticket_id, 0) + 1
+        self.failed_looks[request.ticket_id] = looks
+        polled = self.poll_seconds > 0 and looks < FAILED_LOOKS
+        self.mirror.schedule(request.ticket_id, now + self.poll_max_seconds if polled else None)
+        if looks == 1:
+            plan = (
+                f"looked at again every {round(self.poll_max_seconds)}s, after {FAILED_LOOKS} "
+                "failed looks only when the helpdesk's webhook names it"
+                if polled
+                else "looked at again when the helpdesk's webhook names it"
+            )
+            logger.warning(
+                "Ticket %s: the helpdesk's request %s cannot be read (%s); %s",
+                request.reference,
+                request.remote_id,
+                failure,
+                plan,
+            )
 
     def deliver_reply(self, comment_id: int) -> bool:
         """One attempt at adding a reply to its request; whether it is there now."""

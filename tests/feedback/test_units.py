@@ -11,19 +11,24 @@ import re
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
+from urllib.parse import urlencode
 
 import httpx
 import pytest
+from starlette.requests import Request
+from starlette.responses import Response
 
+from helpcenter import engines
 from helpcenter.authoring.translations import mark_up_to_date
 from helpcenter.database import MB, StorageUnavailable
-from helpcenter.feedback.api import MAX_PAGE, site_pages
+from helpcenter.feedback.api import MAX_PAGE, post_feedback, read_fields, site_pages
 from helpcenter.feedback.reports import feedback_report, search_gaps_report
 from helpcenter.feedback.store import FeedbackStore, SearchGap, Vote
 from helpcenter.search.analysis import Analyzer
 from helpcenter.search.index import Page, SearchFiles
 from helpcenter.tickets.app import build_app
-from tests.conftest import BackgroundServer, ticket_service
+from tests.conftest import BackgroundServer, run_async, ticket_service
 
 LOCALES = ("fr", "es", "it")
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC).timestamp()
@@ -479,3 +484,103 @@ def test_a_page_address_longer_than_a_vote_may_name_is_refused_with_the_limit(en
     assert response.status_code == 422
     [message] = response.json()["errors"]["page"]
     assert "300" in message
+
+
+# A vote as the endpoint reads it, called in the test's own thread -------------------------------
+
+
+@pytest.fixture
+def voting(tmp_path: Path):
+    """The endpoint's service, with a small built site, for calling post_feedback directly."""
+    site = tmp_path / "site"
+    write(site / "fr/shipping/index.html", "<html></html>")
+    service = ticket_service(tmp_path / "db.sqlite3", site, site_url="https://aide.example.com/")
+    service.server = copy.deepcopy(service.server)
+    return service
+
+
+def request_of(service, body: bytes, headers: dict[str, str], disconnect: bool = False) -> Request:
+    """A POST to the feedback route as the app passes it on (`disconnect`: the reader left)."""
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/api/feedback",
+        "query_string": b"",
+        "headers": [(name.lower().encode(), value.encode()) for name, value in headers.items()],
+        "client": ("198.51.100.7", 50000),
+        "app": SimpleNamespace(state=SimpleNamespace(service=service)),
+    }
+
+    async def receive() -> dict:
+        if disconnect:
+            return {"type": "http.disconnect"}
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return Request(scope, receive)
+
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def vote_posted(service, body: bytes, headers: dict[str, str], **options) -> Response:
+    return run_async(post_feedback(request_of(service, body, headers, **options)))
+
+
+def test_a_form_with_more_fields_than_a_vote_may_have_is_refused_saying_why(voting):
+    fields = urlencode({**VOTE, **{f"field{n}": "x" for n in range(98)}}).encode()
+    answer = vote_posted(voting, fields, {**FORM, **JSON})
+    assert answer.status_code == 400
+    assert json.loads(answer.body) == {
+        "errors": {"body": ["Unreadable form: Too many fields. Maximum number of fields is 100."]}
+    }
+    page = vote_posted(voting, fields, FORM)  # without JavaScript: a page that says so
+    assert (page.status_code, page.media_type) == (400, "text/html")
+    assert voting.feedback.votes() == []
+
+
+def test_a_field_sent_more_than_once_is_read_as_everything_sent(voting):
+    body = b"helpful=no&vote_id=browser-one-1&vote_id=browser-two-2&vote_id=browser-3&page="
+    fields = run_async(read_fields(request_of(voting, body, FORM)))
+    assert fields == {
+        "helpful": "no",
+        "vote_id": ["browser-one-1", "browser-two-2", "browser-3"],
+        "page": "",
+    }
+
+
+def test_a_vote_in_another_format_is_told_which_formats_are_read(voting):
+    answer = vote_posted(voting, json.dumps(VOTE).encode(), {**JSON, "Content-Type": "text/csv"})
+    assert answer.status_code == 415
+    assert json.loads(answer.body) == {"errors": {"body": ["Send the vote as JSON or as a form."]}}
+
+
+def test_a_reader_who_leaves_before_the_vote_is_read_gets_a_bad_request(voting):
+    answer = vote_posted(voting, b"", {**FORM, **JSON}, disconnect=True)
+    assert answer.status_code == 400
+    assert voting.feedback.votes() == []
+
+
+def test_below_the_endpoints_free_disk_watermark_a_vote_is_not_stored(voting, tmp_path):
+    voting.server.min_free_disk_mb = shutil.disk_usage(tmp_path).free // MB + 1024
+    with pytest.raises(StorageUnavailable):  # the app answers it with a 503 and Retry-After
+        vote_posted(voting, json.dumps(VOTE).encode(), JSON)
+    assert voting.feedback.votes() == []
+    voting.server.min_free_disk_mb = 1
+    assert vote_posted(voting, json.dumps(VOTE).encode(), JSON).status_code == 201
+
+
+def test_after_a_vote_without_javascript_the_reader_is_back_at_the_articles_thanks(voting):
+    for site_url in ("https://aide.example.com/", "https://example.com/aide/FAX/"):
+        voting.settings = voting.settings.model_copy(update={"site_url": site_url})
+        answer = vote_posted(voting, urlencode(VOTE).encode(), FORM)
+        assert answer.status_code == 303
+        assert answer.headers["location"] == f"{site_url}fr/shipping/#feedback-thanks"
+
+
+def test_without_a_watermark_a_nearly_full_disk_refuses_no_vote(tmp_path, clock, monkeypatch):
+    """(The disk of a SQLite file: a PostgreSQL server's is not seen from here.)"""
+    store = FeedbackStore(tmp_path / "feedback.sqlite3", clock=clock)
+    usage = type("Usage", (), {"free": 1000})
+    monkeypatch.setattr(engines.shutil, "disk_usage", lambda path: usage)
+    store.add_vote(Vote("fr", "shipping/", True))
+    assert len(store.votes()) == 1

@@ -216,3 +216,18 @@ test("the thank-you page shows a reference from its address only if it looks lik
   assert.equal(contact.shownReference("?ticket=Call+0800+now", pattern), null);
   assert.equal(contact.shownReference("?other=1", pattern), null);
 });
+
+test("what is sent leaves out the disabled questions of the topics not chosen", () => {
+  const fields = {
+    subject: { value: "Colis bloqué" },
+    "tracking.tracking_number": { value: "CL123456789FR" },
+    "billing.invoice_number": { value: "a draft of long ago", disabled: true }
+  };
+  const names = Object.keys(fields);
+  assert.deepEqual(contact.values(fields, names, true), {
+    subject: "Colis bloqué",
+    "tracking.tracking_number": "CL123456789FR"
+  });
+  // The draft keeps them all: choosing that topic again brings its answers back.
+  assert.equal(contact.values(fields, names)["billing.invoice_number"], "a draft of long ago");
+});

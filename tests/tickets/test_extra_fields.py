@@ -116,6 +116,11 @@ def configure(project: Path, *fields: str) -> str:
             "uses Python's own syntax",
         ),
         (
+            [f"{{id: invoice, {HINTED}, pattern: 'F-\\d{{4}}'}}"],
+            "fields[0].pattern",
+            "uses \\d, \\w, \\s or \\b, whose letters and digits differ",
+        ),
+        (
             [f"{{id: invoice, {LABEL}, pattern: 'F-[0-9]+'}}"],
             "fields[0]",
             "`hint` missing: a field with a `pattern` needs one that tells readers the format",
@@ -148,6 +153,7 @@ def configure(project: Path, *fields: str) -> str:
         "unknown-type",
         "bad-pattern",
         "python-only-pattern",
+        "script-dependent-class",
         "pattern-without-hint",
         "duplicate-id",
         "built-in-id",

@@ -8,7 +8,14 @@ reader's replies reach it.
   answers 500, 429 with Retry-After, nothing at all, or loses its answer; a reply to a ticket
   not yet forwarded waits for it;
 - the helpdesk being down breaks nothing: the page shows what was last known, the outage is
-  logged once, without what the reader wrote;
+  logged once, without what the reader wrote; an answer about one request that breaks the
+  contract, or refuses it (404, 403), holds up that one only, logged once, and after a few such
+  looks it is read only when the webhook names it;
+- a reply is recognised by what was sent (Zendesk's `body`, not its Markdown rendering), and only
+  in what the helpdesk got after it was written;
+- without the token nothing is followed, the log says so once, and replies wait here until it is
+  set; the token never goes over plain http but to this machine;
+- the last activity and the reopen window are the helpdesk's times, not the time of the read;
 - a webhook call with a bad or stale signature is refused (401) and changes nothing; the
   webhook has its body limit and its rate limit, and is in the OpenAPI document.
 
@@ -34,15 +41,19 @@ import pytest
 
 from helpcenter.cli import main
 from helpcenter.config import ProjectError, load_project
+from helpcenter.database import iso
 from helpcenter.engines import Target
 from helpcenter.i18n.catalogs import Catalogs
+from helpcenter.server.app import CannotServe, endpoint_app
 from helpcenter.tickets.app import TicketService, build_app
-from helpcenter.tickets.helpdesk import Forwarder, HelpdeskClient
-from helpcenter.tickets.sync import HelpdeskSync
-from tests.conftest import BackgroundServer, free_port
+from helpcenter.tickets.helpdesk import TOKEN_VARIABLE, Forwarder, HelpdeskClient
+from helpcenter.tickets.store import RequestClosed
+from helpcenter.tickets.sync import FAILED_LOOKS, HelpdeskSync
+from helpcenter.tickets.validation import Reply
+from tests.conftest import BackgroundServer, example_project, free_port
 from tests.tickets.test_endpoint import VALID
 from tests.tickets.test_followup import conversation_on, page, reply, status_on
-from tests.tickets.test_forwarding import START, forwarding_service, wait_until
+from tests.tickets.test_forwarding import START, deliveries, forwarding_service, wait_until
 from tests.tickets.test_storage import EARLIER_SCHEMA
 from tests.tickets.zendesk_standin import Fault, Helpdesk, send_webhook, zendesk_time
 
@@ -54,6 +65,9 @@ POLL_SECONDS = 60
 JSON = {"Accept": "application/json"}
 # What the reader wrote: none of it may be in a log line.
 READER_TEXT = [VALID["email"], VALID["message"][:20], "Toujours bloqué"]
+# A reply that Zendesk's Markdown rendering changes: its `plain_body` reads "C'est urgent".
+MARKDOWN_REPLY = "C'est *urgent* : le colis est toujours bloqué."
+DAY = 86400
 
 
 class Time:
@@ -118,8 +132,7 @@ class Setup:
         assert answer.status_code == 201, answer.text
         self.time.wait_idle()
         self.time.wait_idle("sync")
-        [request] = self.standin.requests
-        return request["id"], answer.json()["follow_url"]
+        return self.standin.requests[-1]["id"], answer.json()["follow_url"]
 
     def page(self, follow_url: str) -> tuple[str, str]:
         """The status and the conversation, as the reader reads them."""
@@ -306,6 +319,67 @@ def test_each_comment_is_stored_once_however_often_it_is_read(followed):
     assert len({remote for _, _, remote in stored}) == 3
 
 
+def test_an_answer_about_one_request_that_breaks_the_contract_holds_up_only_that_one(
+    followed, sync_log
+):
+    first_id, first_url = followed.send()
+    second_id, second_url = followed.send()
+    broken = followed.standin.reply(first_id, "Réponse à la première.")
+    broken["created_at"] = "hier"  # not a time: the first request's comments break the contract
+    unrendered = followed.standin.reply(second_id, "Réponse à la seconde.")
+    unrendered["plain_body"] = None  # nothing the contract needs: its body is read
+    followed.time.pass_time(POLL_SECONDS)
+    status, conversation = followed.page(second_url)  # the others are read all the same
+    assert status == AWAITING and "Réponse à la seconde." in conversation
+    assert followed.page(first_url)[0] == OPEN
+    followed.time.pass_time(POLL_SECONDS)
+    followed.time.pass_time(3600)  # looked at again after helpdesk_poll_max_seconds: still broken
+    assert followed.page(first_url)[0] == OPEN
+    broken["created_at"] = zendesk_time(START)
+    followed.time.pass_time(3600)
+    status, conversation = followed.page(first_url)
+    assert status == AWAITING and "Réponse à la première." in conversation
+    [line] = lines_of(sync_log, "helpcenter.tickets.sync")  # once, and not as an outage
+    assert "comments: a comment without its id, author, time or body" in line
+    assert_no_reader_text([line])
+
+
+def test_a_request_the_helpdesk_refuses_is_looked_at_a_few_times_then_when_the_webhook_says(
+    followed, sync_log
+):
+    request_id, follow_url = followed.send()
+    record = followed.standin.request(request_id)
+    followed.standin.requests.remove(record)  # deleted in the helpdesk: 404 from now on
+    reads = followed.standin.reads(request_id)
+    for _ in range(2 * FAILED_LOOKS):
+        followed.time.pass_time(3600)
+    assert followed.standin.reads(request_id) - reads == FAILED_LOOKS
+    [line] = lines_of(sync_log, "helpcenter.tickets.sync")
+    assert "HTTP 404" in line and "webhook" in line
+    assert_no_reader_text([line])
+    followed.standin.requests.append(record)
+    followed.standin.reply(request_id, "Retrouvée.")
+    call = send_webhook(followed.webhook, SECRET, {"ticket_id": request_id}, followed.time.stamp())
+    assert call.status_code == 202
+    followed.time.wait_idle("sync")
+    assert "Retrouvée." in followed.page(follow_url)[1]
+
+
+def test_without_polling_a_request_that_cannot_be_read_waits_for_the_webhook(tmp_path):
+    with following(tmp_path, poll_seconds=0) as followed:
+        request_id, _ = followed.send()
+        followed.standin.faults.append(Fault(403))
+        call = send_webhook(
+            followed.webhook, SECRET, {"ticket_id": request_id}, followed.time.stamp()
+        )
+        assert call.status_code == 202
+        followed.time.wait_idle("sync")
+        reads = followed.standin.reads(request_id)
+        for _ in range(3):
+            followed.time.pass_time(3600)
+        assert followed.standin.reads(request_id) == reads
+
+
 # The reader's replies.
 
 
@@ -341,6 +415,30 @@ def test_the_readers_replies_by_other_ways_show_as_theirs(followed):
     followed.time.pass_time(POLL_SECONDS)
     assert followed.page(follow_url)[1].count("Réponse envoyée par e-mail.") == 1
     assert [author for author, _, _ in followed.comments()] == ["requester"]
+
+
+def test_a_reply_in_markdown_is_known_when_it_comes_back_and_shows_once(followed):
+    request_id, follow_url = followed.send()
+    assert reply(followed.url, follow_url, MARKDOWN_REPLY).status_code == 201
+    followed.time.wait_idle("sync")
+    followed.time.pass_time(POLL_SECONDS)
+    assert followed.standin.requester_comments(request_id) == [MARKDOWN_REPLY]
+    assert followed.page(follow_url)[1].count("le colis est toujours bloqué") == 1
+    [(author, body, remote_id)] = followed.comments()
+    assert (author, body) == ("requester", MARKDOWN_REPLY)
+    assert remote_id
+
+
+def test_a_reply_emailed_earlier_in_the_same_words_does_not_stand_for_the_pages(followed):
+    request_id, follow_url = followed.send()
+    requester = followed.standin.request(request_id)["requester_id"]
+    followed.standin.add_comment(request_id, requester, "Merci beaucoup.")
+    followed.time.pass_time(30)  # not read yet: the next look is due in a minute
+    assert reply(followed.url, follow_url, "Merci beaucoup.").status_code == 201
+    followed.time.wait_idle("sync")
+    assert followed.standin.requester_comments(request_id) == ["Merci beaucoup."] * 2
+    assert followed.reply_deliveries()[0]["state"] == "delivered"
+    assert followed.page(follow_url)[1].count("Merci beaucoup.") == 2
 
 
 @pytest.mark.parametrize(
@@ -427,24 +525,26 @@ def test_a_reply_waits_for_the_retry_after_of_a_429(followed):
     assert followed.standin.requester_comments(request_id) == ["Toujours bloqué."]
 
 
-def test_a_reply_whose_answer_was_lost_is_not_sent_again(tmp_path):
+@pytest.mark.parametrize("text", ["Toujours bloqué.", MARKDOWN_REPLY], ids=["plain", "markdown"])
+def test_a_reply_whose_answer_was_lost_is_not_sent_again(tmp_path, text):
     """The helpdesk adds the comment but answers after the client gave up, and ignores the
-    idempotency key: the next attempt finds the comment there and only records it."""
+    idempotency key (Zendesk documents it for creating requests only): the next attempt finds
+    the comment there and only records it."""
     with following(tmp_path, timeout=0.5) as followed:
         request_id, follow_url = followed.send()
         followed.standin.honour_update_keys = False
         # The two reads before the update answer; the update answers too late.
         followed.standin.faults.extend([None, None, Fault(delay=1.0)])
-        assert reply(followed.url, follow_url, "Toujours bloqué.").status_code == 201
+        assert reply(followed.url, follow_url, text).status_code == 201
         followed.time.wait_idle("sync")
         assert followed.reply_deliveries()[0]["last_error"] == "comment: timed out (ReadTimeout)"
         wait_until(lambda: followed.standin.requester_comments(request_id))
         for _ in range(3):
             followed.time.pass_time(4)
-        assert followed.standin.requester_comments(request_id) == ["Toujours bloqué."]
+        assert followed.standin.requester_comments(request_id) == [text]
         [delivery] = followed.reply_deliveries()
         assert delivery["state"] == "delivered"
-        assert followed.page(follow_url)[1].count("Toujours bloqué.") == 1
+        assert followed.page(follow_url)[1].count(text) == 1
 
 
 def test_a_helpdesk_refusing_connections_then_back_gets_the_reply_once(tmp_path, sync_log):
@@ -501,6 +601,46 @@ def test_without_the_token_nothing_is_read_and_the_log_says_what_to_set(tmp_path
         assert followed.page(answer.json()["follow_url"])[0] == OPEN
     [line] = [line for line in lines_of(sync_log, "helpcenter.tickets.sync") if "unavail" in line]
     assert "HTTP 401" in line and "HELPCENTER_HELPDESK_TOKEN" in line
+
+
+def test_without_a_token_replies_wait_here_until_one_is_set_and_the_log_says_so(
+    tmp_path, monkeypatch, caplog
+):
+    caplog.set_level(logging.INFO, logger="helpcenter")
+    monkeypatch.delenv(TOKEN_VARIABLE, raising=False)
+    project = example_project()
+    database = tmp_path / "tickets.sqlite3"
+    standin = Helpdesk(token=TOKEN)
+    with BackgroundServer(standin.app()) as helpdesk:
+        app = endpoint_app(project, database, None, [], helpdesk.url, rate_limit=10_000)
+        with BackgroundServer(app) as endpoint:
+            answer = httpx.post(f"{endpoint.url}/api/tickets", data=VALID, headers=JSON)
+            follow_url = answer.json()["follow_url"]
+            wait_until(lambda: deliveries(database)[0]["state"] == "delivered")  # as before
+            assert reply(endpoint.url, follow_url, "Toujours bloqué.").status_code == 201
+            assert "Toujours bloqué." in conversation_on(page(endpoint.url, follow_url))
+        assert standin.calls == []  # nothing asked as the requester, without the token
+        [line] = [record.getMessage() for record in caplog.records]
+        assert f"{TOKEN_VARIABLE} is not set" in line and "not followed" in line
+        monkeypatch.setenv(TOKEN_VARIABLE, TOKEN)
+        with BackgroundServer(endpoint_app(project, database, None, [], helpdesk.url)):
+            request_id = standin.requests[0]["id"]
+            wait_until(lambda: standin.requester_comments(request_id) == ["Toujours bloqué."])
+
+
+@pytest.mark.parametrize("url", ["http://helpdesk.example.com", "http://10.0.0.7:8080"])
+def test_the_token_never_goes_over_plain_http_but_to_this_machine(tmp_path, monkeypatch, url):
+    monkeypatch.setenv(TOKEN_VARIABLE, TOKEN)
+    database = tmp_path / "tickets.sqlite3"
+    with pytest.raises(CannotServe) as refused:
+        endpoint_app(example_project(), database, None, [], url)
+    [line] = str(refused.value).splitlines()
+    assert line.startswith(f"--helpdesk-url (HELPCENTER_HELPDESK_URL) {url}: expected https://")
+    assert TOKEN_VARIABLE in line
+    assert not database.exists()  # refused before anything is made
+    for taken in ["http://127.0.0.1:8080", "http://[::1]:8080", "http://localhost:8080"]:
+        assert HelpdeskClient(taken, token=TOKEN).token == TOKEN
+    assert HelpdeskClient(url).token is None  # anonymous forwarding, as before
 
 
 # The webhook.
@@ -580,32 +720,74 @@ def test_the_openapi_document_describes_the_webhook_when_it_is_on(followed):
 # A database of an earlier version.
 
 
-def test_a_database_of_an_earlier_version_is_followed_once_migrated(tmp_path):
-    """A ticket delivered by an earlier version (its delivery without the new columns) is
-    followed like the others."""
+EARLIER_REFERENCE = "HC-AAAA-BBBB-CCCC"
+
+
+def earlier_database(tmp_path: Path, created_at: float | None = None) -> Path:
+    """A database of an earlier version, its one ticket delivered as request 1001 (sent at
+    `created_at`, else when EARLIER_SCHEMA says)."""
     database = tmp_path / "tickets.sqlite3"
     connection = sqlite3.connect(database)
     connection.executescript(EARLIER_SCHEMA)
     connection.execute("UPDATE deliveries SET state = 'delivered', remote_id = '1001'")
+    if created_at is not None:
+        connection.execute("UPDATE tickets SET created_at = ?", (iso(created_at),))
     connection.commit()
     connection.close()
+    return database
 
-    def earlier_request(standin: Helpdesk) -> None:
-        record = {
-            "id": next(standin.ids),
-            "subject": "Avant",
-            "requester": {"name": "Camille", "email": "camille@example.com"},
-            "comment": {"body": "Envoyé avant la mise à jour."},
-        }
-        standin.requests.append(record)
-        standin.opened(record, record["comment"])
-        standin.reply(record["id"], "Réponse après la mise à jour.")
 
-    with following(tmp_path, database=database, prepare=earlier_request) as followed:
+def earlier_request(standin: Helpdesk, answer: str, status: str = "pending") -> None:
+    """The request an earlier version forwarded, and the team's answer to it."""
+    record = {
+        "id": next(standin.ids),
+        "subject": "Avant",
+        "requester": {"name": "Camille", "email": "camille@example.com"},
+        "comment": {"body": "Envoyé avant la mise à jour."},
+    }
+    standin.requests.append(record)
+    standin.opened(record, record["comment"])
+    standin.reply(record["id"], answer, status=status)
+
+
+def test_a_database_of_an_earlier_version_is_followed_once_migrated(tmp_path):
+    """A ticket delivered by an earlier version (its delivery without the new columns) is
+    followed like the others."""
+
+    def prepare(standin: Helpdesk) -> None:
+        earlier_request(standin, "Réponse après la mise à jour.")
+
+    database = earlier_database(tmp_path)
+    with following(tmp_path, database=database, prepare=prepare) as followed:
         followed.time.wait_idle("sync")
-        ticket = followed.service.store.find("HC-AAAA-BBBB-CCCC")
+        ticket = followed.service.store.find(EARLIER_REFERENCE)
     assert ticket["status"] == "pending"
     assert [c["body"] for c in ticket["comments"]] == ["Réponse après la mise à jour."]
+
+
+def test_a_request_read_for_the_first_time_keeps_the_helpdesks_times(tmp_path):
+    """Forwarded by an earlier version and solved in the helpdesk three weeks ago: read for the
+    first time today, it was last active three weeks ago, and its reopen window is past."""
+    solved_at = START - 21 * DAY
+
+    def solved_long_ago(standin: Helpdesk) -> None:
+        clock, standin.clock = standin.clock, lambda: solved_at
+        earlier_request(standin, "Réglé : le colis est reparti.", status="solved")
+        standin.clock = clock
+
+    database = earlier_database(tmp_path, created_at=solved_at - DAY)
+    with following(tmp_path, database=database, prepare=solved_long_ago) as followed:
+        followed.time.wait_idle("sync")
+        store = followed.service.store
+        ticket = store.find(EARLIER_REFERENCE)
+        assert ticket["status"] == "solved"
+        assert ticket["updated_at"] == ticket["status_changed_at"] == iso(solved_at)
+        with pytest.raises(RequestClosed):
+            store.add_reply(
+                EARLIER_REFERENCE,
+                Reply("Finalement, non."),
+                reopen_days=followed.service.follow_up.reopen_days,
+            )
 
 
 # The settings.

@@ -6,7 +6,8 @@ refused.
   Retry-After, never a 500 nor a "received" for a ticket that was not kept;
 - an idempotency key returns its ticket for the same request, a 409 for another, and expires;
 - what one address may store in a day (attachments, search gaps) is counted under a salted hash;
-- `helpcenter purge` deletes what is old; the schema of an earlier version is migrated.
+- `helpcenter purge` deletes what is old (the files of tickets and of readers' replies the
+  helpdesk has); the schema of an earlier version is migrated.
 """
 
 from __future__ import annotations
@@ -32,10 +33,13 @@ from helpcenter.engines import DatabaseURL, Target
 from helpcenter.i18n.catalogs import Catalogs
 from helpcenter.tickets.app import TicketService, build_app
 from helpcenter.tickets.store import TicketStore
+from helpcenter.tickets.sync import SyncStore
+from helpcenter.tickets.validation import Attachment, Reply
 from tests.conftest import PROJECT_ROOT, BackgroundServer, free_port, ticket_service
 from tests.databases import database_name, execute, rows, write_lock
 from tests.tickets.test_endpoint import PNG, VALID
 from tests.tickets.test_forwarding import FakeTime, endpoint_forwarding_to
+from tests.tickets.test_store_units import ticket
 from tests.tickets.zendesk_standin import Fault, Helpdesk
 
 FRENCH = Catalogs().gettext("fr")
@@ -493,7 +497,7 @@ def test_purge_deletes_old_feedback_and_the_attachments_of_delivered_tickets(db,
     output = capsys.readouterr().out
     assert "  2 votes (1 with a comment)\n" in output
     assert "  1 search gaps\n" in output
-    assert "  1 attachments (1.0 MB) of tickets delivered to the helpdesk\n" in output
+    assert "  1 attachments (1.0 MB) of tickets and replies delivered to the helpdesk\n" in output
     # A SQLite file is vacuumed; PostgreSQL's autovacuum sees to its own.
     assert ("Vacuumed: the file shrank by" in output) is sqlite
     if sqlite:
@@ -537,6 +541,41 @@ def search_gap(url: str, query: str) -> httpx.Response:
         content=json.dumps(body),
         headers={"Content-Type": "application/json"},
     )
+
+
+def test_purge_empties_the_files_of_replies_the_helpdesk_has_like_those_of_tickets(
+    tmp_path, capsys
+):
+    database = tmp_path / "tickets.sqlite3"
+    now = datetime.now(UTC).timestamp()
+    clock = [now - 100 * 86400]
+    store = TicketStore(database, forward=True, clock=lambda: clock[0])
+    outbox = SyncStore(store)
+    reference = store.add(ticket(attachments=())).reference
+    [ticket_id] = store.due_deliveries(clock[0])
+    store.mark_delivered(ticket_id, "1001")
+
+    def reply_with(filename: str, size: int) -> int:
+        """A reply of the reader with one file; its id in the outbox."""
+        photo = Attachment(filename, "image/png", PNG + b"\x00" * (size - len(PNG)))
+        store.add_reply(reference, Reply("Voici la photo.", (photo,)))
+        with store.reading() as db:
+            return db.execute("SELECT MAX(comment_id) FROM reply_deliveries").fetchone()[0]
+
+    outbox.mark_reply_delivered(reply_with("delivered.png", 5000), clock[0])
+    reply_with("waiting.png", 6000)  # still on its way: the only copy
+    clock[0] = now
+    outbox.mark_reply_delivered(reply_with("recent.png", 7000), clock[0])
+    store.close()
+
+    assert main(["purge", "--older-than", "30", "--db", str(database)]) == 0
+    assert "  1 attachments (0.0 MB) of tickets and replies delivered" in capsys.readouterr().out
+    [listed] = stored(database)
+    files = {a["filename"]: a for comment in listed["comments"] for a in comment["attachments"]}
+    assert [name for name, file in files.items() if "purged_at" in file] == ["delivered.png"]
+    connection = sqlite3.connect(database)
+    sizes = dict(connection.execute("SELECT filename, length(content) FROM attachments"))
+    assert sizes == {"delivered.png": 0, "waiting.png": 6000, "recent.png": 7000}
 
 
 @pytest.mark.parametrize("value", ["0", "-5", "abc", "1.5", "99999999", ""])

@@ -24,8 +24,15 @@ from helpcenter.database import QuotaExceeded, StorageUnavailable
 from helpcenter.feedback.store import FeedbackStore
 from helpcenter.tickets import helpdesk
 from helpcenter.tickets.helpdesk import DeliveryError, Forwarder, HelpdeskClient, unexpected
-from helpcenter.tickets.store import IdempotencyConflict, TicketStore, new_reference
-from helpcenter.tickets.validation import Attachment, Ticket
+from helpcenter.tickets.store import (
+    AGENT,
+    IdempotencyConflict,
+    RequestClosed,
+    TicketStore,
+    new_reference,
+    spelled_reference,
+)
+from helpcenter.tickets.validation import Attachment, Reply, Ticket
 from tests.conftest import run_async
 from tests.databases import execute, rows
 
@@ -580,6 +587,197 @@ def test_delivered_files_are_emptied_after_a_while_their_names_and_sizes_kept(st
     assert store.purge_delivered_attachments(before=NOON + 2 * DAY) == (0, 0)
 
 
+# Following a request: the reader's and the team's replies, and the status.
+
+SPELLED = "HC-7K3M-9QX2-P4RT"  # a reference as a test fixes it, for hashes kept across versions
+PHOTO = Reply("Voici la photo.", (LABEL,))
+
+
+def status_of(store: TicketStore, reference: str) -> tuple[str, str, str]:
+    found = store.find(reference)
+    return found["status"], found["status_changed_at"], found["updated_at"]
+
+
+def test_a_reference_spelled_out_in_lower_case_with_o_i_and_l_is_read_as_meant():
+    assert spelled_reference(" hc-7k3o-9qi2-p4rl ") == "HC-7K30-9Q12-P4R1"
+    assert spelled_reference("hc-7k3m-9qx2-p4rt") == SPELLED
+    assert spelled_reference("HC-7K3M-9QX2") is None
+
+
+def test_a_reply_is_added_to_the_conversation_with_its_files(store, clock):
+    reference = store.add(ticket(attachments=())).reference
+    clock.now += 60
+    stored = store.add_reply(reference, PHOTO)
+    assert (stored.reference, stored.created, stored.status) == (reference, True, "new")
+    [comment] = store.find(reference)["comments"]
+    assert (comment["author"], comment["body"], comment["created_at"]) == (
+        "requester",
+        "Voici la photo.",
+        at(NOON + 60),
+    )
+    assert comment["attachments"] == [
+        {"filename": "label.png", "content_type": "image/png", "size": len(PNG)}
+    ]
+    assert store.attachment_files(reference) == [
+        ({"filename": "label.png", "content_type": "image/png", "size": len(PNG)}, PNG)
+    ]
+    assert status_of(store, reference) == ("new", at(NOON), at(NOON + 60))
+
+
+def test_a_reply_to_a_request_that_is_not_there_names_it(store):
+    with pytest.raises(LookupError, match="HC-0000-0000-0000"):
+        store.add_reply("HC-0000-0000-0000", PHOTO)
+    with pytest.raises(LookupError, match="HC-0000-0000-0000"):
+        store.set_status("HC-0000-0000-0000", "solved")
+
+
+def test_a_reply_retried_with_its_key_is_kept_once_and_answered_as_before(store, clock):
+    reference = store.add(ticket(attachments=())).reference
+    store.set_status(reference, "pending")
+    first = store.add_reply(reference, PHOTO, idempotency_key="reply-key-0001")
+    assert (first.created, first.status) == (True, "open")
+    store.set_status(reference, "solved")
+    again = store.add_reply(reference, PHOTO, idempotency_key="reply-key-0001")
+    assert (again.reference, again.created, again.status) == (reference, False, "solved")
+    assert len(store.find(reference)["comments"]) == 1
+    with pytest.raises(IdempotencyConflict):
+        store.add_reply(reference, Reply("Autre chose."), idempotency_key="reply-key-0001")
+
+
+def test_a_replys_key_is_remembered_for_24_hours_by_default_or_as_long_as_it_is_given(store, clock):
+    reference = store.add(ticket(attachments=())).reference
+    store.add_reply(reference, PHOTO, idempotency_key="day-reply-001")
+    clock.now = NOON + DAY - 1
+    with pytest.raises(IdempotencyConflict):
+        store.add_reply(reference, Reply("Autre chose."), idempotency_key="day-reply-001")
+    clock.now = NOON + DAY
+    assert store.add_reply(
+        reference, Reply("Autre chose."), idempotency_key="day-reply-001"
+    ).created
+    hour = {"idempotency_key": "hour-reply-01", "idempotency_hours": 1}
+    store.add_reply(reference, PHOTO, **hour)
+    clock.now += HOUR - 1
+    assert store.add_reply(reference, PHOTO, **hour).created is False
+    clock.now += 1
+    assert store.add_reply(reference, Reply("Encore autre chose."), **hour).created is True
+
+
+def test_a_reply_retried_after_an_upgrade_still_matches_the_key_stored_before_it(store):
+    """What identifies a reply (its request, text and files) must not change between versions."""
+    store.add(ticket(attachments=()))
+    with store.transaction() as db:
+        db.execute("UPDATE tickets SET reference = ?", (SPELLED,))
+        comment_id = db.execute(
+            "INSERT INTO comments (ticket_id, author, body, created_at) "
+            "VALUES (1, 'requester', 'Voici la photo.', ?) RETURNING id",
+            (at(NOON),),
+        ).fetchone()[0]
+        # As the version before stored it for PHOTO on SPELLED with the key.
+        db.execute(
+            "INSERT INTO idempotency_keys (key, request_hash, ticket_id, created_at, comment_id) "
+            "VALUES (?, ?, 1, ?, ?)",
+            (
+                "upgrade-reply-1",
+                "dfede09a5f713414b459b6d99ea715f4feb302ed3a2d9f41486f0dff7877d73a",
+                NOON,
+                comment_id,
+            ),
+        )
+    again = store.add_reply(SPELLED, PHOTO, idempotency_key="upgrade-reply-1")
+    assert (again.reference, again.created) == (SPELLED, False)
+
+
+def test_a_follow_up_retried_after_an_upgrade_still_matches_the_key_stored_before_it(store):
+    follow_up = ticket(follows=SPELLED)
+    first = store.add(follow_up, "upgrade-follow-1")
+    with store.transaction() as db:
+        # As the version before stored it for the follow-up with the key.
+        db.execute(
+            "UPDATE idempotency_keys SET request_hash = ?",
+            ("20660ecd2f49ab45693d4ba4cb7386ddd307a342b14d07519e53e692c96788db",),
+        )
+    assert store.add(follow_up, "upgrade-follow-1").reference == first.reference
+    with pytest.raises(IdempotencyConflict):
+        store.add(ticket(follows="HC-0000-0000-0000"), "upgrade-follow-1")
+
+
+def test_a_solved_request_takes_the_readers_reply_only_within_its_reopening_days(store, clock):
+    reference = store.add(ticket(attachments=())).reference
+    store.set_status(reference, "solved")
+    with pytest.raises(RequestClosed) as refused:
+        store.add_reply(reference, PHOTO)  # no reopening unless the site allows it
+    assert (refused.value.status, str(refused.value)) == ("solved", "the request is solved")
+    clock.now = NOON + 3 * DAY
+    stored = store.add_reply(reference, PHOTO, reopen_days=3)
+    assert stored.status == "open"
+    assert status_of(store, reference) == ("open", at(NOON + 3 * DAY), at(NOON + 3 * DAY))
+
+
+def test_a_closed_request_takes_no_reply_from_anyone_and_stays_closed(store):
+    reference = store.add(ticket(attachments=())).reference
+    store.set_status(reference, "closed")
+    for author in ("requester", AGENT):
+        with pytest.raises(RequestClosed) as refused:
+            store.add_reply(reference, PHOTO, author=author, reopen_days=30)
+        assert (refused.value.status, str(refused.value)) == ("closed", "the request is closed")
+    with pytest.raises(RequestClosed) as refused:
+        store.set_status(reference, "open")
+    assert refused.value.status == "closed"
+    assert store.set_status(reference, "closed") == ("closed", "closed")
+    assert store.find(reference)["comments"] == []
+
+
+def test_the_teams_reply_awaits_the_reader_unless_it_sets_another_status(store, clock):
+    reference = store.add(ticket(attachments=())).reference
+    clock.now += 60
+    assert store.add_reply(reference, Reply("Nous regardons."), author=AGENT).status == "pending"
+    assert status_of(store, reference) == ("pending", at(NOON + 60), at(NOON + 60))
+    clock.now += 60
+    solved = store.add_reply(reference, Reply("C'est réglé."), author=AGENT, status="solved")
+    assert solved.status == "solved"
+    assert [c["author"] for c in store.find(reference)["comments"]] == [AGENT, AGENT]
+    assert status_of(store, reference) == ("solved", at(NOON + 120), at(NOON + 120))
+
+
+def test_setting_the_status_it_already_has_keeps_when_it_changed(store, clock):
+    reference = store.add(ticket(attachments=())).reference
+    clock.now += 60
+    assert store.set_status(reference, "solved") == ("new", "solved")
+    clock.now += 60
+    assert store.set_status(reference, "solved") == ("solved", "solved")
+    assert status_of(store, reference) == ("solved", at(NOON + 60), at(NOON + 120))
+    with pytest.raises(ValueError, match="unknown status 'reopened'"):
+        store.set_status(reference, "reopened")
+
+
+def test_a_reply_with_files_counts_against_the_clients_daily_megabytes(store):
+    half = Attachment("half.pdf", "application/pdf", b"%PDF-" + b"x" * (MB // 2 - 5))
+    anonymous = store.add(ticket(attachments=(half,)), daily_attachment_mb=1).reference
+    store.add_reply(anonymous, Reply("La suite.", (half,)), daily_attachment_mb=1)
+    with pytest.raises(QuotaExceeded) as refused:
+        store.add_reply(anonymous, PHOTO, daily_attachment_mb=1)
+    assert (refused.value.kind, refused.value.retry_after) == ("attachment_bytes", 12 * HOUR)
+    quota = {"client": "198.51.100.7", "daily_attachment_mb": 1}
+    reference = store.add(ticket(attachments=(half,)), **quota).reference
+    store.add_reply(reference, Reply("La suite.", (half,)), **quota)
+    with pytest.raises(QuotaExceeded):
+        store.add_reply(reference, PHOTO, **quota)
+    # Another address has its own megabyte, and without files or a quota nothing is counted.
+    other = {"client": "198.51.100.8", "daily_attachment_mb": 1}
+    assert store.add_reply(reference, Reply("La suite.", (half,)), **other).created
+    assert store.add_reply(reference, Reply("Sans fichier."), **quota).created
+    assert store.add_reply(reference, PHOTO, client="198.51.100.7").created
+
+
+def test_without_a_watermark_a_nearly_full_disk_refuses_no_reply(sqlite_store, monkeypatch):
+    reference = sqlite_store.add(ticket(attachments=())).reference
+    usage = type("Usage", (), {"free": 1000})
+    monkeypatch.setattr(engines.shutil, "disk_usage", lambda path: usage)
+    assert sqlite_store.add_reply(reference, PHOTO).created
+    with pytest.raises(StorageUnavailable):
+        sqlite_store.add_reply(reference, PHOTO, min_free_disk_mb=1)
+
+
 # A database of an earlier version: a SQLite file (the versions before PostgreSQL had only those).
 
 EARLIER = """
@@ -855,9 +1053,9 @@ def test_the_waits_follow_the_forwarders_settings(store, clock):
     assert store.find(stored.reference)["delivery"]["attempts"] == 6
 
 
-def test_the_wait_doubles_from_the_first_attempt_and_never_overflows(store, clock):
-    outbox = forwarder(store, clock, Helpdesk("1"))
-    assert [outbox.backoff(n) for n in (-1, 0, 1, 2, 3, 4, 11, 12, 5000)] == [
+def test_the_wait_doubles_from_the_first_attempt_and_never_overflows():
+    retries = helpdesk.Retries()  # the rule tickets and readers' replies share
+    assert [retries.wait(n, None) for n in (-1, 0, 1, 2, 3, 4, 11, 12, 5000)] == [
         5,
         5,
         5,

@@ -14,7 +14,8 @@
   `GET /api/v2/requests/{id}/comments.json[?page=N&per_page=M]` -> `{"comments": [{"id",
   "author_id", "body", "plain_body", "public", "created_at", ...}], "users": [{"id", "name",
   "agent"}], "next_page", "previous_page", "count"}`, public comments only, oldest first (the
-  first is the request's description);
+  first is the request's description). `body` is the comment as written; Zendesk renders it as
+  Markdown, so `plain_body` differs for `*urgent*` (`urgent`);
   `PUT /api/v2/requests/{id}.json` `{"request": {"comment": {"body", "uploads"}}}` -> 200
   `{"request": ...}`: the requester's comment, which opens a pending or solved request; a closed
   one refuses it (422). An `Idempotency-Key` seen before returns the first answer (unless
@@ -24,6 +25,7 @@
   body, base64, in `X-Zendesk-Webhook-Signature` with `X-Zendesk-Webhook-Signature-Timestamp`).
 - Faults on demand: the next N answers can be a given status (500, 429 with Retry-After), a
   given body (an HTML page with 200, JSON without the token), or slower than the client waits.
+- `calls`: each call about a request, as (method, path), to tell which were read.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -73,6 +76,7 @@ class Helpdesk:
     updates_by_key: dict[str, dict] = field(default_factory=dict)
     honour_update_keys: bool = True
     comments_per_page: int = 100
+    calls: list[tuple[str, str]] = field(default_factory=list)
 
     async def fault(self) -> Response | None:
         """The next answer's fault, if any (a `None` in `faults` lets one answer through)."""
@@ -191,7 +195,7 @@ class Helpdesk:
             "author_id": author_id,
             "body": body,
             "html_body": f"<p>{body}</p>",
-            "plain_body": body,
+            "plain_body": plain_text(body),
             "public": public,
             "attachments": [
                 {"file_name": self.uploads[token]["filename"]} for token in uploads or []
@@ -228,6 +232,10 @@ class Helpdesk:
         requester = self.request(request_id)["requester_id"]
         return [c["body"] for c in self.comments[request_id][1:] if c["author_id"] == requester]
 
+    def reads(self, request_id: int) -> int:
+        """How many times the request was asked for (`GET .../{id}.json`)."""
+        return self.calls.count(("GET", f"/api/v2/requests/{request_id}.json"))
+
     def visible(self, request: Request) -> tuple[dict | None, Response | None]:
         """The request of the path, when the caller may see it; else the answer refusing it."""
         if self.token is not None and request.headers.get("authorization") != (
@@ -253,6 +261,7 @@ class Helpdesk:
         return {"request": {key: record[key] for key in (*keys, "updated_at")}}
 
     async def show_request(self, request: Request) -> Response:
+        self.calls.append((request.method, request.url.path))
         failure = await self.fault()
         if failure:
             return failure
@@ -260,6 +269,7 @@ class Helpdesk:
         return refused or JSONResponse(self.shown(record))
 
     async def list_comments(self, request: Request) -> Response:
+        self.calls.append((request.method, request.url.path))
         failure = await self.fault()
         if failure:
             return failure
@@ -289,6 +299,7 @@ class Helpdesk:
         )
 
     async def update_request(self, request: Request) -> Response:
+        self.calls.append((request.method, request.url.path))
         key = request.headers.get("idempotency-key")
         payload = await request.json()  # read before a delay: processed though the client left
         failure = await self.fault()
@@ -335,6 +346,11 @@ class Helpdesk:
 def zendesk_time(seconds: float) -> str:
     """A time as Zendesk writes it: ISO 8601, UTC, `Z`."""
     return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def plain_text(body: str) -> str:
+    """A comment's `plain_body`: its Markdown emphasis rendered (`*urgent*` reads `urgent`)."""
+    return re.sub(r"(\*\*|\*|__|_|`)(\S(?:.*?\S)?)\1", r"\2", body)
 
 
 def zendesk_signature(secret: str, timestamp: str, body: bytes) -> str:

@@ -74,10 +74,14 @@
     };
   }
 
-  /* The form's values, from its `elements`: those of `names` (FIELDS by default). */
-  function values(elements, names) {
+  /* The form's values, from its `elements`: those of `names` (FIELDS by default); `sending`:
+     only what the form would post, not the disabled fields (another topic's questions). */
+  function values(elements, names, sending) {
     var found = {};
-    (names || FIELDS).forEach(function (name) { found[name] = elements[name].value; });
+    (names || FIELDS).forEach(function (name) {
+      var field = elements[name];
+      if (!(sending && field.disabled)) found[name] = field.value;
+    });
     return found;
   }
 
@@ -334,7 +338,7 @@
       });
     }
 
-    var submit = submitter(store, function () { return values(form.elements, names); }, post,
+    var submit = submitter(store, function () { return values(form.elements, names, true); }, post,
       function () { return newKey(window.crypto); });
 
     form.addEventListener("submit", function (event) {
