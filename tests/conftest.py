@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import locale
 import shutil
 import socket
 import threading
@@ -50,6 +51,18 @@ def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     target = tmp_path_factory.mktemp("build") / "site"
     build_site(PROJECT_ROOT / "mkdocs.yml", target, strict=True)
     return target
+
+
+@pytest.fixture
+def ascii_locale():
+    """A machine whose locale encoding is not UTF-8 (plain C here; Windows' cp1252 or an old
+    latin-1 locale alike): files read or written without an explicit encoding break."""
+    saved = locale.setlocale(locale.LC_CTYPE)
+    locale.setlocale(locale.LC_CTYPE, "C")
+    try:
+        yield
+    finally:
+        locale.setlocale(locale.LC_CTYPE, saved)
 
 
 def free_port() -> int:

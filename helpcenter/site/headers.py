@@ -118,5 +118,7 @@ def read_headers_file(site_dir: Path) -> dict[str, str]:
     if not path.is_file():
         return {}
     return dict(
-        line.strip().split(": ", 1) for line in path.read_text().splitlines()[1:] if ": " in line
+        line.strip().split(": ", 1)
+        for line in path.read_text(encoding="utf-8").splitlines()[1:]
+        if ": " in line
     )

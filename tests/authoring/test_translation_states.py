@@ -3,7 +3,6 @@ records is its source's, and `helpcenter translations mark` records it, touching
 
 from __future__ import annotations
 
-import locale
 from pathlib import Path
 
 import pytest
@@ -23,18 +22,6 @@ SOURCE = "# Retours\n\nRenvoyer un colis abîmé.\n"
 # SHA-256 of its lines without trailing spaces, joined by line feeds.
 SOURCE_HASH = "6abb2bd9655c62e4"
 TRANSLATION = "---\ntitle: Devoluciones\n---\n\nDevolver un paquete dañado.\n"
-
-
-@pytest.fixture
-def ascii_locale():
-    """A machine whose locale encoding is not UTF-8 (plain C here; Windows' cp1252 or an old
-    latin-1 locale alike): files read or written without an explicit encoding break."""
-    saved = locale.setlocale(locale.LC_CTYPE)
-    locale.setlocale(locale.LC_CTYPE, "C")
-    try:
-        yield
-    finally:
-        locale.setlocale(locale.LC_CTYPE, saved)
 
 
 def write(path: Path, text: str) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import copy
 import json
-import locale
 import re
 import shutil
 from datetime import UTC, datetime
@@ -56,18 +55,6 @@ def store(db, clock: Clock):
     store = FeedbackStore(db, clock=clock)
     yield store
     store.close()
-
-
-@pytest.fixture
-def ascii_locale():
-    """A machine whose locale encoding is not UTF-8 (plain C here; Windows' cp1252 or an old
-    latin-1 locale alike): files read or written without an explicit encoding break."""
-    saved = locale.setlocale(locale.LC_CTYPE)
-    locale.setlocale(locale.LC_CTYPE, "C")
-    try:
-        yield
-    finally:
-        locale.setlocale(locale.LC_CTYPE, saved)
 
 
 def write(path: Path, text: str | bytes) -> None:

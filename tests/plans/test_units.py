@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import locale
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -239,17 +238,6 @@ def test_a_file_in_another_encoding_is_named_with_the_byte_that_is_not_utf_8(tmp
     assert str(raised.value) == (
         f"data/plans.yml: not UTF-8 text (invalid continuation byte at byte {position})"
     )
-
-
-@pytest.fixture
-def ascii_locale():
-    """A machine whose locale's encoding is not UTF-8 (ASCII here)."""
-    before = locale.setlocale(locale.LC_CTYPE)
-    locale.setlocale(locale.LC_CTYPE, "C")
-    try:
-        yield
-    finally:
-        locale.setlocale(locale.LC_CTYPE, before)
 
 
 def test_the_file_is_read_as_utf_8_whatever_the_machine_s_locale(tmp_path, ascii_locale):

@@ -161,3 +161,62 @@ def test_the_headers_file_reads_back_as_written(tmp_path):
     assert lines[0] == "/*"
     assert lines[1:] == [f"  {name}: {value}" for name, value in headers.items()]
     assert read_headers_file(tmp_path) == headers
+
+
+def page_scripts(tmp_path: Path, html: str) -> list[str]:
+    """The script sources the policy allows for a one-page site of `html`, 'self' aside."""
+    (tmp_path / "index.html").write_text(f"<!doctype html><html><body>{html}</body></html>")
+    return directives(site_headers(tmp_path, [])["Content-Security-Policy"])["script-src"][1:]
+
+
+def test_a_script_after_a_data_block_on_the_same_page_is_still_hashed(tmp_path):
+    """Material puts JSON-LD and templates before scripts that run: they must not end the look."""
+    html = (
+        '<script type="application/ld+json">{"@type": "Article"}</script>'
+        "<script>var after = 1;</script>"
+    )
+    assert page_scripts(tmp_path, html) == [sha256("var after = 1;")]
+
+
+def test_a_script_whose_type_has_several_parameters_is_hashed_as_javascript(tmp_path):
+    html = '<script type="text/javascript; charset=utf-8; version=1.5">var a = 1;</script>'
+    assert page_scripts(tmp_path, html) == [sha256("var a = 1;")]
+
+
+def test_pages_are_hashed_as_utf8_whatever_the_locale_of_the_machine_that_builds(
+    tmp_path, ascii_locale
+):
+    """A script with accents is allowed by the hash of its UTF-8 bytes, as the browser hashes
+    it, on a build machine whose locale is not UTF-8 too."""
+    (tmp_path / "index.html").write_bytes(
+        "<!doctype html><p>Aide</p><script>var é = 'ü';</script>".encode()
+    )
+    policy = directives(site_headers(tmp_path, [])["Content-Security-Policy"])
+    assert policy["script-src"] == ["'self'", sha256("var é = 'ü';")]
+
+
+def test_the_headers_file_is_utf8_whatever_the_locale_of_the_machine_that_builds(
+    tmp_path, ascii_locale
+):
+    """Static hosts read `_headers` as UTF-8."""
+    write_headers_file(tmp_path, {"X-Note": "Aide en ligne · café"})
+    written = (tmp_path / "_headers").read_bytes().decode("utf-8")
+    assert written == "/*\n  X-Note: Aide en ligne · café\n"
+    assert read_headers_file(tmp_path) == {"X-Note": "Aide en ligne · café"}  # and reads back
+
+
+def test_an_endpoint_written_without_its_scheme_adds_no_broken_source(tmp_path):
+    """`localhost:8000/api/tickets` (no `http://`) is a path to Python's URL parser: the policy
+    gets no `localhost://` source a browser would reject, only what it had."""
+    policy = directives(content_security_policy([], ["localhost:8000/api/tickets", "/api/x"]))
+    assert (policy["connect-src"], policy["form-action"]) == (["'self'"], ["'self'"])
+
+
+def test_a_header_whose_value_holds_colons_reads_back_whole(tmp_path):
+    """A header a host owner adds, such as Report-To (JSON), keeps every `: ` of its value."""
+    headers = {
+        "Content-Security-Policy": "default-src 'self'; report-to csp",
+        "Report-To": '{"group": "csp", "max_age": 10886400}',
+    }
+    write_headers_file(tmp_path, headers)
+    assert read_headers_file(tmp_path) == headers

@@ -4,6 +4,7 @@ refused, named without what the helpdesk said of them (it may quote what the rea
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 import httpx
@@ -47,6 +48,17 @@ def test_a_date_is_counted_from_now_when_no_clock_is_given():
     in_an_hour = datetime.fromtimestamp(datetime.now(UTC).timestamp() + 3600, UTC)
     seconds = retry_after_seconds(in_an_hour.strftime("%a, %d %b %Y %H:%M:%S GMT"))
     assert 3500 < seconds <= 3600
+
+
+def test_a_date_without_a_zone_is_utc_whatever_the_servers_time_zone(monkeypatch):
+    """A server kept on local time (Tokyo here) waits what the helpdesk asked, not 9 hours."""
+    monkeypatch.setenv("TZ", "JST-9")
+    time.tzset()
+    try:
+        assert retry_after_seconds("Tue, 04 Mar 2031 10:01:30 -0000", now=NOW) == 90.0
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 def answer(body, status: int = 422) -> httpx.Response:
