@@ -34,6 +34,7 @@ from helpcenter.tickets.validation import (
     safe_filename,
 )
 from tests.conftest import example_project
+from tests.tickets.test_validation_patterns import VALID
 
 PROJECT = example_project()
 PLAN_IDS = tuple(plan.id for plan in PROJECT.plans.plans)
@@ -43,14 +44,6 @@ TEXT = ["txt", "csv", "log"]
 # 0.001 MB: files of at most 1048 bytes, to try the limit without megabytes of base64.
 SMALL_MB = 0.001
 LARGEST = 1048
-VALID = {
-    "name": "Ana",
-    "email": "ana@example.com",
-    "subject": "Etiqueta",
-    "category": "shipping",
-    "message": "Un mensaje bastante largo.",
-    "language": "es",
-}
 # What each type of file starts with (None: any byte), as the formats define them.
 MAGIC = {
     "pdf": [b"%PDF-"],
