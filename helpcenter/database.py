@@ -12,7 +12,9 @@ saying why (`DatabaseUnavailable`).
 What one client may store in a day is counted in `daily_usage`, keyed by a hash of a random
 salt kept in the database, the day and the client's address: the address itself is never stored,
 and a day's counters cannot be linked to another day's. The count is one statement (an upsert
-that adds only within the limit), so it holds between processes sharing a database too.
+that adds only within the limit), so it holds between processes sharing a database too. So are
+the per-minute rate limits when several processes share them (`rate_limits`, keyed by a salted
+hash of the address and what it posts to, its row gone once its allowance is whole again).
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ from helpcenter.migrations import migrate
 __all__ = ["DatabaseUnavailable", "StorageUnavailable"]
 
 MB = 1024 * 1024
+# What the per-minute rate limits' keys are hashed with, where the daily quotas' have their day.
+PER_MINUTE = "per-minute"
 
 
 @dataclass(frozen=True)
@@ -158,9 +162,10 @@ class Database:
 
     # Daily quotas per client address.
 
-    def client_key(self, client: str, day: str) -> str:
-        """The key of a client's counters for a day: a salted hash, never the address."""
-        text = f"{self.salt}\x00{day}\x00{client}".encode()
+    def client_key(self, client: str, scope: str) -> str:
+        """The key of a client's counters for `scope` (a day; PER_MINUTE for the rate limits): a
+        salted hash, never the address."""
+        text = f"{self.salt}\x00{scope}\x00{client}".encode()
         return hashlib.sha256(text).hexdigest()[:32]
 
     def use_quota(
@@ -192,6 +197,46 @@ class Database:
         """Forget the counters of past days; how many were removed."""
         with self.transaction() as db:
             return db.execute("DELETE FROM daily_usage WHERE day < ?", (utc_day(now),)).rowcount
+
+    # Per-minute rate limits (helpcenter.tickets.guards.SharedRateTable), shared by the
+    # processes using the database.
+
+    def spend_allowance(self, key: str, interval: float, burst: float, now: float) -> float | None:
+        """Count a request of `key` (a client's address and what it posts to) against its
+        allowance, as GCRA does: the time the allowance is spent until moves on by `interval`
+        (from `now` when it is past), unless it is already more than `burst` ahead of `now`. None
+        when the request is counted; else the time the allowance is spent until.
+
+        One statement counts only within the allowance: processes checking a key at once share
+        one allowance. The key is kept as a salted hash, never the address.
+        """
+        hashed = self.client_key(key, PER_MINUTE)
+        with self.transaction() as db:
+            counted = db.execute(
+                "INSERT INTO rate_limits (key, spent_until) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET spent_until = CASE "
+                "WHEN rate_limits.spent_until > ? THEN rate_limits.spent_until ELSE ? END + ? "
+                "WHERE rate_limits.spent_until - ? <= ? RETURNING spent_until",
+                (hashed, now + interval, now, now, interval, now, burst),
+            ).fetchone()
+            if counted:
+                return None
+            return db.execute(
+                "SELECT spent_until FROM rate_limits WHERE key = ?", (hashed,)
+            ).fetchone()[0]
+
+    def forget_idle_allowances(self, now: float, at_most: int) -> int:
+        """Remove up to `at_most` keys whose allowance is whole again at `now` (they count as new
+        ones), the longest idle first; how many were removed. Keys another process is counting
+        are left for the next time, without waiting for it."""
+        with self.transaction() as db:
+            return db.execute(
+                "DELETE FROM rate_limits WHERE key IN (SELECT key FROM rate_limits "
+                "WHERE spent_until <= ? ORDER BY spent_until LIMIT ?"
+                + self.engine.skip_locked()
+                + ")",
+                (now, at_most),
+            ).rowcount
 
     def compact(self, min_ratio: float, min_bytes: int) -> int | None:
         """Give free space back to the file system when at least `min_ratio` of the database, or

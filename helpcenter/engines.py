@@ -214,8 +214,6 @@ class Engine:
     errors: tuple[type[BaseException], ...] = ()
     # Appended to a SELECT whose rows the transaction will change according to what it read.
     for_update = ""
-    # Appended to a SELECT that claims queued rows: those another transaction holds are skipped.
-    skip_locked = ""
     # What to check when the database cannot be opened.
     hint = ""
     target: Target
@@ -266,6 +264,11 @@ class Engine:
 
     def columns(self, db: Session, table: str) -> set[str]:
         raise NotImplementedError
+
+    def skip_locked(self, table: str = "") -> str:
+        """Appended to a SELECT that claims queued rows: those another transaction holds are
+        skipped. In a join, the rows of `table` (its name or alias) are the ones claimed."""
+        return ""
 
     def hold(self, db: Session, name: str) -> None:
         """Hold `name` until the transaction ends: the transactions that lock the same name run
@@ -455,7 +458,6 @@ class PostgreSQL(Engine):
     name = "PostgreSQL"
     errors = (psycopg.Error, psycopg_pool.PoolTimeout)
     for_update = " FOR UPDATE"
-    skip_locked = " FOR UPDATE SKIP LOCKED"
     hint = (
         "Check that the server is running and lets this user in, or give another database "
         f"with --db or {DATABASE_URL_VARIABLE}."
@@ -535,6 +537,9 @@ class PostgreSQL(Engine):
             (table,),
         )
         return {row[0] for row in rows}
+
+    def skip_locked(self, table: str = "") -> str:
+        return f" FOR UPDATE{f' OF {table}' if table else ''} SKIP LOCKED"
 
     def hold(self, db: Session, name: str) -> None:
         key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)

@@ -195,6 +195,24 @@ def first_schema(db: Session, engine: Engine) -> None:
     )
 
 
+# Step 2: what several processes (workers, machines) sharing the database need.
+SHARED = """
+CREATE TABLE IF NOT EXISTS rate_limits (
+    key TEXT PRIMARY KEY,
+    spent_until REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS rate_limits_spent ON rate_limits(spent_until);
+CREATE INDEX IF NOT EXISTS deliveries_sync_due ON deliveries(state, sync_due_at)
+"""
+
+
+def shared_schema(db: Session, engine: Engine) -> None:
+    """Step 2: the per-minute rate limits, counted in the database (helpcenter.database:
+    `rate_limits`, keyed by a salted hash, never an address) so that they hold across processes;
+    an index for the helpdesk sync's due requests, which every process claims each second."""
+    engine.run_script(db, SHARED)
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -202,7 +220,10 @@ class Migration:
     apply: Callable[[Session, Engine], None]
 
 
-MIGRATIONS = (Migration(1, "tickets, feedback and daily quotas", first_schema),)
+MIGRATIONS = (
+    Migration(1, "tickets, feedback and daily quotas", first_schema),
+    Migration(2, "rate limits shared between processes", shared_schema),
+)
 
 JOURNAL = """
 CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -42,7 +42,7 @@ from starlette.types import ASGIApp
 from helpcenter.config import EndpointPaths, FollowUpConfig, Project, ServerConfig
 from helpcenter.contact.form import ContactForms, refill_built_page
 from helpcenter.contact.settings import ContactSettings
-from helpcenter.engines import Target
+from helpcenter.engines import DatabaseURL, Target
 from helpcenter.feedback.api import FeedbackRequests, feedback_routes, known_page
 from helpcenter.feedback.store import FeedbackStore
 from helpcenter.i18n.catalogs import Catalogs
@@ -54,9 +54,11 @@ from helpcenter.tickets.guards import (
     UNSAFE_METHODS,
     BodyGuard,
     CrossSiteGuard,
+    RateCounter,
     RateLimit,
     RateTable,
     SecurityHeaders,
+    SharedRateTable,
     origin_of,
 )
 from helpcenter.tickets.helpdesk import Forwarder
@@ -484,19 +486,30 @@ async def unexpected_error(request: Request, error: Exception) -> Response:
         return JSONResponse({"errors": errors}, status_code=500)
 
 
+def rate_counter(service: TicketService, per_minute: int, shared: bool) -> RateCounter:
+    """Who sent what lately, for a limit of `per_minute`: in the database when several processes
+    share it (`shared`) or may (PostgreSQL: several machines), so that the limit holds across
+    them; else in this process's memory, which costs no write a request."""
+    if shared or isinstance(service.store.target, DatabaseURL):
+        return SharedRateTable(service.store, per_minute)
+    return RateTable(per_minute)
+
+
 def build_app(
     service: TicketService,
     routes: list[BaseRoute],
     forwarder: Forwarder | None = None,
     body_timeout: float = 120.0,
-    rate_table: RateTable | None = None,
+    rate_table: RateCounter | None = None,
+    shared_rate_limits: bool = False,
 ) -> Starlette:
     """The endpoint's routes and `routes` (the site, when served together), behind the guards.
 
     With a `forwarder`, stored tickets are delivered to the helpdesk in the background, and with
     `service.helpdesk` the readers' replies too, and the requests followed there. A request
-    body must arrive within `body_timeout` seconds. `rate_table` keeps who sent what lately (one
-    is made from the settings by default).
+    body must arrive within `body_timeout` seconds. `rate_table` keeps who sent what lately (by
+    default one is made from the settings, see `rate_counter`: `shared_rate_limits` when other
+    processes serve the same database).
     """
     settings = service.settings
     refuse = refuser(service)
@@ -545,7 +558,7 @@ def build_app(
                 table=(
                     rate_table
                     if rate_table is not None
-                    else RateTable(settings.rate_limit_per_minute)
+                    else rate_counter(service, settings.rate_limit_per_minute, shared_rate_limits)
                 ),
                 refuse=refuse,
             ),
@@ -556,6 +569,9 @@ def build_app(
                         RateLimit,
                         per_minute=service.server.helpdesk_webhook_per_minute,
                         paths=(service.helpdesk_webhook,),
+                        table=rate_counter(
+                            service, service.server.helpdesk_webhook_per_minute, shared_rate_limits
+                        ),
                         refuse=refuse,
                     )
                 ]

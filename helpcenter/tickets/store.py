@@ -501,7 +501,8 @@ class TicketStore(Database):
         with self.transaction() as db:
             rows = db.execute(
                 "SELECT ticket_id FROM deliveries WHERE state = 'pending' AND next_attempt_at <= ? "
-                "ORDER BY next_attempt_at LIMIT ?" + (self.engine.skip_locked if claim_for else ""),
+                "ORDER BY next_attempt_at LIMIT ?"
+                + (self.engine.skip_locked() if claim_for else ""),
                 (now, limit),
             ).fetchall()
             due = [row["ticket_id"] for row in rows]

@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from helpcenter import engines
+from helpcenter import engines, migrations
 from helpcenter.database import QuotaExceeded, StorageUnavailable
 from helpcenter.feedback.store import FeedbackStore
 from helpcenter.tickets import helpdesk
@@ -836,6 +836,9 @@ def test_an_earlier_database_is_brought_up_to_date_with_its_tickets_whole(earlie
     assert store.find("HC-DDDD-EEEE-FFFF")["delivery"]["last_attempt_at"] == at(NOON)
     assert store.purge_delivered_attachments(before=NOON) == (1, 5)
     assert store.attachment_files("HC-AAAA-BBBB-CCCC")[0][1] == b""
+    # Through every step: the per-minute limits can be shared.
+    assert rows(earlier, "SELECT version FROM schema_migrations") == [(1,), (2,)]
+    assert store.spend_allowance("198.51.100.7 /api/tickets", 20.0, 40.0, NOON) is None
 
 
 def test_an_earlier_tickets_key_answers_any_retry_for_a_day_after_it_was_sent(earlier, clock):
@@ -868,8 +871,29 @@ def test_each_schema_step_is_applied_once_and_recorded(db, clock):
     clock.now += DAY
     TicketStore(db, clock=clock).close()
     assert rows(db, "SELECT version, name, applied_at FROM schema_migrations") == [
-        (1, "tickets, feedback and daily quotas", at(NOON))
+        (1, "tickets, feedback and daily quotas", at(NOON)),
+        (2, "rate limits shared between processes", at(NOON)),
     ]
+
+
+def test_a_database_at_step_1_goes_through_step_2_with_its_tickets_whole(db, clock, monkeypatch):
+    """A database made by the version before step 2 (on either engine) gets what it adds."""
+    with monkeypatch.context() as before:
+        before.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:1])
+        earlier = TicketStore(db, forward=True, clock=clock)
+        sent = earlier.add(ticket()).reference
+        earlier.close()
+    assert rows(db, "SELECT version FROM schema_migrations") == [(1,)]
+    clock.now += HOUR
+    store = TicketStore(db, forward=True, clock=clock)
+    assert rows(db, "SELECT version, applied_at FROM schema_migrations ORDER BY version") == [
+        (1, at(NOON)),
+        (2, at(NOON + HOUR)),
+    ]
+    assert references(store) == [sent]
+    assert store.spend_allowance("198.51.100.7 /api/tickets", 20.0, 40.0, clock.now) is None
+    assert rows(db, "SELECT COUNT(*) FROM rate_limits") == [(1,)]
+    store.close()
 
 
 def test_processes_starting_together_on_a_new_database_apply_each_step_once(db, clock):
@@ -878,7 +902,7 @@ def test_processes_starting_together_on_a_new_database_apply_each_step_once(db, 
         stores = list(pool.map(lambda _: TicketStore(db, clock=clock), range(4)))
     for store in stores:
         store.close()
-    assert rows(db, "SELECT COUNT(*) FROM schema_migrations") == [(1,)]
+    assert rows(db, "SELECT COUNT(*) FROM schema_migrations") == [(len(migrations.MIGRATIONS),)]
     assert (
         len({row[0] for row in rows(db, "SELECT value FROM meta WHERE key = 'client_salt'")}) == 1
     )
@@ -890,12 +914,15 @@ def engine_of(target) -> type[engines.Engine]:
 
 def test_a_database_of_a_newer_version_is_not_opened_and_says_why(db, clock):
     TicketStore(db, clock=clock).close()
-    execute(db, "INSERT INTO schema_migrations VALUES (2, 'from the future', ?)", (at(NOON),))
+    last = migrations.MIGRATIONS[-1].version
+    execute(
+        db, "INSERT INTO schema_migrations VALUES (?, 'from the future', ?)", (last + 1, at(NOON))
+    )
     with pytest.raises(SystemExit) as refused:
         TicketStore(db, clock=clock)
     assert str(refused.value) == (
         f"Cannot use the database {db}: it was made by a newer version of helpcenter (schema "
-        f"step 2; this version knows steps 1 to 1). {engine_of(db).hint}"
+        f"step {last + 1}; this version knows steps 1 to {last}). {engine_of(db).hint}"
     )
 
 
