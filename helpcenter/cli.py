@@ -55,6 +55,27 @@ def positive_int(text: str) -> int:
     return number
 
 
+def worker_count(text: str) -> int:
+    """`--workers`: how many processes serve the port."""
+    from helpcenter.server.workers import MAX_WORKERS
+
+    if not text.isdigit() or not 1 <= int(text) <= MAX_WORKERS:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number from 1 to {MAX_WORKERS}, got {text}"
+        )
+    return int(text)
+
+
+def add_workers_option(parser: argparse._ActionsContainer) -> None:
+    parser.add_argument(
+        "--workers",
+        type=worker_count,
+        default=1,
+        metavar="N",
+        help="processes serving the port, each with its own database connections (default: 1)",
+    )
+
+
 def build_command(args: argparse.Namespace) -> int:
     try:
         build_site(
@@ -99,6 +120,7 @@ def serve_command(args: argparse.Namespace) -> int:
             helpdesk_url=args.helpdesk_url,
             watch=args.watch,
             rate_limit=args.rate_limit_per_minute,
+            workers=args.workers,
         )
     except CannotServe as error:  # the port is taken...: one line, before "Serving at"
         print(error, file=sys.stderr)
@@ -152,6 +174,7 @@ def tickets_serve_command(args: argparse.Namespace) -> int:
             helpdesk_url=args.helpdesk_url,
             site_dir=args.site_dir,
             rate_limit=args.rate_limit_per_minute,
+            workers=args.workers,
         )
     except CannotServe as error:  # the port is taken...: one line, before "Ticket endpoint at"
         print(error, file=sys.stderr)
@@ -888,11 +911,14 @@ def parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="serve the built site and the ticket endpoint")
     add_server_options(serve, site_required=True)
-    serve.add_argument(
+    # The writers' preview rebuilds in one process.
+    one_process = serve.add_mutually_exclusive_group()
+    one_process.add_argument(
         "--watch",
         action="store_true",
         help="rebuild on every change of the sources and reload open pages",
     )
+    add_workers_option(one_process)
     serve.set_defaults(run=serve_command)
 
     nginx = commands.add_parser(
@@ -925,6 +951,7 @@ def parser() -> argparse.ArgumentParser:
         "serve", help="run the ticket endpoint alone (the site on a static host)"
     )
     add_server_options(tickets_serve, site_required=False)
+    add_workers_option(tickets_serve)
     tickets_serve.set_defaults(run=tickets_serve_command)
     tickets_list = tickets_commands.add_parser("list", help="list stored tickets")
     add_database_option(tickets_list)

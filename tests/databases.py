@@ -8,8 +8,8 @@ socket in the temporary folder, and lets in local TCP connections without a pass
 nothing else. Each test gets a database of its own, owned by an unprivileged role as an operator's
 would be, and dropped after the test.
 
-For speed the test server does not flush to disk (`fsync=off`): the tests kill the endpoint, never
-the server, so what a commit guarantees them is unchanged.
+For speed the test server does not flush to disk (`fsync=off`): the tests kill the endpoint or
+the server, never the machine, so what a commit guarantees them is unchanged.
 """
 
 from __future__ import annotations
@@ -63,7 +63,9 @@ def server_programs() -> Path:
 class PostgresCluster:
     """A private PostgreSQL server, started in a temporary folder; `stop()` removes it all."""
 
-    def __init__(self) -> None:
+    def __init__(self, settings: dict[str, str] | None = None) -> None:
+        """`settings` replace the test server's (see SERVER_SETTINGS)."""
+        self.settings = {**SERVER_SETTINGS, **(settings or {})}
         self.bin = server_programs()
         self.folder = Path(tempfile.mkdtemp(prefix="helpcenter-postgres-"))
         self.data = self.folder / "data"
@@ -78,7 +80,6 @@ class PostgresCluster:
         except BaseException:
             self.remove()
             raise
-        self.admin = psycopg.connect(self.url("postgres", "postgres").url, autocommit=True)
         self.admin.execute(f"CREATE ROLE {ROLE} LOGIN")
 
     def run(self, program: str, *args: str) -> None:
@@ -92,13 +93,23 @@ class PostgresCluster:
 
     def start(self) -> None:
         self.run("initdb", "--no-sync", "-D", str(self.data), "-U", "postgres", "-E", "UTF8")
-        settings = {**SERVER_SETTINGS, "port": str(self.port)}
+        settings = {**self.settings, "port": str(self.port)}
         settings["unix_socket_directories"] = f"'{self.folder}'"
         with (self.data / "postgresql.conf").open("a") as conf:
             conf.writelines(f"{key} = {value}\n" for key, value in settings.items())
         # Local TCP connections only, without a password; no socket connections.
         (self.data / "pg_hba.conf").write_text("host all all 127.0.0.1/32 trust\n")
+        self.start_server()
+
+    def start_server(self) -> None:
+        """Start the server (again: it recovers what a crash left from its log)."""
         self.run("pg_ctl", "-D", str(self.data), "-l", str(self.folder / "log"), "-w", "start")
+        self.admin = psycopg.connect(self.url("postgres", "postgres").url, autocommit=True)
+
+    def stop_server(self) -> None:
+        """Stop the server at once, as a crash would: every connection cut, no checkpoint."""
+        self.admin.close()
+        self.run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
 
     def url(self, database: str, user: str = ROLE) -> DatabaseURL:
         return DatabaseURL(f"postgresql://{user}@127.0.0.1:{self.port}/{database}")
@@ -113,9 +124,8 @@ class PostgresCluster:
         self.admin.execute(f"DROP DATABASE {database_name(url)} WITH (FORCE)")
 
     def stop(self) -> None:
-        self.admin.close()
         try:
-            self.run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+            self.stop_server()
         finally:
             self.remove()
 

@@ -13,7 +13,7 @@ import errno
 import logging
 import os
 import socket
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from html import escape
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -32,6 +32,7 @@ from helpcenter.config import Project, ServerConfig
 from helpcenter.engines import Target
 from helpcenter.server.livereload import InjectClient, Rebuilder
 from helpcenter.server.protocol import HeadLimits, guarded_protocol, raise_open_files_limit
+from helpcenter.server.workers import Supervisor, WorkersFailing
 from helpcenter.site.build import BuildError, build_site
 from helpcenter.tickets.app import TicketService, build_app
 from helpcenter.tickets.helpdesk import TOKEN_VARIABLE, Forwarder, HelpdeskClient
@@ -313,9 +314,11 @@ def endpoint_app(
     routes: list,
     helpdesk_url: str | None,
     rate_limit: int | None = None,
+    shared_rate_limits: bool = False,
 ) -> Starlette:
     """The endpoint; with `helpdesk_url`, forwarding to it, and following it when the token is
-    set. Raises CannotServe, before anything is made, for a token that would go over plain
+    set; its per-minute limits counted in the database with `shared_rate_limits` (several
+    workers). Raises CannotServe, before anything is made, for a token that would go over plain
     http."""
     client = helpdesk_client(helpdesk_url, project) if helpdesk_url else None
     service = TicketService.from_project(
@@ -343,7 +346,7 @@ def endpoint_app(
                 "until it holds an OAuth token with the impersonate scope",
                 TOKEN_VARIABLE,
             )
-    return build_app(service, routes, forwarder)
+    return build_app(service, routes, forwarder, shared_rate_limits=shared_rate_limits)
 
 
 def helpdesk_client(url: str, project: Project) -> HelpdeskClient:
@@ -396,31 +399,76 @@ def serve(
     helpdesk_url: str | None = None,
     watch: bool = False,
     rate_limit: int | None = None,
+    workers: int = 1,
 ) -> None:
-    """Raises CannotServe, before printing anything, when the address cannot be listened on."""
+    """Raises CannotServe, before printing anything, when the address cannot be listened on.
+    `watch` rebuilds in this one process: `workers` is for the site as built."""
     sockets = listen(host, port, "`PORT={port} make serve` or `helpcenter serve --port {port}`")
     port = sockets[0].getsockname()[1]  # the one the system chose for --port 0
+    banner = (
+        f"Serving {site_dir}/ and the ticket endpoint at http://{address(host, port)}/ "
+        f"(tickets in {database})"
+    )
     try:
         if watch:  # builds first, once the port is ours: a busy port is one line, not a build
             routes = watched_site_routes(site_dir, project)
-            app = InjectClient(
-                endpoint_app(project, database, site_dir, routes, helpdesk_url, rate_limit)
-            )
             watched = ", ".join(shown(path, project.root) for path in watched_paths(project))
-            print(f"Watching {watched}: pages reload after each rebuild.")
+            banner = f"Watching {watched}: pages reload after each rebuild.\n{banner}"
         else:
             routes = site_routes(site_dir, project.locales)
-            app = endpoint_app(project, database, site_dir, routes, helpdesk_url, rate_limit)
     except BaseException:
         for sock in sockets:
             sock.close()
         raise
-    print(
-        f"Serving {site_dir}/ and the ticket endpoint at http://{address(host, port)}/ "
-        f"(tickets in {database})",
-        flush=True,
+
+    workers = 1 if watch else workers
+
+    def build() -> ASGIApp:
+        app = endpoint_app(
+            project, database, site_dir, routes, helpdesk_url, rate_limit, workers > 1
+        )
+        return InjectClient(app) if watch else app
+
+    serve_endpoint(build, host, port, sockets, project.settings.server, workers, banner)
+
+
+def serve_endpoint(
+    build: Callable[[], ASGIApp],
+    host: str,
+    port: int,
+    sockets: list[socket.socket],
+    server: ServerConfig,
+    workers: int,
+    banner: str,
+) -> None:
+    """Serve the endpoint `build()` makes on `sockets`, in this process, or in `workers`
+    processes (helpcenter.server.workers). With workers, it is built here once and let go of
+    first: what would stop every worker (a database it cannot use, a helpdesk token over plain
+    http) is one line, before any starts, as with one process. `banner` is printed once the
+    endpoint is built, or once every worker serves. Raises CannotServe when workers keep dying
+    before they serve."""
+    try:
+        app = build()
+        if workers > 1:
+            app.state.service.close()  # its database pool and threads stay out of the fork
+    except BaseException:
+        for sock in sockets:
+            sock.close()
+        raise
+    if workers == 1:
+        print(banner, flush=True)
+        run(app, host, port, server, sockets)
+        return
+    supervisor = Supervisor(
+        workers, build, lambda app: uvicorn_config(app, host, port, server), sockets
     )
-    run(app, host, port, project.settings.server, sockets)
+    try:
+        supervisor.run(serving=lambda: print(banner, flush=True))
+    except WorkersFailing as failing:
+        raise CannotServe(str(failing)) from None
+    finally:
+        for sock in sockets:
+            sock.close()
 
 
 def shown(path: Path, root: Path) -> str:
@@ -437,19 +485,20 @@ def serve_tickets(
     helpdesk_url: str | None = None,
     site_dir: Path | None = None,
     rate_limit: int | None = None,
+    workers: int = 1,
 ) -> None:
     """Raises CannotServe, before printing anything, when the address cannot be listened on."""
     sockets = listen(host, port, "`helpcenter tickets serve --port {port}`")
     port = sockets[0].getsockname()[1]  # the one the system chose for --port 0
-    try:
-        app = endpoint_app(project, database, site_dir, [], helpdesk_url, rate_limit)
-    except BaseException:
-        for sock in sockets:
-            sock.close()
-        raise
     path = project.endpoint_paths.tickets
-    print(
+    serve_endpoint(
+        lambda: endpoint_app(
+            project, database, site_dir, [], helpdesk_url, rate_limit, workers > 1
+        ),
+        host,
+        port,
+        sockets,
+        project.settings.server,
+        workers,
         f"Ticket endpoint at http://{address(host, port)}{path} (tickets in {database})",
-        flush=True,
     )
-    run(app, host, port, project.settings.server, sockets)
