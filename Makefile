@@ -67,7 +67,7 @@ $(VNU_JAR): package.json package-lock.json
 test: setup chromium node postgresql nginx $(VNU_JAR)
 	$(BIN)/ruff check helpcenter tests bench
 	node --test tests/js/
-	$(BIN)/pytest
+	$(BIN)/pytest --numprocesses auto --maxprocesses 4
 
 lint: setup
 	$(BIN)/ruff check helpcenter tests bench

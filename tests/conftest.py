@@ -181,10 +181,16 @@ def site_url(site_dir: Path, database: Path) -> Iterator[str]:
         yield server.url
 
 
+PAGE_WAIT_MS = 20_000
+
+
 @pytest.fixture(scope="session")
 def browser():
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # How long an assertion waits for the page at most, not a pause: it passes as soon as the
+    # page shows what is expected. Beyond Playwright's 5 s for a machine the whole suite loads.
+    expect.set_options(timeout=PAGE_WAIT_MS)
     executable = shutil.which("chromium")
     if executable is None:
         pytest.fail("Debian's chromium is not installed: run `make test`, which installs it.")

@@ -72,6 +72,10 @@ def test_a_crash_midway_loses_no_acknowledged_ticket_and_retries_make_no_duplica
     first_answers = threading.Event()
     stop = threading.Event()  # the test failed: the clients give up
     lock = threading.Lock()
+    clients = threading.local()  # each client thread's kept-alive connection
+
+    def connect() -> None:
+        clients.http = httpx.Client(timeout=10)
 
     def submit(number: int) -> None:
         body = {
@@ -84,9 +88,10 @@ def test_a_crash_midway_loses_no_acknowledged_ticket_and_retries_make_no_duplica
         }
         key = f"crash-test-{number:04d}"
         deadline = time.monotonic() + 120
+        http = clients.http
         while time.monotonic() < deadline and not stop.is_set():
             try:
-                response = httpx.post(url, json=body, headers={"Idempotency-Key": key}, timeout=10)
+                response = http.post(url, json=body, headers={"Idempotency-Key": key})
             except httpx.HTTPError:
                 time.sleep(0.2)  # no answer: the client retries with the same key
                 continue
@@ -98,7 +103,7 @@ def test_a_crash_midway_loses_no_acknowledged_ticket_and_retries_make_no_duplica
             time.sleep(0.05)
         raise AssertionError(f"ticket {number} was never acknowledged")
 
-    with ThreadPoolExecutor(CLIENTS) as pool:
+    with ThreadPoolExecutor(CLIENTS, initializer=connect) as pool:
         futures = [pool.submit(submit, number) for number in range(SUBMISSIONS)]
         try:
             assert first_answers.wait(60), "no ticket acknowledged"

@@ -259,7 +259,10 @@ def read_only_file(tmp_path):
 
 def test_a_read_only_database_at_start_up_ends_with_one_clear_line(read_only_file):
     result = subprocess.run(
-        [sys.executable, "-m", "helpcenter.cli", "tickets", "serve", "--db", str(read_only_file)],
+        [
+            *(sys.executable, "-m", "helpcenter.cli", "tickets", "serve"),
+            *("--port", "0", "--db", str(read_only_file)),
+        ],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,
