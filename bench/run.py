@@ -3,28 +3,26 @@
 Builds a generated help center of N articles per language both ways, then measures what a reader
 and an operator get: build time and peak memory, article HTML size, bytes of a plain article
 view, search bytes and time to the first result in headless Chromium, query latency, and the
-ticket endpoint's throughput. Writes bench/results.json, bench/results.md and
-bench/build-time.png.
+ticket endpoint's throughput and latency (bench.endpoint: SQLite, and PostgreSQL with 1, 2 and 4
+workers). Writes bench/results.json, bench/results.md and bench/build-time.png.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import gzip
 import json
 import os
-import re
 import shutil
-import socket
-import sqlite3
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from bench.endpoint import endpoint_table, label, measure_endpoints
 from bench.generate import LOCALES, PROJECT_ROOT, generate
+from bench.processes import free_port, wait_for_port
 
 BENCH_DIR = PROJECT_ROOT / "bench"
 WORK_DIR = BENCH_DIR / "corpus"
@@ -159,22 +157,6 @@ def html_sizes(pages: list[Path]) -> dict:
 
 
 # Browser.
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for_port(port: int, process: subprocess.Popen, seconds: float = 15) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and process.poll() is None:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise SystemExit(f"nothing listens on port {port}")
 
 
 class StaticServer:
@@ -320,115 +302,6 @@ def measure_browsers(ours_site: Path, baseline_site: Path) -> dict:
     return results
 
 
-# Ticket endpoint.
-
-
-BENCH_TICKET = {
-    "name": "Bench",
-    "email": "bench@example.com",
-    "subject": "Benchmark ticket",
-    "category": "shipping",
-    "message": "Measuring the ticket endpoint.",
-    "language": "fr",
-}
-
-
-class LoadClient:
-    """One of the concurrent clients: a kept-alive HTTP/1.1 connection posting tickets in turn.
-
-    Written on asyncio streams, not an HTTP library, so that the load generator, sharing the
-    machine's cores with the endpoint, spends microseconds per request: what is measured is the
-    endpoint.
-    """
-
-    def __init__(self, port: int, number: int) -> None:
-        self.port = port
-        self.number = number
-        self.latencies: list[float] = []
-        self.failures = 0
-
-    def request(self, sequence: int) -> bytes:
-        ticket = {**BENCH_TICKET, "page": f"bench/{self.number}/{sequence}/"}
-        body = json.dumps(ticket).encode()
-        head = (
-            f"POST /api/tickets HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\n"
-            f"Content-Type: application/json\r\nAccept: application/json\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n"
-        )
-        return head.encode() + body
-
-    async def run(self, stop: float) -> None:
-        reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
-        sequence = 0
-        try:
-            while time.monotonic() < stop:
-                request = self.request(sequence)
-                sequence += 1
-                started = time.perf_counter()
-                writer.write(request)
-                head = await reader.readuntil(b"\r\n\r\n")
-                status = int(head.split(b" ", 2)[1])
-                length = re.search(rb"(?i)\r\ncontent-length:\s*(\d+)", head)
-                await reader.readexactly(int(length.group(1)) if length else 0)
-                if status == 201:
-                    self.latencies.append((time.perf_counter() - started) * 1000)
-                else:
-                    self.failures += 1
-        finally:
-            writer.close()
-
-
-async def load(port: int, clients: int, seconds: float) -> tuple[list[LoadClient], float]:
-    started = time.monotonic()
-    group = [LoadClient(port, number) for number in range(clients)]
-    await asyncio.gather(*(client.run(started + seconds) for client in group))
-    return group, time.monotonic() - started
-
-
-def measure_endpoint(seconds: float = 20, clients: int = 32) -> dict:
-    """The endpoint as `helpcenter tickets serve` runs it in production, in a process of its own,
-    under `clients` concurrent clients for `seconds`."""
-    database = WORK_DIR / "bench.sqlite3"
-    database.unlink(missing_ok=True)
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "helpcenter.cli",
-            "tickets",
-            "serve",
-            "--port",
-            str(port),
-            "--db",
-            str(database),
-            "--rate-limit-per-minute",
-            "1000000",
-        ],
-        cwd=PROJECT_ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_for_port(port, server)
-        group, elapsed = asyncio.run(load(port, clients, seconds))
-    finally:
-        server.terminate()
-        server.wait()
-    latencies = [ms for client in group for ms in client.latencies]
-    stored = sqlite3.connect(database).execute("SELECT COUNT(*) FROM tickets").fetchone()[0]
-    return {
-        "clients": clients,
-        "seconds": round(elapsed, 1),
-        "acknowledged": len(latencies),
-        "failed": sum(client.failures for client in group),
-        "stored": stored,
-        "tickets_per_second": round(len(latencies) / elapsed, 1),
-        "p50_ms": round(statistics.median(latencies), 1),
-        "p95_ms": round(statistics.quantiles(latencies, n=20)[-1], 1),
-    }
-
-
 # Report.
 
 
@@ -440,7 +313,6 @@ def verdicts(report: dict) -> list[tuple[str, str, str, bool]]:
     ours, base = report["ours"], report["baseline"]
     browser_ours = report["browser"]["ours"]
     build_ratio = ours["build"]["seconds"] / base["build"]["seconds"]
-    endpoint = report["endpoint"]
     rows = [
         (
             "Build time, ours / baseline",
@@ -490,25 +362,32 @@ def verdicts(report: dict) -> list[tuple[str, str, str, bool]]:
             f"≤ {TARGETS['query_p95_ms']}",
             worst(browser_ours, "query_p95_ms") <= TARGETS["query_p95_ms"],
         ),
-        (
-            "Tickets per second (32 clients)",
-            f"{endpoint['tickets_per_second']}",
-            f"≥ {TARGETS['tickets_per_second']}",
-            endpoint["tickets_per_second"] >= TARGETS["tickets_per_second"],
-        ),
-        (
-            "Ticket p95 latency (ms)",
-            f"{endpoint['p95_ms']}",
-            f"< {TARGETS['ticket_p95_ms']}",
-            endpoint["p95_ms"] < TARGETS["ticket_p95_ms"],
-        ),
-        (
-            "Tickets stored = acknowledged",
-            f"{endpoint['stored']} = {endpoint['acknowledged']}",
-            "equal",
-            endpoint["stored"] == endpoint["acknowledged"],
-        ),
     ]
+    for setup in report["endpoint"]:
+        name = label(setup)
+        if setup["engine"] == "sqlite":
+            rows.append(
+                (
+                    f"Tickets per second, {name} ({setup['clients']} clients)",
+                    f"{setup['tickets_per_second']}",
+                    f"≥ {TARGETS['tickets_per_second']}",
+                    setup["tickets_per_second"] >= TARGETS["tickets_per_second"],
+                )
+            )
+        rows += [
+            (
+                f"Ticket p95 latency (ms), {name}",
+                f"{setup['p95_ms']}",
+                f"< {TARGETS['ticket_p95_ms']}",
+                setup["p95_ms"] < TARGETS["ticket_p95_ms"],
+            ),
+            (
+                f"Tickets stored = acknowledged, {name}",
+                f"{setup['stored']} = {setup['acknowledged']}",
+                "equal",
+                setup["stored"] == setup["acknowledged"],
+            ),
+        ]
     return rows
 
 
@@ -540,13 +419,9 @@ def markdown(report: dict) -> str:
             ("query_p95_ms", "query p95 (ms)"),
         ):
             row(f"[{locale}] {name}", mine[key], theirs[key])
-    endpoint = report["endpoint"]
     lines += [
         "",
-        f"Ticket endpoint ({endpoint['clients']} clients, {endpoint['seconds']} s, "
-        f"SQLite WAL with synchronous=FULL): {endpoint['tickets_per_second']} tickets/s, "
-        f"p50 {endpoint['p50_ms']} ms, p95 {endpoint['p95_ms']} ms, "
-        f"{endpoint['stored']} stored of {endpoint['acknowledged']} acknowledged.",
+        *endpoint_table(report["endpoint"]),
         "",
         "## Targets",
         "",
@@ -617,7 +492,7 @@ def main(argv: list[str] | None = None) -> int:
             ),
         },
         "browser": measure_browsers(ours_site, baseline_site),
-        "endpoint": measure_endpoint(),
+        "endpoint": measure_endpoints(WORK_DIR),
         "build_time_by_size": curve,
     }
     report["targets"] = [

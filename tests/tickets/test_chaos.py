@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from helpcenter.engines import DatabaseURL
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT, run_async
 from tests.databases import PostgresCluster, rows
 from tests.worker_group import WorkerGroup
 
@@ -108,7 +108,7 @@ def test_acknowledged_tickets_are_stored_once_through_a_killed_worker_and_a_rest
 ):
     before = started_at(postgres_db)
     with WorkerGroup(postgres_db, WORKERS, tmp_path / "endpoint.log") as group:
-        acknowledged = asyncio.run(submit_all(group, postgres))
+        acknowledged = run_async(submit_all(group, postgres))
         group.wait_for(
             lambda: len(group.workers()) == WORKERS, "the killed worker was not replaced"
         )
