@@ -22,11 +22,16 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from bench.generate import PROJECT_ROOT
-from bench.processes import free_port, wait_for_port
+from bench.processes import cpu_seconds, free_port, wait_for_port
 from helpcenter.engines import Target
 
 CLIENTS = 32
 SECONDS = 10.0
+# The steady load's rate, as a share of the capacity measured just before: a server is run
+# below its capacity, where latency is what a reader waits, not a queue.
+STEADY_SHARE = 0.6
+# Under the server's own keep-alive time (helpcenter.server.app: 5 s), to reuse a connection.
+KEEP_ALIVE_SECONDS = 4.0
 WARM_UP_SECONDS = 2.0
 # (engine, workers): what is measured, in this order.
 SETUPS = (("sqlite", 1), ("postgresql", 1), ("postgresql", 2), ("postgresql", 4))
@@ -42,8 +47,8 @@ TICKET = {
 }
 
 
-class LoadClient:
-    """One of the concurrent clients: a kept-alive HTTP/1.1 connection posting tickets in turn.
+class Connection:
+    """A kept-alive HTTP/1.1 connection posting tickets, one at a time.
 
     Written on asyncio streams, not an HTTP library, so that the load generator, sharing the
     machine's cores with the endpoint, spends microseconds per request: what is measured is the
@@ -53,51 +58,119 @@ class LoadClient:
     def __init__(self, port: int, number: int) -> None:
         self.port = port
         self.number = number
-        self.latencies: list[float] = []
-        self.acknowledged = 0  # warm-up included: what the database should hold
-        self.failures = 0
+        self.sequence = 0
+        self.used = time.monotonic()
 
-    def request(self, sequence: int) -> bytes:
-        ticket = {**TICKET, "page": f"bench/{self.number}/{sequence}/"}
+    async def open(self) -> Connection:
+        self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+        return self
+
+    def close(self) -> None:
+        self.writer.close()
+
+    async def post(self) -> int:
+        """Post one ticket; its answer's status."""
+        self.sequence += 1
+        ticket = {**TICKET, "page": f"bench/{self.number}/{self.sequence}/"}
         body = json.dumps(ticket).encode()
         head = (
             f"POST /api/tickets HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\n"
             f"Content-Type: application/json\r\nAccept: application/json\r\n"
             f"Content-Length: {len(body)}\r\n\r\n"
         )
-        return head.encode() + body
-
-    async def run(self, start: float, stop: float) -> None:
-        """Post until `stop`; only the answers to requests sent from `start` count."""
-        reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
-        sequence = 0
-        try:
-            while (sent := time.monotonic()) < stop:
-                request = self.request(sequence)
-                sequence += 1
-                started = time.perf_counter()
-                writer.write(request)
-                head = await reader.readuntil(b"\r\n\r\n")
-                status = int(head.split(b" ", 2)[1])
-                length = re.search(rb"(?i)\r\ncontent-length:\s*(\d+)", head)
-                await reader.readexactly(int(length.group(1)) if length else 0)
-                latency = (time.perf_counter() - started) * 1000
-                self.acknowledged += status == 201
-                if sent < start:
-                    continue
-                if status == 201:
-                    self.latencies.append(latency)
-                else:
-                    self.failures += 1
-        finally:
-            writer.close()
+        self.writer.write(head.encode() + body)
+        answer = await self.reader.readuntil(b"\r\n\r\n")
+        length = re.search(rb"(?i)\r\ncontent-length:\s*(\d+)", answer)
+        await self.reader.readexactly(int(length.group(1)) if length else 0)
+        return int(answer.split(b" ", 2)[1])
 
 
-async def load(port: int, clients: int, seconds: float) -> tuple[list[LoadClient], float]:
-    start = time.monotonic() + WARM_UP_SECONDS
-    group = [LoadClient(port, number) for number in range(clients)]
-    await asyncio.gather(*(client.run(start, start + seconds) for client in group))
-    return group, time.monotonic() - start
+class Tally:
+    """The answers of a phase: latencies of the tickets acknowledged in the measured window,
+    failures there, and every acknowledgement (warm-up included: what the database holds)."""
+
+    def __init__(self, start: float) -> None:
+        self.start = start
+        self.latencies: list[float] = []
+        self.failures = 0
+        self.acknowledged = 0
+
+    def record(self, sent: float, status: int) -> None:
+        self.acknowledged += status == 201
+        if sent < self.start:
+            return
+        if status == 201:
+            self.latencies.append((time.monotonic() - sent) * 1000)
+        else:
+            self.failures += 1
+
+    def summary(self, seconds: float) -> dict:
+        return {
+            "tickets_per_second": round(len(self.latencies) / seconds, 1),
+            "p50_ms": round(statistics.median(self.latencies), 1),
+            "p95_ms": round(statistics.quantiles(self.latencies, n=20)[-1], 1),
+            "failed": self.failures,
+        }
+
+
+async def saturate(
+    port: int, clients: int, seconds: float, processes: dict[str, int]
+) -> tuple[Tally, float, dict[str, float]]:
+    """Capacity: `clients` connections each posting again as soon as answered; and the CPU
+    seconds each of `processes` (name: the root of a process tree) used in the window."""
+    tally = Tally(time.monotonic() + WARM_UP_SECONDS)
+    stop = tally.start + seconds
+    connections = [await Connection(port, number).open() for number in range(clients)]
+    used: dict[str, float] = {}
+
+    async def client(connection: Connection) -> None:
+        while (sent := time.monotonic()) < stop:
+            tally.record(sent, await connection.post())
+
+    async def watch() -> None:
+        await asyncio.sleep(tally.start - time.monotonic())
+        before = {name: cpu_seconds(pid) for name, pid in processes.items()}
+        await asyncio.sleep(stop - time.monotonic())
+        used.update({name: cpu_seconds(pid) - before[name] for name, pid in processes.items()})
+
+    try:
+        await asyncio.gather(watch(), *(client(connection) for connection in connections))
+    finally:
+        for connection in connections:
+            connection.close()
+    return tally, time.monotonic() - tally.start, used
+
+
+async def steady(port: int, rate: float, seconds: float) -> Tally:
+    """Latency at a steady `rate` of new tickets a second, whatever the answers' pace (an open
+    loop): a ticket's latency runs from when it was due, so a server that falls behind shows it.
+    Connections are kept and reused; one is opened when none is free."""
+    tally = Tally(time.monotonic() + WARM_UP_SECONDS)
+    idle: list[Connection] = []
+    opened = 0
+    tasks = []
+
+    async def one(due: float) -> None:
+        nonlocal opened
+        connection = idle.pop() if idle else None
+        if connection is None or time.monotonic() - connection.used > KEEP_ALIVE_SECONDS:
+            if connection is not None:  # the server is about to close it
+                connection.close()
+            opened += 1
+            connection = await Connection(port, CLIENTS + opened).open()
+        tally.record(due, await connection.post())
+        connection.used = time.monotonic()
+        idle.append(connection)
+
+    first = time.monotonic()
+    for number in range(int(rate * (WARM_UP_SECONDS + seconds))):
+        due = first + number / rate
+        await asyncio.sleep(max(0.0, due - time.monotonic()))
+        tasks.append(asyncio.create_task(one(due)))
+    await asyncio.gather(*tasks)
+    for connection in idle:
+        connection.close()
+    return tally
 
 
 def stored_tickets(target: Target) -> int:
@@ -106,8 +179,12 @@ def stored_tickets(target: Target) -> int:
     return rows(target, "SELECT COUNT(*) FROM tickets")[0][0]
 
 
-def measure(target: Target, workers: int, clients: int, seconds: float) -> dict:
-    """One setup: the endpoint on `target` with `workers` processes, under load."""
+def measure(
+    target: Target, workers: int, clients: int, seconds: float, database_pid: int | None
+) -> dict:
+    """One setup: the endpoint on `target` with `workers` processes, first at its capacity,
+    then at STEADY_SHARE of it; with the CPU the endpoint, and the database server whose
+    main process is `database_pid`, spent per ticket at capacity."""
     port = free_port()
     server = subprocess.Popen(
         [
@@ -131,21 +208,26 @@ def measure(target: Target, workers: int, clients: int, seconds: float) -> dict:
     )
     try:
         wait_for_port(port, server)
-        group, elapsed = asyncio.run(load(port, clients, seconds))
+        processes = {"endpoint": server.pid, **({"database": database_pid} if database_pid else {})}
+        capacity, elapsed, used = asyncio.run(saturate(port, clients, seconds, processes))
+        rate = round(capacity.summary(elapsed)["tickets_per_second"] * STEADY_SHARE)
+        at_rate = asyncio.run(steady(port, rate, seconds))
     finally:
         server.terminate()
         server.wait()
-    latencies = [ms for client in group for ms in client.latencies]
     return {
         "workers": workers,
         "clients": clients,
         "seconds": round(elapsed, 1),
-        "acknowledged": sum(client.acknowledged for client in group),
-        "failed": sum(client.failures for client in group),
+        "capacity": capacity.summary(elapsed),
+        "cpu_ms_per_ticket": {
+            name: round(1000 * seconds_used / len(capacity.latencies), 2)
+            for name, seconds_used in used.items()
+        },
+        "rate": rate,
+        "at_rate": at_rate.summary(seconds),
+        "acknowledged": capacity.acknowledged + at_rate.acknowledged,
         "stored": stored_tickets(target),
-        "tickets_per_second": round(len(latencies) / elapsed, 1),
-        "p50_ms": round(statistics.median(latencies), 1),
-        "p95_ms": round(statistics.quantiles(latencies, n=20)[-1], 1),
     }
 
 
@@ -174,10 +256,14 @@ def measure_endpoints(work_dir: Path, clients: int = CLIENTS, seconds: float = S
                     Path(f"{target}{suffix}").unlink(missing_ok=True)
             else:
                 target = places["postgresql"].create_database()
-            result = {"engine": engine, **measure(target, workers, clients, seconds)}
+            database_pid = places["postgresql"].server_pid() if engine == "postgresql" else None
+            result = {
+                "engine": engine,
+                **measure(target, workers, clients, seconds, database_pid),
+            }
             print(
-                f"{label(result)}: {result['tickets_per_second']} tickets/s, "
-                f"p95 {result['p95_ms']} ms",
+                f"{label(result)}: {result['capacity']['tickets_per_second']} tickets/s at "
+                f"most; at {result['rate']}/s, p95 {result['at_rate']['p95_ms']} ms",
                 flush=True,
             )
             results.append(result)
@@ -191,19 +277,26 @@ def label(setup: dict) -> str:
 
 def endpoint_table(results: list[dict]) -> list[str]:
     """The setups side by side, as Markdown lines."""
+    first = results[0]
     lines = [
-        f"Ticket endpoint: {results[0]['clients']} clients on kept-alive connections for "
-        f"{results[0]['seconds']} s after a warm-up; SQLite in WAL with synchronous=FULL, "
-        "PostgreSQL with fsync on and synchronous_commit on.",
+        f"Ticket endpoint: capacity with {first['clients']} clients posting on kept-alive "
+        f"connections for {first['seconds']} s after a warm-up, and the CPU time per ticket "
+        f"then; latency at a steady {STEADY_SHARE:.0%} of that rate. SQLite in WAL with "
+        "synchronous=FULL; PostgreSQL on the same machine with fsync and synchronous_commit "
+        "on.",
         "",
-        "| Setup | Tickets/s | p50 (ms) | p95 (ms) | Stored / acknowledged |",
-        "| --- | --- | --- | --- | --- |",
+        "| Setup | Capacity (tickets/s) | CPU per ticket: endpoint + database (ms) "
+        "| Steady rate (tickets/s) | p50 (ms) | p95 (ms) | Stored / acknowledged |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
-    lines += [
-        f"| {label(r)} | {r['tickets_per_second']} | {r['p50_ms']} | {r['p95_ms']} | "
-        f"{r['stored']} / {r['acknowledged']} |"
-        for r in results
-    ]
+    for r in results:
+        cpu = r["cpu_ms_per_ticket"]
+        lines.append(
+            f"| {label(r)} | {r['capacity']['tickets_per_second']} | {cpu['endpoint']}"
+            f"{' + ' + str(cpu['database']) if 'database' in cpu else ''} | {r['rate']} | "
+            f"{r['at_rate']['p50_ms']} | {r['at_rate']['p95_ms']} | "
+            f"{r['stored']} / {r['acknowledged']} |"
+        )
     return lines
 
 

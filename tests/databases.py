@@ -111,6 +111,10 @@ class PostgresCluster:
         self.admin.close()
         self.run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
 
+    def server_pid(self) -> int:
+        """The server's main process (its postmaster), parent of every connection's."""
+        return int((self.data / "postmaster.pid").read_text().split("\n", 1)[0])
+
     def url(self, database: str, user: str = ROLE) -> DatabaseURL:
         return DatabaseURL(f"postgresql://{user}@127.0.0.1:{self.port}/{database}")
 
