@@ -25,6 +25,9 @@ from helpcenter.search.analysis import stemmer_available
 from helpcenter.site.precompress import write_gzip_copies
 from helpcenter.site.root import write_site_root
 
+# How a build that succeeded ends its output (`helpcenter review` reads build logs by it).
+SITE_BUILT = "Site built in"
+
 
 class BuildError(Exception):
     """A language failed to build; the message holds what MkDocs said."""
