@@ -1,7 +1,7 @@
 """`helpcenter review`, the job summary of a writer's pull request: on a git repository made from
 the project's sources, a change (a French article edited, one added, a Spanish page touched) is
 summed up as `helpcenter translations --json` and the site's URLs say; whatever a writer types
-stays text."""
+stays text. And the workflow that writes it."""
 
 from __future__ import annotations
 
@@ -9,14 +9,17 @@ import html
 import json
 import os
 import re
+import shlex
 import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 from markdown_it import MarkdownIt
 
 from helpcenter.authoring.review import FOLDED_LINES, build_markdown, read_build_log
 from helpcenter.cli import main
+from tests.conftest import PROJECT_ROOT
 
 BASE_DATE, CHANGE_DATE = "2026-01-05T08:00:00+00:00", "2026-02-10T09:30:00+01:00"
 # A writer's title that would break a table, run a script or make a link if pasted as is.
@@ -202,3 +205,27 @@ def test_a_long_build_output_folds():
     assert "<details>" not in short and "<pre>" in short
     many = "".join(f"WARNING - problem {n}\n" for n in range(FOLDED_LINES + 1)) + "Site built in s/"
     assert "<details><summary>" in "\n".join(build_markdown(read_build_log(many)))
+
+
+def test_the_pull_request_workflow_builds_strictly_tests_and_always_writes_the_summary():
+    workflow = yaml.safe_load(
+        (PROJECT_ROOT / ".github/workflows/pull-request.yml").read_text(encoding="utf-8")
+    )
+    trigger = workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` as true
+    assert set(trigger) == {"pull_request"}
+    assert "docs/**" in trigger["pull_request"]["paths"]
+    assert workflow["permissions"] == {"contents": "read"}
+    [job] = workflow["jobs"].values()
+    steps = job["steps"]
+    checkout = next(step for step in steps if step.get("uses", "").startswith("actions/checkout"))
+    assert checkout["with"]["fetch-depth"] == 0
+    build = next(step for step in steps if "make build" in step.get("run", ""))
+    assert "set -o pipefail" in build["run"] and "tee build.log" in build["run"]
+    tests = next(step for step in steps if "pytest" in step.get("run", ""))
+    paths = [arg for arg in shlex.split(tests["run"]) if arg.startswith("tests")]
+    assert paths and all((PROJECT_ROOT / path).exists() for path in paths), paths
+    summary = next(step for step in steps if "helpcenter review" in step.get("run", ""))
+    assert summary["if"] == "always()"
+    assert '--base "$BASE" --build-log build.log >> "$GITHUB_STEP_SUMMARY"' in summary["run"]
+    assert summary["env"]["BASE"] == "origin/${{ github.base_ref }}"
+    assert steps.index(checkout) < steps.index(build) < steps.index(tests) < steps.index(summary)
