@@ -199,11 +199,11 @@ def translations_markdown(review: Review) -> list[str]:
         "| --- | --- | --- | --- | --- | --- |",
     ]
     for state in review.debt:
-        data = state.as_json()
+        data = state.as_json()  # the values `helpcenter translations --json` gives
         lines.append(
-            f"| {text(review.titles[state.path])} | <code>{text(state.path)}</code> "
-            f"| {state.locale} | {state.state} | {data['source_changed_at'] or ''} "
-            f"| {'' if state.changed_lines is None else state.changed_lines} |"
+            f"| {text(review.titles[state.path])} | <code>{text(data['path'])}</code> "
+            f"| {data['locale']} | {data['state']} | {data['source_changed_at'] or ''} "
+            f"| {'' if data['changed_lines'] is None else data['changed_lines']} |"
         )
     lines += [
         "",
@@ -214,8 +214,9 @@ def translations_markdown(review: Review) -> list[str]:
 
 def build_markdown(build: BuildReport) -> list[str]:
     problems = len(build.problems)
+    warnings = sum(1 for line in build.problems if LEVEL.match(line))  # not their next lines
     if build.passed:
-        said = f"passed with {problems} warning{'s' * (problems != 1)}" if problems else "passed"
+        said = f"passed with {warnings} warning{'s' * (warnings != 1)}" if problems else "passed"
     else:
         said = "failed"
     lines = [f"The build {said}{':' if problems else '.'}"]
