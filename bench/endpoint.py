@@ -22,8 +22,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from bench.generate import PROJECT_ROOT
-from bench.processes import cpu_seconds, free_port, wait_for_port
 from helpcenter.engines import Target
+from tests.processes import cpu_seconds, free_port, tickets_serve_command, wait_for_port
 
 CLIENTS = 32
 SECONDS = 10.0
@@ -187,21 +187,7 @@ def measure(
     main process is `database_pid`, spent per ticket at capacity."""
     port = free_port()
     server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "helpcenter.cli",
-            "tickets",
-            "serve",
-            "--port",
-            str(port),
-            "--db",
-            str(target),
-            "--workers",
-            str(workers),
-            "--rate-limit-per-minute",
-            "1000000",
-        ],
+        tickets_serve_command(target, port=port, workers=workers),
         cwd=PROJECT_ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from bench.endpoint import endpoint_table, label, measure_endpoints
 from bench.generate import LOCALES, PROJECT_ROOT, generate
-from bench.processes import free_port, process_tree, wait_for_port
+from tests.processes import free_port, process_tree, wait_for_port
 
 BENCH_DIR = PROJECT_ROOT / "bench"
 WORK_DIR = BENCH_DIR / "corpus"

@@ -6,7 +6,6 @@ import asyncio
 import functools
 import locale
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Coroutine, Iterator
@@ -23,6 +22,7 @@ from helpcenter.engines import Target
 from helpcenter.server.app import site_routes, uvicorn_config
 from helpcenter.site.build import build_site
 from helpcenter.tickets.app import TicketService, build_app
+from tests.processes import free_port
 
 if TYPE_CHECKING:
     from tests.databases import PostgresCluster
@@ -63,12 +63,6 @@ def ascii_locale():
         yield
     finally:
         locale.setlocale(locale.LC_CTYPE, saved)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class BackgroundServer:

@@ -29,7 +29,7 @@ from typing import Any
 import psycopg
 
 from helpcenter.engines import DatabaseURL, Target, psycopg_sql
-from tests.conftest import free_port
+from tests.processes import free_port
 
 ROLE = "helpcenter"
 SERVER_SETTINGS = {

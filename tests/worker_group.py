@@ -8,7 +8,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -16,6 +15,7 @@ from pathlib import Path
 
 from helpcenter.engines import Target
 from tests.conftest import PROJECT_ROOT
+from tests.processes import tickets_serve_command
 
 # A loaded machine may take a while to start Python and the workers.
 START_SECONDS = 60
@@ -34,21 +34,7 @@ class WorkerGroup:
         self.log_file = log_file
         with log_file.open("a") as log:
             self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "helpcenter.cli",
-                    "tickets",
-                    "serve",
-                    "--workers",
-                    str(workers),
-                    "--port",
-                    "0",
-                    "--db",
-                    str(database),  # (the test server's URLs hold no password)
-                    "--rate-limit-per-minute",
-                    str(rate_limit),
-                ],
+                tickets_serve_command(database, workers=workers, rate_limit=rate_limit),
                 cwd=PROJECT_ROOT,
                 stdout=subprocess.PIPE,
                 stderr=log,

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -17,8 +16,9 @@ import httpx
 import pytest
 
 from helpcenter.engines import Target
-from tests.conftest import PROJECT_ROOT, free_port
+from tests.conftest import PROJECT_ROOT
 from tests.databases import rows
+from tests.processes import free_port, tickets_serve_command
 
 pytestmark = pytest.mark.slow  # kills and restarts endpoint processes
 
@@ -33,19 +33,7 @@ def start_endpoint(database: Target, port: int, log_file: Path) -> subprocess.Po
     writes to stderr goes to `log_file`."""
     log = log_file.open("a")
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "helpcenter.cli",
-            "tickets",
-            "serve",
-            "--port",
-            str(port),
-            "--db",
-            str(database),  # (the test server's URLs hold no password)
-            "--rate-limit-per-minute",
-            "1000000",
-        ],
+        tickets_serve_command(database, port=port),
         cwd=PROJECT_ROOT,
         stdout=subprocess.DEVNULL,
         stderr=log,

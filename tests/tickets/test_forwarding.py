@@ -18,7 +18,8 @@ from helpcenter.engines import Target
 from helpcenter.tickets.app import TicketService, build_app
 from helpcenter.tickets.helpdesk import Forwarder, HelpdeskClient
 from helpcenter.tickets.store import TicketStore
-from tests.conftest import BackgroundServer, free_port, ticket_service
+from tests.conftest import BackgroundServer, ticket_service
+from tests.processes import free_port
 from tests.tickets.test_endpoint import PNG, VALID
 from tests.tickets.zendesk_standin import Fault, Helpdesk
 

@@ -58,7 +58,8 @@ from helpcenter.tickets.helpdesk import (
 from helpcenter.tickets.store import RequestClosed, TicketStore
 from helpcenter.tickets.sync import FAILED_LOOKS, HelpdeskSync, SyncStore
 from helpcenter.tickets.validation import Reply
-from tests.conftest import BackgroundServer, example_project, free_port
+from tests.conftest import BackgroundServer, example_project
+from tests.processes import free_port
 from tests.tickets.test_endpoint import VALID
 from tests.tickets.test_followup import conversation_on, page, reply, status_on
 from tests.tickets.test_forwarding import START, deliveries, forwarding_service, wait_until

@@ -14,8 +14,9 @@ import pytest
 from helpcenter.cli import main
 from helpcenter.tickets.app import build_app
 from helpcenter.tickets.helpdesk import Forwarder, HelpdeskClient
-from tests.conftest import BackgroundServer, free_port
+from tests.conftest import BackgroundServer
 from tests.databases import write_lock
+from tests.processes import free_port
 from tests.tickets.test_endpoint import VALID
 from tests.tickets.test_forwarding import (
     FakeTime,

@@ -35,8 +35,9 @@ from helpcenter.tickets.app import TicketService, build_app
 from helpcenter.tickets.store import TicketStore
 from helpcenter.tickets.sync import SyncStore
 from helpcenter.tickets.validation import Attachment, Reply
-from tests.conftest import PROJECT_ROOT, BackgroundServer, free_port, ticket_service
+from tests.conftest import PROJECT_ROOT, BackgroundServer, ticket_service
 from tests.databases import database_name, execute, rows, write_lock
+from tests.processes import free_port
 from tests.tickets.test_endpoint import PNG, VALID
 from tests.tickets.test_forwarding import FakeTime, endpoint_forwarding_to
 from tests.tickets.test_store_units import ticket

@@ -1,12 +1,16 @@
-"""What the benchmark's servers need: a free port on loopback, and to know when one listens."""
+"""Processes the tests and the benchmark start: a free port on loopback, knowing when one
+listens, a process's descendants and the CPU they used, and the endpoint's command line."""
 
 from __future__ import annotations
 
 import os
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
+
+from helpcenter.engines import Target
 
 
 def free_port() -> int:
@@ -54,3 +58,16 @@ def cpu_seconds(root: int) -> float:
             continue
         ticks += int(fields[11]) + int(fields[12])  # utime, stime
     return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def tickets_serve_command(
+    database: Target, *, port: int = 0, workers: int = 1, rate_limit: int = 1_000_000
+) -> list[str]:
+    """`helpcenter tickets serve` as an operator types it, on `port` (0: one the system chooses,
+    printed in the banner), with a per-minute limit high enough not to refuse a load test."""
+    return [
+        *(sys.executable, "-m", "helpcenter.cli", "tickets", "serve"),
+        *("--port", str(port), "--workers", str(workers)),
+        *("--db", str(database)),  # (the test servers' URLs hold no password)
+        *("--rate-limit-per-minute", str(rate_limit)),
+    ]
