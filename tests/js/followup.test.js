@@ -49,11 +49,12 @@ test("idempotency keys are new each time", () => {
 
 test("the page's UTC times are said in the reader's zone and the page's language", () => {
   const at = "2026-11-25T23:30:00+00:00";
-  const paris = followUp.localTime(at, "fr", "Europe/Paris");
+  const style = { dateStyle: "long", timeStyle: "short" };
+  const paris = followUp.localTime(at, "fr", style, "Europe/Paris");
   assert.match(paris, /26 novembre 2026/);
   assert.match(paris, /00:30/);
-  const saoPaulo = followUp.localTime(at, "es", "America/Sao_Paulo");
+  const saoPaulo = followUp.localTime(at, "es", style, "America/Sao_Paulo");
   assert.match(saoPaulo, /25 de noviembre de 2026/);
   assert.match(saoPaulo, /20:30/);
-  assert.equal(followUp.localTime("not a time", "it", "Europe/Rome"), null);
+  assert.equal(followUp.localTime("not a time", "it", style, "Europe/Rome"), null);
 });

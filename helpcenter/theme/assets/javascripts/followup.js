@@ -31,12 +31,12 @@
   }
 
   /* A time the page gives in UTC (`<time datetime>`), in the reader's own zone and the page's
-     language, as "Your requests" shows it; null when the browser cannot say it. `timeZone`
-     for tests: the browser's own by default. */
-  function localTime(iso, language, timeZone) {
+     language, in the page's `style` (`data-hc-time-style`, as "Your requests" says it); null
+     when the browser cannot say it. `timeZone` for tests: the browser's own by default. */
+  function localTime(iso, language, style, timeZone) {
     try {
       return new Intl.DateTimeFormat(language || undefined,
-        { dateStyle: "long", timeStyle: "short", timeZone: timeZone }).format(new Date(iso));
+        Object.assign({ timeZone: timeZone }, style)).format(new Date(iso));
     } catch (error) {
       return null;
     }
@@ -64,8 +64,10 @@
     if (/[?&]notice=/.test(location.search) && window.history && window.history.replaceState) {
       window.history.replaceState(null, "", location.pathname);
     }
+    var styled = document.querySelector("[data-hc-time-style]");
+    var style = styled ? JSON.parse(styled.dataset.hcTimeStyle) : {};
     document.querySelectorAll("time[datetime]").forEach(function (time) {
-      var text = localTime(time.getAttribute("datetime"), document.documentElement.lang);
+      var text = localTime(time.getAttribute("datetime"), document.documentElement.lang, style);
       if (text) {
         time.title = time.textContent; /* the page's UTC time, on hover */
         time.textContent = text;
