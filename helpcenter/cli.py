@@ -8,9 +8,14 @@ import json
 import os
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from helpcenter.site.build import SITE_BUILT, BuildError, build_site
+
+if TYPE_CHECKING:
+    from helpcenter.config import Project
 
 DEFAULT_DATABASE = Path("var/helpcenter.sqlite3")
 
@@ -105,13 +110,27 @@ def open_project(config_file: Path, check: bool = True):
         return None
 
 
-def serve_command(args: argparse.Namespace) -> int:
-    from helpcenter.server.app import CannotServe, serve
+def serving(args: argparse.Namespace, start: Callable[[Project], None]) -> int:
+    """Runs `start` on the project until it is stopped; an address that cannot be listened on
+    (the port is taken...) is one line, before the banner."""
+    from helpcenter.server.app import CannotServe
 
     if (project := open_project(args.config_file)) is None:
         return 1
     try:
-        serve(
+        start(project)
+    except CannotServe as error:
+        print(error, file=sys.stderr)
+        return 1
+    return 0
+
+
+def serve_command(args: argparse.Namespace) -> int:
+    from helpcenter.server.app import serve
+
+    return serving(
+        args,
+        lambda project: serve(
             project,
             args.site_dir,
             args.db,
@@ -121,11 +140,8 @@ def serve_command(args: argparse.Namespace) -> int:
             watch=args.watch,
             rate_limit=args.rate_limit_per_minute,
             workers=args.workers,
-        )
-    except CannotServe as error:  # the port is taken...: one line, before "Serving at"
-        print(error, file=sys.stderr)
-        return 1
-    return 0
+        ),
+    )
 
 
 def nginx_config_command(args: argparse.Namespace) -> int:
@@ -161,12 +177,11 @@ def nginx_config_command(args: argparse.Namespace) -> int:
 
 
 def tickets_serve_command(args: argparse.Namespace) -> int:
-    from helpcenter.server.app import CannotServe, serve_tickets
+    from helpcenter.server.app import serve_tickets
 
-    if (project := open_project(args.config_file)) is None:
-        return 1
-    try:
-        serve_tickets(
+    return serving(
+        args,
+        lambda project: serve_tickets(
             project,
             args.db,
             host=args.host,
@@ -175,11 +190,8 @@ def tickets_serve_command(args: argparse.Namespace) -> int:
             site_dir=args.site_dir,
             rate_limit=args.rate_limit_per_minute,
             workers=args.workers,
-        )
-    except CannotServe as error:  # the port is taken...: one line, before "Ticket endpoint at"
-        print(error, file=sys.stderr)
-        return 1
-    return 0
+        ),
+    )
 
 
 def tickets_list_command(args: argparse.Namespace) -> int:
