@@ -38,6 +38,7 @@ from helpcenter.tickets.validation import Attachment, Reply
 from tests.conftest import PROJECT_ROOT, BackgroundServer, ticket_service
 from tests.databases import database_name, execute, rows, write_lock
 from tests.processes import free_port
+from tests.tickets.earlier_schemas import FIRST_TABLES
 from tests.tickets.test_endpoint import PNG, VALID
 from tests.tickets.test_forwarding import FakeTime, endpoint_forwarding_to
 from tests.tickets.test_store_units import ticket
@@ -596,30 +597,16 @@ def test_purge_refuses_a_nonsense_number_of_days(tmp_path, capsys, value):
 
 # Databases made by earlier versions.
 
-EARLIER_SCHEMA = """
-CREATE TABLE tickets (
-    id INTEGER PRIMARY KEY, reference TEXT NOT NULL UNIQUE, idempotency_key TEXT UNIQUE,
-    created_at TEXT NOT NULL, name TEXT NOT NULL, email TEXT NOT NULL, subject TEXT NOT NULL,
-    category TEXT NOT NULL, plan TEXT NOT NULL, message TEXT NOT NULL, language TEXT NOT NULL,
-    page TEXT NOT NULL
-);
-CREATE TABLE attachments (
-    id INTEGER PRIMARY KEY, ticket_id INTEGER NOT NULL REFERENCES tickets(id),
-    filename TEXT NOT NULL, content_type TEXT NOT NULL, size INTEGER NOT NULL,
-    content BLOB NOT NULL
-);
-CREATE TABLE deliveries (
-    ticket_id INTEGER PRIMARY KEY REFERENCES tickets(id), state TEXT NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at REAL NOT NULL,
-    last_error TEXT NOT NULL DEFAULT '', remote_id TEXT NOT NULL DEFAULT '',
-    delivered_at TEXT NOT NULL DEFAULT ''
-);
+EARLIER_SCHEMA = (
+    FIRST_TABLES
+    + """
 INSERT INTO tickets VALUES (1, 'HC-AAAA-BBBB-CCCC', 'earlier-key-01', '2030-01-01T11:00:00+00:00',
     'Camille', 'camille@example.com', 'Avant', 'shipping', '', 'Envoyé avant la mise à jour.',
     'fr', '');
 INSERT INTO attachments VALUES (1, 1, 'a.txt', 'text/plain', 5, X'68656C6C6F');
 INSERT INTO deliveries VALUES (1, 'pending', 0, 0, '', '', '');
 """
+)
 
 
 def test_a_database_of_an_earlier_version_is_migrated_and_its_keys_still_answer(tmp_path):

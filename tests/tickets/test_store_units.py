@@ -35,6 +35,7 @@ from helpcenter.tickets.store import (
 from helpcenter.tickets.validation import Attachment, Reply, Ticket
 from tests.conftest import run_async
 from tests.databases import execute, rows
+from tests.tickets.earlier_schemas import FIRST_TABLES
 
 # 2030-01-01T12:00:00Z: twelve hours before the daily quotas start again.
 NOON = datetime(2030, 1, 1, 12, tzinfo=UTC).timestamp()
@@ -790,24 +791,9 @@ def test_without_a_watermark_a_nearly_full_disk_refuses_no_reply(sqlite_store, m
 
 # A database of an earlier version: a SQLite file (the versions before PostgreSQL had only those).
 
-EARLIER = """
-CREATE TABLE tickets (
-    id INTEGER PRIMARY KEY, reference TEXT NOT NULL UNIQUE, idempotency_key TEXT UNIQUE,
-    created_at TEXT NOT NULL, name TEXT NOT NULL, email TEXT NOT NULL, subject TEXT NOT NULL,
-    category TEXT NOT NULL, plan TEXT NOT NULL, message TEXT NOT NULL, language TEXT NOT NULL,
-    page TEXT NOT NULL
-);
-CREATE TABLE attachments (
-    id INTEGER PRIMARY KEY, ticket_id INTEGER NOT NULL REFERENCES tickets(id),
-    filename TEXT NOT NULL, content_type TEXT NOT NULL, size INTEGER NOT NULL,
-    content BLOB NOT NULL
-);
-CREATE TABLE deliveries (
-    ticket_id INTEGER PRIMARY KEY REFERENCES tickets(id), state TEXT NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at REAL NOT NULL,
-    last_error TEXT NOT NULL DEFAULT '', remote_id TEXT NOT NULL DEFAULT '',
-    delivered_at TEXT NOT NULL DEFAULT ''
-);
+EARLIER = (
+    FIRST_TABLES
+    + """
 INSERT INTO tickets VALUES (1, 'HC-AAAA-BBBB-CCCC', 'earlier-key-01', '2030-01-01T11:59:30+00:00',
     'Camille', 'camille@example.com', 'Avant', 'shipping', '', 'Envoyé avant la mise à jour.',
     'fr', '');
@@ -817,6 +803,7 @@ INSERT INTO attachments VALUES (1, 1, 'a.txt', 'text/plain', 5, X'68656C6C6F');
 INSERT INTO deliveries VALUES (1, 'delivered', 1, 0, '', '77', '2030-01-01T11:59:50+00:00');
 INSERT INTO deliveries VALUES (2, 'pending', 0, 0, '', '', '');
 """
+)
 
 
 @pytest.fixture
