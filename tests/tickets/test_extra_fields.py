@@ -9,6 +9,7 @@ the real endpoint on loopback and a real SQLite file; only the helpdesk is the Z
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import time
 from html.parser import HTMLParser
@@ -169,6 +170,19 @@ def test_a_mistake_in_a_topics_questions_is_one_error_naming_the_file_and_key(
     key_path = f"plugins.helpcenter.contact.categories[3].{key}: "
     assert key_path in error.replace("contact: ", "contact."), error
     assert expected in error
+
+
+def test_a_contact_section_left_empty_names_what_it_needs(project):
+    config = project / "mkdocs.yml"
+    text = config.read_text("utf-8")
+    start = text.index("      contact:\n") + len("      contact:\n")
+    end = start + re.search(r"^ {0,6}\S", text[start:], re.MULTILINE).start()
+    config.write_text(text[:start] + text[end:], "utf-8")
+    with pytest.raises(ProjectError) as refused:
+        load_project(config)
+    assert str(refused.value) == (
+        f"{config}: plugins.helpcenter.contact: categories: required, but missing"
+    )
 
 
 def test_no_question_may_be_named_like_one_of_the_tickets_own_fields():
