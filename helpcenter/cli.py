@@ -815,6 +815,43 @@ def search_gaps_report_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def report_command(args: argparse.Namespace) -> int:
+    """`helpcenter report --html`: the support team's dashboard, in the site's default language."""
+    from helpcenter.engines import DRIVER_ERRORS, StorageUnavailable
+    from helpcenter.reports.dashboard import dashboard_data, dashboard_html
+    from helpcenter.tickets.store import TicketStore
+
+    project = open_project(args.config_file, check=False)
+    feedback = open_feedback(args.db)
+    if project is None or feedback is None:
+        return 1
+    site_dir = args.site_dir if args.site_dir.is_dir() else None
+    try:
+        tickets = TicketStore(args.db, writable=False)
+        try:
+            data = dashboard_data(
+                feedback,
+                tickets,
+                project.docs_dir,
+                project.locales,
+                args.lang,
+                args.since,
+                site_dir,
+            )
+        finally:
+            tickets.close()
+    except (StorageUnavailable, *DRIVER_ERRORS) as error:
+        print(f"Cannot read the database {args.db}: {error}", file=sys.stderr)
+        return 1
+    finally:
+        feedback.close()
+    default = project.languages[0]
+    html = dashboard_html(data, default.locale, default.direction, project.catalogs, args.since)
+    args.html.write_text(html, encoding="utf-8")
+    print(f"Dashboard written to {args.html}")
+    return 0
+
+
 def init_command(args: argparse.Namespace) -> int:
     from helpcenter.scaffold.project import InitError, init_project
 
@@ -1100,6 +1137,24 @@ def parser() -> argparse.ArgumentParser:
         report.add_argument("--json", action="store_true", help="machine-readable output")
         report.add_argument("-f", "--config-file", type=Path, default=Path("mkdocs.yml"))
         report.set_defaults(run=run)
+
+    report = commands.add_parser(
+        "report", help="the support team's dashboard: one static HTML file with charts and tables"
+    )
+    report.add_argument("--html", type=Path, required=True, metavar="OUT.html", help="where")
+    report.add_argument(
+        "--since",
+        type=since_days,
+        metavar="DAYS",
+        help="only votes, searches and tickets of the last DAYS days",
+    )
+    report.add_argument("--lang", help="only this language")
+    report.add_argument(
+        "--site-dir", type=Path, default=Path("site"), help="the built site, to find answers"
+    )
+    report.add_argument("-f", "--config-file", type=Path, default=Path("mkdocs.yml"))
+    add_database_option(report)
+    report.set_defaults(run=report_command)
 
     purge = commands.add_parser(
         "purge",

@@ -1,0 +1,276 @@
+"""The support team's dashboard, from a database filled through the real endpoint: every chart
+has its table, the tables say what the CLI reports say, nothing is fetched from elsewhere, what
+readers typed stays text, and axe-core finds no WCAG 2.1 AA violation."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections import Counter
+from html.parser import HTMLParser
+from pathlib import Path
+
+import httpx
+import pytest
+from babel.numbers import format_percent, parse_decimal
+
+from helpcenter.reports.charts import bar_chart
+from helpcenter.tickets.app import TicketService, build_app
+from tests.conftest import PROJECT_ROOT, BackgroundServer, example_project
+
+LOCALE = "fr"  # the example site's default language: the dashboard's
+SCRIPT_COMMENT = "<script>alert('x')</script> écrivez-moi à lea@example.com"
+TICKET = {
+    "name": "Camille Martin",
+    "email": "camille@example.com",
+    "subject": "Étiquette refusée",
+    "message": "Le transporteur refuse mon étiquette depuis ce matin, que faire ?",
+    "page": "shipping/create-label/",
+}
+TICKETS = [("shipping", "pro", "fr"), ("shipping", "starter", "es"), ("billing", "pro", "it")]
+
+
+def seed(url: str) -> None:
+    """Votes, comments, unanswered searches and tickets, posted as the site's pages post them."""
+    votes = [
+        ("es", "shipping/returns/", "no", SCRIPT_COMMENT),
+        ("es", "shipping/returns/", "yes", ""),
+        ("fr", "shipping/returns/", "yes", ""),
+        ("it", "shipping/tracking/", "no", "Manca un esempio"),
+    ]
+    for number, (language, page, helpful, comment) in enumerate(votes):
+        body = {"language": language, "page": page, "helpful": helpful, "comment": comment}
+        response = httpx.post(
+            f"{url}/api/feedback",
+            json=body | {"vote_id": f"dashboard-vote-{number}"},
+            headers={"Accept": "application/json"},
+        )
+        assert response.status_code == 201, response.text
+    for language, queries in (
+        ("es", [("aduanas", 0), ("Aduana", 0), ("etiqueta", 3)]),
+        ("it", [("reclami", 0)]),
+    ):
+        body = {"language": language, "page": "", "queries": []}
+        body["queries"] = [{"query": q, "results": r} for q, r in queries]
+        response = httpx.post(
+            f"{url}/api/search-gaps",
+            content=json.dumps(body),
+            headers={"Content-Type": "text/plain"},
+        )
+        assert response.status_code == 204
+    for category, plan, language in TICKETS:
+        fields = TICKET | {"category": category, "plan": plan, "language": language}
+        if category == "billing":
+            fields["invoice_number"] = "F-2026-0042"
+        response = httpx.post(
+            f"{url}/api/tickets", data=fields, headers={"Accept": "application/json"}
+        )
+        assert response.status_code == 201, response.text
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "helpcenter.cli", *args],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+
+def cli_json(*args: str):
+    return json.loads(cli(*args).stdout)
+
+
+@pytest.fixture(scope="module")
+def dashboard(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("dashboard")
+    database = folder / "helpcenter.sqlite3"
+    # Tickets to forward, with no helpdesk to take them: they wait in the outbox.
+    service = TicketService.from_project(example_project(), database, forward=True)
+    service.settings = service.settings.model_copy(update={"rate_limit_per_minute": 10_000})
+    try:
+        with BackgroundServer(build_app(service, [])) as server:
+            seed(server.url)
+    finally:
+        service.close()
+    out = folder / "dashboard.html"
+    cli("report", "--html", str(out), "--db", str(database))
+    return out, database
+
+
+class Dashboard(HTMLParser):
+    """The page's charts, tables (caption and rows of cell texts), references and text."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.elements: list[str] = []  # the top-level elements of each section, in order
+        self.tables: dict[str, list[list[str]]] = {}
+        self.references: list[str] = []
+        self.styles: list[str] = []
+        self.text: list[str] = []
+        self.svgs: list[dict] = []
+        self._open: list[str] = []
+        self._caption = self._cell = None
+        self._rows: list[list[str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        self.references += [
+            value or ""
+            for name, value in attrs
+            if name in ("src", "href", "xlink:href", "srcset", "action", "data", "poster")
+        ]
+        if tag in ("svg", "table"):
+            self.elements.append(tag)
+        if tag == "svg":
+            self.svgs.append(attributes)
+        if tag == "table":
+            self._rows = []
+        if tag == "caption":
+            self._caption = ""
+        if tag == "tr":
+            self._rows.append([])
+        if tag in ("td", "th"):
+            self._cell = ""
+        if tag == "style":
+            self.styles.append("")
+        if tag not in ("meta", "rect", "br", "img", "link", "input"):
+            self._open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._open:
+            while self._open.pop() != tag:
+                pass
+        if tag == "caption":
+            self.tables[self._caption] = self._rows
+            self._caption = None
+        if tag in ("td", "th"):
+            self._rows[-1].append(self._cell.strip())
+            self._cell = None
+        if tag == "h3":
+            self.elements.append("h3")
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+        if self._caption is not None:
+            self._caption += data
+        if self._cell is not None:
+            self._cell += data
+        if self._open and self._open[-1] == "style":
+            self.styles[-1] += data
+
+
+def parsed(path: Path) -> Dashboard:
+    page = Dashboard()
+    page.feed(path.read_text(encoding="utf-8"))
+    return page
+
+
+def number(text: str) -> float:
+    return float(parse_decimal(text, locale=LOCALE, strict=False))
+
+
+def counts(rows: list[list[str]]) -> dict[str, float]:
+    """A counts table (header row first) as {label: number}."""
+    return {label: number(count) for label, count in rows[1:]}
+
+
+def test_every_chart_is_an_image_with_a_name_and_its_table_right_after_it(dashboard):
+    page = parsed(dashboard[0])
+    assert len(page.svgs) >= 8
+    for svg in page.svgs:
+        assert svg["role"] == "img" and svg["aria-labelledby"]
+    for index, element in enumerate(page.elements):
+        if element == "svg":
+            assert page.elements[index + 1] == "table", page.elements
+
+
+def test_the_tables_say_what_the_cli_reports_say(dashboard):
+    out, database = dashboard
+    page = parsed(out)
+    db = ("--db", str(database))
+
+    feedback = cli_json("feedback", "report", "--json", *db)
+    helpfulness = next(rows for caption, rows in page.tables.items() if "utiles" in caption)
+    assert [(r[0], r[1], number(r[2]), r[3]) for r in helpfulness[1:]] == [
+        (r["page"], r["language"], r["votes"], format_percent(r["helpful_ratio"], locale=LOCALE))
+        for r in feedback
+    ]
+
+    gaps = cli_json("search-gaps", "report", "--json", *db)
+    per_language = Counter()
+    for row in gaps:
+        per_language[row["language"]] += row["searches"]
+    assert counts(page.tables["Recherches sans réponse par langue"]) == per_language
+    per_week = counts(page.tables["Recherches sans réponse par semaine"])
+    assert sum(per_week.values()) == sum(per_language.values())
+    top = page.tables["Recherches les plus fréquentes"][1:]
+    assert sorted((r[0], r[1], number(r[2])) for r in top) == sorted(
+        (r["query"], r["language"], r["searches"]) for r in gaps
+    )
+
+    states = cli_json("translations", "--json")
+    debt = page.tables["Retard de traduction par langue"]
+    for row in debt[1:]:
+        mine = [s["state"] for s in states if s["locale"] == row[0]]
+        assert (number(row[1]), number(row[2])) == (mine.count("missing"), mine.count("outdated"))
+    assert {row[0] for row in debt[1:]} == {s["locale"] for s in states}
+
+    tickets = cli_json("tickets", "list", "--json", *db)
+    for key, caption in (
+        ("category", "Demandes par catégorie"),
+        ("language", "Demandes par langue"),
+        ("plan", "Demandes par offre"),
+    ):
+        assert counts(page.tables[caption]) == Counter(t[key] for t in tickets)
+    assert sum(counts(page.tables["Demandes par semaine"]).values()) == len(tickets)
+    backlog = page.tables["Transmission au service d'assistance"]
+    waiting = sum(t["delivery"]["state"] == "pending" for t in tickets)
+    assert number(backlog[1][1]) == waiting == len(TICKETS)
+    assert backlog[3][1] != "–"  # the oldest waiting ticket's age
+
+
+def test_nothing_is_fetched_from_elsewhere(dashboard):
+    page = parsed(dashboard[0])
+    for reference in page.references:
+        assert reference.startswith("#"), reference
+    for style in page.styles:
+        assert "@import" not in style and "url(" not in style
+
+
+def test_what_readers_typed_is_text_and_masked(dashboard):
+    page = parsed(dashboard[0])
+    html = dashboard[0].read_text(encoding="utf-8")
+    assert "<script>" not in html
+    assert "<script>alert('x')</script> écrivez-moi à [email]" in "".join(page.text)
+    assert "lea@example.com" not in html
+
+
+def test_a_bar_chart_is_as_long_as_its_share_of_the_largest_value():
+    svg = bar_chart("c", "Titre <b>", "Description", [("a", 2, "2"), ("b & c", 1, "1")])
+    assert svg.startswith('<svg role="img"') and 'aria-labelledby="c-title c-desc"' in svg
+    assert '<title id="c-title">Titre &lt;b&gt;</title>' in svg
+    assert 'width="360.0"' in svg and 'width="180.0"' in svg
+    assert ">b &amp; c<" in svg
+
+
+@pytest.mark.browser
+def test_axe_finds_no_wcag_violation(dashboard, browser):
+    from axe_playwright_python.sync_playwright import Axe
+
+    context = browser.new_context()
+    page = context.new_page()
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(dashboard[0].as_uri())
+    results = Axe().run(
+        page,
+        options={
+            "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}
+        },
+    )
+    context.close()
+    assert results.violations_count == 0, results.generate_report()
+    assert requests == [dashboard[0].as_uri()]
