@@ -791,7 +791,7 @@ def search_gaps_report_command(args: argparse.Namespace) -> int:
     _docs_dir, locales = site_languages(args.config_file)
     site_dir = args.site_dir if args.site_dir.is_dir() else None
     try:
-        report = search_gaps_report(store, locales, args.lang, site_dir)
+        report = search_gaps_report(store, locales, args.lang, site_dir, args.since)
     except (StorageUnavailable, *DRIVER_ERRORS) as error:
         print(f"Cannot read the database {args.db}: {error}", file=sys.stderr)
         return 1
@@ -1121,6 +1121,9 @@ def parser() -> argparse.ArgumentParser:
     gaps_commands = gaps.add_subparsers(dest="gaps_command", required=True)
     gaps_report = gaps_commands.add_parser(
         "report", help="the most frequent unanswered searches per language"
+    )
+    gaps_report.add_argument(
+        "--since", type=since_days, metavar="DAYS", help="only the searches of the last DAYS days"
     )
     gaps_report.add_argument(
         "--site-dir",

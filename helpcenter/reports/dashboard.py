@@ -72,7 +72,7 @@ def dashboard_data(
 ) -> dict:
     """What the dashboard shows, as the CLI reports compute it (the tests compare the two)."""
     now = now or datetime.now(UTC)
-    gaps = search_gaps_report(feedback, locales, language, site_dir)
+    gaps = search_gaps_report(feedback, locales, language, site_dir, since_days)
     searches = Counter()
     for row in gaps:
         searches[row["language"]] += row["searches"]
@@ -96,7 +96,7 @@ def dashboard_data(
     return {
         "helpfulness": feedback_report(feedback, docs_dir, locales, language, since_days),
         "searches_per_language": sorted(searches.items()),
-        "searches_per_week": per_week(recent(feedback.search_gaps(language), since_days, now)),
+        "searches_per_week": per_week(feedback.search_gaps(language, since_days)),
         "top_terms": sorted(gaps, key=lambda row: -row["searches"])[:TOP_TERMS],
         "translation_debt": debt,
         "tickets_per_week": per_week(listed),

@@ -8,11 +8,13 @@ import json
 import subprocess
 import sys
 from collections import Counter
+from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
 
 import httpx
 import pytest
+from babel.dates import format_date
 from babel.numbers import format_percent, parse_decimal
 
 from helpcenter.reports.charts import bar_chart
@@ -274,3 +276,44 @@ def test_axe_finds_no_wcag_violation(dashboard, browser):
     context.close()
     assert results.violations_count == 0, results.generate_report()
     assert requests == [dashboard[0].as_uri()]
+
+
+def test_since_and_lang_narrow_the_dashboard_as_they_narrow_the_reports(dashboard, tmp_path):
+    _, database = dashboard
+    db = ("--db", str(database))
+    out = tmp_path / "recent.html"
+    cli("report", "--html", str(out), "--since", "0", "--lang", "es", *db)
+    page = parsed(out)
+    assert cli_json("feedback", "report", "--json", "--since", "0", "--lang", "es", *db) == []
+    assert cli_json("search-gaps", "report", "--json", "--since", "0", "--lang", "es", *db) == []
+    assert "Aucun vote pour l'instant." in page.text
+    for caption in ("Recherches sans réponse par langue", "Demandes par semaine"):
+        assert page.tables[caption][1:] == []
+    assert [row[0] for row in page.tables["Retard de traduction par langue"][1:]] == ["es"]
+
+    out = tmp_path / "spanish.html"
+    cli("report", "--html", str(out), "--lang", "es", *db)
+    page = parsed(out)
+    spanish = cli_json("search-gaps", "report", "--json", "--lang", "es", *db)
+    assert counts(page.tables["Recherches sans réponse par langue"]) == {
+        "es": sum(row["searches"] for row in spanish)
+    }
+    assert counts(page.tables["Demandes par langue"]) == {"es": 1}
+
+
+def test_translation_debt_counts_outdated_translations_and_their_age(
+    dashboard, project_copy, tmp_path
+):
+    source = project_copy / "docs" / "fr" / "shipping" / "returns.md"
+    source.write_text(source.read_text(encoding="utf-8") + "\nUne phrase de plus.\n")
+    config = ("-f", str(project_copy / "mkdocs.yml"))
+    out = tmp_path / "dashboard.html"
+    cli("report", "--html", str(out), "--db", str(dashboard[1]), *config)
+    states = cli_json("translations", "--json", *config)
+    debt = parsed(out).tables["Retard de traduction par langue"]
+    assert [row[0] for row in debt[1:]] == ["es", "it"]
+    for row in debt[1:]:
+        outdated = [s for s in states if s["locale"] == row[0] and s["state"] == "outdated"]
+        assert number(row[2]) == len(outdated) >= 1
+        oldest = min(s["source_changed_at"] for s in outdated)
+        assert row[4] == format_date(date.fromisoformat(oldest[:10]), "medium", locale=LOCALE)
