@@ -50,7 +50,7 @@ def seed(url: str) -> None:
         )
         assert response.status_code == 201, response.text
     for language, queries in (
-        ("es", [("aduanas", 0), ("Aduana", 0), ("etiqueta", 3)]),
+        ("es", [("aduanas", 0), ("Aduana", 0), ("etiqueta", 3), ("EORI", 0)]),
         ("it", [("reclami", 0)]),
     ):
         body = {"language": language, "page": "", "queries": []}
@@ -317,3 +317,19 @@ def test_translation_debt_counts_outdated_translations_and_their_age(
         assert number(row[2]) == len(outdated) >= 1
         oldest = min(s["source_changed_at"] for s in outdated)
         assert row[4] == format_date(date.fromisoformat(oldest[:10]), "medium", locale=LOCALE)
+
+
+def test_a_search_answered_in_another_language_names_the_article(dashboard, site_dir, tmp_path):
+    _, database = dashboard
+    options = ("--db", str(database), "--site-dir", str(site_dir))
+    out = tmp_path / "dashboard.html"
+    cli("report", "--html", str(out), *options)
+    gaps = cli_json("search-gaps", "report", "--json", *options)
+    answered = {
+        row["query"]: f"{s['title']} ({s['language']}/{s['page']})"
+        for row in gaps
+        if (s := row["suggestion"])
+    }
+    assert "EORI" in answered
+    top = parsed(out).tables["Recherches les plus fréquentes"][1:]
+    assert {row[0]: row[3] for row in top if row[3]} == answered
