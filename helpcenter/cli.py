@@ -1144,7 +1144,9 @@ def parser() -> argparse.ArgumentParser:
     report = commands.add_parser(
         "report", help="the support team's dashboard: one static HTML file with charts and tables"
     )
-    report.add_argument("--html", type=Path, required=True, metavar="OUT.html", help="where")
+    report.add_argument(
+        "--html", type=Path, required=True, metavar="OUT.html", help="the file to write"
+    )
     report.add_argument(
         "--since",
         type=since_days,

@@ -14,9 +14,15 @@ GAP = 6
 LABEL_WIDTH = 220
 BAR_WIDTH = 360
 VALUE_WIDTH = 70
+# Longer labels are cut with an ellipsis to stay in their column (the table has them whole).
+LABEL_CHARACTERS = 30
 # Dark blue on white: 8.6:1, above the 3:1 WCAG 2.1 asks of graphical objects.
 BAR_COLOUR = "#1f4e79"
 TEXT_COLOUR = "#1a1a1a"
+
+
+def shortened(label: str) -> str:
+    return label if len(label) <= LABEL_CHARACTERS else label[: LABEL_CHARACTERS - 1] + "…"
 
 
 def bar_chart(
@@ -34,7 +40,7 @@ def bar_chart(
         middle = y + BAR_HEIGHT / 2
         rows.append(
             f'<text x="{LABEL_WIDTH - 8}" y="{middle}" text-anchor="end" '
-            f'dominant-baseline="middle">{escape(label)}</text>'
+            f'dominant-baseline="middle">{escape(shortened(label))}</text>'
             f'<rect x="{LABEL_WIDTH}" y="{y}" width="{length}" height="{BAR_HEIGHT}" '
             f'fill="{BAR_COLOUR}"/>'
             f'<text x="{LABEL_WIDTH + length + 6}" y="{middle}" '

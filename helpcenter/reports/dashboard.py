@@ -177,9 +177,13 @@ class Page:
             for row in report[:CHART_ROWS]
         ]
         title = _("Share of helpful votes per article, the least helpful first")
-        chart = bar_chart(
-            "helpfulness", title, _("One bar per row of the table that follows."), bars
+        description = (
+            _("One bar per row of the table that follows.")
+            if len(report) <= CHART_ROWS
+            else _("The %(count)s least helpful articles; the table that follows lists them all.")
+            % {"count": self.number(CHART_ROWS)}
         )
+        chart = bar_chart("helpfulness", title, description, bars)
         rows = [
             [
                 escape(printable(row["page"])),

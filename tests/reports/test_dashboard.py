@@ -17,7 +17,9 @@ import pytest
 from babel.dates import format_date
 from babel.numbers import format_percent, parse_decimal
 
+from helpcenter.i18n.catalogs import Catalogs
 from helpcenter.reports.charts import bar_chart
+from helpcenter.reports.dashboard import CHART_ROWS, Page
 from helpcenter.tickets.app import TicketService, build_app
 from tests.conftest import PROJECT_ROOT, BackgroundServer, example_project
 
@@ -256,6 +258,16 @@ def test_a_bar_chart_is_as_long_as_its_share_of_the_largest_value():
     assert '<title id="c-title">Titre &lt;b&gt;</title>' in svg
     assert 'width="360.0"' in svg and 'width="180.0"' in svg
     assert ">b &amp; c<" in svg
+    long = bar_chart("d", "T", "D", [("fr/" + "a" * 40, 1, "1")])
+    assert ">fr/" + "a" * 26 + "\u2026<" in long
+
+
+def test_a_chart_of_the_least_helpful_articles_says_the_table_has_them_all():
+    row = {"language": "fr", "page": "p/", "votes": 1, "helpful_ratio": 0.0, "comments": []}
+    page = Page(LOCALE, "ltr", Catalogs().gettext(LOCALE))
+    html = page.helpfulness([row] * (CHART_ROWS + 1))
+    assert html.count("<rect") == CHART_ROWS and html.count("<tr>") == CHART_ROWS + 2
+    assert "Les 20 articles les moins utiles ; le tableau qui suit les liste tous." in html
 
 
 @pytest.mark.browser
