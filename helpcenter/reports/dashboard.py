@@ -30,6 +30,7 @@ TOP_TERMS = 20
 # A translation outdated for longer than this is old debt.
 OLD_DEBT_DAYS = 30
 
+# A table's caption repeats the heading above its chart: read by screen readers, not shown.
 STYLE = """
 body{font-family:system-ui,sans-serif;color:#1a1a1a;background:#fff;margin:0 auto;
 max-width:60rem;padding:1rem;line-height:1.5}
@@ -37,6 +38,9 @@ h1,h2,h3{line-height:1.2}
 table{border-collapse:collapse;margin:.5rem 0 1.5rem}
 th,td{border:1px solid #6b6b6b;padding:.25rem .5rem;text-align:start;vertical-align:top}
 td.n{text-align:end;font-variant-numeric:tabular-nums}
+td ul{margin:0;padding-inline-start:1.2rem}
+caption{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);
+white-space:nowrap}
 svg{max-width:100%;height:auto}
 a{color:#0b4f8a}
 """
