@@ -1,6 +1,6 @@
 """What `helpcenter build` says while it works: on a terminal, each language's pages counted up
-to its total; elsewhere (CI, a pipe), one line per language once it is built, nothing that
-rewrites lines."""
+to its total, then its line; elsewhere (CI, a pipe), only that line per language once it is
+built, nothing that rewrites lines."""
 
 from __future__ import annotations
 
@@ -53,7 +53,9 @@ def test_on_a_terminal_each_language_counts_its_pages_up_to_its_total(tmp_path):
     for locale in LOCALES:
         total = pages_built(tmp_path / "site", locale)
         assert total > 10
-        assert re.search(rf"\[{locale}\] built\b[^\r\n]*\b{total}/{total}\b", text), text[-2000:]
+        counted = rf"\[{locale}\] rendering\b[^\r\n]*\b{total}/{total}\b"
+        assert re.search(counted, text), text[-2000:]
+        assert re.search(rf"[\r\n]\[{locale}\] {total} pages in \d+\.\d s, 0 warnings\r\n", text)
 
 
 def test_elsewhere_each_language_is_one_line_once_built(tmp_path):
