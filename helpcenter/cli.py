@@ -583,6 +583,7 @@ VACUUM_FREE_BYTES = 16 * 1024 * 1024
 def purge_command(args: argparse.Namespace) -> int:
     from helpcenter.database import StorageUnavailable, iso
     from helpcenter.feedback.store import FeedbackStore
+    from helpcenter.progress import Progress
     from helpcenter.tickets.store import TicketStore
 
     if no_database(args.db):
@@ -592,25 +593,34 @@ def purge_command(args: argparse.Namespace) -> int:
     try:
         now = tickets.clock()
         before = now - args.older_than * 86400
-        removed = feedback.purge(before)
-        attachments, size = tickets.purge_delivered_attachments(before)
-        counters = tickets.purge_usage(now)
         since = iso(before)[:19]
-        print(f"Removed from {args.db} what is older than {args.older_than} days ({since} UTC):")
-        print(f"  {removed['votes']} votes ({removed['comments']} with a comment)")
-        print(f"  {removed['search_gaps']} search gaps")
-        print(
-            f"  {attachments} attachments ({megabytes(size)}) of tickets and replies delivered "
-            "to the helpdesk"
-        )
-        print(f"  {counters} daily quota counters of past days")
-        try:
-            shrunk = tickets.compact(VACUUM_FREE_RATIO, VACUUM_FREE_BYTES)
-        except StorageUnavailable as failure:
-            print(f"Not vacuumed: {failure.reason}.", file=sys.stderr)
-        else:
-            if shrunk is not None:
-                print(f"Vacuumed: the file shrank by {megabytes(shrunk)}.")
+        print(f"Removing from {args.db} what is older than {args.older_than} days ({since} UTC):")
+        # Each step on a large database can take a while: its bar, then its line.
+        with Progress(sys.stdout) as progress:
+            step = progress.step("Deleting old votes and search gaps")
+            removed = feedback.purge(before)
+            step.finish(
+                f"  {removed['votes']} votes ({removed['comments']} with a comment)\n"
+                f"  {removed['search_gaps']} search gaps"
+            )
+            step = progress.step("Emptying the old attachments the helpdesk has")
+            attachments, size = tickets.purge_delivered_attachments(before)
+            step.finish(
+                f"  {attachments} attachments ({megabytes(size)}) of tickets and replies "
+                "delivered to the helpdesk"
+            )
+            step = progress.step("Deleting the quota counters of past days")
+            step.finish(f"  {tickets.purge_usage(now)} daily quota counters of past days")
+            step = progress.step("Vacuuming the database")
+            try:
+                shrunk = tickets.compact(VACUUM_FREE_RATIO, VACUUM_FREE_BYTES)
+            except StorageUnavailable as failure:
+                step.finish(None)
+                print(f"Not vacuumed: {failure.reason}.", file=sys.stderr)
+            else:
+                step.finish(
+                    None if shrunk is None else f"Vacuumed: the file shrank by {megabytes(shrunk)}."
+                )
     finally:
         tickets.close()
         feedback.close()

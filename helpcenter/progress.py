@@ -55,6 +55,12 @@ class Progress:
         its time counts from its first step (`start`)."""
         return Task(self, name, unit, total, state)
 
+    def step(self, doing: str) -> Task:
+        """A task of one step, under way from now: on a terminal, a pulse and the time spent."""
+        task = self.task("", "", state=doing)
+        task.start()
+        return task
+
     def say(self, line: str) -> None:
         with self.lock:
             if self.interactive:
