@@ -856,7 +856,10 @@ def report_command(args: argparse.Namespace) -> int:
     finally:
         feedback.close()
     default = project.languages[0]
-    html = dashboard_html(data, default.locale, default.direction, project.catalogs, args.since)
+    site_url = project.site_url if project.config.site_url else ""
+    html = dashboard_html(
+        data, default.locale, default.direction, project.catalogs, site_url, args.since
+    )
     args.html.write_text(html, encoding="utf-8")
     print(f"Dashboard written to {args.html}")
     return 0

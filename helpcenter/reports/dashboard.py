@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
 from html import escape
 from pathlib import Path
+from urllib.parse import quote
 
 from babel.dates import format_date, format_timedelta
 from babel.numbers import format_decimal, format_percent
@@ -116,10 +117,13 @@ class Page:
     """The dashboard's HTML, in one language: its strings from the catalogs, its dates and
     numbers as Babel writes them there."""
 
-    def __init__(self, locale: str, direction: str, gettext: Callable[[str], str]) -> None:
+    def __init__(
+        self, locale: str, direction: str, gettext: Callable[[str], str], site_url: str = ""
+    ) -> None:
         self.locale = locale
         self.direction = direction
         self._ = gettext
+        self.site_url = site_url
         self.charts = 0
 
     def number(self, value: float) -> str:
@@ -216,7 +220,12 @@ class Page:
             found = row["suggestion"]
             if not found:
                 return ""
-            return escape(f"{printable(found['title'])} ({found['language']}/{found['page']})")
+            language = escape(found["language"])
+            href = escape(f"{self.site_url}{found['language']}/{quote(found['page'], safe='/#%')}")
+            return (
+                f'<a href="{href}" hreflang="{language}" lang="{language}">'
+                f"{escape(printable(found['title']))}</a> ({language})"
+            )
 
         table = [
             [
@@ -354,8 +363,11 @@ def dashboard_html(
     locale: str,
     direction: str,
     catalogs: Catalogs,
+    site_url: str = "",
     since_days: int | None = None,
     generated: datetime | None = None,
 ) -> str:
-    page = Page(locale, direction, catalogs.gettext(locale))
+    """`site_url`: the published site's address, that the articles are linked to; without it
+    they are linked relative to the dashboard, as if it were in the site's folder."""
+    page = Page(locale, direction, catalogs.gettext(locale), site_url)
     return page.render(data, generated or datetime.now(UTC), since_days)

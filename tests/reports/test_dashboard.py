@@ -5,6 +5,7 @@ readers typed stays text, and axe-core finds no WCAG 2.1 AA violation."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections import Counter
@@ -73,13 +74,14 @@ def seed(url: str) -> None:
         assert response.status_code == 201, response.text
 
 
-def cli(*args: str) -> subprocess.CompletedProcess:
+def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "helpcenter.cli", *args],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,
         check=True,
+        env={**os.environ, **(env or {})},
     )
 
 
@@ -105,13 +107,16 @@ def dashboard(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 class Dashboard(HTMLParser):
-    """The page's charts, tables (caption and rows of cell texts), references and text."""
+    """The page's charts, tables (caption and rows of cell texts), links, references to what a
+    browser fetches, and text."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.elements: list[str] = []  # the top-level elements of each section, in order
         self.tables: dict[str, list[list[str]]] = {}
         self.references: list[str] = []
+        self.links: dict[str, dict[str, str | None]] = {}  # by their text
+        self._link: dict[str, str | None] | None = None
         self.styles: list[str] = []
         self.text: list[str] = []
         self.svgs: list[dict] = []
@@ -121,10 +126,13 @@ class Dashboard(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = dict(attrs)
+        if tag == "a":
+            self._link = attributes | {"text": ""}
         self.references += [
             value or ""
             for name, value in attrs
             if name in ("src", "href", "xlink:href", "srcset", "action", "data", "poster")
+            if tag != "a"
         ]
         if tag in ("svg", "table"):
             self.elements.append(tag)
@@ -155,9 +163,14 @@ class Dashboard(HTMLParser):
             self._cell = None
         if tag == "h3":
             self.elements.append("h3")
+        if tag == "a" and self._link is not None:
+            self.links[self._link.pop("text")] = self._link
+            self._link = None
 
     def handle_data(self, data: str) -> None:
         self.text.append(data)
+        if self._link is not None:
+            self._link["text"] += data
         if self._caption is not None:
             self._caption += data
         if self._cell is not None:
@@ -264,7 +277,7 @@ def test_a_bar_chart_is_as_long_as_its_share_of_the_largest_value():
 
 def test_a_chart_of_the_least_helpful_articles_says_the_table_has_them_all():
     row = {"language": "fr", "page": "p/", "votes": 1, "helpful_ratio": 0.0, "comments": []}
-    page = Page(LOCALE, "ltr", Catalogs().gettext(LOCALE))
+    page = Page(LOCALE, "ltr", Catalogs().gettext(LOCALE), "")
     html = page.helpfulness([row] * (CHART_ROWS + 1))
     assert html.count("<rect") == CHART_ROWS and html.count("<tr>") == CHART_ROWS + 2
     assert "Les 20 articles les moins utiles ; le tableau qui suit les liste tous." in html
@@ -331,17 +344,26 @@ def test_translation_debt_counts_outdated_translations_and_their_age(
         assert row[4] == format_date(date.fromisoformat(oldest[:10]), "medium", locale=LOCALE)
 
 
-def test_a_search_answered_in_another_language_names_the_article(dashboard, site_dir, tmp_path):
+@pytest.mark.parametrize("site_url", ["https://help.colisto.example/", ""])
+def test_a_search_answered_in_another_language_links_to_the_article(
+    dashboard, site_dir, tmp_path, site_url
+):
+    """Linked on the published site; with no site_url, relative to the dashboard, as if it were
+    in the site's folder."""
     _, database = dashboard
     options = ("--db", str(database), "--site-dir", str(site_dir))
     out = tmp_path / "dashboard.html"
-    cli("report", "--html", str(out), *options)
+    cli("report", "--html", str(out), *options, env={"HELPCENTER_SITE_URL": site_url})
     gaps = cli_json("search-gaps", "report", "--json", *options)
-    answered = {
-        row["query"]: f"{s['title']} ({s['language']}/{s['page']})"
-        for row in gaps
-        if (s := row["suggestion"])
-    }
+    answered = {row["query"]: s for row in gaps if (s := row["suggestion"])}
     assert "EORI" in answered
-    top = parsed(out).tables["Recherches les plus fréquentes"][1:]
-    assert {row[0]: row[3] for row in top if row[3]} == answered
+    page = parsed(out)
+    top = page.tables["Recherches les plus fréquentes"][1:]
+    assert {row[0]: row[3] for row in top if row[3]} == {
+        query: f"{s['title']} ({s['language']})" for query, s in answered.items()
+    }
+    for s in answered.values():
+        link = page.links[s["title"]]
+        assert link["href"] == f"{site_url}{s['language']}/{s['page']}"
+        assert link["lang"] == link["hreflang"] == s["language"]
+        assert (site_dir / link["href"].removeprefix(site_url) / "index.html").is_file()
