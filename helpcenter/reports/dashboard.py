@@ -47,6 +47,12 @@ a{color:#0b4f8a}
 """
 
 
+def isolated(text: str) -> str:
+    """What readers typed, or a page's path, as HTML whose direction is its own, whatever the
+    page's: `shipping/returns/` keeps its slash at its end in an Arabic table."""
+    return f"<bdi>{escape(printable(text))}</bdi>"
+
+
 def week_of(timestamp: str) -> date:
     """The Monday of the week of an ISO timestamp: tickets and searches are counted per week."""
     day = datetime.fromisoformat(timestamp).date()
@@ -161,7 +167,7 @@ class Page:
         self.charts += 1
         return (
             f"<h3>{escape(title)}</h3>"
-            + bar_chart(f"chart-{self.charts}", title, description, counts)
+            + bar_chart(f"chart-{self.charts}", title, description, counts, self.direction)
             + self.table(
                 title,
                 [header, self._("Count")],
@@ -191,16 +197,14 @@ class Page:
             else _("The %(count)s least helpful articles; the table that follows lists them all.")
             % {"count": self.number(CHART_ROWS)}
         )
-        chart = bar_chart("helpfulness", title, description, bars)
+        chart = bar_chart("helpfulness", title, description, bars, self.direction)
         rows = [
             [
-                escape(printable(row["page"])),
+                isolated(row["page"]),
                 escape(row["language"]),
                 (self.number(row["votes"]),),
                 (self.percent(row["helpful_ratio"]),),
-                "<ul>"
-                + "".join(f"<li>{escape(printable(c))}</li>" for c in row["comments"])
-                + "</ul>"
+                "<ul>" + "".join(f"<li>{isolated(c)}</li>" for c in row["comments"]) + "</ul>"
                 if row["comments"]
                 else "",
             ]
@@ -229,7 +233,7 @@ class Page:
 
         table = [
             [
-                escape(printable(row["query"])),
+                isolated(row["query"]),
                 escape(row["language"]),
                 (self.number(row["searches"]),),
                 answer(row),
@@ -257,7 +261,8 @@ class Page:
             for locale, row in debt.items()
         ]
         title = _("Translation debt per language")
-        chart = bar_chart("debt", title, _("Missing and outdated translations per language."), bars)
+        description = _("Missing and outdated translations per language.")
+        chart = bar_chart("debt", title, description, bars, self.direction)
         rows = [
             [
                 escape(locale),

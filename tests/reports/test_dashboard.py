@@ -9,18 +9,20 @@ import os
 import subprocess
 import sys
 from collections import Counter
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
 import httpx
 import pytest
 from babel.dates import format_date
-from babel.numbers import format_percent, parse_decimal
+from babel.numbers import format_decimal, format_percent, parse_decimal
 
+from helpcenter.config import load_project
 from helpcenter.i18n.catalogs import Catalogs
-from helpcenter.reports.charts import bar_chart
+from helpcenter.reports.charts import LABEL_WIDTH, bar_chart
 from helpcenter.reports.dashboard import CHART_ROWS, Page
+from helpcenter.scaffold.project import init_project
 from helpcenter.tickets.app import TicketService, build_app
 from tests.conftest import PROJECT_ROOT, BackgroundServer, example_project
 
@@ -120,6 +122,7 @@ class Dashboard(HTMLParser):
         self.styles: list[str] = []
         self.text: list[str] = []
         self.svgs: list[dict] = []
+        self.shapes: list[list[tuple[str, dict]]] = []  # each chart's rects and texts, in order
         self._open: list[str] = []
         self._caption = self._cell = None
         self._rows: list[list[str]] = []
@@ -138,6 +141,9 @@ class Dashboard(HTMLParser):
             self.elements.append(tag)
         if tag == "svg":
             self.svgs.append(attributes)
+            self.shapes.append([])
+        if tag in ("rect", "text") and "svg" in self._open:
+            self.shapes[-1].append((tag, attributes))
         if tag == "table":
             self._rows = []
         if tag == "caption":
@@ -270,9 +276,9 @@ def test_a_bar_chart_is_as_long_as_its_share_of_the_largest_value():
     assert svg.startswith('<svg role="img"') and 'aria-labelledby="c-title c-desc"' in svg
     assert '<title id="c-title">Titre &lt;b&gt;</title>' in svg
     assert 'width="360.0"' in svg and 'width="180.0"' in svg
-    assert ">b &amp; c<" in svg
+    assert ">\u2068b &amp; c\u2069<" in svg
     long = bar_chart("d", "T", "D", [("fr/" + "a" * 40, 1, "1")])
-    assert ">fr/" + "a" * 26 + "\u2026<" in long
+    assert ">\u2068fr/" + "a" * 26 + "\u2026\u2069<" in long
 
 
 def test_a_chart_of_the_least_helpful_articles_says_the_table_has_them_all():
@@ -283,15 +289,15 @@ def test_a_chart_of_the_least_helpful_articles_says_the_table_has_them_all():
     assert "Les 20 articles les moins utiles ; le tableau qui suit les liste tous." in html
 
 
-@pytest.mark.browser
-def test_axe_finds_no_wcag_violation(dashboard, browser):
+def check_with_axe(browser, dashboard: Path) -> None:
+    """axe-core in Chromium finds no WCAG 2.1 AA violation, and the page fetches nothing."""
     from axe_playwright_python.sync_playwright import Axe
 
     context = browser.new_context()
     page = context.new_page()
     requests: list[str] = []
     page.on("request", lambda request: requests.append(request.url))
-    page.goto(dashboard[0].as_uri())
+    page.goto(dashboard.as_uri())
     results = Axe().run(
         page,
         options={
@@ -300,7 +306,12 @@ def test_axe_finds_no_wcag_violation(dashboard, browser):
     )
     context.close()
     assert results.violations_count == 0, results.generate_report()
-    assert requests == [dashboard[0].as_uri()]
+    assert requests == [dashboard.as_uri()]
+
+
+@pytest.mark.browser
+def test_axe_finds_no_wcag_violation(dashboard, browser):
+    check_with_axe(browser, dashboard[0])
 
 
 def test_since_and_lang_narrow_the_dashboard_as_they_narrow_the_reports(dashboard, tmp_path):
@@ -367,3 +378,90 @@ def test_a_search_answered_in_another_language_links_to_the_article(
         assert link["href"] == f"{site_url}{s['language']}/{s['page']}"
         assert link["lang"] == link["hreflang"] == s["language"]
         assert (site_dir / link["href"].removeprefix(site_url) / "index.html").is_file()
+
+
+# A site whose default language is written right to left.
+
+ARABIC = ("ar", "fr")
+
+
+@pytest.fixture(scope="module")
+def arabic_dashboard(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The dashboard of a new project in Arabic (and French), from votes and searches posted to
+    its endpoint."""
+    folder = tmp_path_factory.mktemp("arabic")
+    init_project(folder / "project", "Colisto", list(ARABIC))
+    config = folder / "project" / "mkdocs.yml"
+    database = folder / "helpcenter.sqlite3"
+    service = TicketService.from_project(load_project(config), database)
+    try:
+        with BackgroundServer(build_app(service, [])) as server:
+            for number, (language, page, helpful) in enumerate(
+                [
+                    ("ar", "billing/compare-plans/", "no"),
+                    ("ar", "billing/compare-plans/", "yes"),
+                    ("ar", "getting-started/invite-your-team/", "yes"),
+                    ("fr", "billing/compare-plans/", "no"),
+                ]
+            ):
+                body = {"language": language, "page": page, "helpful": helpful}
+                response = httpx.post(
+                    f"{server.url}/api/feedback",
+                    json=body | {"vote_id": f"arabic-vote-{number}", "comment": ""},
+                    headers={"Accept": "application/json"},
+                )
+                assert response.status_code == 201, response.text
+            queries = [{"query": q, "results": 0} for q in ("فاتورة", "فاتورة", "EORI", "API")]
+            response = httpx.post(
+                f"{server.url}/api/search-gaps",
+                json={"language": "ar", "page": "", "queries": queries},
+            )
+            assert response.status_code == 204
+    finally:
+        service.close()
+    out = folder / "dashboard.html"
+    cli("report", "--html", str(out), "--db", str(database), "-f", str(config))
+    return out
+
+
+def test_a_right_to_left_dashboard_reads_from_the_right(arabic_dashboard):
+    html = arabic_dashboard.read_text(encoding="utf-8")
+    assert html.startswith('<!DOCTYPE html><html lang="ar" dir="rtl">')
+    page = parsed(arabic_dashboard)
+    assert page.svgs and all(svg["direction"] == "rtl" for svg in page.svgs)
+    width = float(page.svgs[0]["width"])
+    bars = 0
+    for shapes in page.shapes:
+        for (_, label), (_, bar), (_, value) in zip(*[iter(shapes)] * 3, strict=True):
+            # The label on the right, next to its bar's start; the bar grows to the left, its
+            # value just past its end.
+            start = float(bar["x"]) + float(bar["width"])
+            assert start == width - LABEL_WIDTH
+            assert float(label["x"]) > start and label["text-anchor"] == "end"
+            assert float(value["x"]) < float(bar["x"]) and "text-anchor" not in value
+            bars += 1
+    assert bars >= 5
+
+
+def test_a_right_to_left_dashboard_writes_numbers_and_dates_as_babel_does_there(arabic_dashboard):
+    page = parsed(arabic_dashboard)
+    _ = Catalogs().gettext("ar")
+    today = datetime.now(UTC).date()
+    assert format_date(today, "medium", locale="ar") in "".join(page.text)
+    week = today - timedelta(days=today.weekday())
+    assert page.tables[_("Unanswered searches per week")][1:] == [
+        [format_date(week, "medium", locale="ar"), format_decimal(4, locale="ar")]
+    ]
+    helpfulness = page.tables[_("Share of helpful votes per article, the least helpful first")]
+    assert [(row[0], row[1], row[3]) for row in helpfulness[1:]] == [
+        ("billing/compare-plans/", "fr", format_percent(0, locale="ar")),
+        ("billing/compare-plans/", "ar", format_percent(0.5, locale="ar")),
+        ("getting-started/invite-your-team/", "ar", format_percent(1, locale="ar")),
+    ]
+    top = page.tables[_("Top searches")][1:]
+    assert (top[0][0], top[0][2]) == ("فاتورة", format_decimal(2, locale="ar"))
+
+
+@pytest.mark.browser
+def test_axe_finds_no_wcag_violation_in_a_right_to_left_dashboard(arabic_dashboard, browser):
+    check_with_axe(browser, arabic_dashboard)
