@@ -55,6 +55,13 @@ class Progress:
         its time counts from its first step (`start`)."""
         return Task(self, name, unit, total, state)
 
+    def phase(self, name: str, unit: str, total: int) -> Task:
+        """A task that ends by itself, with its usual line (`Task.summary`), once its count
+        reaches `total`."""
+        task = self.task(name, unit, total)
+        task.ends_at_total = True
+        return task
+
     def step(self, doing: str) -> Task:
         """A task of one step, under way from now: on a terminal, a pulse and the time spent."""
         task = self.task("", "", state=doing)
@@ -77,6 +84,8 @@ class Task:
         self.name = name
         self.unit = unit
         self.completed = 0
+        self.expected = total
+        self.ends_at_total = False
         self.started: float | None = None
         self.id: TaskID = progress.bars.add_task(
             f"{name} {state}".strip(), total=total, start=False
@@ -88,6 +97,7 @@ class Task:
             self.progress.bars.start_task(self.id)
 
     def total(self, total: int) -> None:
+        self.expected = total
         self.progress.bars.update(self.id, total=total)
 
     def update(self, completed: int | None = None, state: str | None = None) -> None:
@@ -98,6 +108,8 @@ class Task:
                 self.completed = completed
             description = None if state is None else f"{self.name} {state}"
             self.progress.bars.update(self.id, completed=self.completed, description=description)
+        if self.ends_at_total and self.completed == self.expected:
+            self.finish(self.summary())
 
     def advance(self, state: str | None = None) -> None:
         """One more done."""
