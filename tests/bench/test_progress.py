@@ -10,7 +10,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import PROJECT_ROOT, run_on_a_terminal
+
+# Quick, but it runs bench/, which `make mutants` does not copy (its corpus can be gigabytes).
+pytestmark = pytest.mark.slow
 
 ARTICLES = 2  # per language: 6 in all
 
