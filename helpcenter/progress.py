@@ -77,6 +77,8 @@ class Progress:
 
 
 class Task:
+    """One thing under way: its count, its state, its time; `finish` ends it."""
+
     def __init__(
         self, progress: Progress, name: str, unit: str, total: int | None, state: str
     ) -> None:

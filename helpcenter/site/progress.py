@@ -49,7 +49,6 @@ class LanguagesProgress:
     """The build's side: a task per language, fed by its pipe."""
 
     def __init__(self, locales: list[str], progress: Progress) -> None:
-        self.progress = progress
         self.tasks: dict[str, Task] = {
             locale: progress.task(f"[{locale}]", "pages", state="waiting") for locale in locales
         }
