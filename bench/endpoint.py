@@ -23,6 +23,7 @@ from pathlib import Path
 
 from bench.generate import PROJECT_ROOT
 from helpcenter.engines import Target
+from helpcenter.progress import Progress, Task
 from tests.processes import cpu_seconds, free_port, tickets_serve_command, wait_for_port
 
 CLIENTS = 32
@@ -230,7 +231,9 @@ def databases(work_dir: Path) -> Iterator[dict[str, object]]:
         cluster.stop()
 
 
-def measure_endpoints(work_dir: Path, clients: int = CLIENTS, seconds: float = SECONDS) -> list:
+def measure_endpoints(
+    work_dir: Path, phase: Task, clients: int = CLIENTS, seconds: float = SECONDS
+) -> list:
     """Every setup of SETUPS, in one run."""
     work_dir.mkdir(parents=True, exist_ok=True)
     results = []
@@ -243,6 +246,7 @@ def measure_endpoints(work_dir: Path, clients: int = CLIENTS, seconds: float = S
             else:
                 target = places["postgresql"].create_database()
             database_pid = places["postgresql"].server_pid() if engine == "postgresql" else None
+            phase.update(state=f"the endpoint, {label({'engine': engine, 'workers': workers})}")
             result = {
                 "engine": engine,
                 **measure(target, workers, clients, seconds, database_pid),
@@ -253,6 +257,7 @@ def measure_endpoints(work_dir: Path, clients: int = CLIENTS, seconds: float = S
                 flush=True,
             )
             results.append(result)
+            phase.advance()
     return results
 
 
@@ -291,7 +296,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=CLIENTS)
     parser.add_argument("--seconds", type=float, default=SECONDS)
     args = parser.parse_args(argv)
-    results = measure_endpoints(PROJECT_ROOT / "bench" / "corpus", args.clients, args.seconds)
+    with Progress() as progress:
+        phase = progress.phase("[measuring]", "measurements", len(SETUPS))
+        results = measure_endpoints(
+            PROJECT_ROOT / "bench" / "corpus", phase, args.clients, args.seconds
+        )
     print("\n".join(endpoint_table(results)))
     return 0
 

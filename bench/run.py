@@ -5,6 +5,9 @@ and an operator get: build time and peak memory, article HTML size, bytes of a p
 view, search bytes and time to the first result in headless Chromium, query latency, and the
 ticket endpoint's throughput and latency (bench.endpoint: SQLite, and PostgreSQL with 1, 2 and 4
 workers). Writes bench/results.json, bench/results.md and bench/build-time.png.
+
+Its phases (generating the corpora, building them, measuring) show their progress as
+`helpcenter build` does (helpcenter.progress): bars on a terminal, else a line per phase once done.
 """
 
 from __future__ import annotations
@@ -20,8 +23,9 @@ import sys
 import time
 from pathlib import Path
 
-from bench.endpoint import endpoint_table, label, measure_endpoints
-from bench.generate import LOCALES, PROJECT_ROOT, generate
+from bench.endpoint import SETUPS, endpoint_table, label, measure_endpoints
+from bench.generate import LOCALES, PROJECT_ROOT, generate, generating
+from helpcenter.progress import Progress, Task
 from tests.processes import free_port, process_tree, wait_for_port
 
 BENCH_DIR = PROJECT_ROOT / "bench"
@@ -100,29 +104,33 @@ def timed_build(command: list[str], cwd: Path, env: dict | None = None) -> dict:
     return {"seconds": round(time.perf_counter() - started, 2), "peak_memory_mb": peak // 1024}
 
 
-def prepare(articles: int) -> tuple[Path, Path]:
+def prepare(articles: int, phase: Task) -> tuple[Path, Path]:
     ours, baseline = WORK_DIR / "ours", WORK_DIR / "baseline"
     shutil.rmtree(WORK_DIR, ignore_errors=True)
     ours.mkdir(parents=True)
     for part in OURS_PARTS:
         source = PROJECT_ROOT / part
         (shutil.copytree if source.is_dir() else shutil.copy2)(source, ours / part)
-    generate(ours, articles)
+    generate(ours, articles, phase)
     baseline.mkdir()
     shutil.copytree(ours / "docs", baseline / "docs")
     (baseline / "mkdocs.yml").write_text(BASELINE_CONFIG, encoding="utf-8")
     return ours, baseline
 
 
-def build_both(articles: int) -> tuple[Path, Path, dict]:
-    ours, baseline = prepare(articles)
+def build_both(articles: int, phases: dict[str, Task]) -> tuple[Path, Path, dict]:
+    ours, baseline = prepare(articles, phases["generating"])
     python = sys.executable
+    building = phases["building"]
+    building.update(state=f"ours, N={articles}")
     results = {
-        "ours": timed_build([python, "-m", "helpcenter.cli", "build", "--site-dir", "site"], ours),
-        "baseline": timed_build(
-            [python, "-m", "mkdocs", "build", "--quiet"], baseline, {"NO_MKDOCS_2_WARNING": "1"}
-        ),
+        "ours": timed_build([python, "-m", "helpcenter.cli", "build", "--site-dir", "site"], ours)
     }
+    building.advance(f"baseline, N={articles}")
+    results["baseline"] = timed_build(
+        [python, "-m", "mkdocs", "build", "--quiet"], baseline, {"NO_MKDOCS_2_WARNING": "1"}
+    )
+    building.advance()
     return ours / "site", baseline / "site", results
 
 
@@ -265,7 +273,7 @@ def query_words(site: Path, locale: str) -> list[str]:
     return (words * 3)[:51]
 
 
-def measure_browsers(ours_site: Path, baseline_site: Path) -> dict:
+def measure_browsers(ours_site: Path, baseline_site: Path, phase: Task) -> dict:
     from playwright.sync_api import sync_playwright
 
     results = {"ours": {}, "baseline": {}}
@@ -282,12 +290,15 @@ def measure_browsers(ours_site: Path, baseline_site: Path) -> dict:
             ours_article = article_pages(ours_site, locale)[0].parent.relative_to(ours_site)
             prefix = "" if locale == LOCALES[0] else locale
             base_article = article_pages(baseline_site, prefix)[0].parent.relative_to(baseline_site)
+            phase.update(state=f"ours, {locale}, in Chromium")
             with StaticServer(ours_site) as url:
                 results["ours"][locale] = browser_metrics(browser, url, f"{ours_article}/", words)
+            phase.advance(f"baseline, {locale}, in Chromium")
             with StaticServer(baseline_site) as url:
                 results["baseline"][locale] = browser_metrics(
                     browser, url, f"{base_article}/", words
                 )
+            phase.advance()
         browser.close()
     return results
 
@@ -461,30 +472,37 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sizes = sorted({size for size in (100, 300, args.articles) if size <= args.articles})
     curve = {}
-    for size in sizes[:-1]:
-        _, _, builds = build_both(size)
-        curve[str(size)] = {name: builds[name]["seconds"] for name in builds}
-        print(f"N={size}: {curve[str(size)]}", flush=True)
-    ours_site, baseline_site, builds = build_both(args.articles)
-    curve[str(args.articles)] = {name: builds[name]["seconds"] for name in builds}
-    print(f"N={args.articles}: {curve[str(args.articles)]}", flush=True)
-    report = {
-        "articles_per_language": args.articles,
-        "ours": {
-            "build": builds["ours"],
-            "html": html_sizes([p for locale in LOCALES for p in article_pages(ours_site, locale)]),
-        },
-        "baseline": {
-            "build": builds["baseline"],
-            "html": html_sizes(
-                article_pages(baseline_site, "")
-                + [p for locale in LOCALES[1:] for p in article_pages(baseline_site, locale)]
+    with Progress() as progress:
+        phases = {
+            "generating": generating(progress, sizes),
+            "building": progress.phase("[building]", "builds", 2 * len(sizes)),
+            "measuring": progress.phase(
+                "[measuring]", "measurements", 2 * len(LOCALES) + len(SETUPS)
             ),
-        },
-        "browser": measure_browsers(ours_site, baseline_site),
-        "endpoint": measure_endpoints(WORK_DIR),
-        "build_time_by_size": curve,
-    }
+        }
+        for size in sizes:
+            ours_site, baseline_site, builds = build_both(size, phases)
+            curve[str(size)] = {name: builds[name]["seconds"] for name in builds}
+            print(f"N={size}: {curve[str(size)]}", flush=True)
+        report = {
+            "articles_per_language": args.articles,
+            "ours": {
+                "build": builds["ours"],
+                "html": html_sizes(
+                    [p for locale in LOCALES for p in article_pages(ours_site, locale)]
+                ),
+            },
+            "baseline": {
+                "build": builds["baseline"],
+                "html": html_sizes(
+                    article_pages(baseline_site, "")
+                    + [p for locale in LOCALES[1:] for p in article_pages(baseline_site, locale)]
+                ),
+            },
+            "browser": measure_browsers(ours_site, baseline_site, phases["measuring"]),
+            "endpoint": measure_endpoints(WORK_DIR, phases["measuring"]),
+            "build_time_by_size": curve,
+        }
     report["targets"] = [
         {"measure": name, "value": value, "goal": goal, "met": met}
         for name, value, goal, met in verdicts(report)

@@ -595,6 +595,7 @@ VACUUM_FREE_BYTES = 16 * 1024 * 1024
 def purge_command(args: argparse.Namespace) -> int:
     from helpcenter.database import StorageUnavailable, iso
     from helpcenter.feedback.store import FeedbackStore
+    from helpcenter.progress import Progress
     from helpcenter.tickets.store import TicketStore
 
     if no_database(args.db):
@@ -604,25 +605,34 @@ def purge_command(args: argparse.Namespace) -> int:
     try:
         now = tickets.clock()
         before = now - args.older_than * 86400
-        removed = feedback.purge(before)
-        attachments, size = tickets.purge_delivered_attachments(before)
-        counters = tickets.purge_usage(now)
         since = iso(before)[:19]
-        print(f"Removed from {args.db} what is older than {args.older_than} days ({since} UTC):")
-        print(f"  {removed['votes']} votes ({removed['comments']} with a comment)")
-        print(f"  {removed['search_gaps']} search gaps")
-        print(
-            f"  {attachments} attachments ({megabytes(size)}) of tickets and replies delivered "
-            "to the helpdesk"
-        )
-        print(f"  {counters} daily quota counters of past days")
-        try:
-            shrunk = tickets.compact(VACUUM_FREE_RATIO, VACUUM_FREE_BYTES)
-        except StorageUnavailable as failure:
-            print(f"Not vacuumed: {failure.reason}.", file=sys.stderr)
-        else:
-            if shrunk is not None:
-                print(f"Vacuumed: the file shrank by {megabytes(shrunk)}.")
+        print(f"Removing from {args.db} what is older than {args.older_than} days ({since} UTC):")
+        # Each step on a large database can take a while: its bar, then its line.
+        with Progress(sys.stdout) as progress:
+            step = progress.step("Deleting old votes and search gaps")
+            removed = feedback.purge(before)
+            step.finish(
+                f"  {removed['votes']} votes ({removed['comments']} with a comment)\n"
+                f"  {removed['search_gaps']} search gaps"
+            )
+            step = progress.step("Emptying the old attachments the helpdesk has")
+            attachments, size = tickets.purge_delivered_attachments(before)
+            step.finish(
+                f"  {attachments} attachments ({megabytes(size)}) of tickets and replies "
+                "delivered to the helpdesk"
+            )
+            step = progress.step("Deleting the quota counters of past days")
+            step.finish(f"  {tickets.purge_usage(now)} daily quota counters of past days")
+            step = progress.step("Vacuuming the database")
+            try:
+                shrunk = tickets.compact(VACUUM_FREE_RATIO, VACUUM_FREE_BYTES)
+            except StorageUnavailable as failure:
+                step.finish(None)
+                print(f"Not vacuumed: {failure.reason}.", file=sys.stderr)
+            else:
+                step.finish(
+                    None if shrunk is None else f"Vacuumed: the file shrank by {megabytes(shrunk)}."
+                )
     finally:
         tickets.close()
         feedback.close()
@@ -803,7 +813,7 @@ def search_gaps_report_command(args: argparse.Namespace) -> int:
     _docs_dir, locales = site_languages(args.config_file)
     site_dir = args.site_dir if args.site_dir.is_dir() else None
     try:
-        report = search_gaps_report(store, locales, args.lang, site_dir)
+        report = search_gaps_report(store, locales, args.lang, site_dir, args.since)
     except (StorageUnavailable, *DRIVER_ERRORS) as error:
         print(f"Cannot read the database {args.db}: {error}", file=sys.stderr)
         return 1
@@ -824,6 +834,46 @@ def search_gaps_report_command(args: argparse.Namespace) -> int:
             f"{row['language']}  {row['searches']:>4}x  \u201c{row['query']}\u201d  "
             f"(no results: {row['no_results']}, no click: {row['no_click']}){hint}"
         )
+    return 0
+
+
+def report_command(args: argparse.Namespace) -> int:
+    """`helpcenter report --html`: the support team's dashboard, in the site's default language."""
+    from helpcenter.engines import DRIVER_ERRORS, StorageUnavailable
+    from helpcenter.reports.dashboard import dashboard_data, dashboard_html
+    from helpcenter.tickets.store import TicketStore
+
+    project = open_project(args.config_file, check=False)
+    feedback = open_feedback(args.db)
+    if project is None or feedback is None:
+        return 1
+    site_dir = args.site_dir if args.site_dir.is_dir() else None
+    try:
+        tickets = TicketStore(args.db, writable=False)
+        try:
+            data = dashboard_data(
+                feedback,
+                tickets,
+                project.docs_dir,
+                project.locales,
+                args.lang,
+                args.since,
+                site_dir,
+            )
+        finally:
+            tickets.close()
+    except (StorageUnavailable, *DRIVER_ERRORS) as error:
+        print(f"Cannot read the database {args.db}: {error}", file=sys.stderr)
+        return 1
+    finally:
+        feedback.close()
+    default = project.languages[0]
+    site_url = project.site_url if project.config.site_url else ""
+    html = dashboard_html(
+        data, default.locale, default.direction, project.catalogs, site_url, args.since
+    )
+    args.html.write_text(html, encoding="utf-8")
+    print(f"Dashboard written to {args.html}")
     return 0
 
 
@@ -1098,6 +1148,9 @@ def parser() -> argparse.ArgumentParser:
         "report", help="the most frequent unanswered searches per language"
     )
     gaps_report.add_argument(
+        "--since", type=since_days, metavar="DAYS", help="only the searches of the last DAYS days"
+    )
+    gaps_report.add_argument(
         "--site-dir",
         type=Path,
         default=Path("site"),
@@ -1112,6 +1165,26 @@ def parser() -> argparse.ArgumentParser:
         report.add_argument("--json", action="store_true", help="machine-readable output")
         report.add_argument("-f", "--config-file", type=Path, default=Path("mkdocs.yml"))
         report.set_defaults(run=run)
+
+    report = commands.add_parser(
+        "report", help="the support team's dashboard: one static HTML file with charts and tables"
+    )
+    report.add_argument(
+        "--html", type=Path, required=True, metavar="OUT.html", help="the file to write"
+    )
+    report.add_argument(
+        "--since",
+        type=since_days,
+        metavar="DAYS",
+        help="only votes, searches and tickets of the last DAYS days",
+    )
+    report.add_argument("--lang", help="only this language")
+    report.add_argument(
+        "--site-dir", type=Path, default=Path("site"), help="the built site, to find answers"
+    )
+    report.add_argument("-f", "--config-file", type=Path, default=Path("mkdocs.yml"))
+    add_database_option(report)
+    report.set_defaults(run=report_command)
 
     purge = commands.add_parser(
         "purge",

@@ -5,7 +5,11 @@ from __future__ import annotations
 import asyncio
 import functools
 import locale
+import os
+import pty
+import re
 import shutil
+import subprocess
 import threading
 import time
 from collections.abc import Coroutine, Iterator
@@ -98,6 +102,29 @@ class BackgroundServer:
 def example_project() -> Project:
     """The Colisto example project's mkdocs.yml, loaded and checked as the CLI does."""
     return load_project(PROJECT_ROOT / "mkdocs.yml")
+
+
+ESCAPES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def run_on_a_terminal(command: list[str], **options) -> tuple[int, str]:
+    """Run `command` with a pseudo-terminal for its output, as someone at a terminal would: its
+    exit status and what it showed, colours and cursor moves taken out (carriage returns
+    stay)."""
+    terminal, secondary = pty.openpty()
+    process = subprocess.Popen(command, stdout=secondary, stderr=secondary, **options)
+    os.close(secondary)
+    said = b""
+    while True:
+        try:
+            chunk = os.read(terminal, 65536)
+        except OSError:  # the command ended: the terminal is closed
+            break
+        if not chunk:
+            break
+        said += chunk
+    os.close(terminal)
+    return process.wait(), ESCAPES.sub("", said.decode())
 
 
 # The endpoints opened by `ticket_service` (those on a test's `db` are closed after it).

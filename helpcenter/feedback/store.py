@@ -104,8 +104,15 @@ class FeedbackStore(Database):
             ).fetchall()
         return [dict(row) for row in rows]
 
-    def search_gaps(self, language: str | None = None) -> list[dict]:
-        where, parameters = ("WHERE language = ?", [language]) if language else ("", [])
+    def search_gaps(self, language: str | None = None, since_days: int | None = None) -> list[dict]:
+        clauses, parameters = [], []
+        if language:
+            clauses.append("language = ?")
+            parameters.append(language)
+        if since_days is not None:
+            clauses.append("created_at >= ?")
+            parameters.append(iso(self.clock() - timedelta(days=since_days).total_seconds()))
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         with self.reading() as db:
             rows = db.execute(
                 f"SELECT language, page, query, results, created_at FROM search_gaps {where} "

@@ -22,9 +22,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from helpcenter.config import Project, ProjectError, load_project
+from helpcenter.progress import Progress
 from helpcenter.search.analysis import stemmer_available
 from helpcenter.site.precompress import write_gzip_copies
-from helpcenter.site.progress import PROGRESS_VARIABLE, Progress
+from helpcenter.site.progress import PROGRESS_VARIABLE, LanguagesProgress
 from helpcenter.site.root import write_site_root
 
 # How a build that succeeded ends its output (`helpcenter review` reads build logs by it).
@@ -36,7 +37,7 @@ class BuildError(Exception):
 
 
 def build_language(
-    config_file: Path, locale: str, site_dir: Path, strict: bool, progress: Progress
+    config_file: Path, locale: str, site_dir: Path, strict: bool, progress: LanguagesProgress
 ) -> str:
     """One language's `mkdocs build`, its pages counted on `progress`; what it said, without
     its INFO lines."""
@@ -117,7 +118,8 @@ def build_site(
     staging = Path(tempfile.mkdtemp(prefix=f"{site_dir.name}.", dir=site_dir.parent))
     staging.chmod(0o755)
     try:
-        with Progress(locales) as progress, ThreadPoolExecutor(max_workers=jobs) as pool:
+        with Progress() as shown, ThreadPoolExecutor(max_workers=jobs) as pool:
+            progress = LanguagesProgress(locales, shown)
             futures = {
                 locale: pool.submit(
                     build_language, config_file, locale, staging / locale, strict, progress

@@ -3,29 +3,17 @@
 `helpcenter build` runs each language in a process of its own (helpcenter.site.build) and gives
 it a pipe, named by PROGRESS_VARIABLE: the language's plugin writes `total N` once it knows its
 pages, then `read` for each page read and `rendered` for each page written (`PageCounter`). The
-build reads them (`Progress`): on a terminal, a bar per language with its pages, the time spent
-and an estimate (rich); elsewhere (CI, a pipe) nothing that rewrites lines, only one line per
-language once it is done: pages, seconds, warnings.
+build reads them (`LanguagesProgress`) and shows them as helpcenter.progress does: on a terminal,
+a bar per language with its pages, the time spent and an estimate; then, and elsewhere (CI, a
+pipe) only then, one line per language once it is built: pages, seconds, warnings.
 """
 
 from __future__ import annotations
 
 import os
-import sys
-import threading
-import time
 from typing import IO
 
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
-from rich.progress import Progress as Bars
+from helpcenter.progress import Progress, Task
 
 PROGRESS_VARIABLE = "HELPCENTER_PROGRESS_FD"
 
@@ -57,67 +45,32 @@ class PageCounter:
         self.say("rendered")
 
 
-class Progress:
-    """The build's side: each language's progress, shown as it comes on a terminal, or one line
-    per language at its end elsewhere. A context manager."""
+class LanguagesProgress:
+    """The build's side: a task per language, fed by its pipe."""
 
-    def __init__(self, locales: list[str], stream: IO[str] = sys.stderr) -> None:
-        self.interactive = stream.isatty()
-        self.stream = stream
-        self.started: dict[str, float] = {}
-        self.rendered: dict[str, int] = dict.fromkeys(locales, 0)
-        self.bars = Bars(
-            TextColumn("{task.description}", markup=False),  # `[fr]` is not a style
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
-            console=Console(file=stream),
-            disable=not self.interactive,
-        )
-        self.tasks: dict[str, TaskID] = {
-            locale: self.bars.add_task(f"[{locale}] waiting", total=None, start=False)
-            for locale in locales
+    def __init__(self, locales: list[str], progress: Progress) -> None:
+        self.tasks: dict[str, Task] = {
+            locale: progress.task(f"[{locale}]", "pages", state="waiting") for locale in locales
         }
-        self.lock = threading.Lock()
-
-    def __enter__(self) -> Progress:
-        self.bars.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.bars.stop()
 
     def follow(self, locale: str, lines: IO[str]) -> None:
-        """Read one language's pipe until its process closes it."""
-        self.started[locale] = time.monotonic()
+        """Read one language's pipe until its process closes it: pages read, then written."""
         task = self.tasks[locale]
-        self.bars.start_task(task)
-        read = 0
+        task.start()
+        read = rendered = 0
         for line in lines:
             word, _, number = line.strip().partition(" ")
-            with self.lock:
-                if word == "total" and number.isdigit():
-                    self.bars.update(task, total=int(number), description=f"[{locale}] reading")
-                elif word == "read":
-                    read += 1
-                    self.bars.update(task, completed=read)
-                elif word == "rendered":
-                    self.rendered[locale] += 1
-                    self.bars.update(
-                        task, completed=self.rendered[locale], description=f"[{locale}] rendering"
-                    )
+            if word == "total" and number.isdigit():
+                task.total(int(number))
+                task.update(state="reading")
+            elif word == "read":
+                read += 1
+                task.update(read)
+            elif word == "rendered":
+                rendered += 1
+                task.update(rendered, "rendering")
 
     def done(self, locale: str, warnings: int) -> None:
-        """The language is built: its bar says so, or its one line, with the pages written."""
-        pages = self.rendered[locale]
-        seconds = time.monotonic() - self.started.get(locale, time.monotonic())
-        with self.lock:
-            self.bars.update(self.tasks[locale], description=f"[{locale}] built")
-            if not self.interactive:
-                print(
-                    f"[{locale}] {pages} pages in {seconds:.1f} s, "
-                    f"{warnings} warning{'' if warnings == 1 else 's'}",
-                    file=self.stream,
-                    flush=True,
-                )
+        """The language is built: its line says its pages written, time and warnings."""
+        task = self.tasks[locale]
+        task.finish(task.summary(f", {warnings} warning{'' if warnings == 1 else 's'}"))

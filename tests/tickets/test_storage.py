@@ -30,12 +30,18 @@ import pytest
 from helpcenter.cli import main
 from helpcenter.database import MB, Database
 from helpcenter.engines import DatabaseURL, Target
+from helpcenter.feedback.store import FeedbackStore, Vote
 from helpcenter.i18n.catalogs import Catalogs
 from helpcenter.tickets.app import TicketService, build_app
 from helpcenter.tickets.store import TicketStore
 from helpcenter.tickets.sync import SyncStore
 from helpcenter.tickets.validation import Attachment, Reply
-from tests.conftest import PROJECT_ROOT, BackgroundServer, ticket_service
+from tests.conftest import (
+    PROJECT_ROOT,
+    BackgroundServer,
+    run_on_a_terminal,
+    ticket_service,
+)
 from tests.databases import database_name, execute, rows, write_lock
 from tests.processes import free_port
 from tests.tickets.earlier_schemas import FIRST_TABLES
@@ -581,6 +587,47 @@ def test_purge_empties_the_files_of_replies_the_helpdesk_has_like_those_of_ticke
     connection = sqlite3.connect(database)
     sizes = dict(connection.execute("SELECT filename, length(content) FROM attachments"))
     assert sizes == {"delivered.png": 0, "waiting.png": 6000, "recent.png": 7000}
+
+
+PURGE_STEPS = [
+    ("Deleting old votes and search gaps", "  2 votes (1 with a comment)\n  0 search gaps"),
+    (
+        "Emptying the old attachments the helpdesk has",
+        "  0 attachments (0.0 MB) of tickets and replies delivered to the helpdesk",
+    ),
+    ("Deleting the quota counters of past days", "  0 daily quota counters of past days"),
+    ("Vacuuming the database", None),
+]
+
+
+def old_votes(tmp_path: Path) -> list[str]:
+    """A database with two votes of 100 days ago; the command that purges them."""
+    database = tmp_path / "helpcenter.sqlite3"
+    store = FeedbackStore(database, clock=lambda: datetime.now(UTC).timestamp() - 100 * 86400)
+    store.add_vote(Vote("fr", "shipping/tracking/", False, "Il manque un exemple", "vote-1"))
+    store.add_vote(Vote("fr", "shipping/tracking/", True, "", "vote-2"))
+    store.close()
+    purge = ["purge", "--older-than", "30", "--db", str(database)]
+    return [sys.executable, "-m", "helpcenter.cli", *purge]
+
+
+def test_purge_on_a_terminal_shows_each_step_under_way_then_its_lines(tmp_path):
+    status, text = run_on_a_terminal(old_votes(tmp_path))
+    assert status == 0
+    shown = 0
+    for doing, lines in PURGE_STEPS:
+        shown = text.index(doing, shown)
+        if lines:
+            shown = text.index("\r" + lines.replace("\n", "\r\n") + "\r\n", shown)
+
+
+def test_purge_elsewhere_says_only_each_step_s_lines_once_done(tmp_path):
+    said = subprocess.run(old_votes(tmp_path), capture_output=True, text=True, check=True)
+    assert said.stderr == ""
+    assert (
+        said.stdout.splitlines()[1:]
+        == "\n".join(lines for _, lines in PURGE_STEPS if lines).splitlines()
+    )
 
 
 @pytest.mark.parametrize("value", ["0", "-5", "abc", "1.5", "99999999", ""])
