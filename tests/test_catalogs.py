@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import io
+import re
+import tokenize
+
 import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
@@ -35,6 +39,20 @@ def test_the_template_holds_every_used_string():
         template = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(pot) if m.id}
     missing = sorted(used_messages() - template)
     assert missing == [], f"run `make messages`, then translate: {missing}"
+
+
+def test_no_ui_string_hides_in_an_f_string_where_extraction_cannot_see_it():
+    """Python 3.11 tokenizes an f-string as one string: `make messages` misses a `_()` in it,
+    and the string stays English in every language."""
+    hidden = []
+    for path in sorted((PROJECT_ROOT / "helpcenter").rglob("*.py")):
+        tokens = tokenize.generate_tokens(io.StringIO(path.read_text(encoding="utf-8")).readline)
+        for token in tokens:
+            prefix = re.match(r"[A-Za-z]*", token.string).group().lower()
+            formatted = token.type == tokenize.STRING and "f" in prefix
+            if formatted and re.search(r"\b_\(", token.string):
+                hidden.append(f"{path.relative_to(PROJECT_ROOT)}:{token.start[0]}")
+    assert hidden == []
 
 
 @pytest.mark.parametrize("locale", PACKAGE_LANGUAGES)

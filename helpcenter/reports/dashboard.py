@@ -214,7 +214,7 @@ class Page:
         return (
             f"<h3>{escape(title)}</h3>{chart}{self.table(title, headers, rows)}"
             if report
-            else f"<p>{escape(_('No votes yet.'))}</p>"
+            else "<p>" + escape(_("No votes yet.")) + "</p>"
         )
 
     def top_terms(self, rows: list[dict]) -> str:
@@ -246,9 +246,8 @@ class Page:
             _("Searches"),
             _("Article that answers it in another language"),
         ]
-        return f"<h3>{escape(_('Top searches'))}</h3>" + self.table(
-            _("Top searches"), headers, table
-        )
+        title = _("Top searches")
+        return f"<h3>{escape(title)}</h3>" + self.table(title, headers, table)
 
     def translation_debt(self, debt: dict) -> str:
         _ = self._
@@ -358,8 +357,9 @@ class Page:
             f"<header><h1>{escape(heading)}</h1><p>"
             + escape(_("Written on %(date)s.") % {"date": self.day(generated)})
             + f" {escape(period)}</p></header>"
-            f'<nav aria-label="{escape(_("Sections"))}"><ul>{nav}</ul></nav>'
-            f"<main>{body}</main></body></html>"
+            + '<nav aria-label="'
+            + escape(_("Sections"))
+            + f'"><ul>{nav}</ul></nav><main>{body}</main></body></html>'
         )
 
 
