@@ -55,7 +55,6 @@ class FeedbackStore(Database):
         gaps: list[SearchGap],
         client: str | None = None,
         limit: int | None = None,
-        now: float | None = None,
         min_free_disk_mb: int = 0,
     ) -> Admission:
         """Store `gaps`, unless `client` (an address) would store more than `limit` today.
@@ -63,7 +62,7 @@ class FeedbackStore(Database):
         Whether they were accepted; when not, `retry_after` is the seconds until the next day.
         Raises `StorageUnavailable` when nothing can be written.
         """
-        now = self.clock() if now is None else now
+        now = self.clock()
         with self.transaction(min_free_disk_mb) as db:
             if limit is not None:
                 admission = self.use_quota(db, client or "", SEARCH_GAPS, len(gaps), limit, now)

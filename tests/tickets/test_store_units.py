@@ -712,6 +712,22 @@ def test_a_follow_up_retried_after_an_upgrade_still_matches_the_key_stored_befor
         store.add(ticket(follows="HC-0000-0000-0000"), "upgrade-follow-1")
 
 
+def test_a_request_with_answers_retried_after_an_upgrade_still_matches_its_key(store):
+    """A topic's answers are part of what identifies a request: other answers are another one."""
+    answered = ticket(category="tracking", fields={"tracking_number": "CP123456789FR"})
+    first = store.add(answered, "upgrade-answer-1")
+    with store.transaction() as db:
+        # As the version before stored it for the request with the key.
+        db.execute(
+            "UPDATE idempotency_keys SET request_hash = ?",
+            ("319fa6eccdbcbd5ed3218dc0ff21749fa3204b3b62af94031aae38497d998018",),
+        )
+    assert store.add(answered, "upgrade-answer-1").reference == first.reference
+    other = ticket(category="tracking", fields={"tracking_number": "CP987654321FR"})
+    with pytest.raises(IdempotencyConflict):
+        store.add(other, "upgrade-answer-1")
+
+
 def test_a_solved_request_takes_the_readers_reply_only_within_its_reopening_days(store, clock):
     reference = store.add(ticket(attachments=())).reference
     store.set_status(reference, "solved")
