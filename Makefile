@@ -101,6 +101,8 @@ $(MUTANTS_VENV)/bin/mutmut: pyproject.toml constraints.txt
 
 mutants: node $(MUTANTS_VENV)/bin/mutmut
 	$(MUTANTS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps .
+	# mutmut copies each file into mutants/ once: fresh copies every run, its verdicts kept.
+	if [ -d mutants ]; then find mutants -type f ! -name '*.meta' ! -name mutmut-stats.json -delete; fi
 	$(MUTANTS_VENV)/bin/mutmut run --max-children $$(nproc)
 	$(MUTANTS_VENV)/bin/python -m tests.mutation.report --mutmut $(MUTANTS_VENV)/bin/mutmut
 
