@@ -65,6 +65,7 @@ SCRIPTS = (
     "languages.js",
     "search/analyzer.js",
     "search/search.js",
+    "forms.js",  # before the two forms that share it: contact.js and followup.js
     "contact.js",
     "my-requests.js",
     "channels.js",

@@ -236,7 +236,9 @@ def test_with_the_built_site_the_page_has_the_sites_look_from_any_address(tmp_pa
         stylesheets = re.findall(r'<link rel="stylesheet" href="([^"]+)"', html)
         assert "/fr/assets/stylesheets/helpcenter.css" in stylesheets
         assert all(href.startswith("/fr/assets/") for href in stylesheets)
-        assert '<script src="/fr/assets/javascripts/followup.js" defer>' in html
+        scripts = re.findall(r'<script src="/fr/assets/javascripts/([^"]+)" defer>', html)
+        # followup.js after the site's scripts, forms.js among them, which it uses.
+        assert scripts[-1] == "followup.js" and "forms.js" in scripts
         assert 'href="../' not in html and 'src="../' not in html
         # Described to no search engine as the thank-you page it is made from.
         assert 'rel="canonical"' not in html and "og:url" not in html
