@@ -87,23 +87,16 @@ class FeedbackStore(Database):
         return {"votes": votes, "comments": comments, "search_gaps": gaps}
 
     def votes(self, language: str | None = None, since_days: int | None = None) -> list[dict]:
-        clauses, parameters = [], []
-        if language:
-            clauses.append("language = ?")
-            parameters.append(language)
-        if since_days is not None:
-            clauses.append("created_at >= ?")
-            parameters.append(iso(self.clock() - timedelta(days=since_days).total_seconds()))
-        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-        with self.reading() as db:
-            rows = db.execute(
-                f"SELECT language, page, helpful, comment, created_at FROM votes {where} "
-                "ORDER BY created_at DESC",
-                parameters,
-            ).fetchall()
-        return [dict(row) for row in rows]
+        return self.recent("votes", "language, page, helpful, comment", language, since_days)
 
     def search_gaps(self, language: str | None = None, since_days: int | None = None) -> list[dict]:
+        return self.recent("search_gaps", "language, page, query, results", language, since_days)
+
+    def recent(
+        self, table: str, columns: str, language: str | None, since_days: int | None
+    ) -> list[dict]:
+        """The rows of `table` (one of the store's own), the newest first: of one language, of
+        the last `since_days` days, or all."""
         clauses, parameters = [], []
         if language:
             clauses.append("language = ?")
@@ -114,8 +107,7 @@ class FeedbackStore(Database):
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         with self.reading() as db:
             rows = db.execute(
-                f"SELECT language, page, query, results, created_at FROM search_gaps {where} "
-                "ORDER BY created_at DESC",
+                f"SELECT {columns}, created_at FROM {table} {where} ORDER BY created_at DESC",
                 parameters,
             ).fetchall()
         return [dict(row) for row in rows]
