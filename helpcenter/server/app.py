@@ -33,7 +33,7 @@ from helpcenter.engines import Target
 from helpcenter.server.livereload import InjectClient, Rebuilder
 from helpcenter.server.protocol import HeadLimits, guarded_protocol, raise_open_files_limit
 from helpcenter.server.workers import Supervisor, WorkersFailing
-from helpcenter.site.build import BuildError, build_site
+from helpcenter.site.preview import Preview
 from helpcenter.tickets.app import TicketService, build_app
 from helpcenter.tickets.helpdesk import TOKEN_VARIABLE, Forwarder, HelpdeskClient
 from helpcenter.tickets.store import REFERENCE
@@ -171,19 +171,6 @@ class RelativeRedirects:
             await send(message)
 
         await self.app(scope, receive, send_relative)
-
-
-def rebuild(site_dir: Path, config_file: Path, first: bool = False) -> str | None:
-    """One rebuild of `serve --watch`: None when it worked, else what the build said (the
-    open pages show it); the site served stays the last one that built."""
-    print("Building…" if first else "Change detected: rebuilding…", flush=True)
-    try:
-        build_site(config_file, site_dir)
-    except BuildError as error:
-        print(f"{error}\nThe previous build is still served.", flush=True)
-        return str(error)
-    print("Rebuilt.", flush=True)
-    return None
 
 
 def uvicorn_config(app: ASGIApp, host: str, port: int, server: ServerConfig) -> uvicorn.Config:
@@ -371,23 +358,25 @@ def watched_paths(project: Project) -> list[Path]:
     return paths
 
 
-def watched_site_routes(site_dir: Path, project: Project) -> list:
+def watched_site(site_dir: Path, project: Project) -> tuple[Rebuilder, list]:
     """The site's routes, plus the reload stream of a rebuilder watching the project's sources:
     pages reload after a rebuild that worked and show the messages of one that failed. Builds
-    the site first: when that fails, the last site that built is served with its messages."""
-    config_file = Path(project.config.config_file_path)
+    the site first, keeping each language's build (helpcenter.site.preview): when that fails,
+    the last site that built is served with its messages."""
+    preview = Preview(Path(project.config.config_file_path), site_dir)
     rebuilder = Rebuilder(
-        lambda: rebuild(site_dir, config_file),
+        preview.rebuild,
         catalogs=project.catalogs,
         languages=project.locales,
+        settle=preview.settle,
     )
-    first = rebuilder.outcome(lambda: rebuild(site_dir, config_file, first=True))
+    first = rebuilder.outcome(lambda: preview.rebuild(frozenset(), first=True))
     if first.failure is not None and not (site_dir / "index.html").is_file():
         raise CannotServe("The site does not build, and no earlier build is there to serve.")
     rebuilder.publish(first)
     routes = site_routes(site_dir, project.locales)
     rebuilder.watch(watched_paths(project))
-    return [*rebuilder.routes(), *routes]
+    return rebuilder, [*rebuilder.routes(), *routes]
 
 
 def serve(
@@ -411,7 +400,7 @@ def serve(
     )
     try:
         if watch:  # builds first, once the port is ours: a busy port is one line, not a build
-            routes = watched_site_routes(site_dir, project)
+            _, routes = watched_site(site_dir, project)
             watched = ", ".join(shown(path, project.root) for path in watched_paths(project))
             banner = f"Watching {watched}: pages reload after each rebuild.\n{banner}"
         else:

@@ -10,7 +10,9 @@ this server: the built site itself carries nothing of it.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
+import os
 import re
 import threading
 import time
@@ -105,6 +107,9 @@ SCRIPT = """\
 """.replace("STREAM_PATH", STREAM_PATH)
 CLIENT = f'<script src="{SCRIPT_PATH}"></script>'.encode()
 # Colours and cursor moves of a terminal: the page shows the text without them.
+# What happens to a source that the site may show (not a file merely opened or closed); a folder's
+# own events say nothing its files' do not.
+SOURCE_EVENTS = ("created", "modified", "deleted", "moved")
 TERMINAL_ESCAPE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
 
 
@@ -132,22 +137,30 @@ class SiteState:
 
 
 class Rebuilder(FileSystemEventHandler):
-    """Rebuilds once the sources have been quiet for a moment: `rebuild` returns None when the
-    site was rebuilt, else what went wrong. Every open page hears of the outcome."""
+    """Rebuilds once the sources have been quiet for a moment: `rebuild(changed)` (the paths
+    saved, moved or deleted since the last one) returns None when the site was rebuilt, else
+    what went wrong. Every open page hears of the outcome. Between saves, `settle()` finishes
+    what a rebuild left for later, a little at a time, while it returns True."""
 
     def __init__(
         self,
-        rebuild: Callable[[], str | None],
+        rebuild: Callable[[frozenset[Path]], str | None],
         quiet_seconds: float = 0.3,
         catalogs: Catalogs | None = None,
         languages: Iterable[str] = (),
+        settle: Callable[[], bool] = lambda: False,
     ) -> None:
         self.rebuild = rebuild
+        self.settle = settle
         self.quiet_seconds = quiet_seconds
         self.catalogs = catalogs or Catalogs()
         self.languages = tuple(languages)
         self.state = SiteState()
         self.changed = threading.Event()
+        self.changes: set[Path] = set()
+        self.lock = threading.Lock()
+        # Set while nothing is left to rebuild or settle (tests wait for it).
+        self.idle = threading.Event()
         self.listeners: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
         threading.Thread(target=self.loop, daemon=True).start()
 
@@ -156,22 +169,49 @@ class Rebuilder(FileSystemEventHandler):
         return self.state.version
 
     def on_any_event(self, event: FileSystemEvent) -> None:
-        if event.event_type in ("created", "modified", "deleted", "moved"):
-            self.changed.set()
+        if event.is_directory or event.event_type not in (
+            "created",
+            "modified",
+            "deleted",
+            "moved",
+        ):
+            return
+        with self.lock:
+            for path in (event.src_path, getattr(event, "dest_path", "")):
+                if path:
+                    self.changes.add(Path(os.fsdecode(path)).resolve())
+        self.idle.clear()
+        self.changed.set()
 
     def loop(self) -> None:
+        pending = False  # what the last rebuild left for later
         while True:
+            if pending and not self.changed.is_set():
+                pending = self.outlived(self.settle, False)
+                continue
+            self.idle.set()
             self.changed.wait()
             while self.changed.is_set():  # let a burst of saves settle
                 self.changed.clear()
                 time.sleep(self.quiet_seconds)
-            self.publish(self.outcome())
+            with self.lock:
+                changes, self.changes = frozenset(self.changes), set()
+            self.publish(self.outcome(functools.partial(self.rebuild, changes)))
+            pending = True
 
-    def outcome(self, rebuild: Callable[[], str | None] | None = None) -> SiteState:
-        """The state after one rebuild (`self.rebuild`, unless told another). Whatever it raises
-        is a failed rebuild, shown like the others: the watching goes on."""
+    @staticmethod
+    def outlived(work: Callable[[], bool], otherwise: bool) -> bool:
         try:
-            failure = (rebuild or self.rebuild)()
+            return work()
+        except Exception:  # the preview outlives any one rebuild
+            traceback.print_exc()
+            return otherwise
+
+    def outcome(self, rebuild: Callable[[], str | None]) -> SiteState:
+        """The state after one rebuild. Whatever it raises is a failed rebuild, shown like the
+        others: the watching goes on."""
+        try:
+            failure = rebuild()
         except Exception as error:  # the preview outlives any one rebuild
             traceback.print_exc()
             failure = f"{type(error).__name__}: {error}"

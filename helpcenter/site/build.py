@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -24,6 +25,9 @@ from helpcenter.config import Project, ProjectError, load_project
 from helpcenter.search.analysis import stemmer_available
 from helpcenter.site.precompress import write_gzip_copies
 from helpcenter.site.root import write_site_root
+
+# The language a build makes: mkdocs.yml gives it to mkdocs-static-i18n's `build_only_locale`.
+LOCALE_VARIABLE = "HELPCENTER_LOCALE"
 
 
 class BuildError(Exception):
@@ -37,7 +41,7 @@ def build_language(config_file: Path, locale: str, site_dir: Path, strict: bool)
         command.append("--strict")
     result = subprocess.run(
         command,
-        env={**os.environ, "HELPCENTER_LOCALE": locale, "NO_MKDOCS_2_WARNING": "1"},
+        env={**os.environ, LOCALE_VARIABLE: locale, "NO_MKDOCS_2_WARNING": "1"},
         capture_output=True,
         text=True,
         check=False,
@@ -83,8 +87,11 @@ def build_site(
     strict: bool = True,
     jobs: int = 1,
     precompress: bool = False,
+    build_language: Callable[[Path, str, Path, bool], str] = build_language,
 ) -> None:
-    """`precompress`: with a `.gz` copy of each text file, for nginx's `gzip_static`."""
+    """`precompress`: with a `.gz` copy of each text file, for nginx's `gzip_static`.
+    `build_language(config_file, locale, site_dir, strict)` builds one language (the preview
+    builds them in its own process, and keeps them)."""
     project = checked_project(config_file, strict)
     locales = project.locales
     site_dir = site_dir.resolve()
