@@ -4,7 +4,8 @@ Builds a generated help center of N articles per language both ways, then measur
 and an operator get: build time and peak memory, article HTML size, bytes of a plain article
 view, search bytes and time to the first result in headless Chromium, query latency, and the
 ticket endpoint's throughput and latency (bench.endpoint: SQLite, and PostgreSQL with 1, 2 and 4
-workers). Writes bench/results.json, bench/results.md and bench/build-time.png.
+workers), and the writers' preview (bench.preview: start-up to the first page, edit to reload,
+new article to navigation). Writes bench/results.json, bench/results.md and bench/build-time.png.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 
 from bench.endpoint import endpoint_table, label, measure_endpoints
 from bench.generate import LOCALES, PROJECT_ROOT, generate
+from bench.preview import measure_preview, preview_table
 from bench.processes import free_port, process_tree, wait_for_port
 
 BENCH_DIR = PROJECT_ROOT / "bench"
@@ -413,6 +415,8 @@ def markdown(report: dict) -> str:
         "",
         *endpoint_table(report["endpoint"]),
         "",
+        *preview_table(report["preview"]),
+        "",
         "## Targets",
         "",
         "| Target | Measured | Goal | Met |",
@@ -483,6 +487,7 @@ def main(argv: list[str] | None = None) -> int:
         },
         "browser": measure_browsers(ours_site, baseline_site),
         "endpoint": measure_endpoints(WORK_DIR),
+        "preview": measure_preview(WORK_DIR / "ours"),
         "build_time_by_size": curve,
     }
     report["targets"] = [
