@@ -145,7 +145,8 @@ class Rebuilder(FileSystemEventHandler):
     def __init__(
         self,
         rebuild: Callable[[frozenset[Path]], str | None],
-        quiet_seconds: float = 0.3,
+        # An editor's save is a burst of a few events within milliseconds.
+        quiet_seconds: float = 0.1,
         catalogs: Catalogs | None = None,
         languages: Iterable[str] = (),
         settle: Callable[[], bool] = lambda: False,

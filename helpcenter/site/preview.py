@@ -42,8 +42,8 @@ from helpcenter.search.browser import SEARCH_DIR
 from helpcenter.site.build import LOCALE_VARIABLE, BuildError, build_site
 
 INCLUDED = InclusionLevel.is_included
-# Pages `settle` renders before it looks for a newer save.
-SETTLE_BATCH = 20
+# Pages `settle` renders before it looks for a newer save (a few tens of milliseconds).
+SETTLE_BATCH = 5
 
 
 class Messages(logging.Handler):
@@ -91,8 +91,8 @@ def language_config(config_file: Path, locale: str, site_dir: Path) -> MkDocsCon
 
 
 class LanguageBuild:
-    """One language's build, the steps of MkDocs' `build` with their results kept: `build`
-    makes it whole; `update` converts and renders again the pages of changed articles, and
+    """One language's build, the steps of MkDocs' `build` with their results kept: made whole
+    when created; `update` converts and renders again the pages of changed articles, and
     `settle` the others."""
 
     def __init__(self, config_file: Path, locale: str, site_dir: Path) -> None:
