@@ -10,7 +10,7 @@ import re
 import sys
 from pathlib import Path
 
-from helpcenter.site.build import BuildError, build_site
+from helpcenter.site.build import SITE_BUILT, BuildError, build_site
 
 DEFAULT_DATABASE = Path("var/helpcenter.sqlite3")
 
@@ -89,7 +89,7 @@ def build_command(args: argparse.Namespace) -> int:
         print(error, file=sys.stderr)
         print(f"Build failed: {args.site_dir}/ was left as it was.", file=sys.stderr)
         return 1
-    print(f"Site built in {args.site_dir}/")
+    print(f"{SITE_BUILT} {args.site_dir}/")
     return 0
 
 
@@ -656,6 +656,26 @@ def translations_command(args: argparse.Namespace) -> int:
     return 1 if any(state.state in watched for state in states) else 0
 
 
+def review_command(args: argparse.Namespace) -> int:
+    from helpcenter.authoring.review import ReviewError, markdown, review
+
+    project = open_project(args.config_file, check=False)
+    if project is None:
+        return 1
+    try:
+        log = (
+            args.build_log.read_text(encoding="utf-8", errors="replace") if args.build_log else None
+        )
+        print(markdown(review(project, args.base, log)), end="")
+    except OSError as error:
+        print(f"{args.build_log}: {error.strerror}", file=sys.stderr)
+        return 2
+    except ReviewError as error:
+        print(error, file=sys.stderr)
+        return 2
+    return 0
+
+
 def shown_path(path: Path) -> Path:
     """`path` as the user gave paths: from the current folder when it is below it."""
     try:
@@ -1034,6 +1054,23 @@ def parser() -> argparse.ArgumentParser:
     mark.add_argument("paths", nargs="*", help="translations, like es/shipping/returns.md")
     mark.add_argument("--all", action="store_true", help="every existing translation")
     mark.set_defaults(run=translations_mark_command)
+
+    review = commands.add_parser(
+        "review",
+        help="what a change does, as Markdown for a pull request's job summary: the translations "
+        "it makes outdated or missing, the build's warnings, links to the changed pages",
+    )
+    review.add_argument(
+        "--base",
+        required=True,
+        metavar="REF",
+        help="what the change is compared with (origin/main)",
+    )
+    review.add_argument(
+        "--build-log", type=Path, metavar="FILE", help="the output of `helpcenter build`"
+    )
+    review.add_argument("-f", "--config-file", type=Path, default=Path("mkdocs.yml"))
+    review.set_defaults(run=review_command)
 
     feedback = commands.add_parser("feedback", help="what readers said of the articles")
     feedback_commands = feedback.add_subparsers(dest="feedback_command", required=True)

@@ -402,7 +402,8 @@ class SQLite(Engine):
 
 
 class Row(tuple):
-    """A PostgreSQL row as sqlite3.Row gives one: by position, or by column name."""
+    """A PostgreSQL row as sqlite3.Row gives one: by position, or by column name, in any case
+    (PostgreSQL's names of unquoted columns are lowercase)."""
 
     def __new__(cls, values: Sequence[Any], names: dict[str, int]) -> Row:
         row = super().__new__(cls, values)
@@ -410,7 +411,7 @@ class Row(tuple):
         return row
 
     def __getitem__(self, key):
-        return super().__getitem__(self.names[key] if isinstance(key, str) else key)
+        return super().__getitem__(self.names[key.lower()] if isinstance(key, str) else key)
 
     def keys(self) -> list[str]:
         return list(self.names)

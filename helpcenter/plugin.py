@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from mkdocs.config.config_options import ExtraScriptValue
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
-from mkdocs.structure.files import File, Files
+from mkdocs.structure.files import File, Files, InclusionLevel
 
 from helpcenter.authoring.front_matter import body_first_line, front_matter_problems
 from helpcenter.authoring.history import last_updated
@@ -42,6 +42,7 @@ from helpcenter.site.articles import (
 )
 from helpcenter.site.compact_html import collapse_whitespace
 from helpcenter.site.navigation import Navigation
+from helpcenter.site.progress import PageCounter
 from helpcenter.site.theme import Brand, configure_theme
 from helpcenter.site.valid_html import valid_html
 
@@ -82,6 +83,7 @@ class HelpCenterPlugin(BasePlugin[HelpCenterConfig]):
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self.project = Project(config)
+        self.progress = PageCounter()
         if problems := self.project.problems():
             raise PluginError("\n".join(problems))
         plans = self.project.plans
@@ -120,9 +122,11 @@ class HelpCenterPlugin(BasePlugin[HelpCenterConfig]):
     @event_priority(-200)  # after mkdocs-static-i18n has lifted the language folder's children
     def on_nav(self, nav: Nav, config: MkDocsConfig, files: Files) -> Nav:
         self.navigation.index(nav)
+        self.progress.total(len(files.documentation_pages(inclusion=InclusionLevel.is_included)))
         return nav
 
     def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files) -> str:
+        self.progress.read()
         source = f"{Path(config.docs_dir).name}/{page.file.src_uri}"
         first_line = body_first_line(page.file.content_string)
         # A fallback page is checked by the build of the language it is written in.
@@ -257,6 +261,7 @@ class HelpCenterPlugin(BasePlugin[HelpCenterConfig]):
     @event_priority(-100)  # once every other plugin has written into the page
     def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
         self.navigation.restore()
+        self.progress.rendered()
         return self.finish(output)
 
     @event_priority(-100)

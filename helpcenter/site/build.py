@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -24,36 +25,59 @@ from pathlib import Path
 from helpcenter.config import Project, ProjectError, load_project
 from helpcenter.search.analysis import stemmer_available
 from helpcenter.site.precompress import write_gzip_copies
+from helpcenter.site.progress import PROGRESS_VARIABLE, Progress
 from helpcenter.site.root import write_site_root
 
 # The language a build makes: mkdocs.yml gives it to mkdocs-static-i18n's `build_only_locale`.
 LOCALE_VARIABLE = "HELPCENTER_LOCALE"
+# How a build that succeeded ends its output (`helpcenter review` reads build logs by it).
+SITE_BUILT = "Site built in"
 
 
 class BuildError(Exception):
     """A language failed to build; the message holds what MkDocs said."""
 
 
-def build_language(config_file: Path, locale: str, site_dir: Path, strict: bool) -> str:
+def build_language(
+    config_file: Path, locale: str, site_dir: Path, strict: bool, progress: Progress
+) -> str:
+    """One language's `mkdocs build`, its pages counted on `progress`; what it said, without
+    its INFO lines."""
     # Not --quiet: it hides warnings from MkDocs' strict mode, which then lets them pass.
     command = [sys.executable, "-m", "mkdocs", "build", "-f", str(config_file), "-d", str(site_dir)]
     if strict:
         command.append("--strict")
-    result = subprocess.run(
-        command,
-        env={**os.environ, LOCALE_VARIABLE: locale, "NO_MKDOCS_2_WARNING": "1"},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    output = "\n".join(
+    reading, writing = os.pipe()
+    try:
+        process = subprocess.Popen(
+            command,
+            env={
+                **os.environ,
+                LOCALE_VARIABLE: locale,
+                "NO_MKDOCS_2_WARNING": "1",
+                PROGRESS_VARIABLE: str(writing),
+            },
+            pass_fds=(writing,),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    finally:
+        os.close(writing)
+    with open(reading, encoding="utf-8") as counts:
+        follower = threading.Thread(target=progress.follow, args=(locale, counts))
+        follower.start()
+        stdout, stderr = process.communicate()
+        follower.join()
+    output = [
         line
-        for line in (result.stderr + result.stdout).splitlines()
+        for line in (stderr + stdout).splitlines()
         if line.strip() and not line.startswith("INFO")
-    )
-    if result.returncode != 0:
-        raise BuildError(f"[{locale}] build failed:\n{output}")
-    return output
+    ]
+    if process.returncode != 0:
+        raise BuildError(f"[{locale}] build failed:\n" + "\n".join(output))
+    progress.done(locale, sum(line.startswith("WARNING") for line in output))
+    return "\n".join(output)
 
 
 def checked_project(config_file: Path, strict: bool) -> Project:
@@ -87,11 +111,11 @@ def build_site(
     strict: bool = True,
     jobs: int = 1,
     precompress: bool = False,
-    build_language: Callable[[Path, str, Path, bool], str] = build_language,
+    build_language: Callable[[Path, str, Path, bool, Progress], str] = build_language,
 ) -> None:
     """`precompress`: with a `.gz` copy of each text file, for nginx's `gzip_static`.
-    `build_language(config_file, locale, site_dir, strict)` builds one language (the preview
-    builds them in its own process, and keeps them)."""
+    `build_language(config_file, locale, site_dir, strict, progress)` builds one language (the
+    preview builds them in its own process, and keeps them)."""
     project = checked_project(config_file, strict)
     locales = project.locales
     site_dir = site_dir.resolve()
@@ -99,9 +123,11 @@ def build_site(
     staging = Path(tempfile.mkdtemp(prefix=f"{site_dir.name}.", dir=site_dir.parent))
     staging.chmod(0o755)
     try:
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
+        with Progress(locales) as progress, ThreadPoolExecutor(max_workers=jobs) as pool:
             futures = {
-                locale: pool.submit(build_language, config_file, locale, staging / locale, strict)
+                locale: pool.submit(
+                    build_language, config_file, locale, staging / locale, strict, progress
+                )
                 for locale in locales
             }
         errors = []

@@ -20,6 +20,7 @@ A failed update changes no file: the site served is the last that built.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 from collections.abc import Iterator
@@ -40,6 +41,7 @@ from mkdocs.structure.pages import Page
 from helpcenter.authoring import history
 from helpcenter.search.browser import SEARCH_DIR
 from helpcenter.site.build import LOCALE_VARIABLE, BuildError, build_site
+from helpcenter.site.progress import PageCounter, Progress
 
 INCLUDED = InclusionLevel.is_included
 # Pages `settle` renders before it looks for a newer save (a few tens of milliseconds).
@@ -95,12 +97,17 @@ class LanguageBuild:
     when created; `update` converts and renders again the pages of changed articles, and
     `settle` the others."""
 
-    def __init__(self, config_file: Path, locale: str, site_dir: Path) -> None:
+    def __init__(
+        self, config_file: Path, locale: str, site_dir: Path, progress: Progress | None = None
+    ) -> None:
         self.locale = locale
         with strict(locale):
             config = language_config(config_file, locale, site_dir)
             self.config: MkDocsConfig = config.plugins.on_config(config)
             config = self.config
+            if progress is not None:  # what `helpcenter build` shows of each language
+                heard = functools.partial(progress.hear, locale)
+                config.plugins["helpcenter"].progress = PageCounter(heard)
             config.plugins.on_pre_build(config=config)
             files = get_files(config)
             self.env = config.theme.get_env()
@@ -288,8 +295,12 @@ class Preview:
         self.builds = {}
         built: dict[str, LanguageBuild] = {}
 
-        def build_language(config_file: Path, locale: str, site_dir: Path, _strict: bool) -> str:
-            built[locale] = LanguageBuild(config_file, locale, site_dir)
+        def build_language(
+            config_file: Path, locale: str, site_dir: Path, _strict: bool, progress: Progress
+        ) -> str:
+            progress.start(locale)
+            built[locale] = LanguageBuild(config_file, locale, site_dir, progress)
+            progress.done(locale, warnings=0)  # a warning fails the build (strict)
             return ""
 
         build_site(self.config_file, self.site_dir, build_language=build_language)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -139,6 +141,19 @@ def test_a_request_is_followed_and_answered_on_its_private_page(
     expect(error).to_have_text(FRENCH("This field is required."))
     expect(page.get_by_test_id("request-reply").locator("[name=message]")).to_be_focused()
     assert len(listed(database, capsys)[reference]["comments"]) == 2
+
+    # Its times in the reader's own zone (the page says UTC without JavaScript).
+    tokyo = browser.new_context(timezone_id="Asia/Tokyo")
+    away = tokyo.new_page()
+    away.goto(address)
+    sent = away.locator("time").first
+    expect(sent).not_to_contain_text("UTC")
+    local = datetime.fromisoformat(sent.get_attribute("datetime")).astimezone(
+        ZoneInfo("Asia/Tokyo")
+    )
+    expect(sent).to_contain_text(local.strftime("%H:%M"))
+    assert sent.get_attribute("title").endswith(" UTC")
+    tokyo.close()
 
     # Without JavaScript: the same page, the reply posted by the browser itself.
     context = browser.new_context(java_script_enabled=False)

@@ -46,3 +46,14 @@ test("idempotency keys are new each time", () => {
   const fallback = followUp.newKey({ getRandomValues: (bytes) => crypto.getRandomValues(bytes) });
   assert.match(fallback, /^[0-9a-f]{32}$/);
 });
+
+test("the page's UTC times are said in the reader's zone and the page's language", () => {
+  const at = "2026-11-25T23:30:00+00:00";
+  const paris = followUp.localTime(at, "fr", "Europe/Paris");
+  assert.match(paris, /26 novembre 2026/);
+  assert.match(paris, /00:30/);
+  const saoPaulo = followUp.localTime(at, "es", "America/Sao_Paulo");
+  assert.match(saoPaulo, /25 de noviembre de 2026/);
+  assert.match(saoPaulo, /20:30/);
+  assert.equal(followUp.localTime("not a time", "it", "Europe/Rome"), null);
+});

@@ -103,25 +103,27 @@ def test_a_crash_midway_loses_no_acknowledged_ticket_and_retries_make_no_duplica
             time.sleep(0.05)
         raise AssertionError(f"ticket {number} was never acknowledged")
 
-    with ThreadPoolExecutor(CLIENTS, initializer=connect) as pool:
-        futures = [pool.submit(submit, number) for number in range(SUBMISSIONS)]
-        try:
-            assert first_answers.wait(60), "no ticket acknowledged"
-            deadline = time.monotonic() + 120
-            while len(acknowledged) < SUBMISSIONS // 5:
-                assert time.monotonic() < deadline, "too few tickets acknowledged"
-                time.sleep(0.01)
-            server.send_signal(signal.SIGKILL)  # no shutdown, no flush: a crash
-            server.wait()
-            acknowledged_before_crash = dict(acknowledged)
-            server = start_endpoint(database, port, log)
-        except BaseException:
-            stop.set()
-            raise
-        for future in futures:
-            future.result()
-    server.terminate()
-    server.wait()
+    try:
+        with ThreadPoolExecutor(CLIENTS, initializer=connect) as pool:
+            futures = [pool.submit(submit, number) for number in range(SUBMISSIONS)]
+            try:
+                assert first_answers.wait(60), "no ticket acknowledged"
+                deadline = time.monotonic() + 120
+                while len(acknowledged) < SUBMISSIONS // 5:
+                    assert time.monotonic() < deadline, "too few tickets acknowledged"
+                    time.sleep(0.01)
+                server.send_signal(signal.SIGKILL)  # no shutdown, no flush: a crash
+                server.wait()
+                acknowledged_before_crash = dict(acknowledged)
+                server = start_endpoint(database, port, log)
+            except BaseException:
+                stop.set()
+                raise
+            for future in futures:
+                future.result()
+    finally:  # whatever failed, no endpoint is left running
+        server.terminate()
+        server.wait()
 
     kept = rows(database, "SELECT reference, subject FROM tickets")
     references = [reference for reference, _ in kept]

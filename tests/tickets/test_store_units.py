@@ -135,6 +135,16 @@ def test_postgresql_commits_to_disk_before_answering_whatever_the_servers_defaul
         postgres.drop_database(target)
 
 
+def test_a_row_gives_its_columns_by_position_or_by_name_in_any_case(store):
+    """As sqlite3.Row does, on both engines: SQL reads names in any case, and so do rows."""
+    reference = store.add(ticket()).reference
+    with store.reading() as db:
+        row = db.execute("SELECT reference, subject FROM tickets").fetchone()
+    assert row[0] == row["reference"] == row["REFERENCE"] == row["Reference"] == reference
+    assert row[1] == row["subject"] == "Colis en retard"
+    assert list(row.keys()) == ["reference", "subject"]
+
+
 def test_a_ticket_is_kept_whole_with_its_files_in_the_order_they_were_sent(store, clock):
     stored = store.add(ticket(attachments=(LABEL, INVOICE), plan="pro"))
     assert stored.created is True

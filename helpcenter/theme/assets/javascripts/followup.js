@@ -30,6 +30,18 @@
     return { kind: "failed" };
   }
 
+  /* A time the page gives in UTC (`<time datetime>`), in the reader's own zone and the page's
+     language, as "Your requests" shows it; null when the browser cannot say it. `timeZone`
+     for tests: the browser's own by default. */
+  function localTime(iso, language, timeZone) {
+    try {
+      return new Intl.DateTimeFormat(language || undefined,
+        { dateStyle: "long", timeStyle: "short", timeZone: timeZone }).format(new Date(iso));
+    } catch (error) {
+      return null;
+    }
+  }
+
   /* A new idempotency key from the browser's `crypto`. */
   function newKey(crypto) {
     if (crypto.randomUUID) return crypto.randomUUID();
@@ -52,6 +64,13 @@
     if (/[?&]notice=/.test(location.search) && window.history && window.history.replaceState) {
       window.history.replaceState(null, "", location.pathname);
     }
+    document.querySelectorAll("time[datetime]").forEach(function (time) {
+      var text = localTime(time.getAttribute("datetime"), document.documentElement.lang);
+      if (text) {
+        time.title = time.textContent; /* the page's UTC time, on hover */
+        time.textContent = text;
+      }
+    });
     document.querySelectorAll("[data-hc-follow-link]").forEach(function (link) {
       if (link.getAttribute("href") && link.getAttribute("href") !== "#") {
         link.textContent = link.href;
@@ -186,5 +205,8 @@
     });
   }
 
-  return { outcome: outcome, newKey: newKey, waitSeconds: waitSeconds, enhance: enhance };
+  return {
+    outcome: outcome, newKey: newKey, waitSeconds: waitSeconds, localTime: localTime,
+    enhance: enhance
+  };
 });

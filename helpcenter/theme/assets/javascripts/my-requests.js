@@ -279,10 +279,12 @@
       } else {
         var facts = document.createElement("dl");
         facts.className = "hc-my-requests__facts";
-        if (request.statusLabel) {
+        /* In the page's language; the endpoint's label (the request's language) otherwise. */
+        var statusLabel = (messages.statuses || {})[request.status] || request.statusLabel;
+        if (statusLabel) {
           var label = document.createElement("strong");
           label.className = "hc-request__status hc-request__status--" + request.status;
-          label.textContent = request.statusLabel;
+          label.textContent = statusLabel;
           facts.appendChild(fact(messages.status, label));
         }
         if (request.updated) {
