@@ -209,6 +209,7 @@ class HelpCenterPlugin(BasePlugin[HelpCenterConfig]):
             self.search_files = SearchFiles.of(self.locale, searchable)
             self.indexed = searchable
         self.engine_file = SearchEngineFile.of(self.locale, files)
+        self.related.order([page_file.url for page_file in files.documentation_pages()])
         self.related.compute()
         env.globals.update(
             languages=self.site,

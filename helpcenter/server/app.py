@@ -20,11 +20,12 @@ from urllib.parse import urlsplit, urlunsplit
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import URL
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, Router
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -361,8 +362,9 @@ def watched_paths(project: Project) -> list[Path]:
 def watched_site(site_dir: Path, project: Project) -> tuple[Rebuilder, list]:
     """The site's routes, plus the reload stream of a rebuilder watching the project's sources:
     pages reload after a rebuild that worked and show the messages of one that failed. Builds
-    the site first, keeping each language's build (helpcenter.site.preview): when that fails,
-    the last site that built is served with its messages."""
+    each language's configuration, files and navigation first (helpcenter.site.preview), its
+    pages as they are asked for and behind them: when that fails, the last site that built is
+    served with its messages."""
     preview = Preview(Path(project.config.config_file_path), site_dir)
     rebuilder = Rebuilder(
         preview.rebuild,
@@ -370,13 +372,25 @@ def watched_site(site_dir: Path, project: Project) -> tuple[Rebuilder, list]:
         languages=project.locales,
         settle=preview.settle,
     )
-    first = rebuilder.outcome(lambda: preview.rebuild(frozenset(), first=True))
+    first = rebuilder.first(lambda: preview.rebuild(frozenset(), first=True))
     if first.failure is not None and not (site_dir / "index.html").is_file():
         raise CannotServe("The site does not build, and no earlier build is there to serve.")
-    rebuilder.publish(first)
-    routes = site_routes(site_dir, project.locales)
+    site = RenderedOnDemand(Router(site_routes(site_dir, project.locales)), preview)
     rebuilder.watch(watched_paths(project))
-    return rebuilder, [*rebuilder.routes(), *routes]
+    return rebuilder, [*rebuilder.routes(), Mount("/", site)]
+
+
+class RenderedOnDemand:
+    """A page asked for before the preview has written it is rendered first."""
+
+    def __init__(self, app: ASGIApp, preview: Preview) -> None:
+        self.app = app
+        self.preview = preview
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await run_in_threadpool(self.preview.render_on_demand, scope["path"])
+        await self.app(scope, receive, send)
 
 
 def serve(
@@ -399,7 +413,7 @@ def serve(
         f"(tickets in {database})"
     )
     try:
-        if watch:  # builds first, once the port is ours: a busy port is one line, not a build
+        if watch:  # loads first, once the port is ours: a busy port is one line, not a build
             _, routes = watched_site(site_dir, project)
             watched = ", ".join(shown(path, project.root) for path in watched_paths(project))
             banner = f"Watching {watched}: pages reload after each rebuild.\n{banner}"

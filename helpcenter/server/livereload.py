@@ -10,6 +10,7 @@ this server: the built site itself carries nothing of it.
 from __future__ import annotations
 
 import asyncio
+import enum
 import functools
 import json
 import os
@@ -29,6 +30,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from helpcenter.i18n.catalogs import Catalogs
+from helpcenter.site.build import BuildError
 
 STREAM_PATH = "/__livereload"
 SCRIPT_PATH = "/__livereload.js"
@@ -126,6 +128,14 @@ def failure_texts(gettext: Callable[[str], str]) -> dict[str, str]:
     }
 
 
+class Settled(enum.Enum):
+    """What one step of `Rebuilder.settle` left."""
+
+    MORE = "more"  # some work, for the next step
+    WHOLE = "whole"  # pages served before their language was whole changed: they reload
+    DONE = "done"  # nothing left
+
+
 @dataclass(frozen=True)
 class SiteState:
     """The site as the open pages should show it: `version` counts the rebuilds that worked;
@@ -140,7 +150,8 @@ class Rebuilder(FileSystemEventHandler):
     """Rebuilds once the sources have been quiet for a moment: `rebuild(changed)` (the paths
     saved, moved or deleted since the last one) returns None when the site was rebuilt, else
     what went wrong. Every open page hears of the outcome. Between saves, `settle()` finishes
-    what a rebuild left for later, a little at a time, while it returns True."""
+    what a rebuild left for later, a little at a time, until it returns `Settled.DONE`; what it
+    raises is shown as a failed rebuild."""
 
     def __init__(
         self,
@@ -149,7 +160,7 @@ class Rebuilder(FileSystemEventHandler):
         quiet_seconds: float = 0.1,
         catalogs: Catalogs | None = None,
         languages: Iterable[str] = (),
-        settle: Callable[[], bool] = lambda: False,
+        settle: Callable[[], Settled] = lambda: Settled.DONE,
     ) -> None:
         self.rebuild = rebuild
         self.settle = settle
@@ -159,6 +170,7 @@ class Rebuilder(FileSystemEventHandler):
         self.state = SiteState()
         self.changed = threading.Event()
         self.changes: set[Path] = set()
+        self.pending = False  # what the last rebuild left for `settle`
         self.lock = threading.Lock()
         # Set while nothing is left to rebuild or settle (tests wait for it).
         self.idle = threading.Event()
@@ -181,38 +193,61 @@ class Rebuilder(FileSystemEventHandler):
             for path in (event.src_path, getattr(event, "dest_path", "")):
                 if path:
                     self.changes.add(Path(os.fsdecode(path)).resolve())
+            self.wake()
+
+    def first(self, rebuild: Callable[[], str | None]) -> SiteState:
+        """The first rebuild, before the watching: its outcome, published, and what it left
+        settled behind it."""
+        state = self.outcome(rebuild)
+        self.publish(state)
+        self.pending = True
+        with self.lock:
+            self.wake()  # with no change, the loop only settles
+        return state
+
+    def wake(self) -> None:
+        """The loop has work (with the lock held: it is idle only while it has none)."""
         self.idle.clear()
         self.changed.set()
 
     def loop(self) -> None:
-        pending = False  # what the last rebuild left for later
         while True:
-            if pending and not self.changed.is_set():
-                pending = self.outlived(self.settle, False)
+            if self.pending and not self.changed.is_set():
+                self.pending = self.settled()
                 continue
-            self.idle.set()
+            with self.lock:
+                if not self.changed.is_set():
+                    self.idle.set()
             self.changed.wait()
             while self.changed.is_set():  # let a burst of saves settle
                 self.changed.clear()
                 time.sleep(self.quiet_seconds)
             with self.lock:
                 changes, self.changes = frozenset(self.changes), set()
-            self.publish(self.outcome(functools.partial(self.rebuild, changes)))
-            pending = True
+            if changes or not self.pending:
+                self.publish(self.outcome(functools.partial(self.rebuild, changes)))
+            self.pending = True
 
-    @staticmethod
-    def outlived(work: Callable[[], bool], otherwise: bool) -> bool:
-        try:
-            return work()
-        except Exception:  # the preview outlives any one rebuild
-            traceback.print_exc()
-            return otherwise
+    def settled(self) -> bool:
+        """One step of `settle`: False once nothing is left."""
+        step = Settled.DONE
+
+        def settle() -> None:
+            nonlocal step
+            step = self.settle()
+
+        state = self.outcome(settle)
+        if state.failure is not None or step is Settled.WHOLE:
+            self.publish(state)
+        return step is not Settled.DONE
 
     def outcome(self, rebuild: Callable[[], str | None]) -> SiteState:
         """The state after one rebuild. Whatever it raises is a failed rebuild, shown like the
         others: the watching goes on."""
         try:
             failure = rebuild()
+        except BuildError as error:
+            failure = str(error)
         except Exception as error:  # the preview outlives any one rebuild
             traceback.print_exc()
             failure = f"{type(error).__name__}: {error}"

@@ -104,6 +104,10 @@ class RelatedArticles:
         fields = {"title": title, "description": description, "headings": headings}
         self.articles[key] = Article(key, category, fields, candidate)
 
+    def order(self, keys: list[Hashable]) -> None:
+        """The navigation's order, whichever article the preview converted first."""
+        self.articles = {key: self.articles[key] for key in keys if key in self.articles}
+
     def compute(self) -> None:
         """Once per build; again only when an article changed (the preview's saves)."""
         seen = [(a.key, a.category, a.fields, a.candidate) for a in self.articles.values()]

@@ -80,6 +80,10 @@ def build_language(
     return "\n".join(output)
 
 
+def remove_folder(folder: Path) -> None:
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 def checked_project(config_file: Path, strict: bool) -> Project:
     """The project, with what every language shares checked once: the settings, the plans file
     and each language's catalog. Languages searched without stemming are said once."""
@@ -112,10 +116,12 @@ def build_site(
     jobs: int = 1,
     precompress: bool = False,
     build_language: Callable[[Path, str, Path, bool, Progress], str] = build_language,
-) -> None:
+    discard: Callable[[Path], None] = remove_folder,
+) -> Project:
     """`precompress`: with a `.gz` copy of each text file, for nginx's `gzip_static`.
     `build_language(config_file, locale, site_dir, strict, progress)` builds one language (the
-    preview builds them in its own process, and keeps them)."""
+    preview builds them in its own process, and keeps them); `discard(folder)` removes the
+    previous site once replaced."""
     project = checked_project(config_file, strict)
     locales = project.locales
     site_dir = site_dir.resolve()
@@ -144,15 +150,18 @@ def build_site(
         write_site_root(project, staging)
         if precompress:
             write_gzip_copies(staging)
-        swap_into_place(staging, site_dir)
+        swap_into_place(staging, site_dir, discard)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    return project
 
 
-def swap_into_place(staging: Path, site_dir: Path) -> None:
+def swap_into_place(
+    staging: Path, site_dir: Path, discard: Callable[[Path], None] = remove_folder
+) -> None:
     previous = site_dir.with_name(f"{site_dir.name}.previous")
-    shutil.rmtree(previous, ignore_errors=True)
+    remove_folder(previous)
     if site_dir.exists():
         site_dir.rename(previous)
     staging.rename(site_dir)
-    shutil.rmtree(previous, ignore_errors=True)
+    discard(previous)

@@ -1,20 +1,30 @@
 """The writers' preview keeps each language's build between saves (`helpcenter serve --watch`).
 
 Why: most of a language's build is starting a process and converting every article (Markdown,
-then the plugin's work on its HTML), while a save changes one article. So each language's MkDocs
-state (configuration, plugins, files, navigation, pages with their converted content) stays in
-this process after a whole build. Saving an article that was already there converts it again in
-every language that shows it (its page, its fallbacks, the translations it is the source of),
-checks the language as the strict build does, writes those pages and the search files, and the
-open pages reload. Every other page of those languages is then rendered again behind it
-(`settle`, interrupted by the next save): each names the search index, whose name follows its
-content, and titles, descriptions and related articles show in other pages. Anything else (a
-file added, removed or moved, mkdocs.yml, plans, catalogs, templates) builds every language
-again, in this process, as `helpcenter build` does. Either way the site equals a clean build of
-the same sources (tests/browser/test_live_reload.py compares them), unlike MkDocs' own `serve
---dirty`, which renders changed files only and leaves navigation and search stale.
+then the plugin's work on its HTML), while a writer looks at one page and a save changes one
+article. So each language's MkDocs state (configuration, plugins, files, navigation, pages with
+their converted content) stays in this process.
 
-A failed update changes no file: the site served is the last that built.
+Start-up converts nothing: the site's root is written and served at once. The first page asked
+for in a language makes that language's build (configuration, files, navigation) and renders
+that page alone, with the other pages' titles from their front matter (`render_on_demand`).
+Behind it (`settle`, a few pages at a time between requests and saves) each language is made,
+its pages converted, then all rendered again as they now are, then its search files, 404 page
+and sitemap written; pages shown before that reload once their language is whole.
+
+Saving an article that was already there converts it again in every language that shows it
+(its page, its fallbacks, the translations it is the source of), checks the language as the
+strict build does, writes those pages and the search files, and the open pages reload. Every
+other page of those languages is then rendered again behind it (`settle`, interrupted by the
+next save): each names the search index, whose name follows its content, and titles,
+descriptions and related articles show in other pages. Anything else (a file added, removed or
+moved, mkdocs.yml, plans, catalogs, templates) builds every language again, whole, in this
+process, as `helpcenter build` does. Either way the site ends equal to a clean build of the same
+sources (tests/browser/test_fast_preview.py compares them), unlike MkDocs' own `serve --dirty`,
+which renders changed files only and leaves navigation and search stale.
+
+A failed update changes no file: the site served is the last that built. A page that fails to
+convert behind start-up is said on the open pages, and the next save builds every language.
 """
 
 from __future__ import annotations
@@ -23,9 +33,12 @@ import contextlib
 import functools
 import logging
 import os
+import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+from jinja2 import Environment
 from mkdocs.commands.build import (
     _build_extra_template,
     _build_page,
@@ -39,9 +52,13 @@ from mkdocs.structure.nav import Navigation, get_navigation
 from mkdocs.structure.pages import Page
 
 from helpcenter.authoring import history
+from helpcenter.config import Project
 from helpcenter.search.browser import SEARCH_DIR
-from helpcenter.site.build import LOCALE_VARIABLE, BuildError, build_site
+from helpcenter.server.livereload import Settled
+from helpcenter.site.build import LOCALE_VARIABLE, BuildError, build_site, remove_folder
+from helpcenter.site.headers import page_script_hashes, site_policy
 from helpcenter.site.progress import PageCounter, Progress
+from helpcenter.site.root import write_site_root
 
 INCLUDED = InclusionLevel.is_included
 # Pages `settle` renders before it looks for a newer save (a few tens of milliseconds).
@@ -93,13 +110,20 @@ def language_config(config_file: Path, locale: str, site_dir: Path) -> MkDocsCon
 
 
 class LanguageBuild:
-    """One language's build, the steps of MkDocs' `build` with their results kept: made whole
-    when created; `update` converts and renders again the pages of changed articles, and
-    `settle` the others."""
+    """One language's build, the steps of MkDocs' `build` with their results kept. Created with
+    its configuration, files and navigation and no page converted: `complete` does the rest at
+    once, `settle` a few pages at a time (and `render_now` one page first); `update` converts
+    and renders again the pages of changed articles."""
 
     def __init__(
-        self, config_file: Path, locale: str, site_dir: Path, progress: Progress | None = None
+        self,
+        config_file: Path,
+        locale: str,
+        site_dir: Path,
+        progress: Progress | None = None,
+        env: Environment | None = None,
     ) -> None:
+        """`env`: the templates of an earlier build of the same configuration, compiled."""
         self.locale = locale
         with strict(locale):
             config = language_config(config_file, locale, site_dir)
@@ -110,7 +134,7 @@ class LanguageBuild:
                 config.plugins["helpcenter"].progress = PageCounter(heard)
             config.plugins.on_pre_build(config=config)
             files = get_files(config)
-            self.env = config.theme.get_env()
+            self.env = env or config.theme.get_env()
             files.add_files_from_theme(self.env, config)
             self.files: Files = config.plugins.on_files(files, config=config)
             set_exclusions(self.files, config)
@@ -119,17 +143,61 @@ class LanguageBuild:
             for page_file in self.files.documentation_pages(inclusion=INCLUDED):
                 if page_file.page is None and page_file.inclusion.is_not_in_nav():
                     Page(None, page_file, config)
-                _populate_page(page_file.page, config, self.files)
+            # What the templates are given (search files, related articles), from no page yet.
             self.env = config.plugins.on_env(self.env, config=config, files=self.files)
             self.files.copy_static_files(inclusion=INCLUDED)
             # As templates find it before any page: a page's context writes into it.
             self.extra = dict(config.extra)
+        self.unconverted: list[Page] = self.pages()
+        self.unrendered: list[Page] = []
+        self.titled = False  # whether the unconverted pages' titles were read (`render_now`)
+        self.early: set[int] = set()  # pages `render_now` rendered before they were all converted
+        self.shown = self.showing()
+        self.at = {page.file.dest_uri: page for page in self.pages()}
+
+    def complete(self) -> None:
+        """Everything a build does after the navigation, at once."""
+        with strict(self.locale):
+            self.convert(self.unconverted)
+            self.env = self.config.plugins.on_env(self.env, config=self.config, files=self.files)
             self.write_templates()
             self.render(self.pages())
             self.check_anchors()
-            config.plugins.on_post_build(config=config)
-        self.unrendered: list[Page] = []
-        self.shown = self.showing()
+            self.config.plugins.on_post_build(config=self.config)
+
+    def convert(self, pages: list[Page]) -> None:
+        """Markdown to HTML, through the plugins' events (not yet in a template)."""
+        for page in pages:
+            _populate_page(page, self.config, self.files)
+        done = {id(page) for page in pages}
+        self.unconverted = [page for page in self.unconverted if id(page) not in done]
+
+    def page_at(self, path: str) -> Page | None:
+        """The page written at `path`, from the language's folder ("" or a folder: its index)."""
+        return self.at.get(f"{path}index.html" if path in ("", "/") or path.endswith("/") else path)
+
+    def stale(self, page: Page) -> bool:
+        """Whether the page's file is not (or not yet) what the language now makes of it."""
+        if any(other is page for other in self.unrendered):
+            return True
+        return id(page) not in self.early and any(other is page for other in self.unconverted)
+
+    def render_now(self, page: Page) -> None:
+        """One page before the rest of its language: with what is known so far (the other
+        pages' titles from their front matter), which the rest made whole renders again. A page
+        that does not convert is left for `settle`, which says why."""
+        if not self.titled:  # what the navigation and a category's list show of each page
+            for other in self.unconverted:
+                with contextlib.suppress(Exception):  # its conversion will say what is wrong
+                    other.read_source(self.config)
+            self.titled = True
+        with contextlib.suppress(BuildError), strict(self.locale):
+            if any(other is page for other in self.unconverted):
+                _populate_page(page, self.config, self.files)
+                self.early.add(id(page))
+            self.env = self.config.plugins.on_env(self.env, config=self.config, files=self.files)
+            self.render([page])
+            self.unrendered = [other for other in self.unrendered if other is not page]
 
     def pages(self) -> list[Page]:
         return [
@@ -175,16 +243,13 @@ class LanguageBuild:
         """Convert and render again the pages that show a changed source, then leave the others
         to `settle` when they show something of them (`everything`: all of them). Raises
         BuildError, writing nothing, when the strict build would fail."""
-        pages = list(
-            {id(page): page for path in changed for page in self.shown.get(path, [])}.values()
-        )
+        pages = self.showing_any(changed)
         if not pages:
             return
         config = self.config
         before = self.shared(pages)
         with strict(self.locale):
-            for page in pages:
-                _populate_page(page, config, self.files)
+            self.convert(pages)
             self.env = config.plugins.on_env(self.env, config=config, files=self.files)
             self.check_anchors()
         after = self.shared(pages)
@@ -196,10 +261,37 @@ class LanguageBuild:
         left = self.pages() if everything or after != before else self.unrendered
         self.unrendered = [page for page in left if id(page) not in done]
 
+    def showing_any(self, changed: frozenset[Path]) -> list[Page]:
+        return list(
+            {id(page): page for path in changed for page in self.shown.get(path, [])}.values()
+        )
+
+    def convert_first(self, changed: frozenset[Path]) -> None:
+        """The pages that show a changed source converted before the others (the strict build's
+        checks of them, before anything is written), to be rendered first."""
+        pages = self.showing_any(changed)
+        with strict(self.locale):
+            self.convert(pages)
+        self.unrendered = pages
+
+    def left(self) -> bool:
+        return bool(self.unconverted or self.unrendered)
+
     def settle(self) -> None:
-        """Render the next few pages that an update left as they were."""
-        batch, self.unrendered = self.unrendered[:SETTLE_BATCH], self.unrendered[SETTLE_BATCH:]
-        self.render(batch)
+        """Convert the next few pages not converted yet; once all are, render the next few that
+        are not rendered as they now are; once all are, the rest of a build."""
+        with strict(self.locale):
+            if self.unconverted:
+                self.convert(self.unconverted[:SETTLE_BATCH])
+                if not self.unconverted:
+                    config = self.config
+                    self.env = config.plugins.on_env(self.env, config=config, files=self.files)
+                    self.unrendered = self.pages()
+                    self.early = set()
+                return
+            batch = self.unrendered[:SETTLE_BATCH]
+            self.unrendered = self.unrendered[SETTLE_BATCH:]
+            self.render(batch)
         if not self.unrendered:
             self.finish()
 
@@ -213,6 +305,7 @@ class LanguageBuild:
         with strict(self.locale):
             self.write_templates()
             self.check_anchors()
+            self.config.plugins.on_post_build(config=self.config)
         site_dir = Path(self.config.site_dir)
         plugin = self.config.plugins["helpcenter"]
         named = {*plugin.search_files.files, plugin.engine_file.path}
@@ -237,42 +330,67 @@ class LanguageBuild:
             page.validate_anchor_links(files=self.files, log_level=level)
 
 
+def discard_behind(folder: Path) -> None:
+    """The previous site removed in a thread of its own: the first page need not wait for it."""
+    if not folder.exists():
+        return
+    doomed = Path(tempfile.mkdtemp(prefix=f"{folder.name}.", dir=folder.parent))
+    folder.replace(doomed)
+    threading.Thread(target=remove_folder, args=(doomed,), daemon=True).start()
+
+
+def remove_page(path: Path) -> None:
+    """A page's file, and its folder when nothing else is in it."""
+    path.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        path.parent.rmdir()
+
+
 def source_files(docs_dir: Path) -> frozenset[Path]:
     return frozenset(path for path in docs_dir.rglob("*") if path.is_file())
 
 
 class Preview:
-    """Every language's kept build, and the site they write into `site_dir`."""
+    """Every language's kept build, and the site they write into `site_dir`. `rebuild` and
+    `settle` run in the watcher's thread, `render_on_demand` in the server's: one at a time."""
 
     def __init__(self, config_file: Path, site_dir: Path) -> None:
         self.config_file = config_file
         self.site_dir = site_dir
         self.builds: dict[str, LanguageBuild] = {}
+        self.unloaded: list[str] = []  # languages whose build is not made yet
+        self.project: Project | None = None
         self.sources: frozenset[Path] = frozenset()  # the docs' files at the last whole build
         self.failing: frozenset[Path] = frozenset()  # sources of an update that failed
         self.docs_dir: Path | None = None
+        self.lock = threading.Lock()
+        self.shown_early: set[str] = set()  # languages with a page rendered before the rest
 
     def rebuild(self, changed: frozenset[Path], first: bool = False) -> str | None:
         """One rebuild: None when it worked, else what the build said (the open pages show
-        it); the site served stays the last one that built."""
+        it); the site served stays the last one that built. The first makes no language's
+        build: each is made, and its pages rendered, when one is asked for, or by `settle`."""
         print("Building…" if first else "Change detected: rebuilding…", flush=True)
         history.last_commit_dates.cache_clear()  # what git knows may have changed too
         history.modified_files.cache_clear()
         try:
-            if self.can_update(changed):
-                self.update(changed | self.failing)
-            else:
-                self.build()
+            with self.lock:
+                if self.can_update(changed):
+                    self.update(changed | self.failing)
+                elif self.can_reload(changed | self.failing):
+                    self.reload(changed | self.failing)
+                else:
+                    self.build(complete=not first)
         except BuildError as error:
             print(f"{error}\nThe previous build is still served.", flush=True)
             return str(error)
-        print("Rebuilt.", flush=True)
+        print("Serving: pages are built as asked for." if first else "Rebuilt.", flush=True)
         return None
 
     def can_update(self, changed: frozenset[Path]) -> bool:
         """Only articles that were already there changed (then each language can update)."""
         docs_dir = self.docs_dir
-        if not self.builds or docs_dir is None or not changed:
+        if self.project is None or docs_dir is None or not changed:
             return False
         existing = {path for path in changed if path.exists()}
         return (
@@ -280,46 +398,148 @@ class Preview:
             and source_files(docs_dir) == self.sources
         )
 
+    def can_reload(self, changed: frozenset[Path]) -> bool:
+        """Only articles changed, some added, removed or moved."""
+        docs_dir = self.docs_dir
+        return (
+            self.project is not None
+            and docs_dir is not None
+            and bool(changed)
+            and all(path.suffix == ".md" and path.is_relative_to(docs_dir) for path in changed)
+        )
+
+    def reload(self, changed: frozenset[Path]) -> None:
+        """Each language made so far is made again (files, navigation; its templates kept
+        compiled), the pages that show a changed article converted and checked first: the open
+        pages reload, rendered as asked for, the rest behind them as at start-up. The pages of
+        articles no longer there are removed."""
+        made: dict[str, LanguageBuild] = {}
+        try:
+            for locale, build in self.builds.items():
+                made[locale] = LanguageBuild(
+                    self.config_file, locale, Path(build.config.site_dir), env=build.env
+                )
+                made[locale].convert_first(changed)
+        except BuildError:
+            self.failing = changed
+            raise
+        for locale, build in made.items():
+            kept = {page.file.abs_dest_path for page in build.pages()}
+            for page in self.builds[locale].pages():
+                if page.file.abs_dest_path not in kept:
+                    remove_page(Path(page.file.abs_dest_path))
+        self.builds.update(made)
+        self.sources = source_files(self.docs_dir)
+        self.failing = frozenset()
+
     def update(self, changed: frozenset[Path]) -> None:
+        """The languages not made yet will read the sources as they are then."""
         try:
             for build in self.builds.values():
                 build.update(changed, everything=bool(self.failing))
         except BuildError:
-            self.failing = changed
-            for build in self.builds.values():  # nothing is rendered from a build that failed
-                build.unrendered = []
+            self.failing = changed  # nothing is rendered from a build that failed (`settle`)
             raise
         self.failing = frozenset()
 
-    def build(self) -> None:
+    def build(self, complete: bool) -> None:
+        """Every language again, swapped into place as `helpcenter build` does: whole
+        (`complete`), or none of them yet (`load`)."""
+        self.project = None
         self.builds = {}
         built: dict[str, LanguageBuild] = {}
 
         def build_language(
             config_file: Path, locale: str, site_dir: Path, _strict: bool, progress: Progress
         ) -> str:
-            progress.start(locale)
-            built[locale] = LanguageBuild(config_file, locale, site_dir, progress)
-            progress.done(locale, warnings=0)  # a warning fails the build (strict)
+            if complete:
+                progress.start(locale)
+                built[locale] = LanguageBuild(config_file, locale, site_dir, progress)
+                built[locale].complete()
+                progress.done(locale, warnings=0)  # a warning fails the build (strict)
             return ""
 
-        build_site(self.config_file, self.site_dir, build_language=build_language)
+        project = build_site(
+            self.config_file, self.site_dir, build_language=build_language, discard=discard_behind
+        )
         for locale, build in built.items():
             build.move_to(self.site_dir.resolve() / locale)
         self.builds = built
-        self.docs_dir = Path(next(iter(built.values())).config.docs_dir).resolve()
+        self.unloaded = [locale for locale in project.locales if locale not in built]
+        self.project = project
+        self.docs_dir = project.docs_dir.resolve()
         self.sources = source_files(self.docs_dir)  # from the resolved folder: resolved
         self.failing = frozenset()
+        self.shown_early = set()
 
-    def settle(self) -> bool:
-        """Render a few more of the pages the last update left; False once none is left."""
-        for build in self.builds.values():
-            if build.unrendered:
-                try:
-                    build.settle()
-                except BuildError as error:  # what the update checked cannot fail here
-                    print(error, flush=True)
-                    self.builds = {}  # the next save builds every language again
-                    return False
-                return True
-        return False
+    def load(self, locale: str) -> LanguageBuild:
+        """A language's build, its configuration, files and navigation only."""
+        build = LanguageBuild(self.config_file, locale, self.site_dir.resolve() / locale)
+        self.unloaded.remove(locale)
+        self.builds[locale] = build
+        return build
+
+    def render_on_demand(self, path: str) -> None:
+        """The page at the site's `path`, when its language has not written it yet, is rendered
+        first (the rest is left to `settle`). What fails here, `settle` says."""
+        if self.failing:  # nothing is rendered from a build that failed
+            return
+        locale, _, within = path.lstrip("/").partition("/")
+        build = self.builds.get(locale)
+        if build is None and locale not in self.unloaded:
+            return
+        if build is not None and ((page := build.page_at(within)) is None or not build.stale(page)):
+            return
+        with self.lock, contextlib.suppress(BuildError):
+            if locale in self.unloaded:
+                self.load(locale)
+            build = self.builds.get(locale)
+            page = build.page_at(within) if build is not None else None
+            if build is not None and page is not None and build.stale(page):
+                if build.unconverted:  # to be rendered again once they all are
+                    self.shown_early.add(locale)
+                build.render_now(page)
+                self.allow_scripts(Path(page.file.abs_dest_path))
+
+    def allow_scripts(self, page: Path) -> None:
+        """The policy the site is served with, which the build computes from every page, allows
+        this page's inline scripts."""
+        policy = site_policy(self.site_dir) or ""
+        if page.is_file() and not all(found in policy for found in page_script_hashes(page)):
+            self.write_site_root()
+
+    def write_site_root(self) -> None:
+        if self.project is not None:
+            write_site_root(self.project, self.site_dir.resolve())
+
+    def settle(self) -> Settled:
+        """A few more of the pages the last rebuild left (none while an update fails), or the
+        next language's build. Raises BuildError, leaving no build to update, when the strict
+        build would fail."""
+        with self.lock:
+            if self.failing:
+                return Settled.DONE
+            try:
+                return self.settle_next()
+            except BuildError as error:
+                print(error, flush=True)
+                self.project = None  # the next save builds every language again
+                self.builds, self.unloaded = {}, []
+                raise
+
+    def settle_next(self) -> Settled:
+        for locale, build in self.builds.items():
+            if build.left():
+                build.settle()
+                if build.left():
+                    return Settled.MORE
+                if not self.unloaded and not any(other.left() for other in self.builds.values()):
+                    self.write_site_root()  # the policy of every page, as the build writes it
+                if locale not in self.shown_early:
+                    return Settled.MORE
+                self.shown_early.discard(locale)
+                return Settled.WHOLE
+        if self.unloaded:
+            self.load(self.unloaded[0])
+            return Settled.MORE
+        return Settled.DONE

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,10 +17,10 @@ from playwright.sync_api import expect
 from bench.generate import generate
 from helpcenter.config import load_project
 from helpcenter.server.app import watched_site
-from helpcenter.server.livereload import CLIENT, InjectClient, Rebuilder
+from helpcenter.server.livereload import CLIENT, InjectClient, Rebuilder, Settled
 from helpcenter.site.build import build_site
 from helpcenter.tickets.app import build_app
-from tests.browser.test_live_reload import open_listening
+from tests.browser.test_live_reload import open_listening, refusals
 from tests.conftest import PROJECT_ROOT, BackgroundServer, ticket_service
 
 pytestmark = pytest.mark.browser
@@ -86,6 +87,29 @@ def assert_as_built(project: Path, rebuilder: Rebuilder, page, server, shown: li
         assert served(page, server, path) == clean[f"{path}index.html"]
 
 
+def test_the_first_page_asked_for_is_served_before_the_rest_is_built(project, page, tmp_path):
+    """Start-up makes no page: the one asked for is rendered first, the rest behind it, held
+    here until the page has been served."""
+    path = "it/shipping/article-00001/"
+    refused = refusals(page)
+    with preview(project, tmp_path) as (server, rebuilder):
+        held, settle = threading.Event(), rebuilder.settle
+
+        def settle_once_held() -> Settled:
+            held.wait()
+            return settle()
+
+        rebuilder.settle = settle_once_held
+        open_listening(page, f"{server.url}/{path}")
+        expect(page.locator("h1")).not_to_be_empty()
+        site = project / "site"
+        assert not (site / "it" / "shipping" / "article-00004" / "index.html").exists()
+        assert not (site / "it" / "404.html").exists()
+        held.set()
+        assert_as_built(project, rebuilder, page, server, [path, "it/shipping/"])
+    assert refused == []
+
+
 def test_an_edit_shows_in_the_open_page_and_the_site_is_a_clean_builds(project, page, tmp_path):
     article = project / ARTICLE
     with preview(project, tmp_path) as (server, rebuilder):
@@ -126,6 +150,7 @@ def test_a_breaking_change_shows_its_error_and_the_last_good_page_stays(project,
     before = clean_build(project, "before")
     with preview(project, tmp_path) as (server, rebuilder):
         open_listening(page, f"{server.url}/{path}")
+        assert rebuilder.idle.wait(SETTLED)  # the last good page is a whole build's
         heading = page.locator("h1").text_content() or ""
         article.write_text(source.replace("title: ", "title: [", 1), encoding="utf-8")
         expect(failure).to_contain_text("docs/fr/shipping/article-00001.md: front matter")
@@ -137,3 +162,20 @@ def test_a_breaking_change_shows_its_error_and_the_last_good_page_stays(project,
         expect(page.locator("h1")).to_contain_text("Corrigé")
         expect(failure).to_have_count(0)
         assert_as_built(project, rebuilder, page, server, [path])
+
+
+def test_a_moved_article_shows_in_its_new_category_and_the_site_is_a_clean_builds(
+    project, page, tmp_path
+):
+    article = project / "docs" / "fr" / "shipping" / "article-00004.md"
+    title = next(
+        line.removeprefix("title: ")
+        for line in article.read_text(encoding="utf-8").splitlines()
+        if line.startswith("title: ")
+    ).strip("\"'")
+    with preview(project, tmp_path) as (server, rebuilder):
+        open_listening(page, f"{server.url}/fr/account/")
+        assert title not in (page.locator(".hc-article-list").text_content() or "")
+        article.rename(project / "docs" / "fr" / "account" / article.name)
+        expect(page.locator(".hc-article-list")).to_contain_text(title)
+        assert_as_built(project, rebuilder, page, server, ["fr/account/", "fr/shipping/"])
