@@ -151,7 +151,7 @@ class LanguageBuild:
         self.unconverted: list[Page] = self.pages()
         self.unrendered: list[Page] = []
         self.titled = False  # whether the unconverted pages' titles were read (`render_now`)
-        self.early: set[int] = set()  # pages `render_now` rendered before they were all converted
+        self.rendered: set[int] = set()  # pages this build wrote (their file is not older)
         self.shown = self.showing()
         self.at = {page.file.dest_uri: page for page in self.pages()}
 
@@ -180,7 +180,7 @@ class LanguageBuild:
         """Whether the page's file is not (or not yet) what the language now makes of it."""
         if any(other is page for other in self.unrendered):
             return True
-        return id(page) not in self.early and any(other is page for other in self.unconverted)
+        return id(page) not in self.rendered
 
     def render_now(self, page: Page) -> None:
         """One page before the rest of its language: with what is known so far (the other
@@ -194,7 +194,6 @@ class LanguageBuild:
         with contextlib.suppress(BuildError), strict(self.locale):
             if any(other is page for other in self.unconverted):
                 _populate_page(page, self.config, self.files)
-                self.early.add(id(page))
             self.env = self.config.plugins.on_env(self.env, config=self.config, files=self.files)
             self.render([page])
             self.unrendered = [other for other in self.unrendered if other is not page]
@@ -287,7 +286,6 @@ class LanguageBuild:
                     config = self.config
                     self.env = config.plugins.on_env(self.env, config=config, files=self.files)
                     self.unrendered = self.pages()
-                    self.early = set()
                 return
             batch = self.unrendered[:SETTLE_BATCH]
             self.unrendered = self.unrendered[SETTLE_BATCH:]
@@ -299,6 +297,7 @@ class LanguageBuild:
         doc_files = self.files.documentation_pages(inclusion=INCLUDED)
         for page in pages:
             _build_page(page, self.config, doc_files, self.nav, self.env)
+            self.rendered.add(id(page))
 
     def finish(self) -> None:
         """What a build writes besides the pages, once they are all rendered again."""
@@ -475,8 +474,8 @@ class Preview:
     def load(self, locale: str) -> LanguageBuild:
         """A language's build, its configuration, files and navigation only."""
         build = LanguageBuild(self.config_file, locale, self.site_dir.resolve() / locale)
+        self.builds[locale] = build  # then no longer unloaded: `render_on_demand` looks unlocked
         self.unloaded.remove(locale)
-        self.builds[locale] = build
         return build
 
     def render_on_demand(self, path: str) -> None:
@@ -485,12 +484,15 @@ class Preview:
         if self.failing:  # nothing is rendered from a build that failed
             return
         locale, _, within = path.lstrip("/").partition("/")
+        waiting = locale in self.unloaded  # before `builds`, which `load` fills first
         build = self.builds.get(locale)
-        if build is None and locale not in self.unloaded:
+        if build is None and not waiting:
             return
         if build is not None and ((page := build.page_at(within)) is None or not build.stale(page)):
             return
         with self.lock, contextlib.suppress(BuildError):
+            if self.failing:
+                return
             if locale in self.unloaded:
                 self.load(locale)
             build = self.builds.get(locale)

@@ -175,6 +175,7 @@ def test_a_moved_article_shows_in_its_new_category_and_the_site_is_a_clean_build
     ).strip("\"'")
     with preview(project, tmp_path) as (server, rebuilder):
         open_listening(page, f"{server.url}/fr/account/")
+        assert rebuilder.idle.wait(SETTLED)  # its page at its old address written
         assert title not in (page.locator(".hc-article-list").text_content() or "")
         article.rename(project / "docs" / "fr" / "account" / article.name)
         expect(page.locator(".hc-article-list")).to_contain_text(title)
