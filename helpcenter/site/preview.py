@@ -338,6 +338,11 @@ def discard_behind(folder: Path) -> None:
     threading.Thread(target=remove_folder, args=(doomed,), daemon=True).start()
 
 
+def source_exists(page: Page) -> bool:
+    """Whether the article a page is written from is still there (a generated page has none)."""
+    return page.file.abs_src_path is None or Path(page.file.abs_src_path).exists()
+
+
 def remove_page(path: Path) -> None:
     """A page's file, and its folder when nothing else is in it."""
     path.unlink(missing_ok=True)
@@ -364,6 +369,8 @@ class Preview:
         self.docs_dir: Path | None = None
         self.lock = threading.Lock()
         self.shown_early: set[str] = set()  # languages with a page rendered before the rest
+        # Compiled templates of a language to be made again with the same configuration.
+        self.templates: dict[str, Environment] = {}
 
     def rebuild(self, changed: frozenset[Path], first: bool = False) -> str | None:
         """One rebuild: None when it worked, else what the build said (the open pages show
@@ -408,27 +415,38 @@ class Preview:
         )
 
     def reload(self, changed: frozenset[Path]) -> None:
-        """Each language made so far is made again (files, navigation; its templates kept
-        compiled), the pages that show a changed article converted and checked first: the open
-        pages reload, rendered as asked for, the rest behind them as at start-up. The pages of
-        articles no longer there are removed."""
+        """The languages whose articles changed are made again (files, navigation; templates
+        kept compiled), the pages that show a changed article converted and checked first; the
+        other languages made so far are left to be made again when asked for, or behind. Either
+        way the open pages reload, rendered as asked for, and the pages of articles no longer
+        there are removed."""
+        docs_dir = self.docs_dir
+        assert docs_dir is not None  # `can_reload`
+        written_in = {path.relative_to(docs_dir).parts[0] for path in changed}
         made: dict[str, LanguageBuild] = {}
         try:
             for locale, build in self.builds.items():
-                made[locale] = LanguageBuild(
-                    self.config_file, locale, Path(build.config.site_dir), env=build.env
-                )
-                made[locale].convert_first(changed)
+                if locale in written_in:
+                    made[locale] = LanguageBuild(
+                        self.config_file, locale, Path(build.config.site_dir), env=build.env
+                    )
+                    made[locale].convert_first(changed)
         except BuildError:
             self.failing = changed
             raise
-        for locale, build in made.items():
-            kept = {page.file.abs_dest_path for page in build.pages()}
-            for page in self.builds[locale].pages():
-                if page.file.abs_dest_path not in kept:
-                    remove_page(Path(page.file.abs_dest_path))
+        for locale, build in list(self.builds.items()):
+            if locale in made:
+                kept = {page.file.abs_dest_path for page in made[locale].pages()}
+                gone = [page for page in build.pages() if page.file.abs_dest_path not in kept]
+            else:
+                gone = [page for page in build.pages() if not source_exists(page)]
+                self.templates[locale] = build.env
+                self.unloaded.append(locale)  # before it leaves `builds` (`render_on_demand`)
+                del self.builds[locale]
+            for page in gone:
+                remove_page(Path(page.file.abs_dest_path))
         self.builds.update(made)
-        self.sources = source_files(self.docs_dir)
+        self.sources = source_files(docs_dir)
         self.failing = frozenset()
 
     def update(self, changed: frozenset[Path]) -> None:
@@ -470,10 +488,16 @@ class Preview:
         self.sources = source_files(self.docs_dir)  # from the resolved folder: resolved
         self.failing = frozenset()
         self.shown_early = set()
+        self.templates = {}
 
     def load(self, locale: str) -> LanguageBuild:
         """A language's build, its configuration, files and navigation only."""
-        build = LanguageBuild(self.config_file, locale, self.site_dir.resolve() / locale)
+        build = LanguageBuild(
+            self.config_file,
+            locale,
+            self.site_dir.resolve() / locale,
+            env=self.templates.pop(locale, None),
+        )
         self.builds[locale] = build  # then no longer unloaded: `render_on_demand` looks unlocked
         self.unloaded.remove(locale)
         return build
