@@ -21,7 +21,8 @@ setup: $(BIN)/helpcenter
 build: setup
 	$(BIN)/helpcenter build --strict
 
-# Writers' preview: the site and the ticket endpoint; every change rebuilds and reloads the page.
+# Writers' preview: the site and the ticket endpoint; every change updates the site (each
+# language's build kept in the process, helpcenter/site/preview.py) and reloads the page.
 # `serve --watch` builds first, once it holds the port.
 serve: setup
 	@$(BIN)/helpcenter serve --watch --host $(HOST) --port $(PORT)

@@ -4,7 +4,8 @@ Builds a generated help center of N articles per language both ways, then measur
 and an operator get: build time and peak memory, article HTML size, bytes of a plain article
 view, search bytes and time to the first result in headless Chromium, query latency, and the
 ticket endpoint's throughput and latency (bench.endpoint: SQLite, and PostgreSQL with 1, 2 and 4
-workers). Writes bench/results.json, bench/results.md and bench/build-time.png.
+workers), and the writers' preview (bench.preview: start-up to the first page, edit to reload,
+new article to navigation). Writes bench/results.json, bench/results.md and bench/build-time.png.
 
 Its phases (generating the corpora, building them, measuring) show their progress as
 `helpcenter build` does (helpcenter.progress): bars on a terminal, else a line per phase once done.
@@ -25,6 +26,7 @@ from pathlib import Path
 
 from bench.endpoint import SETUPS, endpoint_table, label, measure_endpoints
 from bench.generate import LOCALES, PROJECT_ROOT, generate, generating
+from bench.preview import measure_preview, preview_table
 from helpcenter.progress import Progress, Task
 from tests.processes import free_port, process_tree, wait_for_port
 
@@ -424,6 +426,8 @@ def markdown(report: dict) -> str:
         "",
         *endpoint_table(report["endpoint"]),
         "",
+        *preview_table(report["preview"]),
+        "",
         "## Targets",
         "",
         "| Target | Measured | Goal | Met |",
@@ -501,6 +505,7 @@ def main(argv: list[str] | None = None) -> int:
             },
             "browser": measure_browsers(ours_site, baseline_site, phases["measuring"]),
             "endpoint": measure_endpoints(WORK_DIR, phases["measuring"]),
+            "preview": measure_preview(WORK_DIR / "ours"),
             "build_time_by_size": curve,
         }
     report["targets"] = [

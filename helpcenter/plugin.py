@@ -101,7 +101,9 @@ class HelpCenterPlugin(BasePlugin[HelpCenterConfig]):
         )
         self.brand = Brand.of(self.config.brand)
         self.navigation = Navigation(self.config.limits.sidebar_articles)
-        self.searchable: list[SearchablePage] = []
+        # By URL: a page the preview renders again replaces its entry (helpcenter.site.preview).
+        self.searchable: dict[str, SearchablePage] = {}
+        self.indexed: list[SearchablePage] | None = None  # what `search_files` holds
         # Each article's reading time and related articles, by URL.
         self.reading_minutes: dict[str, int] = {}
         self.articles: dict[str, Page] = {}
@@ -158,17 +160,16 @@ class HelpCenterPlugin(BasePlugin[HelpCenterConfig]):
         # matter). Results are articles: the home page is not one, a category's page comes after
         # them. Fallback pages are searched as the language they are written in.
         excluded = (page.meta.get("search") or {}).get("exclude", False) or page.is_homepage
+        self.searchable.pop(page.url, None)
         if not excluded:
             description = page.meta.get("description") or ""
-            self.searchable.append(
-                searchable_page(
-                    page.url,
-                    page.title,
-                    description,
-                    html,
-                    category=is_category(page),
-                    language=page.file.locale,
-                )
+            self.searchable[page.url] = searchable_page(
+                page.url,
+                page.title,
+                description,
+                html,
+                category=is_category(page),
+                language=page.file.locale,
             )
         if page.parent is not None and not page.is_index:
             self.reading_minutes[page.url] = reading_minutes(word_count(html))
@@ -199,8 +200,17 @@ class HelpCenterPlugin(BasePlugin[HelpCenterConfig]):
     def on_env(self, env: Environment, config: MkDocsConfig, files: Files) -> Environment:
         env.add_extension("jinja2.ext.i18n")
         env.install_gettext_translations(self.catalogs.translations(self.locale), newstyle=True)
-        self.search_files = SearchFiles.of(self.locale, self.searchable)
+        # In the navigation's order, however often the preview rendered each page.
+        searchable = [
+            self.searchable[page_file.url]
+            for page_file in files.documentation_pages()
+            if page_file.url in self.searchable
+        ]
+        if searchable != self.indexed:  # the preview builds it again after each save
+            self.search_files = SearchFiles.of(self.locale, searchable)
+            self.indexed = searchable
         self.engine_file = SearchEngineFile.of(self.locale, files)
+        self.related.order([page_file.url for page_file in files.documentation_pages()])
         self.related.compute()
         env.globals.update(
             languages=self.site,

@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 import sys
 import unicodedata
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from helpcenter.search.stemmer import BrowserStemmer, lunr_language
 
@@ -146,3 +146,10 @@ class Analyzer:
     def learn(self, words: set[str]) -> None:
         """Stem these words at once (much faster than word by word)."""
         self.stem.learn(words | {fold(word) for word in words})
+
+
+@cache
+def shared_analyzer(language: str) -> Analyzer:
+    """The process's analyzer of a language: each word is stemmed once, however many indexes
+    are built (the search index and related articles, again after each save in the preview)."""
+    return Analyzer(language)

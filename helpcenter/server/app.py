@@ -20,11 +20,12 @@ from urllib.parse import urlsplit, urlunsplit
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import URL
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, Router
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -33,7 +34,7 @@ from helpcenter.engines import Target
 from helpcenter.server.livereload import InjectClient, Rebuilder
 from helpcenter.server.protocol import HeadLimits, guarded_protocol, raise_open_files_limit
 from helpcenter.server.workers import Supervisor, WorkersFailing
-from helpcenter.site.build import BuildError, build_site
+from helpcenter.site.preview import Preview
 from helpcenter.tickets.app import TicketService, build_app
 from helpcenter.tickets.helpdesk import TOKEN_VARIABLE, Forwarder, HelpdeskClient
 from helpcenter.tickets.store import REFERENCE
@@ -171,19 +172,6 @@ class RelativeRedirects:
             await send(message)
 
         await self.app(scope, receive, send_relative)
-
-
-def rebuild(site_dir: Path, config_file: Path, first: bool = False) -> str | None:
-    """One rebuild of `serve --watch`: None when it worked, else what the build said (the
-    open pages show it); the site served stays the last one that built."""
-    print("Building…" if first else "Change detected: rebuilding…", flush=True)
-    try:
-        build_site(config_file, site_dir)
-    except BuildError as error:
-        print(f"{error}\nThe previous build is still served.", flush=True)
-        return str(error)
-    print("Rebuilt.", flush=True)
-    return None
 
 
 def uvicorn_config(app: ASGIApp, host: str, port: int, server: ServerConfig) -> uvicorn.Config:
@@ -371,23 +359,38 @@ def watched_paths(project: Project) -> list[Path]:
     return paths
 
 
-def watched_site_routes(site_dir: Path, project: Project) -> list:
+def watched_site(site_dir: Path, project: Project) -> tuple[Rebuilder, list]:
     """The site's routes, plus the reload stream of a rebuilder watching the project's sources:
     pages reload after a rebuild that worked and show the messages of one that failed. Builds
-    the site first: when that fails, the last site that built is served with its messages."""
-    config_file = Path(project.config.config_file_path)
+    each language's configuration, files and navigation first (helpcenter.site.preview), its
+    pages as they are asked for and behind them: when that fails, the last site that built is
+    served with its messages."""
+    preview = Preview(Path(project.config.config_file_path), site_dir)
     rebuilder = Rebuilder(
-        lambda: rebuild(site_dir, config_file),
+        preview.rebuild,
         catalogs=project.catalogs,
         languages=project.locales,
+        settle=preview.settle,
     )
-    first = rebuilder.outcome(lambda: rebuild(site_dir, config_file, first=True))
+    first = rebuilder.first(lambda: preview.rebuild(frozenset(), first=True))
     if first.failure is not None and not (site_dir / "index.html").is_file():
         raise CannotServe("The site does not build, and no earlier build is there to serve.")
-    rebuilder.publish(first)
-    routes = site_routes(site_dir, project.locales)
+    site = RenderedOnDemand(Router(site_routes(site_dir, project.locales)), preview)
     rebuilder.watch(watched_paths(project))
-    return [*rebuilder.routes(), *routes]
+    return rebuilder, [*rebuilder.routes(), Mount("/", site)]
+
+
+class RenderedOnDemand:
+    """A page asked for before the preview has written it is rendered first."""
+
+    def __init__(self, app: ASGIApp, preview: Preview) -> None:
+        self.app = app
+        self.preview = preview
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await run_in_threadpool(self.preview.render_on_demand, scope["path"])
+        await self.app(scope, receive, send)
 
 
 def serve(
@@ -410,8 +413,8 @@ def serve(
         f"(tickets in {database})"
     )
     try:
-        if watch:  # builds first, once the port is ours: a busy port is one line, not a build
-            routes = watched_site_routes(site_dir, project)
+        if watch:  # loads first, once the port is ours: a busy port is one line, not a build
+            _, routes = watched_site(site_dir, project)
             watched = ", ".join(shown(path, project.root) for path in watched_paths(project))
             banner = f"Watching {watched}: pages reload after each rebuild.\n{banner}"
         else:

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -28,6 +29,8 @@ from helpcenter.site.precompress import write_gzip_copies
 from helpcenter.site.progress import PROGRESS_VARIABLE, LanguagesProgress
 from helpcenter.site.root import write_site_root
 
+# The language a build makes: mkdocs.yml gives it to mkdocs-static-i18n's `build_only_locale`.
+LOCALE_VARIABLE = "HELPCENTER_LOCALE"
 # How a build that succeeded ends its output (`helpcenter review` reads build logs by it).
 SITE_BUILT = "Site built in"
 
@@ -51,7 +54,7 @@ def build_language(
             command,
             env={
                 **os.environ,
-                "HELPCENTER_LOCALE": locale,
+                LOCALE_VARIABLE: locale,
                 "NO_MKDOCS_2_WARNING": "1",
                 PROGRESS_VARIABLE: str(writing),
             },
@@ -76,6 +79,10 @@ def build_language(
         raise BuildError(f"[{locale}] build failed:\n" + "\n".join(output))
     progress.done(locale, sum(line.startswith("WARNING") for line in output))
     return "\n".join(output)
+
+
+def remove_folder(folder: Path) -> None:
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def checked_project(config_file: Path, strict: bool) -> Project:
@@ -109,8 +116,13 @@ def build_site(
     strict: bool = True,
     jobs: int = 1,
     precompress: bool = False,
-) -> None:
-    """`precompress`: with a `.gz` copy of each text file, for nginx's `gzip_static`."""
+    build_language: Callable[[Path, str, Path, bool, LanguagesProgress], str] = build_language,
+    discard: Callable[[Path], None] = remove_folder,
+) -> Project:
+    """`precompress`: with a `.gz` copy of each text file, for nginx's `gzip_static`.
+    `build_language(config_file, locale, site_dir, strict, progress)` builds one language (the
+    preview builds them in its own process, and keeps them); `discard(folder)` removes the
+    previous site once replaced."""
     project = checked_project(config_file, strict)
     locales = project.locales
     site_dir = site_dir.resolve()
@@ -140,15 +152,18 @@ def build_site(
         write_site_root(project, staging)
         if precompress:
             write_gzip_copies(staging)
-        swap_into_place(staging, site_dir)
+        swap_into_place(staging, site_dir, discard)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    return project
 
 
-def swap_into_place(staging: Path, site_dir: Path) -> None:
+def swap_into_place(
+    staging: Path, site_dir: Path, discard: Callable[[Path], None] = remove_folder
+) -> None:
     previous = site_dir.with_name(f"{site_dir.name}.previous")
-    shutil.rmtree(previous, ignore_errors=True)
+    remove_folder(previous)
     if site_dir.exists():
         site_dir.rename(previous)
     staging.rename(site_dir)
-    shutil.rmtree(previous, ignore_errors=True)
+    discard(previous)

@@ -11,6 +11,7 @@ pipe) only then, one line per language once it is built: pages, seconds, warning
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import IO
 
 from helpcenter.progress import Progress, Task
@@ -22,14 +23,18 @@ class PageCounter:
     """The language process's side: says how many pages there are and each one done, when the
     build asked for it (a plain `mkdocs build` says nothing)."""
 
-    def __init__(self) -> None:
+    def __init__(self, heard: Callable[[str], None] | None = None) -> None:
+        """`heard`: the build's ear in this process (the preview builds in its own)."""
         descriptor = os.environ.get(PROGRESS_VARIABLE)
         self.stream: IO[str] | None = (
-            os.fdopen(int(descriptor), "w", buffering=1) if descriptor else None
+            os.fdopen(int(descriptor), "w", buffering=1) if descriptor and not heard else None
         )
+        self.heard = heard
 
     def say(self, line: str) -> None:
-        if self.stream is not None:
+        if self.heard is not None:
+            self.heard(line)
+        elif self.stream is not None:
             try:
                 self.stream.write(f"{line}\n")
             except OSError:  # the build stopped listening: the pages go on
@@ -52,23 +57,32 @@ class LanguagesProgress:
         self.tasks: dict[str, Task] = {
             locale: progress.task(f"[{locale}]", "pages", state="waiting") for locale in locales
         }
+        self.pages_read: dict[str, int] = dict.fromkeys(locales, 0)
+        self.rendered: dict[str, int] = dict.fromkeys(locales, 0)
 
     def follow(self, locale: str, lines: IO[str]) -> None:
         """Read one language's pipe until its process closes it: pages read, then written."""
-        task = self.tasks[locale]
-        task.start()
-        read = rendered = 0
+        self.start(locale)
         for line in lines:
-            word, _, number = line.strip().partition(" ")
-            if word == "total" and number.isdigit():
-                task.total(int(number))
-                task.update(state="reading")
-            elif word == "read":
-                read += 1
-                task.update(read)
-            elif word == "rendered":
-                rendered += 1
-                task.update(rendered, "rendering")
+            self.hear(locale, line)
+
+    def start(self, locale: str) -> None:
+        self.pages_read[locale] = self.rendered[locale] = 0
+        self.tasks[locale].start()
+
+    def hear(self, locale: str, line: str) -> None:
+        """One line of a language's `PageCounter`."""
+        task = self.tasks[locale]
+        word, _, number = line.strip().partition(" ")
+        if word == "total" and number.isdigit():
+            task.total(int(number))
+            task.update(state="reading")
+        elif word == "read":
+            self.pages_read[locale] += 1
+            task.update(self.pages_read[locale])
+        elif word == "rendered":
+            self.rendered[locale] += 1
+            task.update(self.rendered[locale], "rendering")
 
     def done(self, locale: str, warnings: int) -> None:
         """The language is built: its line says its pages written, time and warnings."""

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -47,7 +48,7 @@ from helpcenter.feedback.api import FeedbackRequests, feedback_routes, known_pag
 from helpcenter.feedback.store import FeedbackStore
 from helpcenter.i18n.catalogs import Catalogs
 from helpcenter.plans.schema import Plan
-from helpcenter.site.headers import read_headers_file
+from helpcenter.site.headers import site_policy
 from helpcenter.tickets.answers import BadRequest, read_json, refusal, refuser
 from helpcenter.tickets.followup import follow_up_routes
 from helpcenter.tickets.guards import (
@@ -146,12 +147,9 @@ class TicketService:
         self.store.close()
         self.feedback.close()
 
-    @property
     def content_security_policy(self) -> str | None:
         """The policy the build computed for the site, when the site is served too."""
-        if self.site_dir is None:
-            return None
-        return read_headers_file(self.site_dir).get("Content-Security-Policy")
+        return None if self.site_dir is None else site_policy(self.site_dir)
 
     @property
     def plan_ids(self) -> tuple[str, ...]:
@@ -449,7 +447,11 @@ class GuardedApp(Starlette):
     the 500 of an unexpected error carries the security headers too."""
 
     def __init__(
-        self, *args, policy: str | None = None, private: tuple[str, ...] = (), **kwargs
+        self,
+        *args,
+        policy: Callable[[], str | None] | None = None,
+        private: tuple[str, ...] = (),
+        **kwargs,
     ) -> None:
         self.policy = policy
         self.private = private
@@ -531,7 +533,7 @@ def build_app(
     app = GuardedApp(
         routes=api_routes(service.paths) + webhook_routes(service.helpdesk_webhook) + routes,
         lifespan=lifespan,
-        policy=service.content_security_policy,
+        policy=service.content_security_policy,  # read again when a build rewrote it
         # A request's private page: its address is its key.
         private=(service.paths.follow_up,),
         exception_handlers={HTTPException: http_error, Exception: unexpected_error},

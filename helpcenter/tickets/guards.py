@@ -442,10 +442,14 @@ class SecurityHeaders:
     )
 
     def __init__(
-        self, app: ASGIApp, policy: str | None = None, private: tuple[str, ...] = ()
+        self,
+        app: ASGIApp,
+        policy: str | Callable[[], str | None] | None = None,
+        private: tuple[str, ...] = (),
     ) -> None:
+        """`policy`: the site's, or what gives it as it is now (the preview rewrites it)."""
         self.app = app
-        self.policy = policy or self.DEFAULT_POLICY
+        self.policy = policy
         self.private = tuple(prefix for prefix in private if prefix)
 
     def headers_for(self, method: str, headers: list, path: str = "") -> list:
@@ -458,7 +462,8 @@ class SecurityHeaders:
         extra = list(self.HEADERS)
         content_type = dict(headers).get(b"content-type", b"")
         if content_type.startswith(b"text/html"):
-            extra.append((b"content-security-policy", self.policy.encode()))
+            policy = self.policy() if callable(self.policy) else self.policy
+            extra.append((b"content-security-policy", (policy or self.DEFAULT_POLICY).encode()))
         if method in UNSAFE_METHODS:
             extra.append((b"cache-control", b"no-store"))
         return headers + [(name, value) for name, value in extra if name not in names]

@@ -268,7 +268,7 @@ def test_related_articles_by_shared_terms_then_category():
     assert len(refund) == 3
     # A fallback gets related articles of the language, but is never one.
     assert related.of("labels/untranslated")[0] == "labels/print"
-    assert all("labels/untranslated" not in related.of(a.key) for a in related.articles)
+    assert all("labels/untranslated" not in related.of(a.key) for a in related.articles.values())
     # Without a shared term, the same category comes first.
     assert related.of("labels/pickup")[:2] == ["labels/print", "labels/formats"]
 
