@@ -93,9 +93,11 @@ def generating(progress: Progress, sizes: list[int]) -> Task:
     return progress.phase("[generating]", "articles", len(LOCALES) * sum(sizes))
 
 
-def generate(target: Path, articles_per_language: int, phase: Task, seed: int = 1) -> Path:
+def generate(
+    target: Path, articles_per_language: int, phase: Task | None = None, seed: int = 1
+) -> Path:
     """Write the corpus's docs/ into `target` (replacing it): the real site plus N articles,
-    each counted on `phase`.
+    each counted on `phase` when there is one.
 
     Every generated article exists in the three languages, the translations marked up to date.
     """
@@ -116,7 +118,8 @@ def generate(target: Path, articles_per_language: int, phase: Task, seed: int = 
                 source_text = (docs / LOCALES[0] / relative).read_text(encoding="utf-8")
                 text = with_source_hash(text, content_hash(source_text))
             (docs / locale / relative).write_text(text, encoding="utf-8")
-            phase.advance(f"N={articles_per_language}")
+            if phase is not None:
+                phase.advance(f"N={articles_per_language}")
     return docs
 
 
