@@ -221,7 +221,8 @@ def test_a_minute_long_outage_loses_nothing_and_each_ticket_is_delivered_once_it
 
 def test_content_the_helpdesk_refuses_is_marked_failed_and_not_retried(db, helpdesk):
     standin, helpdesk_url = helpdesk
-    standin.faults.append(Fault(422))
+    details = '{"error": "RecordInvalid", "details": {"email": [{"description": "invalid"}]}}'
+    standin.faults.append(Fault(422, body=details))
     database = db
     fake = FakeTime()
     with endpoint_forwarding_to(database, helpdesk_url, fake) as endpoint:
@@ -231,5 +232,6 @@ def test_content_the_helpdesk_refuses_is_marked_failed_and_not_retried(db, helpd
     [delivery] = deliveries(database)
     assert delivery["state"] == "failed"
     assert delivery["attempts"] == 1
-    assert "422" in delivery["error"]
+    # The team reads which field the helpdesk refused, not what it said of it.
+    assert delivery["error"] == "upload: refused (422): email"
     assert standin.requests == []
