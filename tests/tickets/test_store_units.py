@@ -519,6 +519,20 @@ def test_due_deliveries_come_ten_at_a_time_the_longest_waiting_first(store, cloc
     assert store.due_deliveries(NOON + 95) == list(reversed(ids))[:7]
 
 
+def test_purge_empties_only_the_files_the_helpdesk_has(store, clock):
+    """A ticket on its way (the helpdesk down) or set aside holds the only copy of its files:
+    however old, they stay; the delivered ticket's go."""
+    delivered, pending, failed = (store.add(ticket(name=n)).reference for n in "ABC")
+    ids = ids_by_reference(store)
+    store.mark_delivered(ids[delivered], "1", now=NOON)
+    store.mark_failed_attempt(ids[pending], "HTTP 503", NOON + DAY, now=NOON)
+    store.mark_failed_attempt(ids[failed], "refused (422)", NOON, give_up=True, now=NOON)
+    clock.now = NOON + 40 * DAY
+    assert store.purge_delivered_attachments(before=NOON + 30 * DAY) == (1, len(PNG))
+    contents = {r: [c for _, c in store.attachment_files(r)] for r in (delivered, pending, failed)}
+    assert contents == {delivered: [b""], pending: [PNG], failed: [PNG]}
+
+
 def test_retry_puts_failed_deliveries_back_due_now_with_their_attempts_afresh(store, clock):
     made = [store.add(ticket(name=f"Reader {n}")).reference for n in range(4)]
     ids = ids_by_reference(store)
