@@ -923,6 +923,20 @@ def test_a_database_at_step_1_goes_through_step_2_with_its_tickets_whole(db, clo
     store.close()
 
 
+def test_a_client_is_counted_under_a_key_its_address_alone_does_not_give(tmp_path, clock):
+    """Each database has its own salt: whoever reads the counters cannot find an address in
+    them by hashing a list of addresses, nor match a client across two databases."""
+    keys = []
+    for name in ("one", "two"):
+        store = TicketStore(tmp_path / f"{name}.sqlite3", clock=clock)
+        assert store.spend_allowance("198.51.100.7 /api/tickets", 20.0, 40.0, clock.now) is None
+        store.close()
+        [[key]] = rows(tmp_path / f"{name}.sqlite3", "SELECT key FROM rate_limits")
+        keys.append(key)
+    assert keys[0] != keys[1]
+    assert "198.51.100.7" not in keys[0]
+
+
 def test_processes_starting_together_on_a_new_database_apply_each_step_once(db, clock):
     """Several workers of one deployment start at once: the steps run under a lock, once."""
     with ThreadPoolExecutor(4) as pool:
