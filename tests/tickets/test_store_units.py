@@ -923,6 +923,18 @@ def test_a_database_at_step_1_goes_through_step_2_with_its_tickets_whole(db, clo
     store.close()
 
 
+def test_a_write_that_fails_halfway_leaves_nothing_behind(store):
+    """A ticket and its files are kept whole or not at all: what a failed transaction wrote
+    before it failed is undone."""
+    with pytest.raises(LookupError), store.transaction() as db:
+        db.execute("INSERT INTO meta (key, value) VALUES ('half', 'written')")
+        raise LookupError
+    store.add(ticket())  # and the next write starts afresh
+    with store.reading() as db:
+        assert db.execute("SELECT value FROM meta WHERE key = 'half'").fetchall() == []
+    assert len(store.list()) == 1
+
+
 def test_a_client_is_counted_under_a_key_its_address_alone_does_not_give(tmp_path, clock):
     """Each database has its own salt: whoever reads the counters cannot find an address in
     them by hashing a list of addresses, nor match a client across two databases."""
