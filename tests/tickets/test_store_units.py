@@ -935,6 +935,21 @@ def test_a_write_that_fails_halfway_leaves_nothing_behind(store):
     assert len(store.list()) == 1
 
 
+def test_workers_storing_at_once_in_one_sqlite_file_all_succeed(tmp_path, clock):
+    """Two workers, each with its connection, store tickets at once (a retry's key is looked up
+    before the ticket is written): each waits for the other's write, none fails."""
+    path = tmp_path / "tickets.sqlite3"
+    workers = [TicketStore(path, forward=True, clock=clock) for _ in range(2)]
+    with ThreadPoolExecutor(4) as pool:
+        stored = list(
+            pool.map(lambda n: workers[n % 2].add(ticket(), f"key-{n:04d}-abcdefgh"), range(60))
+        )
+    for worker in workers:
+        worker.close()
+    assert all(made.created for made in stored)
+    assert rows(path, "SELECT COUNT(*) FROM tickets") == [(60,)]
+
+
 def test_a_client_is_counted_under_a_key_its_address_alone_does_not_give(tmp_path, clock):
     """Each database has its own salt: whoever reads the counters cannot find an address in
     them by hashing a list of addresses, nor match a client across two databases."""
