@@ -521,7 +521,9 @@ def test_while_a_reply_is_on_its_way_the_page_does_not_say_awaiting_the_reader(f
     assert followed.page(follow_url)[0] == OPEN
 
 
-def test_a_reply_waits_for_the_retry_after_of_a_429(followed):
+def test_a_reply_waits_for_the_retry_after_of_a_429(followed, sync_log):
+    """A 429 says the helpdesk is busy, not that the reply is wrong: nothing is asked of it
+    until it said, and the outage is logged once."""
     request_id, follow_url = followed.send()
     followed.standin.faults.append(Fault(429, retry_after=30))
     assert reply(followed.url, follow_url, "Toujours bloqué.").status_code == 201
@@ -533,6 +535,8 @@ def test_a_reply_waits_for_the_retry_after_of_a_429(followed):
     assert followed.standin.requester_comments(request_id) == []
     followed.time.pass_time(1)
     assert followed.standin.requester_comments(request_id) == ["Toujours bloqué."]
+    outages = [line for line in lines_of(sync_log, "helpcenter.tickets.sync") if "unavail" in line]
+    assert len(outages) == 1
 
 
 @pytest.mark.parametrize("text", ["Toujours bloqué.", MARKDOWN_REPLY], ids=["plain", "markdown"])

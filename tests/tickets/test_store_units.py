@@ -519,6 +519,20 @@ def test_due_deliveries_come_ten_at_a_time_the_longest_waiting_first(store, cloc
     assert store.due_deliveries(NOON + 95) == list(reversed(ids))[:7]
 
 
+def test_purge_empties_only_the_files_the_helpdesk_has(store, clock):
+    """A ticket on its way (the helpdesk down) or set aside holds the only copy of its files:
+    however old, they stay; the delivered ticket's go."""
+    delivered, pending, failed = (store.add(ticket(name=n)).reference for n in "ABC")
+    ids = ids_by_reference(store)
+    store.mark_delivered(ids[delivered], "1", now=NOON)
+    store.mark_failed_attempt(ids[pending], "HTTP 503", NOON + DAY, now=NOON)
+    store.mark_failed_attempt(ids[failed], "refused (422)", NOON, give_up=True, now=NOON)
+    clock.now = NOON + 40 * DAY
+    assert store.purge_delivered_attachments(before=NOON + 30 * DAY) == (1, len(PNG))
+    contents = {r: [c for _, c in store.attachment_files(r)] for r in (delivered, pending, failed)}
+    assert contents == {delivered: [b""], pending: [PNG], failed: [PNG]}
+
+
 def test_retry_puts_failed_deliveries_back_due_now_with_their_attempts_afresh(store, clock):
     made = [store.add(ticket(name=f"Reader {n}")).reference for n in range(4)]
     ids = ids_by_reference(store)
@@ -907,6 +921,47 @@ def test_a_database_at_step_1_goes_through_step_2_with_its_tickets_whole(db, clo
     assert store.spend_allowance("198.51.100.7 /api/tickets", 20.0, 40.0, clock.now) is None
     assert rows(db, "SELECT COUNT(*) FROM rate_limits") == [(1,)]
     store.close()
+
+
+def test_a_write_that_fails_halfway_leaves_nothing_behind(store):
+    """A ticket and its files are kept whole or not at all: what a failed transaction wrote
+    before it failed is undone."""
+    with pytest.raises(LookupError), store.transaction() as db:
+        db.execute("INSERT INTO meta (key, value) VALUES ('half', 'written')")
+        raise LookupError
+    store.add(ticket())  # and the next write starts afresh
+    with store.reading() as db:
+        assert db.execute("SELECT value FROM meta WHERE key = 'half'").fetchall() == []
+    assert len(store.list()) == 1
+
+
+def test_workers_storing_at_once_in_one_sqlite_file_all_succeed(tmp_path, clock):
+    """Two workers, each with its connection, store tickets at once (a retry's key is looked up
+    before the ticket is written): each waits for the other's write, none fails."""
+    path = tmp_path / "tickets.sqlite3"
+    workers = [TicketStore(path, forward=True, clock=clock) for _ in range(2)]
+    with ThreadPoolExecutor(4) as pool:
+        stored = list(
+            pool.map(lambda n: workers[n % 2].add(ticket(), f"key-{n:04d}-abcdefgh"), range(60))
+        )
+    for worker in workers:
+        worker.close()
+    assert all(made.created for made in stored)
+    assert rows(path, "SELECT COUNT(*) FROM tickets") == [(60,)]
+
+
+def test_a_client_is_counted_under_a_key_its_address_alone_does_not_give(tmp_path, clock):
+    """Each database has its own salt: whoever reads the counters cannot find an address in
+    them by hashing a list of addresses, nor match a client across two databases."""
+    keys = []
+    for name in ("one", "two"):
+        store = TicketStore(tmp_path / f"{name}.sqlite3", clock=clock)
+        assert store.spend_allowance("198.51.100.7 /api/tickets", 20.0, 40.0, clock.now) is None
+        store.close()
+        [[key]] = rows(tmp_path / f"{name}.sqlite3", "SELECT key FROM rate_limits")
+        keys.append(key)
+    assert keys[0] != keys[1]
+    assert "198.51.100.7" not in keys[0]
 
 
 def test_processes_starting_together_on_a_new_database_apply_each_step_once(db, clock):
