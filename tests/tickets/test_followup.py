@@ -37,6 +37,7 @@ from helpcenter.tickets.app import build_app
 from helpcenter.tickets.store import TicketStore
 from tests.conftest import BackgroundServer, ticket_service
 from tests.databases import dump, execute, rows
+from tests.tickets.earlier_schemas import KEYED_TABLES
 from tests.tickets.test_endpoint import PDF, PNG, VALID
 from tests.tickets.test_storage import EARLIER_SCHEMA
 
@@ -637,27 +638,15 @@ def test_what_a_reader_replied_cannot_drive_the_terminal(served, capsys):
 # Databases of earlier versions, and the document.
 
 
-PREVIOUS_SCHEMA = """
-CREATE TABLE tickets (
-    id INTEGER PRIMARY KEY, reference TEXT NOT NULL UNIQUE, idempotency_key TEXT UNIQUE,
-    created_at TEXT NOT NULL, name TEXT NOT NULL, email TEXT NOT NULL, subject TEXT NOT NULL,
-    category TEXT NOT NULL, plan TEXT NOT NULL, message TEXT NOT NULL, language TEXT NOT NULL,
-    page TEXT NOT NULL
-);
-CREATE TABLE attachments (
-    id INTEGER PRIMARY KEY, ticket_id INTEGER NOT NULL REFERENCES tickets(id),
-    filename TEXT NOT NULL, content_type TEXT NOT NULL, size INTEGER NOT NULL,
-    content BLOB NOT NULL, purged_at TEXT NOT NULL DEFAULT ''
-);
-CREATE TABLE idempotency_keys (
-    key TEXT PRIMARY KEY, request_hash TEXT, ticket_id INTEGER NOT NULL REFERENCES tickets(id),
-    created_at REAL NOT NULL
-);
+PREVIOUS_SCHEMA = (
+    KEYED_TABLES
+    + """
 INSERT INTO tickets VALUES (1, 'HC-AAAA-BBBB-CCCC', NULL, '2030-01-01T11:00:00+00:00',
     'Camille', 'camille@example.com', 'Avant', 'shipping', '', 'Envoyé avant la mise à jour.',
     'fr', '');
 INSERT INTO attachments VALUES (1, 1, 'a.txt', 'text/plain', 5, X'68656C6C6F', '');
 """
+)
 
 
 @pytest.mark.parametrize("schema", [EARLIER_SCHEMA, PREVIOUS_SCHEMA])
