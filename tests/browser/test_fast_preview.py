@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from bench.generate import generate
 from helpcenter.config import load_project
 from helpcenter.server.app import watched_site
 from helpcenter.server.livereload import CLIENT, InjectClient, Rebuilder, Settled
@@ -32,6 +31,9 @@ SETTLED = 120  # seconds the preview may take to render the rest of the site beh
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory) -> Path:
+    # Imported here: `make mutants` collects this module in a copy of the project without bench/.
+    from bench.generate import generate
+
     root = tmp_path_factory.mktemp("corpus")
     for part in ("mkdocs.yml", "overrides", "data"):
         source = PROJECT_ROOT / part
