@@ -78,10 +78,13 @@ lint: setup
 # ships. `make messages NEW=pl` first creates the catalog of a new language. (A help center
 # project adds its own with `helpcenter catalog new pl`.)
 messages: setup
-	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output -o $(LOCALES_DIR)/messages.pot .
+	# A catalog changes when its strings do, not for a new extraction date.
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output -o $(LOCALES_DIR)/messages.pot.new .
+	if diff -q -I '^"POT-Creation-Date: ' $(LOCALES_DIR)/messages.pot $(LOCALES_DIR)/messages.pot.new >/dev/null; \
+	then rm $(LOCALES_DIR)/messages.pot.new; else mv $(LOCALES_DIR)/messages.pot.new $(LOCALES_DIR)/messages.pot; fi
 	$(if $(NEW),test -f $(LOCALES_DIR)/$(NEW)/LC_MESSAGES/messages.po || \
 	  $(BIN)/pybabel init -i $(LOCALES_DIR)/messages.pot -d $(LOCALES_DIR) -l $(NEW))
-	$(BIN)/pybabel update --no-fuzzy-matching -i $(LOCALES_DIR)/messages.pot -d $(LOCALES_DIR)
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-pot-creation-date -i $(LOCALES_DIR)/messages.pot -d $(LOCALES_DIR)
 
 # The benchmark against plain Material + mkdocs-static-i18n (see bench/run.py): N articles per
 # language; writes bench/results.json, bench/results.md and bench/build-time.png.

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
+import subprocess
+import sys
 import tokenize
+from pathlib import Path
 
 import pytest
 from babel.messages.extract import extract_from_dir
@@ -84,3 +88,53 @@ def test_a_project_catalog_rewords_the_package_strings(tmp_path):
     assert catalogs.gettext("de")("Still need help?") == "Noch Fragen?"
     assert catalogs.gettext("de")("Search") == Catalogs().gettext("de")("Search") != "Search"
     assert catalogs.problems("de", tmp_path) == []
+
+
+def make_messages(project, *variables: str) -> None:
+    """`make messages` on a copy of the package's sources, with this test run's interpreter."""
+    subprocess.run(
+        [
+            "make",
+            "--no-print-directory",
+            "-o",
+            "setup",
+            "messages",
+            f"BIN={Path(sys.executable).parent}",
+            *variables,
+        ],
+        cwd=project,
+        check=True,
+        capture_output=True,
+    )
+
+
+@pytest.fixture
+def project(tmp_path):
+    for name in ("Makefile", "babel.cfg"):
+        shutil.copy(PROJECT_ROOT / name, tmp_path / name)
+    shutil.copytree(
+        PROJECT_ROOT / "helpcenter",
+        tmp_path / "helpcenter",
+        ignore=shutil.ignore_patterns("__pycache__", "*.mo"),
+    )
+    return tmp_path
+
+
+def catalog_files(project) -> dict[str, bytes]:
+    locales = project / "helpcenter" / "i18n" / "locales"
+    return {str(path.relative_to(locales)): path.read_bytes() for path in locales.rglob("*.po*")}
+
+
+def test_make_messages_changes_no_catalog_when_no_string_changed(project):
+    before = catalog_files(project)
+    make_messages(project)
+    assert catalog_files(project) == before
+
+
+def test_make_messages_creates_a_new_languages_catalog(project):
+    make_messages(project, "NEW=pl")
+    created = project / "helpcenter" / "i18n" / "locales" / "pl" / "LC_MESSAGES" / "messages.po"
+    catalog = read_po(created.open("rb"))
+    assert catalog.locale_identifier == "pl"
+    ids = {message.id if isinstance(message.id, str) else message.id[0] for message in catalog}
+    assert used_messages() <= ids
