@@ -202,6 +202,7 @@ def test_every_chart_is_an_image_with_a_name_and_its_table_right_after_it(dashbo
             assert page.elements[index + 1] == "table", page.elements
 
 
+@pytest.mark.slow  # a dozen `helpcenter` commands: over a minute under make mutants
 def test_the_tables_say_what_the_cli_reports_say(dashboard):
     out, database = dashboard
     page = parsed(out)
@@ -306,6 +307,7 @@ def test_axe_finds_no_wcag_violation(dashboard, browser):
     check_with_axe(browser, dashboard[0])
 
 
+@pytest.mark.slow  # several `helpcenter` commands
 def test_since_and_lang_narrow_the_dashboard_as_they_narrow_the_reports(dashboard, tmp_path):
     _, database = dashboard
     db = ("--db", str(database))

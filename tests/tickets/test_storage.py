@@ -610,6 +610,7 @@ def old_votes(tmp_path: Path) -> list[str]:
     return helpcenter_command(*purge)
 
 
+@pytest.mark.slow  # a command on a pseudo-terminal: half a minute under make mutants
 def test_purge_on_a_terminal_shows_each_step_under_way_then_its_lines(tmp_path):
     status, text = run_on_a_terminal(old_votes(tmp_path))
     assert status == 0
