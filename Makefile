@@ -106,11 +106,12 @@ $(MUTANTS_VENV)/bin/mutmut: pyproject.toml constraints.txt
 
 mutants: node $(MUTANTS_VENV)/bin/mutmut
 	$(MUTANTS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps .
-	# Survivors are tested again (a new test may kill them); mutmut copies each file into mutants/
-	# once: fresh copies every run, its verdicts kept.
+	# Survivors are tested again (a new test may kill them). mutmut copies each file into mutants/
+	# once, and maps to a function only the tests it runs anew (a new function would have none):
+	# fresh copies and a fresh map every run, its verdicts kept.
 	if [ -d mutants ]; then \
 	  $(MUTANTS_VENV)/bin/python -m tests.mutation.report --retest-survivors && \
-	  find mutants -type f ! -name '*.meta' ! -name mutmut-stats.json -delete; fi
+	  find mutants -type f ! -name '*.meta' -delete; fi
 	$(MUTANTS_VENV)/bin/mutmut run --max-children $$(nproc)
 	$(MUTANTS_VENV)/bin/python -m tests.mutation.report
 
