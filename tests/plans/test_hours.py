@@ -11,7 +11,7 @@ import pytest
 from jinja2 import Environment
 
 from helpcenter.i18n.catalogs import Catalogs
-from helpcenter.plans.channels import insert_channels
+from helpcenter.plans.channels import insert_channels, live_channels
 from helpcenter.plans.hours import HoursWriter
 from helpcenter.plans.schema import Plans, PlansError, load_plans
 from helpcenter.plans.tables import TableError, insert_tables
@@ -465,3 +465,26 @@ def test_the_channels_marker_without_support_in_the_file_says_what_is_missing(tm
         "(expected a `support:` section with its `channels:`)"
     )
     assert render("<p>Bonjour</p>", environment=Environment()) == "<p>Bonjour</p>"
+
+
+def test_a_live_channel_s_plans_with_the_same_hours_are_named_together_in_the_language(tmp_path):
+    text = PLANS.replace("    plans: [starter, pro]\n", "    plans: [starter, pro, team, scale]\n")
+    text = text.replace(
+        "features:\n",
+        "  - id: team\n    name: Team\n    price: 99\n    channels: [email, chat]\n"
+        "  - id: scale\n    name: Scale\n    price: 199\n    channels: [email, chat]\n"
+        "features:\n",
+    )
+    text = text.replace(
+        "  pro: {users: 3}\n", "  pro: {users: 3}\n  team: {users: 5}\n  scale: {users: 9}\n"
+    )
+    plans = load(tmp_path, text)
+    office, extended = [[9 * 60, 18 * 60]], [[8 * 60, 20 * 60]]
+    assert live_channels(plans, "fr") == [
+        {"name": "Chat (Pro)", "week": [extended] * 5 + [[], []]},
+        {"name": "Chat (Team et Scale)", "week": [office] * 5 + [[], []]},
+    ]
+    assert [channel["name"] for channel in live_channels(plans, "it")] == [
+        "Chat (Pro)",
+        "Chat (Team e Scale)",
+    ]
