@@ -287,9 +287,9 @@ class LanguageBuild:
                     self.env = config.plugins.on_env(self.env, config=config, files=self.files)
                     self.unrendered = self.pages()
                 return
-            batch = self.unrendered[:SETTLE_BATCH]
+            # Stale until written: a page asked for meanwhile waits for it (`render_on_demand`).
+            self.render(self.unrendered[:SETTLE_BATCH])
             self.unrendered = self.unrendered[SETTLE_BATCH:]
-            self.render(batch)
         if not self.unrendered:
             self.finish()
 

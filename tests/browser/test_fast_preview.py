@@ -6,6 +6,7 @@ the same sources, which the preview must equal: every file of its site, and the 
 from __future__ import annotations
 
 import contextlib
+import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -112,7 +113,7 @@ def test_the_first_page_asked_for_is_served_before_the_rest_is_built(project, pa
     assert refused == []
 
 
-def test_an_edit_a_new_article_and_a_move_each_show_and_the_site_is_a_clean_builds(
+def test_an_edit_a_new_article_a_retitle_and_a_move_each_show_and_the_site_is_a_clean_builds(
     project, page, tmp_path
 ):
     """One writer's session: each save shows in the open page; then the preview's site is the
@@ -141,9 +142,22 @@ def test_an_edit_a_new_article_and_a_move_each_show_and_the_site_is_a_clean_buil
         )
         expect(articles).to_contain_text("Un tout nouvel article")
 
-        # An article moved to another category, once its page at its old address is written.
+        # Once the site is whole: an article retitled, in its category's list and in another
+        # open page's navigation.
         open_listening(page, f"{server.url}/fr/account/")
+        retitled, sibling = sorted((project / "docs" / "fr" / "account").glob("article-*.md"))[:2]
+        other = page.context.new_page()
+        open_listening(other, f"{server.url}/fr/account/{sibling.stem}/")
         assert rebuilder.idle.wait(SETTLED)
+        title = "Un titre que la rédactrice vient de changer"
+        source = retitled.read_text(encoding="utf-8")
+        retitled.write_text(
+            re.sub(r"^title: .*$", f"title: {title}", source, count=1, flags=re.M), "utf-8"
+        )
+        expect(articles).to_contain_text(title)
+        expect(other.locator(".md-sidebar--primary")).to_contain_text(title)
+
+        # An article moved to another category (its page at its old address was written).
         assert moved_title not in (articles.text_content() or "")
         moved.rename(project / "docs" / "fr" / "account" / moved.name)
         expect(articles).to_contain_text(moved_title)
@@ -159,6 +173,7 @@ def test_an_edit_a_new_article_and_a_move_each_show_and_the_site_is_a_clean_buil
                 "fr/shipping/",
                 "es/shipping/zz-nouveau/",
                 "fr/account/",
+                f"fr/account/{sibling.stem}/",
             ],
         )
 
