@@ -10,7 +10,6 @@ Everything a build learns lives on the plugin object, never in module globals. L
 from __future__ import annotations
 
 import logging
-import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,6 +39,7 @@ from helpcenter.site.articles import (
     reading_minutes,
     word_count,
 )
+from helpcenter.site.atomic import write_atomically
 from helpcenter.site.compact_html import collapse_whitespace
 from helpcenter.site.navigation import Navigation
 from helpcenter.site.progress import PageCounter
@@ -279,7 +279,5 @@ class HelpCenterPlugin(BasePlugin[HelpCenterConfig]):
     def on_post_build(self, config: MkDocsConfig) -> None:
         written = {**self.search_files.files, self.engine_file.path: self.engine_file.content}
         for path, content in written.items():
-            target = Path(config.site_dir, path)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(content)
-        shutil.copyfile(LUNR_CORE, Path(config.site_dir, LUNR_CORE_SITE_PATH))
+            write_atomically(Path(config.site_dir, path), content)
+        write_atomically(Path(config.site_dir, LUNR_CORE_SITE_PATH), Path(LUNR_CORE).read_bytes())

@@ -38,6 +38,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import mkdocs.utils
 from jinja2 import Environment
 from mkdocs.commands.build import (
     _build_extra_template,
@@ -55,6 +56,7 @@ from helpcenter.authoring import history
 from helpcenter.config import Project
 from helpcenter.search.browser import SEARCH_DIR
 from helpcenter.server.livereload import Settled
+from helpcenter.site.atomic import write_atomically
 from helpcenter.site.build import LOCALE_VARIABLE, BuildError, build_site, remove_folder
 from helpcenter.site.headers import page_script_hashes, site_policy
 from helpcenter.site.progress import LanguagesProgress, PageCounter
@@ -63,6 +65,22 @@ from helpcenter.site.root import write_site_root
 INCLUDED = InclusionLevel.is_included
 # Pages `settle` renders before it looks for a newer save (a few tens of milliseconds).
 SETTLE_BATCH = 5
+
+
+def write_whole(content: bytes, output_path: str) -> None:
+    """MkDocs' `write_file` (pages, 404 page, sitemap), written whole: this server reads the
+    site while the preview writes into it."""
+    write_atomically(Path(output_path), content)
+
+
+mkdocs.utils.write_file = write_whole
+
+
+def copy_static_files(files: Files) -> None:
+    """MkDocs' `Files.copy_static_files`, each file written whole."""
+    for file in files:
+        if not file.is_documentation_page() and INCLUDED(file.inclusion):
+            write_atomically(Path(file.abs_dest_path), file.content_bytes)
 
 
 class Messages(logging.Handler):
@@ -145,7 +163,7 @@ class LanguageBuild:
                     Page(None, page_file, config)
             # What the templates are given (search files, related articles), from no page yet.
             self.env = config.plugins.on_env(self.env, config=config, files=self.files)
-            self.files.copy_static_files(inclusion=INCLUDED)
+            copy_static_files(self.files)
             # As templates find it before any page: a page's context writes into it.
             self.extra = dict(config.extra)
         self.unconverted: list[Page] = self.pages()
