@@ -23,12 +23,16 @@ process, as `helpcenter build` does. Either way the site ends equal to a clean b
 sources (tests/browser/test_fast_preview.py compares them), unlike MkDocs' own `serve --dirty`,
 which renders changed files only and leaves navigation and search stale.
 
-A failed update changes no file: the site served is the last that built. A page that fails to
-convert behind start-up is said on the open pages, and the next save builds every language.
+A failed update changes no file: the site served is the last that built; an article removed or
+moved is checked with the pages that name it first. A page that fails to convert behind
+start-up is said on the open pages; the pages not written yet are then served as the last site
+that built had them (start-up sets it aside until the new one is whole), the others still
+rendered as asked for, and the next save goes on from there.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import functools
 import logging
@@ -203,18 +207,22 @@ class LanguageBuild:
     def render_now(self, page: Page) -> None:
         """One page before the rest of its language: with what is known so far (the other
         pages' titles from their front matter), which the rest made whole renders again. A page
-        that does not convert is left for `settle`, which says why."""
+        that does not convert as the strict build wants is not written: `settle` says why."""
         if not self.titled:  # what the navigation and a category's list show of each page
             for other in self.unconverted:
                 with contextlib.suppress(Exception):  # its conversion will say what is wrong
                     other.read_source(self.config)
             self.titled = True
-        with contextlib.suppress(BuildError), strict(self.locale):
+        with contextlib.suppress(BuildError):
             if any(other is page for other in self.unconverted):
-                _populate_page(page, self.config, self.files)
-            self.env = self.config.plugins.on_env(self.env, config=self.config, files=self.files)
-            self.render([page])
-            self.unrendered = [other for other in self.unrendered if other is not page]
+                with strict(self.locale):
+                    _populate_page(page, self.config, self.files)
+            with strict(self.locale):
+                self.env = self.config.plugins.on_env(
+                    self.env, config=self.config, files=self.files
+                )
+                self.render([page])
+                self.unrendered = [other for other in self.unrendered if other is not page]
 
     def pages(self) -> list[Page]:
         return [
@@ -284,9 +292,14 @@ class LanguageBuild:
         )
 
     def convert_first(self, changed: frozenset[Path]) -> None:
-        """The pages that show a changed source converted before the others (the strict build's
-        checks of them, before anything is written), to be rendered first."""
+        """The pages that show a changed source, and those that name an article no longer
+        there, converted before the others (the strict build's checks of them, links included,
+        before anything is written), to be rendered first."""
+        gone = [path.name.encode() for path in changed if not path.exists()]
         pages = self.showing_any(changed)
+        if gone:
+            first = {id(page) for page in pages}
+            pages += [page for page in self.pages() if id(page) not in first and names(page, gone)]
         with strict(self.locale):
             self.convert(pages)
         self.unrendered = pages
@@ -299,7 +312,7 @@ class LanguageBuild:
         are not rendered as they now are; once all are, the rest of a build."""
         with strict(self.locale):
             if self.unconverted:
-                self.convert(self.unconverted[:SETTLE_BATCH])
+                self.convert_batch()
                 if not self.unconverted:
                     config = self.config
                     self.env = config.plugins.on_env(self.env, config=config, files=self.files)
@@ -310,6 +323,17 @@ class LanguageBuild:
             self.unrendered = self.unrendered[SETTLE_BATCH:]
         if not self.unrendered:
             self.finish()
+
+    def convert_batch(self) -> None:
+        """The next few pages converted; when the strict build would refuse one, all are left
+        unconverted: none is rendered as it is (`render_now` converts it again)."""
+        batch = self.unconverted[:SETTLE_BATCH]
+        try:
+            with strict(self.locale):
+                self.convert(batch)
+        except BuildError:
+            self.unconverted = [*batch, *self.unconverted]
+            raise
 
     def render(self, pages: list[Page]) -> None:
         doc_files = self.files.documentation_pages(inclusion=INCLUDED)
@@ -347,13 +371,28 @@ class LanguageBuild:
             page.validate_anchor_links(files=self.files, log_level=level)
 
 
-def discard_behind(folder: Path) -> None:
-    """The previous site removed in a thread of its own: the first page need not wait for it."""
+def names(page: Page, files: list[bytes]) -> bool:
+    """Whether the page's article mentions one of these file names (a link to it, maybe)."""
+    source = page.file.abs_src_path
+    with contextlib.suppress(OSError):
+        text = Path(source).read_bytes() if source is not None else b""
+        return any(name in text for name in files)
+    return False
+
+
+def set_aside(folder: Path) -> Path | None:
+    """The folder moved next to itself under a name of its own, where it is when it was there."""
     if not folder.exists():
-        return
-    doomed = Path(tempfile.mkdtemp(prefix=f"{folder.name}.", dir=folder.parent))
-    folder.replace(doomed)
-    threading.Thread(target=remove_folder, args=(doomed,), daemon=True).start()
+        return None
+    aside = Path(tempfile.mkdtemp(prefix=f"{folder.name}.", dir=folder.parent))
+    folder.replace(aside)
+    return aside
+
+
+def discard_behind(folder: Path | None) -> None:
+    """A folder removed in a thread of its own: the first page need not wait for it."""
+    if folder is not None:
+        threading.Thread(target=remove_folder, args=(folder,), daemon=True).start()
 
 
 def source_exists(page: Page) -> bool:
@@ -389,6 +428,12 @@ class Preview:
         self.shown_early: set[str] = set()  # languages with a page rendered before the rest
         # Compiled templates of a language to be made again with the same configuration.
         self.templates: dict[str, Environment] = {}
+        # The last site that built, set aside by the start-up until this one is whole (and
+        # removed at the latest when the preview stops).
+        self.previous: Path | None = None
+        atexit.register(lambda: self.previous and remove_folder(self.previous))
+        # Files of the previous site served again while this one fails (`restore_previous`).
+        self.restored: dict[Path, Path] = {}
 
     def rebuild(self, changed: frozenset[Path], first: bool = False) -> str | None:
         """One rebuild: None when it worked, else what the build said (the open pages show
@@ -498,9 +543,15 @@ class Preview:
                 progress.done(locale, warnings=0)  # a warning fails the build (strict)
             return ""
 
+        def keep_aside(previous: Path) -> None:
+            self.previous = set_aside(previous)
+
+        discard = (lambda previous: discard_behind(set_aside(previous))) if complete else keep_aside
         project = build_site(
-            self.config_file, self.site_dir, build_language=build_language, discard=discard_behind
+            self.config_file, self.site_dir, build_language=build_language, discard=discard
         )
+        if complete:
+            self.drop_previous()
         for locale, build in built.items():
             build.move_to(self.site_dir.resolve() / locale)
         self.builds = built
@@ -562,8 +613,8 @@ class Preview:
 
     def settle(self) -> Settled:
         """A few more of the pages the last rebuild left (none while an update fails), or the
-        next language's build. Raises BuildError, leaving no build to update, when the strict
-        build would fail."""
+        next language's build. Raises BuildError when the strict build would fail: the pages
+        not written yet are then the last good site's, and the next save goes on from there."""
         with self.lock:
             if self.failing:
                 return Settled.DONE
@@ -571,9 +622,33 @@ class Preview:
                 return self.settle_next()
             except BuildError as error:
                 print(error, flush=True)
-                self.project = None  # the next save builds every language again
-                self.builds, self.unloaded = {}, []
+                self.restore_previous()
                 raise
+
+    def drop_previous(self) -> None:
+        """The last site that built, no longer needed: its files restored that this one did not
+        write again (they are no longer part of the site) removed too."""
+        for target, path in self.restored.items():
+            with contextlib.suppress(OSError):
+                if target.samefile(path):
+                    remove_page(target)
+        self.restored = {}
+        discard_behind(self.previous)
+        self.previous = None
+
+    def restore_previous(self) -> None:
+        """The files of the last site that built, which this one has not written yet, served
+        again (pages asked for are still rendered as they are now)."""
+        previous, site_dir = self.previous, self.site_dir.resolve()
+        if previous is None:
+            return
+        for path in previous.rglob("*"):
+            target = site_dir / path.relative_to(previous)
+            if path.is_file() and not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.link(path, target)  # not copied: the site's files are replaced, not written
+                self.restored[target] = path
+        self.write_site_root()  # a policy that allows their scripts
 
     def settle_next(self) -> Settled:
         for locale, build in self.builds.items():
@@ -582,6 +657,7 @@ class Preview:
                 if build.left():
                     return Settled.MORE
                 if not self.unloaded and not any(other.left() for other in self.builds.values()):
+                    self.drop_previous()
                     self.write_site_root()  # the policy of every page, as the build writes it
                 if locale not in self.shown_early:
                     return Settled.MORE

@@ -92,9 +92,19 @@ def assert_as_built(project: Path, rebuilder: Rebuilder, page, server, shown: li
 
 def test_the_first_page_asked_for_is_served_before_the_rest_is_built(project, page, tmp_path):
     """Start-up makes no page: the one asked for is rendered first, the rest behind it, held
-    here until the page has been served."""
+    here until the page has been served. An article that does not build is found behind it:
+    the open page says so, the last site that built serves the pages not written yet, and the
+    fix builds the site."""
     path = "it/shipping/article-00001/"
     refused = refusals(page)
+    site = project / "site"
+    last_good = site / "it" / "shipping" / "article-00004" / "index.html"
+    last_good.parent.mkdir(parents=True)
+    last_built = b'<!doctype html><html lang="it"><title>Prima</title></html>'
+    last_good.write_bytes(last_built)
+    broken = project / "docs" / "it" / "shipping" / "article-00004.md"
+    source = broken.read_text(encoding="utf-8")
+    broken.write_text(source.replace("title: ", "title: [", 1), encoding="utf-8")
     with preview(project, tmp_path) as (server, rebuilder):
         held, settle = threading.Event(), rebuilder.settle
 
@@ -105,10 +115,16 @@ def test_the_first_page_asked_for_is_served_before_the_rest_is_built(project, pa
         rebuilder.settle = settle_once_held
         open_listening(page, f"{server.url}/{path}")
         expect(page.locator("h1")).not_to_be_empty()
-        site = project / "site"
-        assert not (site / "it" / "shipping" / "article-00004" / "index.html").exists()
+        first = served(page, server, path)
+        assert not last_good.exists()
         assert not (site / "it" / "404.html").exists()
         held.set()
+        expect(page.get_by_test_id("build-error")).to_contain_text(broken.name)
+        assert served(page, server, path) == first
+        assert served(page, server, "it/shipping/article-00004/") == last_built
+
+        broken.write_text(source, encoding="utf-8")
+        expect(page.get_by_test_id("build-error")).to_have_count(0)
         assert_as_built(project, rebuilder, page, server, [path, "it/shipping/"])
     assert refused == []
 
@@ -196,5 +212,14 @@ def test_a_breaking_change_shows_its_error_and_the_last_good_page_stays(project,
 
         article.write_text(source.replace("title: ", "title: Corrigé ", 1), encoding="utf-8")
         expect(page.locator("h1")).to_contain_text("Corrigé")
+        expect(failure).to_have_count(0)
+
+        # An article deleted that another links to: said at once, its page kept until it is back.
+        deleted = project / "docs" / "fr" / "shipping" / "label-formats.md"
+        kept = deleted.read_bytes()
+        deleted.unlink()
+        expect(failure).to_contain_text(deleted.name)
+        assert page.request.get(f"{server.url}/fr/shipping/label-formats/").ok
+        deleted.write_bytes(kept)
         expect(failure).to_have_count(0)
         assert_as_built(project, rebuilder, page, server, [path])
