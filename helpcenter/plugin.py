@@ -43,7 +43,7 @@ from helpcenter.site.atomic import write_atomically
 from helpcenter.site.compact_html import collapse_whitespace
 from helpcenter.site.navigation import Navigation
 from helpcenter.site.progress import PageCounter
-from helpcenter.site.theme import Brand, configure_theme
+from helpcenter.site.theme import Brand, compiled_templates, configure_theme
 from helpcenter.site.valid_html import valid_html
 
 if TYPE_CHECKING:
@@ -198,6 +198,7 @@ class HelpCenterPlugin(BasePlugin[HelpCenterConfig]):
             ) from None
 
     def on_env(self, env: Environment, config: MkDocsConfig, files: Files) -> Environment:
+        env.bytecode_cache = compiled_templates()
         env.add_extension("jinja2.ext.i18n")
         env.install_gettext_translations(self.catalogs.translations(self.locale), newstyle=True)
         # In the navigation's order, however often the preview rendered each page.

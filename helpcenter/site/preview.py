@@ -415,12 +415,13 @@ class Preview:
     """Every language's kept build, and the site they write into `site_dir`. `rebuild` and
     `settle` run in the watcher's thread, `render_on_demand` in the server's: one at a time."""
 
-    def __init__(self, config_file: Path, site_dir: Path) -> None:
+    def __init__(self, config_file: Path, site_dir: Path, project: Project | None = None) -> None:
+        """`project`: mkdocs.yml as just read, which the first build does not read again."""
         self.config_file = config_file
         self.site_dir = site_dir
         self.builds: dict[str, LanguageBuild] = {}
         self.unloaded: list[str] = []  # languages whose build is not made yet
-        self.project: Project | None = None
+        self.project = project
         self.sources: frozenset[Path] = frozenset()  # the docs' files at the last whole build
         self.failing: frozenset[Path] = frozenset()  # sources of an update that failed
         self.docs_dir: Path | None = None
@@ -525,7 +526,7 @@ class Preview:
     def build(self, complete: bool) -> None:
         """Every language again, swapped into place as `helpcenter build` does: whole
         (`complete`), or none of them yet (`load`)."""
-        self.project = None
+        read, self.project = (None if complete else self.project), None
         self.builds = {}
         built: dict[str, LanguageBuild] = {}
 
@@ -548,7 +549,11 @@ class Preview:
 
         discard = (lambda previous: discard_behind(set_aside(previous))) if complete else keep_aside
         project = build_site(
-            self.config_file, self.site_dir, build_language=build_language, discard=discard
+            self.config_file,
+            self.site_dir,
+            build_language=build_language,
+            discard=discard,
+            project=read,
         )
         if complete:
             self.drop_previous()

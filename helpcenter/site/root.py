@@ -13,7 +13,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from helpcenter.config import Project
 from helpcenter.site.atomic import write_atomically
 from helpcenter.site.headers import site_headers, write_headers_file
-from helpcenter.site.theme import THEME_DIR, Brand
+from helpcenter.site.theme import THEME_DIR, Brand, compiled_templates
 
 ROOT_TEMPLATES = "site-root"
 
@@ -26,6 +26,7 @@ def write_root_pages(project: Project, site_dir: Path) -> None:
         loader=FileSystemLoader([d / ROOT_TEMPLATES for d in theme_dirs]),
         autoescape=select_autoescape(),
         keep_trailing_newline=True,
+        bytecode_cache=compiled_templates(),
     )
     languages = [
         {
