@@ -109,6 +109,17 @@ def measure_preview(project: Path) -> dict:
             category = LOCALES[0] + "/" + ARTICLE.split("/")[0]
             with page.expect_response(lambda response: "__livereload?" in response.url):
                 page.goto(f"{url}/{category}/")
+            # Before the new article: the save of its removal would be timed with the retitle.
+            retitled = project / "docs" / f"{category}/article-00007.md"
+            title = "Un titre changé pendant le banc d'essai"
+            source = retitled.read_text(encoding="utf-8")
+            retitle = timed_save(
+                page,
+                retitled,
+                re.sub(r"^title: .*$", f"title: {title}", source, count=1, flags=re.M),
+                title,
+                ".hc-article-list li",
+            )
             title = "Un article tout neuf du banc d'essai"
             new_article = project / "docs" / f"{category}/zz-bench.md"
             new = timed_save(
@@ -120,16 +131,6 @@ def measure_preview(project: Path) -> dict:
                 ".hc-article-list li",
             )
             new_article.unlink()
-            retitled = project / "docs" / f"{category}/article-00007.md"
-            title = "Un titre changé pendant le banc d'essai"
-            source = retitled.read_text(encoding="utf-8")
-            retitle = timed_save(
-                page,
-                retitled,
-                re.sub(r"^title: .*$", f"title: {title}", source, count=1, flags=re.M),
-                title,
-                ".hc-article-list li",
-            )
             browser.close()
     finally:
         server.terminate()
