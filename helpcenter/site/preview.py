@@ -52,7 +52,7 @@ from mkdocs.commands.build import (
 )
 from mkdocs.config import load_config
 from mkdocs.config.defaults import MkDocsConfig
-from mkdocs.structure.files import Files, InclusionLevel, get_files, set_exclusions
+from mkdocs.structure.files import File, Files, InclusionLevel, get_files, set_exclusions
 from mkdocs.structure.nav import Navigation, get_navigation
 from mkdocs.structure.pages import Page
 
@@ -69,6 +69,26 @@ from helpcenter.site.root import write_site_root
 INCLUDED = InclusionLevel.is_included
 # Pages `settle` renders before it looks for a newer save (a few tens of milliseconds).
 SETTLE_BATCH = 5
+
+
+# The theme's static files (path, folder), by theme folders: listed once, not once per language.
+ThemeFiles = dict[tuple[str, ...], list[tuple[str, str]]]
+
+
+def add_theme_files(
+    files: Files, env: Environment, config: MkDocsConfig, listed: ThemeFiles
+) -> None:
+    """MkDocs' `Files.add_files_from_theme`, from the listing of an earlier language when there
+    is one: filtering the thousands of names in Material's folders is a good part of making a
+    language."""
+    folders = tuple(config.theme.dirs)
+    if folders not in listed:
+        found = Files([])
+        found.add_files_from_theme(env, config)
+        listed[folders] = [(file.src_uri, file.src_dir) for file in found]
+    for path, folder in listed[folders]:
+        if files.get_file_from_path(path) is None:  # the docs' own files come first
+            files.append(File(path, folder, config.site_dir, config.use_directory_urls))
 
 
 def write_whole(content: bytes, output_path: str) -> None:
@@ -144,8 +164,10 @@ class LanguageBuild:
         site_dir: Path,
         progress: LanguagesProgress | None = None,
         env: Environment | None = None,
+        theme_files: ThemeFiles | None = None,
     ) -> None:
-        """`env`: the templates of an earlier build of the same configuration, compiled."""
+        """`env`: the templates of an earlier build of the same configuration, compiled;
+        `theme_files`: the theme's files as listed for an earlier language."""
         self.locale = locale
         with strict(locale):
             config = language_config(config_file, locale, site_dir)
@@ -157,7 +179,7 @@ class LanguageBuild:
             config.plugins.on_pre_build(config=config)
             files = get_files(config)
             self.env = env or config.theme.get_env()
-            files.add_files_from_theme(self.env, config)
+            add_theme_files(files, self.env, config, {} if theme_files is None else theme_files)
             self.files: Files = config.plugins.on_files(files, config=config)
             set_exclusions(self.files, config)
             nav = get_navigation(self.files, config)
@@ -429,6 +451,7 @@ class Preview:
         self.shown_early: set[str] = set()  # languages with a page rendered before the rest
         # Compiled templates of a language to be made again with the same configuration.
         self.templates: dict[str, Environment] = {}
+        self.theme_files: ThemeFiles = {}  # until a whole build, which lists them again
         # The last site that built, set aside by the start-up until this one is whole (and
         # removed at the latest when the preview stops).
         self.previous: Path | None = None
@@ -492,7 +515,11 @@ class Preview:
             for locale, build in self.builds.items():
                 if locale in written_in:
                     made[locale] = LanguageBuild(
-                        self.config_file, locale, Path(build.config.site_dir), env=build.env
+                        self.config_file,
+                        locale,
+                        Path(build.config.site_dir),
+                        env=build.env,
+                        theme_files=self.theme_files,
                     )
                     made[locale].convert_first(changed)
         except BuildError:
@@ -528,6 +555,7 @@ class Preview:
         (`complete`), or none of them yet (`load`)."""
         read, self.project = (None if complete else self.project), None
         self.builds = {}
+        self.theme_files = {}
         built: dict[str, LanguageBuild] = {}
 
         def build_language(
@@ -539,7 +567,9 @@ class Preview:
         ) -> str:
             if complete:
                 progress.start(locale)
-                built[locale] = LanguageBuild(config_file, locale, site_dir, progress)
+                built[locale] = LanguageBuild(
+                    config_file, locale, site_dir, progress, theme_files=self.theme_files
+                )
                 built[locale].complete()
                 progress.done(locale, warnings=0)  # a warning fails the build (strict)
             return ""
@@ -575,6 +605,7 @@ class Preview:
             locale,
             self.site_dir.resolve() / locale,
             env=self.templates.pop(locale, None),
+            theme_files=self.theme_files,
         )
         self.builds[locale] = build  # then no longer unloaded: `render_on_demand` looks unlocked
         self.unloaded.remove(locale)
