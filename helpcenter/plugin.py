@@ -31,7 +31,7 @@ from helpcenter.plans.channels import insert_channels
 from helpcenter.plans.tables import TableError, insert_tables
 from helpcenter.search.browser import LUNR_CORE, LUNR_CORE_SITE_PATH, SearchEngineFile
 from helpcenter.search.index import Page as SearchablePage
-from helpcenter.search.index import SearchFiles, searchable_page
+from helpcenter.search.index import SearchFiles, analyse_now, searchable_page
 from helpcenter.site.articles import (
     RelatedArticles,
     headings_text,
@@ -171,6 +171,7 @@ class HelpCenterPlugin(BasePlugin[HelpCenterConfig]):
                 category=is_category(page),
                 language=page.file.locale,
             )
+            analyse_now(self.searchable[page.url], self.locale)
         if page.parent is not None and not page.is_index:
             self.reading_minutes[page.url] = reading_minutes(word_count(html))
             self.articles[page.url] = page
