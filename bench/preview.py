@@ -7,7 +7,9 @@ bench.preview --articles N`): `helpcenter serve --watch` started in a process of
 - edit to reload: from an article's save to its new sentence in the page open in Chromium (the
   preview reloads it), once in each language, then the median;
 - new article to navigation: from a new article's save to its title in its category's list,
-  open in Chromium.
+  open in Chromium;
+- retitle to navigation: from the save of an article's new `title:` to that title in its
+  category's list, open in Chromium.
 
 The sources are restored afterwards.
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -106,6 +109,17 @@ def measure_preview(project: Path) -> dict:
             category = LOCALES[0] + "/" + ARTICLE.split("/")[0]
             with page.expect_response(lambda response: "__livereload?" in response.url):
                 page.goto(f"{url}/{category}/")
+            # Before the new article: the save of its removal would be timed with the retitle.
+            retitled = project / "docs" / f"{category}/article-00007.md"
+            title = "Un titre changé pendant le banc d'essai"
+            source = retitled.read_text(encoding="utf-8")
+            retitle = timed_save(
+                page,
+                retitled,
+                re.sub(r"^title: .*$", f"title: {title}", source, count=1, flags=re.M),
+                title,
+                ".hc-article-list li",
+            )
             title = "Un article tout neuf du banc d'essai"
             new_article = project / "docs" / f"{category}/zz-bench.md"
             new = timed_save(
@@ -129,6 +143,7 @@ def measure_preview(project: Path) -> dict:
         "edit_to_reload_s": [round(seconds, 2) for seconds in edits],
         "edit_to_reload_median_s": round(statistics.median(edits), 2),
         "new_article_to_nav_s": round(new, 2),
+        "retitle_to_nav_s": round(retitle, 2),
     }
 
 
@@ -144,6 +159,7 @@ def preview_table(preview: dict) -> list[str]:
         f"({', '.join(map(str, preview['edit_to_reload_s']))}) | "
         f"{preview['edit_to_reload_median_s']} | 1 |",
         f"| new article to its category's list | {preview['new_article_to_nav_s']} | 5 |",
+        f"| retitled article to its category's list | {preview['retitle_to_nav_s']} | 5 |",
     ]
 
 

@@ -10,7 +10,6 @@ Everything a build learns lives on the plugin object, never in module globals. L
 from __future__ import annotations
 
 import logging
-import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,7 +31,7 @@ from helpcenter.plans.channels import insert_channels
 from helpcenter.plans.tables import TableError, insert_tables
 from helpcenter.search.browser import LUNR_CORE, LUNR_CORE_SITE_PATH, SearchEngineFile
 from helpcenter.search.index import Page as SearchablePage
-from helpcenter.search.index import SearchFiles, searchable_page
+from helpcenter.search.index import SearchFiles, analyse_now, searchable_page
 from helpcenter.site.articles import (
     RelatedArticles,
     headings_text,
@@ -40,10 +39,11 @@ from helpcenter.site.articles import (
     reading_minutes,
     word_count,
 )
+from helpcenter.site.atomic import write_atomically
 from helpcenter.site.compact_html import collapse_whitespace
 from helpcenter.site.navigation import Navigation
 from helpcenter.site.progress import PageCounter
-from helpcenter.site.theme import Brand, configure_theme
+from helpcenter.site.theme import Brand, compiled_templates, configure_theme
 from helpcenter.site.valid_html import valid_html
 
 if TYPE_CHECKING:
@@ -171,6 +171,7 @@ class HelpCenterPlugin(BasePlugin[HelpCenterConfig]):
                 category=is_category(page),
                 language=page.file.locale,
             )
+            analyse_now(self.searchable[page.url], self.locale)
         if page.parent is not None and not page.is_index:
             self.reading_minutes[page.url] = reading_minutes(word_count(html))
             self.articles[page.url] = page
@@ -198,6 +199,7 @@ class HelpCenterPlugin(BasePlugin[HelpCenterConfig]):
             ) from None
 
     def on_env(self, env: Environment, config: MkDocsConfig, files: Files) -> Environment:
+        env.bytecode_cache = compiled_templates()
         env.add_extension("jinja2.ext.i18n")
         env.install_gettext_translations(self.catalogs.translations(self.locale), newstyle=True)
         # In the navigation's order, however often the preview rendered each page.
@@ -279,7 +281,5 @@ class HelpCenterPlugin(BasePlugin[HelpCenterConfig]):
     def on_post_build(self, config: MkDocsConfig) -> None:
         written = {**self.search_files.files, self.engine_file.path: self.engine_file.content}
         for path, content in written.items():
-            target = Path(config.site_dir, path)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(content)
-        shutil.copyfile(LUNR_CORE, Path(config.site_dir, LUNR_CORE_SITE_PATH))
+            write_atomically(Path(config.site_dir, path), content)
+        write_atomically(Path(config.site_dir, LUNR_CORE_SITE_PATH), Path(LUNR_CORE).read_bytes())

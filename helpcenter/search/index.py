@@ -229,6 +229,13 @@ def analyse(analyzer: Analyzer, page: Page) -> Analysed:
     )
 
 
+def analyse_now(page: Page, language: str) -> None:
+    """The page's words analysed as it is converted rather than when an index is built: the
+    preview, which converts pages behind the writer, then builds an index again after a save
+    by analysing the saved page alone. `language`: the build's."""
+    page.analysed = analyse(shared_analyzer(page.language or language), page)
+
+
 def build_index(language: str, pages: list[Page]) -> dict:
     analyzer = shared_analyzer(language)
     names = [name for name, _ in FIELDS]

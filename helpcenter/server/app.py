@@ -365,7 +365,7 @@ def watched_site(site_dir: Path, project: Project) -> tuple[Rebuilder, list]:
     each language's configuration, files and navigation first (helpcenter.site.preview), its
     pages as they are asked for and behind them: when that fails, the last site that built is
     served with its messages."""
-    preview = Preview(Path(project.config.config_file_path), site_dir)
+    preview = Preview(Path(project.config.config_file_path), site_dir, project)
     rebuilder = Rebuilder(
         preview.rebuild,
         catalogs=project.catalogs,

@@ -85,11 +85,12 @@ def remove_folder(folder: Path) -> None:
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def checked_project(config_file: Path, strict: bool) -> Project:
+def checked_project(config_file: Path, strict: bool, project: Project | None = None) -> Project:
     """The project, with what every language shares checked once: the settings, the plans file
-    and each language's catalog. Languages searched without stemming are said once."""
+    and each language's catalog. Languages searched without stemming are said once. `project`:
+    mkdocs.yml as the caller has just read it, not read again."""
     try:
-        project = load_project(config_file, check=False)
+        project = project or load_project(config_file, check=False)
     except ProjectError as error:
         raise BuildError(str(error)) from None
     catalogs = project.catalogs
@@ -118,12 +119,13 @@ def build_site(
     precompress: bool = False,
     build_language: Callable[[Path, str, Path, bool, LanguagesProgress], str] = build_language,
     discard: Callable[[Path], None] = remove_folder,
+    project: Project | None = None,
 ) -> Project:
     """`precompress`: with a `.gz` copy of each text file, for nginx's `gzip_static`.
     `build_language(config_file, locale, site_dir, strict, progress)` builds one language (the
     preview builds them in its own process, and keeps them); `discard(folder)` removes the
-    previous site once replaced."""
-    project = checked_project(config_file, strict)
+    previous site once replaced; `project`: mkdocs.yml as the caller has just read it."""
+    project = checked_project(config_file, strict, project)
     locales = project.locales
     site_dir = site_dir.resolve()
     site_dir.parent.mkdir(parents=True, exist_ok=True)

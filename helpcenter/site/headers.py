@@ -15,6 +15,8 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from helpcenter.site.atomic import write_atomically
+
 INLINE_SCRIPT = re.compile(r"<script(?P<attributes>[^>]*)>(?P<code>.*?)</script>", re.DOTALL)
 SOURCE = re.compile(r"(?:^|\s)src\s*=", re.IGNORECASE)
 SCRIPT_TYPE = re.compile(
@@ -113,7 +115,7 @@ def site_headers(site_dir: Path, endpoints: list[str]) -> dict[str, str]:
 
 def write_headers_file(site_dir: Path, headers: dict[str, str]) -> None:
     lines = ["/*", *(f"  {name}: {value}" for name, value in headers.items())]
-    (site_dir / HEADERS_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_atomically(site_dir / HEADERS_FILE, ("\n".join(lines) + "\n").encode())
 
 
 def site_policy(site_dir: Path) -> str | None:

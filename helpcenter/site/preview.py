@@ -23,12 +23,16 @@ process, as `helpcenter build` does. Either way the site ends equal to a clean b
 sources (tests/browser/test_fast_preview.py compares them), unlike MkDocs' own `serve --dirty`,
 which renders changed files only and leaves navigation and search stale.
 
-A failed update changes no file: the site served is the last that built. A page that fails to
-convert behind start-up is said on the open pages, and the next save builds every language.
+A failed update changes no file: the site served is the last that built; an article removed or
+moved is checked with the pages that name it first. A page that fails to convert behind
+start-up is said on the open pages; the pages not written yet are then served as the last site
+that built had them (start-up sets it aside until the new one is whole), the others still
+rendered as asked for, and the next save goes on from there.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import functools
 import logging
@@ -38,6 +42,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import mkdocs.utils
 from jinja2 import Environment
 from mkdocs.commands.build import (
     _build_extra_template,
@@ -47,7 +52,7 @@ from mkdocs.commands.build import (
 )
 from mkdocs.config import load_config
 from mkdocs.config.defaults import MkDocsConfig
-from mkdocs.structure.files import Files, InclusionLevel, get_files, set_exclusions
+from mkdocs.structure.files import File, Files, InclusionLevel, get_files, set_exclusions
 from mkdocs.structure.nav import Navigation, get_navigation
 from mkdocs.structure.pages import Page
 
@@ -55,6 +60,7 @@ from helpcenter.authoring import history
 from helpcenter.config import Project
 from helpcenter.search.browser import SEARCH_DIR
 from helpcenter.server.livereload import Settled
+from helpcenter.site.atomic import write_atomically
 from helpcenter.site.build import LOCALE_VARIABLE, BuildError, build_site, remove_folder
 from helpcenter.site.headers import page_script_hashes, site_policy
 from helpcenter.site.progress import LanguagesProgress, PageCounter
@@ -63,6 +69,42 @@ from helpcenter.site.root import write_site_root
 INCLUDED = InclusionLevel.is_included
 # Pages `settle` renders before it looks for a newer save (a few tens of milliseconds).
 SETTLE_BATCH = 5
+
+
+# The theme's static files (path, folder), by theme folders: listed once, not once per language.
+ThemeFiles = dict[tuple[str, ...], list[tuple[str, str]]]
+
+
+def add_theme_files(
+    files: Files, env: Environment, config: MkDocsConfig, listed: ThemeFiles
+) -> None:
+    """MkDocs' `Files.add_files_from_theme`, from the listing of an earlier language when there
+    is one: filtering the thousands of names in Material's folders is a good part of making a
+    language."""
+    folders = tuple(config.theme.dirs)
+    if folders not in listed:
+        found = Files([])
+        found.add_files_from_theme(env, config)
+        listed[folders] = [(file.src_uri, file.src_dir) for file in found]
+    for path, folder in listed[folders]:
+        if files.get_file_from_path(path) is None:  # the docs' own files come first
+            files.append(File(path, folder, config.site_dir, config.use_directory_urls))
+
+
+def write_whole(content: bytes, output_path: str) -> None:
+    """MkDocs' `write_file` (pages, 404 page, sitemap), written whole: this server reads the
+    site while the preview writes into it."""
+    write_atomically(Path(output_path), content)
+
+
+mkdocs.utils.write_file = write_whole
+
+
+def copy_static_files(files: Files) -> None:
+    """MkDocs' `Files.copy_static_files`, each file written whole."""
+    for file in files:
+        if not file.is_documentation_page() and INCLUDED(file.inclusion):
+            write_atomically(Path(file.abs_dest_path), file.content_bytes)
 
 
 class Messages(logging.Handler):
@@ -122,8 +164,10 @@ class LanguageBuild:
         site_dir: Path,
         progress: LanguagesProgress | None = None,
         env: Environment | None = None,
+        theme_files: ThemeFiles | None = None,
     ) -> None:
-        """`env`: the templates of an earlier build of the same configuration, compiled."""
+        """`env`: the templates of an earlier build of the same configuration, compiled;
+        `theme_files`: the theme's files as listed for an earlier language."""
         self.locale = locale
         with strict(locale):
             config = language_config(config_file, locale, site_dir)
@@ -135,7 +179,7 @@ class LanguageBuild:
             config.plugins.on_pre_build(config=config)
             files = get_files(config)
             self.env = env or config.theme.get_env()
-            files.add_files_from_theme(self.env, config)
+            add_theme_files(files, self.env, config, {} if theme_files is None else theme_files)
             self.files: Files = config.plugins.on_files(files, config=config)
             set_exclusions(self.files, config)
             nav = get_navigation(self.files, config)
@@ -145,7 +189,7 @@ class LanguageBuild:
                     Page(None, page_file, config)
             # What the templates are given (search files, related articles), from no page yet.
             self.env = config.plugins.on_env(self.env, config=config, files=self.files)
-            self.files.copy_static_files(inclusion=INCLUDED)
+            copy_static_files(self.files)
             # As templates find it before any page: a page's context writes into it.
             self.extra = dict(config.extra)
         self.unconverted: list[Page] = self.pages()
@@ -185,18 +229,22 @@ class LanguageBuild:
     def render_now(self, page: Page) -> None:
         """One page before the rest of its language: with what is known so far (the other
         pages' titles from their front matter), which the rest made whole renders again. A page
-        that does not convert is left for `settle`, which says why."""
+        that does not convert as the strict build wants is not written: `settle` says why."""
         if not self.titled:  # what the navigation and a category's list show of each page
             for other in self.unconverted:
                 with contextlib.suppress(Exception):  # its conversion will say what is wrong
                     other.read_source(self.config)
             self.titled = True
-        with contextlib.suppress(BuildError), strict(self.locale):
+        with contextlib.suppress(BuildError):
             if any(other is page for other in self.unconverted):
-                _populate_page(page, self.config, self.files)
-            self.env = self.config.plugins.on_env(self.env, config=self.config, files=self.files)
-            self.render([page])
-            self.unrendered = [other for other in self.unrendered if other is not page]
+                with strict(self.locale):
+                    _populate_page(page, self.config, self.files)
+            with strict(self.locale):
+                self.env = self.config.plugins.on_env(
+                    self.env, config=self.config, files=self.files
+                )
+                self.render([page])
+                self.unrendered = [other for other in self.unrendered if other is not page]
 
     def pages(self) -> list[Page]:
         return [
@@ -266,9 +314,14 @@ class LanguageBuild:
         )
 
     def convert_first(self, changed: frozenset[Path]) -> None:
-        """The pages that show a changed source converted before the others (the strict build's
-        checks of them, before anything is written), to be rendered first."""
+        """The pages that show a changed source, and those that name an article no longer
+        there, converted before the others (the strict build's checks of them, links included,
+        before anything is written), to be rendered first."""
+        gone = [path.name.encode() for path in changed if not path.exists()]
         pages = self.showing_any(changed)
+        if gone:
+            first = {id(page) for page in pages}
+            pages += [page for page in self.pages() if id(page) not in first and names(page, gone)]
         with strict(self.locale):
             self.convert(pages)
         self.unrendered = pages
@@ -281,17 +334,28 @@ class LanguageBuild:
         are not rendered as they now are; once all are, the rest of a build."""
         with strict(self.locale):
             if self.unconverted:
-                self.convert(self.unconverted[:SETTLE_BATCH])
+                self.convert_batch()
                 if not self.unconverted:
                     config = self.config
                     self.env = config.plugins.on_env(self.env, config=config, files=self.files)
                     self.unrendered = self.pages()
                 return
-            batch = self.unrendered[:SETTLE_BATCH]
+            # Stale until written: a page asked for meanwhile waits for it (`render_on_demand`).
+            self.render(self.unrendered[:SETTLE_BATCH])
             self.unrendered = self.unrendered[SETTLE_BATCH:]
-            self.render(batch)
         if not self.unrendered:
             self.finish()
+
+    def convert_batch(self) -> None:
+        """The next few pages converted; when the strict build would refuse one, all are left
+        unconverted: none is rendered as it is (`render_now` converts it again)."""
+        batch = self.unconverted[:SETTLE_BATCH]
+        try:
+            with strict(self.locale):
+                self.convert(batch)
+        except BuildError:
+            self.unconverted = [*batch, *self.unconverted]
+            raise
 
     def render(self, pages: list[Page]) -> None:
         doc_files = self.files.documentation_pages(inclusion=INCLUDED)
@@ -329,13 +393,28 @@ class LanguageBuild:
             page.validate_anchor_links(files=self.files, log_level=level)
 
 
-def discard_behind(folder: Path) -> None:
-    """The previous site removed in a thread of its own: the first page need not wait for it."""
+def names(page: Page, files: list[bytes]) -> bool:
+    """Whether the page's article mentions one of these file names (a link to it, maybe)."""
+    source = page.file.abs_src_path
+    with contextlib.suppress(OSError):
+        text = Path(source).read_bytes() if source is not None else b""
+        return any(name in text for name in files)
+    return False
+
+
+def set_aside(folder: Path) -> Path | None:
+    """The folder moved next to itself under a name of its own, where it is when it was there."""
     if not folder.exists():
-        return
-    doomed = Path(tempfile.mkdtemp(prefix=f"{folder.name}.", dir=folder.parent))
-    folder.replace(doomed)
-    threading.Thread(target=remove_folder, args=(doomed,), daemon=True).start()
+        return None
+    aside = Path(tempfile.mkdtemp(prefix=f"{folder.name}.", dir=folder.parent))
+    folder.replace(aside)
+    return aside
+
+
+def discard_behind(folder: Path | None) -> None:
+    """A folder removed in a thread of its own: the first page need not wait for it."""
+    if folder is not None:
+        threading.Thread(target=remove_folder, args=(folder,), daemon=True).start()
 
 
 def source_exists(page: Page) -> bool:
@@ -358,12 +437,13 @@ class Preview:
     """Every language's kept build, and the site they write into `site_dir`. `rebuild` and
     `settle` run in the watcher's thread, `render_on_demand` in the server's: one at a time."""
 
-    def __init__(self, config_file: Path, site_dir: Path) -> None:
+    def __init__(self, config_file: Path, site_dir: Path, project: Project | None = None) -> None:
+        """`project`: mkdocs.yml as just read, which the first build does not read again."""
         self.config_file = config_file
         self.site_dir = site_dir
         self.builds: dict[str, LanguageBuild] = {}
         self.unloaded: list[str] = []  # languages whose build is not made yet
-        self.project: Project | None = None
+        self.project = project
         self.sources: frozenset[Path] = frozenset()  # the docs' files at the last whole build
         self.failing: frozenset[Path] = frozenset()  # sources of an update that failed
         self.docs_dir: Path | None = None
@@ -371,6 +451,13 @@ class Preview:
         self.shown_early: set[str] = set()  # languages with a page rendered before the rest
         # Compiled templates of a language to be made again with the same configuration.
         self.templates: dict[str, Environment] = {}
+        self.theme_files: ThemeFiles = {}  # until a whole build, which lists them again
+        # The last site that built, set aside by the start-up until this one is whole (and
+        # removed at the latest when the preview stops).
+        self.previous: Path | None = None
+        atexit.register(lambda: self.previous and remove_folder(self.previous))
+        # Files of the previous site served again while this one fails (`restore_previous`).
+        self.restored: dict[Path, Path] = {}
 
     def rebuild(self, changed: frozenset[Path], first: bool = False) -> str | None:
         """One rebuild: None when it worked, else what the build said (the open pages show
@@ -428,7 +515,11 @@ class Preview:
             for locale, build in self.builds.items():
                 if locale in written_in:
                     made[locale] = LanguageBuild(
-                        self.config_file, locale, Path(build.config.site_dir), env=build.env
+                        self.config_file,
+                        locale,
+                        Path(build.config.site_dir),
+                        env=build.env,
+                        theme_files=self.theme_files,
                     )
                     made[locale].convert_first(changed)
         except BuildError:
@@ -462,8 +553,9 @@ class Preview:
     def build(self, complete: bool) -> None:
         """Every language again, swapped into place as `helpcenter build` does: whole
         (`complete`), or none of them yet (`load`)."""
-        self.project = None
+        read, self.project = (None if complete else self.project), None
         self.builds = {}
+        self.theme_files = {}
         built: dict[str, LanguageBuild] = {}
 
         def build_language(
@@ -475,14 +567,26 @@ class Preview:
         ) -> str:
             if complete:
                 progress.start(locale)
-                built[locale] = LanguageBuild(config_file, locale, site_dir, progress)
+                built[locale] = LanguageBuild(
+                    config_file, locale, site_dir, progress, theme_files=self.theme_files
+                )
                 built[locale].complete()
                 progress.done(locale, warnings=0)  # a warning fails the build (strict)
             return ""
 
+        def keep_aside(previous: Path) -> None:
+            self.previous = set_aside(previous)
+
+        discard = (lambda previous: discard_behind(set_aside(previous))) if complete else keep_aside
         project = build_site(
-            self.config_file, self.site_dir, build_language=build_language, discard=discard_behind
+            self.config_file,
+            self.site_dir,
+            build_language=build_language,
+            discard=discard,
+            project=read,
         )
+        if complete:
+            self.drop_previous()
         for locale, build in built.items():
             build.move_to(self.site_dir.resolve() / locale)
         self.builds = built
@@ -501,6 +605,7 @@ class Preview:
             locale,
             self.site_dir.resolve() / locale,
             env=self.templates.pop(locale, None),
+            theme_files=self.theme_files,
         )
         self.builds[locale] = build  # then no longer unloaded: `render_on_demand` looks unlocked
         self.unloaded.remove(locale)
@@ -544,8 +649,8 @@ class Preview:
 
     def settle(self) -> Settled:
         """A few more of the pages the last rebuild left (none while an update fails), or the
-        next language's build. Raises BuildError, leaving no build to update, when the strict
-        build would fail."""
+        next language's build. Raises BuildError when the strict build would fail: the pages
+        not written yet are then the last good site's, and the next save goes on from there."""
         with self.lock:
             if self.failing:
                 return Settled.DONE
@@ -553,9 +658,33 @@ class Preview:
                 return self.settle_next()
             except BuildError as error:
                 print(error, flush=True)
-                self.project = None  # the next save builds every language again
-                self.builds, self.unloaded = {}, []
+                self.restore_previous()
                 raise
+
+    def drop_previous(self) -> None:
+        """The last site that built, no longer needed: its files restored that this one did not
+        write again (they are no longer part of the site) removed too."""
+        for target, path in self.restored.items():
+            with contextlib.suppress(OSError):
+                if target.samefile(path):
+                    remove_page(target)
+        self.restored = {}
+        discard_behind(self.previous)
+        self.previous = None
+
+    def restore_previous(self) -> None:
+        """The files of the last site that built, which this one has not written yet, served
+        again (pages asked for are still rendered as they are now)."""
+        previous, site_dir = self.previous, self.site_dir.resolve()
+        if previous is None:
+            return
+        for path in previous.rglob("*"):
+            target = site_dir / path.relative_to(previous)
+            if path.is_file() and not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.link(path, target)  # not copied: the site's files are replaced, not written
+                self.restored[target] = path
+        self.write_site_root()  # a policy that allows their scripts
 
     def settle_next(self) -> Settled:
         for locale, build in self.builds.items():
@@ -564,6 +693,7 @@ class Preview:
                 if build.left():
                     return Settled.MORE
                 if not self.unloaded and not any(other.left() for other in self.builds.values()):
+                    self.drop_previous()
                     self.write_site_root()  # the policy of every page, as the build writes it
                 if locale not in self.shown_early:
                     return Settled.MORE

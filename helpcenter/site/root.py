@@ -11,8 +11,9 @@ from babel import Locale
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from helpcenter.config import Project
+from helpcenter.site.atomic import write_atomically
 from helpcenter.site.headers import site_headers, write_headers_file
-from helpcenter.site.theme import THEME_DIR, Brand
+from helpcenter.site.theme import THEME_DIR, Brand, compiled_templates
 
 ROOT_TEMPLATES = "site-root"
 
@@ -25,6 +26,7 @@ def write_root_pages(project: Project, site_dir: Path) -> None:
         loader=FileSystemLoader([d / ROOT_TEMPLATES for d in theme_dirs]),
         autoescape=select_autoescape(),
         keep_trailing_newline=True,
+        bytecode_cache=compiled_templates(),
     )
     languages = [
         {
@@ -44,19 +46,22 @@ def write_root_pages(project: Project, site_dir: Path) -> None:
         "base_path": urlsplit(project.site_url).path,
     }
     for name in env.list_templates():
-        (site_dir / name).write_text(env.get_template(name).render(context), encoding="utf-8")
+        write_atomically(site_dir / name, env.get_template(name).render(context).encode())
     sitemaps = "".join(
         f"  <sitemap><loc>{escape(project.site_url)}{lang.locale}/sitemap.xml</loc></sitemap>\n"
         for lang in project.languages
     )
-    (site_dir / "sitemap.xml").write_text(
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
-        f"{sitemaps}</sitemapindex>\n",
-        encoding="utf-8",
+    write_atomically(
+        site_dir / "sitemap.xml",
+        (
+            '<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+            f"{sitemaps}</sitemapindex>\n"
+        ).encode(),
     )
-    (site_dir / "robots.txt").write_text(
-        f"User-agent: *\nAllow: /\nSitemap: {project.site_url}sitemap.xml\n", encoding="utf-8"
+    write_atomically(
+        site_dir / "robots.txt",
+        f"User-agent: *\nAllow: /\nSitemap: {project.site_url}sitemap.xml\n".encode(),
     )
 
 

@@ -13,11 +13,14 @@ the accent take a lighter shade of the same hue, checked for 4.5:1 on the dark s
 from __future__ import annotations
 
 import colorsys
+import functools
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from jinja2 import BytecodeCache, FileSystemBytecodeCache
 
 from helpcenter.config import contrast_ratio, mix
 
@@ -28,6 +31,16 @@ if TYPE_CHECKING:
 
 THEME_DIR = Path(__file__).resolve().parent.parent / "theme"
 DEFAULT_LOGO = "assets/images/helpcenter-logo.svg"
+
+
+@functools.cache
+def compiled_templates() -> BytecodeCache:
+    """Templates compiled once per version of their source and kept between processes, in a
+    folder of this user's under the system's temporary one: compiling Material's templates is
+    most of the time the preview's first page takes, and part of each language's build."""
+    return FileSystemBytecodeCache()
+
+
 # Material's dark scheme (`slate`, at its default hue of 225deg): its page background,
 # hsl(225, 15%, 14%), and the lightest surface helpcenter.css lays text on in it (cards, notices,
 # boxes, hsl(225, 15%, 22%) at most). Brand colours used as text there are checked against it.

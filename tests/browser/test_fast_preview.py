@@ -6,6 +6,7 @@ the same sources, which the preview must equal: every file of its site, and the 
 from __future__ import annotations
 
 import contextlib
+import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -91,9 +92,19 @@ def assert_as_built(project: Path, rebuilder: Rebuilder, page, server, shown: li
 
 def test_the_first_page_asked_for_is_served_before_the_rest_is_built(project, page, tmp_path):
     """Start-up makes no page: the one asked for is rendered first, the rest behind it, held
-    here until the page has been served."""
+    here until the page has been served. An article that does not build is found behind it:
+    the open page says so, the last site that built serves the pages not written yet, and the
+    fix builds the site."""
     path = "it/shipping/article-00001/"
     refused = refusals(page)
+    site = project / "site"
+    last_good = site / "it" / "shipping" / "article-00004" / "index.html"
+    last_good.parent.mkdir(parents=True)
+    last_built = b'<!doctype html><html lang="it"><title>Prima</title></html>'
+    last_good.write_bytes(last_built)
+    broken = project / "docs" / "it" / "shipping" / "article-00004.md"
+    source = broken.read_text(encoding="utf-8")
+    broken.write_text(source.replace("title: ", "title: [", 1), encoding="utf-8")
     with preview(project, tmp_path) as (server, rebuilder):
         held, settle = threading.Event(), rebuilder.settle
 
@@ -104,15 +115,21 @@ def test_the_first_page_asked_for_is_served_before_the_rest_is_built(project, pa
         rebuilder.settle = settle_once_held
         open_listening(page, f"{server.url}/{path}")
         expect(page.locator("h1")).not_to_be_empty()
-        site = project / "site"
-        assert not (site / "it" / "shipping" / "article-00004" / "index.html").exists()
+        first = served(page, server, path)
+        assert not last_good.exists()
         assert not (site / "it" / "404.html").exists()
         held.set()
+        expect(page.get_by_test_id("build-error")).to_contain_text(broken.name)
+        assert served(page, server, path) == first
+        assert served(page, server, "it/shipping/article-00004/") == last_built
+
+        broken.write_text(source, encoding="utf-8")
+        expect(page.get_by_test_id("build-error")).to_have_count(0)
         assert_as_built(project, rebuilder, page, server, [path, "it/shipping/"])
     assert refused == []
 
 
-def test_an_edit_a_new_article_and_a_move_each_show_and_the_site_is_a_clean_builds(
+def test_an_edit_a_new_article_a_retitle_and_a_move_each_show_and_the_site_is_a_clean_builds(
     project, page, tmp_path
 ):
     """One writer's session: each save shows in the open page; then the preview's site is the
@@ -141,9 +158,22 @@ def test_an_edit_a_new_article_and_a_move_each_show_and_the_site_is_a_clean_buil
         )
         expect(articles).to_contain_text("Un tout nouvel article")
 
-        # An article moved to another category, once its page at its old address is written.
+        # Once the site is whole: an article retitled, in its category's list and in another
+        # open page's navigation.
         open_listening(page, f"{server.url}/fr/account/")
+        retitled, sibling = sorted((project / "docs" / "fr" / "account").glob("article-*.md"))[:2]
+        other = page.context.new_page()
+        open_listening(other, f"{server.url}/fr/account/{sibling.stem}/")
         assert rebuilder.idle.wait(SETTLED)
+        title = "Un titre que la rédactrice vient de changer"
+        source = retitled.read_text(encoding="utf-8")
+        retitled.write_text(
+            re.sub(r"^title: .*$", f"title: {title}", source, count=1, flags=re.M), "utf-8"
+        )
+        expect(articles).to_contain_text(title)
+        expect(other.locator(".md-sidebar--primary")).to_contain_text(title)
+
+        # An article moved to another category (its page at its old address was written).
         assert moved_title not in (articles.text_content() or "")
         moved.rename(project / "docs" / "fr" / "account" / moved.name)
         expect(articles).to_contain_text(moved_title)
@@ -159,6 +189,7 @@ def test_an_edit_a_new_article_and_a_move_each_show_and_the_site_is_a_clean_buil
                 "fr/shipping/",
                 "es/shipping/zz-nouveau/",
                 "fr/account/",
+                f"fr/account/{sibling.stem}/",
             ],
         )
 
@@ -181,5 +212,14 @@ def test_a_breaking_change_shows_its_error_and_the_last_good_page_stays(project,
 
         article.write_text(source.replace("title: ", "title: Corrigé ", 1), encoding="utf-8")
         expect(page.locator("h1")).to_contain_text("Corrigé")
+        expect(failure).to_have_count(0)
+
+        # An article deleted that another links to: said at once, its page kept until it is back.
+        deleted = project / "docs" / "fr" / "shipping" / "label-formats.md"
+        kept = deleted.read_bytes()
+        deleted.unlink()
+        expect(failure).to_contain_text(deleted.name)
+        assert page.request.get(f"{server.url}/fr/shipping/label-formats/").ok
+        deleted.write_bytes(kept)
         expect(failure).to_have_count(0)
         assert_as_built(project, rebuilder, page, server, [path])
