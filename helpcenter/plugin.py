@@ -194,7 +194,9 @@ class HelpCenterPlugin(BasePlugin[HelpCenterConfig]):
     def on_env(self, env: Environment, config: MkDocsConfig, files: Files) -> Environment:
         env.add_extension("jinja2.ext.i18n")
         env.install_gettext_translations(self.catalogs.translations(self.locale), newstyle=True)
-        self.search_files = SearchFiles.of(self.locale, self.searchable)
+        self.search_files = SearchFiles.of(
+            self.locale, self.searchable, self.config.search.shard_kb * 1024
+        )
         self.engine_file = SearchEngineFile.of(self.locale, files)
         self.related.compute()
         env.globals.update(

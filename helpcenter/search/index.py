@@ -35,6 +35,10 @@ build from the same terms (a test compares it with lunr.py's). The file, one JSO
   being the stemmer files the language's own engine script lacks. The search worker loads one
   only when the reader's language finds few articles.
 
+An index larger than the site's `search.shard_kb` is split, so that the first search of a large
+site loads a small part of it: its file then holds, instead of `docs`, `postings` and `lengths`,
+what finds the files of the words a search needs and of the results it shows (see `sharded`).
+
 Files are named relative to the index that names them (`scripts` too), all below `search/`.
 """
 
@@ -67,6 +71,9 @@ SUMMARY_LENGTH = 160
 # About how many characters of text each of the files results quote from holds (one text longer
 # than that has a file of its own).
 TEXT_FILE_LENGTH = 20_000
+# The same for the files of what results show, when an index is split (`sharded`): the ten results
+# shown may need ten of them.
+DOCS_FILE_LENGTH = 4_000
 # A match in a page's title says more than one in its headings, which says more than its text.
 FIELDS = (("title", 10), ("headings", 4), ("text", 1))
 WHITESPACE = re.compile(r"\s+")
@@ -152,14 +159,17 @@ def page_fields(analyzer: Analyzer, page: Page) -> dict[str, list[str]]:
     return {name: analyzer.terms_of(words) for name, words in page_words(analyzer, page).items()}
 
 
-def encode_postings(documents: dict[int, int]) -> list[int]:
-    """`{document: frequency}` (in document order) as gaps, a frequency above 1 before its gap."""
+def encode_postings(documents: dict[int, int], lengths: list[int] | None = None) -> list[int]:
+    """`{document: frequency}` (in document order) as gaps, a frequency above 1 before its gap,
+    and with `lengths` (each document's number of terms in the field) its length after it."""
     encoded = []
     previous = -1
     for document, frequency in documents.items():
         if frequency > 1:
             encoded.append(-frequency)
         encoded.append(document - previous - 1)
+        if lengths is not None:
+            encoded.append(lengths[document])
         previous = document
     return encoded
 
@@ -211,53 +221,122 @@ def accent_stems(analyzer: Analyzer, words: set[str]) -> dict[str, list[str]]:
     return {plain: sorted(others, key=js_order) for plain, others in stems.items()}
 
 
-def build_index(language: str, pages: list[Page]) -> dict:
-    analyzer = Analyzer(language)
-    names = [name for name, _ in FIELDS]
-    postings: dict[str, dict[str, dict[int, int]]] = {name: {} for name in names}
-    lengths: dict[str, list[int]] = {name: [] for name in names}
-    vocabulary: set[str] = set()
-    for ref, page in enumerate(pages):
-        fields = page_words(analyzer, page)
-        words = {word for kept in fields.values() for word in kept}
-        analyzer.learn(words)
-        vocabulary |= words
-        for name, kept in fields.items():
-            terms = analyzer.terms_of(kept)
-            lengths[name].append(len(terms))
-            for term, frequency in Counter(terms).items():
-                postings[name].setdefault(term, {})[ref] = frequency
-    terms = sorted({term for by_term in postings.values() for term in by_term}, key=js_order)
-    return {
-        "language": language,
-        "stopWords": sorted(analyzer.stop_words),
-        "stemmer": analyzer.stemmer_name,
-        "fields": [list(pair) for pair in FIELDS],
-        "docs": [
+@dataclass
+class Counted:
+    """A language's pages counted for search: each field's postings (`{term: {document:
+    frequency}}`) and each document's number of terms, and what a query needs to analyse words as
+    the pages' were."""
+
+    analyzer: Analyzer
+    pages: list[Page]
+    postings: dict[str, dict[str, dict[int, int]]]
+    lengths: dict[str, list[int]]
+    accents: dict[str, list[str]]
+
+    @classmethod
+    def of(cls, language: str, pages: list[Page]) -> Counted:
+        analyzer = Analyzer(language)
+        names = [name for name, _ in FIELDS]
+        postings: dict[str, dict[str, dict[int, int]]] = {name: {} for name in names}
+        lengths: dict[str, list[int]] = {name: [] for name in names}
+        vocabulary: set[str] = set()
+        for ref, page in enumerate(pages):
+            fields = page_words(analyzer, page)
+            words = {word for kept in fields.values() for word in kept}
+            analyzer.learn(words)
+            vocabulary |= words
+            for name, kept in fields.items():
+                terms = analyzer.terms_of(kept)
+                lengths[name].append(len(terms))
+                for term, frequency in Counter(terms).items():
+                    postings[name].setdefault(term, {})[ref] = frequency
+        accents = dict(sorted(accent_stems(analyzer, vocabulary).items()))
+        return cls(analyzer, pages, postings, lengths, accents)
+
+    @property
+    def terms(self) -> list[str]:
+        return sorted(
+            {term for by_term in self.postings.values() for term in by_term}, key=js_order
+        )
+
+    def analysis(self) -> dict:
+        """What the browser needs to analyse a query as the pages were analysed."""
+        return {
+            "language": self.analyzer.language,
+            "stopWords": sorted(self.analyzer.stop_words),
+            "stemmer": self.analyzer.stemmer_name,
+            "fields": [list(pair) for pair in FIELDS],
+        }
+
+    def docs(self) -> list[list]:
+        return [
             [page.location, page.title, page.summary, [list(pair) for pair in page.headings]]
             + ([1] if page.category else [])
-            for page in pages
-        ],
-        "accents": dict(sorted(accent_stems(analyzer, vocabulary).items())),
-        "terms": terms,
-        "postings": [
-            [encode_postings(postings[name].get(term, {})) for term in terms] for name in names
-        ],
-        "lengths": [lengths[name] for name in names],
-    }
+            for page in self.pages
+        ]
+
+    def whole(self, terms: list[str]) -> dict:
+        """The index in one file (its form: this module's docstring)."""
+        return {
+            **self.analysis(),
+            "docs": self.docs(),
+            "accents": self.accents,
+            "terms": terms,
+            "postings": [
+                [encode_postings(self.postings[name].get(term, {})) for term in terms]
+                for name, _ in FIELDS
+            ],
+            "lengths": [self.lengths[name] for name, _ in FIELDS],
+        }
+
+    def term_postings(self, term: str) -> list[list[int]]:
+        """A term's postings in every field, each document followed by its field's length: a
+        shard scores its terms' documents as the whole index would, without the other terms."""
+        return [
+            encode_postings(self.postings[name].get(term, {}), self.lengths[name])
+            for name, _ in FIELDS
+        ]
+
+
+def build_index(language: str, pages: list[Page]) -> dict:
+    counted = Counted.of(language, pages)
+    return counted.whole(counted.terms)
+
+
+def cut(sizes: list[int], limit: int) -> list[tuple[int, int]]:
+    """Files of items of these sizes, each filled up to `limit` (an item larger than that in a
+    file of its own): `(first item, end)` of each."""
+    starts: list[int] = []
+    length = limit
+    for position, size in enumerate(sizes):
+        if length >= limit:
+            starts.append(position)
+            length = 0
+        length += size
+    ends = [*starts[1:], len(sizes)] if starts else []
+    return list(zip(starts, ends, strict=True))
 
 
 def text_files(pages: list[Page]) -> list[tuple[int, list[str]]]:
     """The pages' texts in files of about `TEXT_FILE_LENGTH` characters: `(first page, texts)`."""
-    files: list[tuple[int, list[str]]] = []
-    length = TEXT_FILE_LENGTH
-    for ref, page in enumerate(pages):
-        if length >= TEXT_FILE_LENGTH:
-            files.append((ref, []))
-            length = 0
-        files[-1][1].append(page.body)
-        length += len(page.body)
-    return files
+    return [
+        (first, [page.body for page in pages[first:end]])
+        for first, end in cut([len(page.body) for page in pages], TEXT_FILE_LENGTH)
+    ]
+
+
+def add_shards(
+    files: dict[str, bytes], name: str, parts: list[bytes], limit: int
+) -> list[tuple[int, str]]:
+    """Add files of JSON lists of `parts` (each one item's JSON) of about `limit` bytes to
+    `files`: `[(first item, name below search/), ...]`."""
+    shards = []
+    for first, end in cut([len(part) + 1 for part in parts], limit):
+        content = b"[" + b",".join(parts[first:end]) + b"]"
+        path = named_after_content(name, content, "json")
+        files[path] = content
+        shards.append((first, posixpath.basename(path)))
+    return shards
 
 
 def as_json(data: object) -> bytes:
@@ -275,8 +354,9 @@ class SearchFiles:
     files: dict[str, bytes]
 
     @classmethod
-    def of(cls, language: str, pages: list[Page]) -> SearchFiles:
-        """`pages`: the language's, and the untranslated articles it shows (`Page.language`)."""
+    def of(cls, language: str, pages: list[Page], shard_size: int | None = None) -> SearchFiles:
+        """`pages`: the language's, and the untranslated articles it shows (`Page.language`).
+        `shard_size`: an index whose file would be larger (in bytes) is split (see `sharded`)."""
         files: dict[str, bytes] = {}
         written_in: dict[str, list[Page]] = {}
         for page in pages:
@@ -284,7 +364,7 @@ class SearchFiles:
         fallbacks = [
             {
                 "language": source,
-                "index": add_index(files, "fallback", source, written_in[source]),
+                "index": add_index(files, "fallback", source, written_in[source], shard_size),
                 "scripts": [
                     posixpath.relpath(script, SEARCH_DIR)
                     for script in fallback_scripts(language, source)
@@ -293,13 +373,49 @@ class SearchFiles:
             for source in sorted(written_in.keys() - {language})
         ]
         own = written_in.get(language, [])
-        path = add_index(files, "index", language, own, fallbacks=fallbacks)
+        path = add_index(files, "index", language, own, shard_size, fallbacks=fallbacks)
         return cls(f"{SEARCH_DIR}/{path}", files)
 
 
-def add_index(files: dict[str, bytes], name: str, language: str, pages: list[Page], **extra) -> str:
-    """Add an index of `pages` and its texts' files to `files`; its name below `search/`."""
-    data = build_index(language, pages)
+def sharded(files: dict[str, bytes], counted: Counted, terms: list[str], shard_size: int) -> dict:
+    """An index too large for one file, as a first file that names the others: what a query's
+    analysis needs, the whole vocabulary (prefix completion, typo guesses and lunr's token set
+    need it, not the postings), each field's total length and the number of documents (so that
+    the shards' documents score as in the whole index), the category pages, then
+    - `shards`: `[[first term, file], ...]`, the terms' postings in files of about `shard_size`
+      bytes, by term in the vocabulary's order (a prefix's terms are in consecutive files): a
+      JSON list of each term's postings in each field, each document followed by its length;
+    - `docShards`: `[[first document, file], ...]`, what results show (the whole index's `docs`)
+      in files of about `DOCS_FILE_LENGTH` bytes."""
+    postings = [as_json(counted.term_postings(term)) for term in terms]
+    docs = [as_json(doc) for doc in counted.docs()]
+    return {
+        **counted.analysis(),
+        "accents": counted.accents,
+        "terms": terms,
+        "documents": len(counted.pages),
+        "lengths": [sum(counted.lengths[name]) for name, _ in FIELDS],
+        "categories": [ref for ref, page in enumerate(counted.pages) if page.category],
+        "shards": add_shards(files, "postings", postings, shard_size),
+        "docShards": add_shards(files, "docs", docs, DOCS_FILE_LENGTH),
+    }
+
+
+def add_index(
+    files: dict[str, bytes],
+    name: str,
+    language: str,
+    pages: list[Page],
+    shard_size: int | None,
+    **extra,
+) -> str:
+    """Add an index of `pages`, in one file unless larger than `shard_size`, and its texts'
+    files to `files`; its name below `search/`."""
+    counted = Counted.of(language, pages)
+    terms = counted.terms
+    data = counted.whole(terms)
+    if shard_size is not None and len(as_json(data)) > shard_size:
+        data = sharded(files, counted, terms, shard_size)
     data["texts"] = []
     for first, texts in text_files(pages):
         content = as_json(texts)

@@ -64,9 +64,11 @@
      file. Returns `find(text, limit)`: how many articles match, and the best `limit`, each with
      the terms it matched, the section whose heading matched and the words of its title, section
      and summary to highlight; when only its text matched, a passage of it with the words
-     (`snippet`), once the file of its text is given (`addTexts`). */
+     (`snippet`), once the file of its text is given (`addTexts`). A split index answers once
+     the files `missing` names are given (`addShard`). */
   function create(lunr, searchIndex, analysis, data) {
-    var index = searchIndex.load(lunr, data);
+    var source = searchIndex.open(lunr, data);
+    var index = source.index;
     var vocabulary = Object.keys(index.invertedIndex);
     var known = new Set(vocabulary);
     var accents = data.accents || {};
@@ -195,24 +197,26 @@
 
     /* Results are articles: a category's landing page follows every article that matches. */
     function articlesFirst(results) {
-      var categories = results.filter(function (result) { return data.docs[Number(result.ref)][4]; });
+      var categories = results.filter(function (result) {
+        return source.category(Number(result.ref));
+      });
       if (!categories.length) return results;
-      return results.filter(function (result) { return !data.docs[Number(result.ref)][4]; })
+      return results.filter(function (result) { return !source.category(Number(result.ref)); })
         .concat(categories);
     }
 
     /* The file that holds a document's text: `[first document, name]`. */
     function textFile(ref) {
-      var found = null;
-      textFiles.forEach(function (file) { if (file[0] <= ref) found = file; });
-      return found;
+      return textFiles.length ? searchIndex.fileOf(textFiles, ref) : null;
     }
 
-    /* A result as the reader sees it. `wanted` collects the text files it needs to quote its
-       text (when only its text matched) that have not been given yet. */
+    /* A result as the reader sees it (null while its file of a split index is missing).
+       `wanted` collects the text files it needs to quote its text (when only its text matched)
+       that have not been given yet. */
     function article(result, wanted) {
       var ref = Number(result.ref);
-      var doc = data.docs[ref];
+      var doc = source.doc(ref);
+      if (!doc) return null;
       var terms = Object.keys(result.matchData.metadata);
       var matches = analysis.matcher(terms, analyzer);
       var section = doc[3].filter(function (heading) {
@@ -254,24 +258,38 @@
       var found = searches.get(text);
       if (found === undefined) {
         found = articlesFirst(query(text));
+        if (source.missing.size) return found;  // made without postings it needs: not kept
         searches.set(text, found);
         if (searches.size > KEPT_SEARCHES) searches.delete(searches.keys().next().value);
       }
       return found;
     }
 
-    /* How many articles match `text` (`total`), the best `limit` of them (`articles`), and the
-       text files they need that have not been given (`wanted`, see `addTexts`). */
+    /* `text`'s results, `[[ref, score], ...]` by rank, as lunr scores them; null until the
+       files `find` says are missing are given. For tools that compare rankings. */
+    function ranking(text) {
+      source.missing.clear();
+      var found = results(text).map(function (result) { return [result.ref, result.score]; });
+      return source.missing.size ? null : found;
+    }
+
+    /* How many articles match `text` (`total`), the best `limit` of them (`articles`), the
+       text files they need that have not been given (`wanted`, see `addTexts`), and the files
+       of a split index to give before the answer is whole (`missing`: then nothing else). */
     function find(text, limit) {
+      source.missing.clear();
       var found = results(text);
+      if (source.missing.size) return { missing: Array.from(source.missing) };
       var wanted = [];
       var articles = found.slice(0, limit).map(function (result) {
         return article(result, wanted);
       });
-      return { total: found.length, articles: articles, wanted: wanted };
+      if (source.missing.size) return { missing: Array.from(source.missing) };
+      return { total: found.length, articles: articles, wanted: wanted, missing: [] };
     }
 
     var made = 0;
+    var toMake = data.shards ? 0 : vocabulary.length;  // a split index makes postings as loaded
     var rehearsed = 0;
     var REHEARSALS = 30;
 
@@ -280,18 +298,20 @@
        for the download only), then searching for a few of the index's own terms, so that later
        searches run on compiled code. Returns whether any work is left. */
     function warmUp() {
-      if (made < vocabulary.length) {
-        var end = Math.min(made + 200, vocabulary.length);
+      if (made < toMake) {
+        var end = Math.min(made + 200, toMake);
         for (; made < end; made++) index.invertedIndex[vocabulary[made]]._index;
       } else if (rehearsed < REHEARSALS) {
         var step = Math.max(1, Math.floor(vocabulary.length / REHEARSALS));
         find(vocabulary[(rehearsed * step) % vocabulary.length], 10);
         rehearsed++;
       }
-      return made < vocabulary.length || rehearsed < REHEARSALS;
+      return made < toMake || rehearsed < REHEARSALS;
     }
 
-    return { find: find, addTexts: addTexts, warmUp: warmUp };
+    return {
+      find: find, ranking: ranking, addTexts: addTexts, addShard: source.add, warmUp: warmUp
+    };
   }
 
   return { create: create };

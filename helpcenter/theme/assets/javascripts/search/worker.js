@@ -11,8 +11,11 @@
  *
  * The page sends `{id, text, limit, asker, fallbacks}` for each search. The worker answers
  * `{id, total, articles, final}`: how many articles match, the best `limit`, and whether this is
- * the last answer to that search. An answer that waits for nothing is the last; otherwise the
- * worker answers at once with what it has, loads what is missing, and answers again:
+ * the last answer to that search. A split index (helpcenter/search/index.py) first loads the
+ * files of the postings and the results the search needs, then answers: each keystroke's search
+ * starts loading those of the word being typed, and they stay for the searches after. An answer
+ * that waits for nothing more is the last; otherwise the worker answers at once with what it
+ * has, loads what is missing, and answers again:
  * - the text files of results that matched only in their text, to quote it (see engine.js);
  * - when the reader's language finds fewer than FEW articles, the index of the untranslated
  *   articles it shows, for each language they are written in (the index's `fallbacks`), with
@@ -29,7 +32,7 @@
 
   var main = null;  // the language's own search: {engine, url}
   var fallbacks = [];  // {language, url, scripts, engine, loading, failed} by the index's order
-  var texts = new Map();  // a text file's address: its loading
+  var loads = new Map();  // a file's address: its loading
 
   function fetchJson(url) {
     return fetch(url).then(function (response) {
@@ -75,22 +78,34 @@
     return fallback.loading;
   }
 
-  /* A text file of a search's index (`source`), handed to its engine once loaded. */
-  function loadTexts(source, name) {
+  /* A file a search's index (`source`) names, handed to `use` once loaded, once. */
+  function load(source, name, use) {
     var url = new URL(name, source.url).href;
-    if (!texts.has(url)) {
-      texts.set(url, fetchJson(url).then(function (documents) {
-        source.engine.addTexts(name, documents);
-      }, function () {
-        source.engine.addTexts(name, null);
-      }));
-    }
-    return texts.get(url);
+    if (!loads.has(url)) loads.set(url, fetchJson(url).then(use));
+    return loads.get(url);
   }
 
-  /* What can be answered now, and what to wait for before answering again. */
+  /* A text file: without it, results show their summary. */
+  function loadTexts(source, name) {
+    return load(source, name, function (documents) {
+      source.engine.addTexts(name, documents);
+    }).catch(function () {
+      source.engine.addTexts(name, null);
+    });
+  }
+
+  /* The files of a split index a search needs before it answers. */
+  function loadShards(source, names) {
+    return names.map(function (name) {
+      return load(source, name, function (content) { source.engine.addShard(name, content); });
+    });
+  }
+
+  /* What can be answered now, and what to wait for before answering again; `partial` when
+     nothing can be answered before. */
   function search(text, limit, withFallbacks) {
     var own = main.engine.find(text, limit);
+    if (own.missing.length) return { waits: loadShards(main, own.missing), partial: true };
     var total = own.total;
     var articles = own.articles;
     var waits = own.wanted.map(function (name) { return loadTexts(main, name); });
@@ -102,6 +117,12 @@
           return;
         }
         var found = fallback.engine.find(text, Math.max(0, limit - articles.length));
+        if (found.missing.length) {
+          waits.push(Promise.all(loadShards(fallback, found.missing)).catch(function () {
+            fallback.failed = true;
+          }));
+          return;
+        }
         total += found.total;
         articles = articles.concat(found.articles.map(function (article) {
           article.language = fallback.language;
@@ -110,7 +131,7 @@
         found.wanted.forEach(function (name) { waits.push(loadTexts(fallback, name)); });
       });
     }
-    return { total: total, articles: articles, waits: waits };
+    return { total: total, articles: articles, waits: waits, partial: false };
   }
 
   function failed(error) {
@@ -128,9 +149,11 @@
   function answer(message) {
     var found = search(message.text, message.limit, message.fallbacks !== false);
     var final = !found.waits.length;
-    self.postMessage({
-      id: message.id, total: found.total, articles: found.articles, final: final
-    });
+    if (!found.partial) {
+      self.postMessage({
+        id: message.id, total: found.total, articles: found.articles, final: final
+      });
+    }
     if (final) return;
     Promise.all(found.waits).then(function () {
       if (latest.get(message.asker) === message) answer(message);

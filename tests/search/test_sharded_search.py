@@ -1,0 +1,161 @@
+"""A language's index split into shards (`search.shard_kb`) finds what the whole index finds,
+with the same lunr scores, while the browser loads only the shards a search needs."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from bench.generate import harvest
+from helpcenter.search.analysis import fold, words
+from helpcenter.search.browser import LUNR_CORE, LUNR_CORE_SITE_PATH, engine_scripts
+from helpcenter.search.index import Page, SearchFiles
+from tests.search.node import ThemeFiles, run_engine
+
+SHARD_SIZE = 2_000  # bytes: the generated language's index is split into many shards
+
+
+def generated_pages(locale: str, count: int) -> list[Page]:
+    """Articles made of the project's own sentences, titles and headings (as `make bench` makes
+    them), every tenth a category's page."""
+    material = harvest(locale)
+    rng = random.Random(f"sharded-{locale}")
+    return [
+        Page(
+            f"article-{number}/",
+            f"{rng.choice(material.titles)} ({number})",
+            rng.choice(material.sentences),
+            [(f"h{n}", rng.choice(material.headings)) for n in range(rng.randint(0, 4))],
+            " ".join(rng.sample(material.sentences, rng.randint(2, 12))),
+            category=number % 10 == 0,
+        )
+        for number in range(count)
+    ]
+
+
+def typo(word: str) -> str:
+    middle = len(word) // 2
+    return word[:middle] + ("x" if word[middle] != "x" else "z") + word[middle + 1 :]
+
+
+def queries(pages: list[Page]) -> list[str]:
+    """Whole words, with and without accents, words being typed, typos, several words, and
+    words no page has."""
+    rng = random.Random("queries")
+    vocabulary = sorted({word for page in pages for word in words(page.title + " " + page.body)})
+    long_words = [word for word in vocabulary if len(word) >= 6]
+    chosen = rng.sample(long_words, 12)
+    found = [f"{word} " for word in chosen] + [fold(word) for word in chosen[:6]]
+    found += [word[:3] for word in chosen[:6]] + [word[:5] for word in chosen[6:]]
+    found += [typo(fold(word)) + " " for word in chosen] + [typo(fold(word)) for word in chosen[:4]]
+    found += [f"{a} {b[:4]}" for a, b in zip(chosen[::2], chosen[1::2], strict=True)]
+    found += ["c", "co", "zqxwvy ", "12", "1"]
+    return found
+
+
+def split_and_whole(locale: str, pages: list[Page]) -> tuple[SearchFiles, SearchFiles]:
+    return SearchFiles.of(locale, pages, SHARD_SIZE), SearchFiles.of(locale, pages)
+
+
+def by_name(made: SearchFiles) -> tuple[dict, dict[str, object]]:
+    files = {Path(path).name: json.loads(content) for path, content in made.files.items()}
+    return files.pop(Path(made.path).name), files
+
+
+def test_a_large_index_is_split_and_a_small_one_is_not():
+    pages = generated_pages("fr", 60)
+    split, whole = split_and_whole("fr", pages)
+    index, files = by_name(split)
+    assert len(index["shards"]) >= 12 and len(index["docShards"]) >= 3
+    assert "postings" not in index and "docs" not in index
+    assert all(len(split.files[f"search/{name}"]) <= 2 * SHARD_SIZE for _, name in index["shards"])
+    whole_index, _ = by_name(whole)
+    assert index["terms"] == whole_index["terms"]
+    assert [name for name in files if name.startswith(("postings.", "docs."))]
+    # A shard is named after its content: the same pages give the same names.
+    assert SearchFiles.of("fr", pages, SHARD_SIZE) == split
+    assert "shards" not in by_name(SearchFiles.of("fr", pages[:3], 100_000))[0]
+
+
+def test_the_worker_answers_as_with_the_whole_index_loading_only_the_shards_it_needs():
+    pages = generated_pages("fr", 80)
+    split, whole = split_and_whole("fr", pages)
+    texts = queries(pages)
+    index, files = by_name(split)
+    whole_index, whole_files = by_name(whole)
+    expected = run_engine(
+        "fr", whole_index, queries=[(text, 10) for text in texts], files=whole_files
+    )
+    actual = run_engine("fr", index, queries=[(text, 10) for text in texts], files=files)
+    assert actual["answers"] == expected["answers"]
+    shards = {name for _, name in index["shards"]}
+    first = {name for name in actual["loaded"][0] if name in shards}
+    assert 0 < len(first) <= 3 < len(shards)
+    assert len(actual["loaded"][-1]) == len(set(actual["loaded"][-1]))  # each file once
+
+
+def test_a_shard_that_cannot_load_makes_search_say_so():
+    pages = generated_pages("fr", 40)
+    index, files = by_name(SearchFiles.of("fr", pages, SHARD_SIZE))
+    with pytest.raises(AssertionError, match=r"search: .*postings"):
+        run_engine(
+            "fr",
+            index,
+            queries=[(pages[1].title, 10)],
+            files=files,
+            failing=[name for _, name in index["shards"]],
+        )
+
+
+COMPARE = """([whole, split, files, texts]) => {
+    const create = (data) => window.searchEngine.create(
+        window.lunr, window.searchIndex, window.searchAnalysis, data);
+    const wholeEngine = create(whole), splitEngine = create(split);
+    const loaded = new Set();
+    return texts.map((text) => {
+        for (;;) {
+            const found = splitEngine.find(text, 1000000);
+            if (!found.missing.length) break;
+            found.missing.forEach((name) => {
+                if (loaded.has(name)) throw new Error("asked twice for " + name);
+                loaded.add(name);
+                splitEngine.addShard(name, files[name]);
+            });
+        }
+        return {
+            text: text,
+            whole: wholeEngine.ranking(text),
+            split: splitEngine.ranking(text),
+            wholeArticles: wholeEngine.find(text, 1000000).articles,
+            splitArticles: splitEngine.find(text, 1000000).articles,
+            loaded: loaded.size
+        };
+    });
+}"""
+
+
+@pytest.mark.browser
+def test_in_chromium_the_split_index_ranks_and_scores_exactly_as_the_whole_one(page):
+    pages = generated_pages("fr", 150)
+    split, whole = split_and_whole("fr", pages)
+    index, files = by_name(split)
+    whole_index, _ = by_name(whole)
+    page.set_content("<!doctype html><title>search</title>")
+    theme = ThemeFiles()
+    for path in engine_scripts("fr"):
+        source = LUNR_CORE if path == LUNR_CORE_SITE_PATH else theme.get_file_from_path(path)
+        page.add_script_tag(content=Path(str(getattr(source, "abs_src_path", source))).read_text())
+    texts = queries(pages)
+    compared = page.evaluate(COMPARE, [whole_index, index, files, texts])
+    found = 0
+    for result in compared:
+        assert result["split"] == result["whole"], result["text"]
+        assert result["splitArticles"] == result["wholeArticles"], result["text"]
+        found += bool(result["whole"])
+    assert found >= len(texts) - 3  # only the words no page has find nothing
+    assert any(score != int(score) for r in compared for _, score in r["whole"])
+    shards = len(index["shards"]) + len(index["docShards"])
+    assert compared[0]["loaded"] < shards / 4 < compared[-1]["loaded"]
