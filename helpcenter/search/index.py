@@ -48,6 +48,7 @@ import json
 import posixpath
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import unescape
 
@@ -202,6 +203,33 @@ def best_page(data: dict, terms: list[str]) -> list | None:
         return None
     docs = data["docs"]
     return docs[max(scores, key=lambda doc: (not is_category(docs[doc]), scores[doc], -doc))]
+
+
+def joined(data: dict, read: Callable[[str], list]) -> dict:
+    """A built index as one (`build_index`'s form, each field's lengths left out), for tools
+    that read it: a split one (`sharded`) with its files' postings and docs, `read(name)` giving
+    the content of a file it names."""
+    if "shards" not in data:
+        return data
+    postings: list[list[list[int]]] = [[] for _ in data["fields"]]
+    for _, name in data["shards"]:
+        for lists in read(name):
+            for position, encoded in enumerate(lists):
+                postings[position].append(without_lengths(encoded))
+    docs = [doc for _, name in data["docShards"] for doc in read(name)]
+    return {**data, "postings": postings, "docs": docs}
+
+
+def without_lengths(encoded: list[int]) -> list[int]:
+    """A shard's postings of a field (each document's length after its gap) as the whole
+    index's."""
+    kept = []
+    entries = iter(encoded)
+    for entry in entries:
+        kept.append(entry)
+        if entry >= 0:
+            next(entries)
+    return kept
 
 
 def is_category(entry: list) -> bool:

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from bench.generate import harvest
+from helpcenter.feedback.reports import SiteIndexes
 from helpcenter.search.analysis import fold, words
 from helpcenter.search.browser import LUNR_CORE, LUNR_CORE_SITE_PATH, engine_scripts
-from helpcenter.search.index import Page, SearchFiles
+from helpcenter.search.index import Page, SearchFiles, joined
 from tests.search.node import ThemeFiles, run_engine
 
 SHARD_SIZE = 2_000  # bytes: the generated language's index is split into many shards
@@ -78,6 +79,23 @@ def test_a_large_index_is_split_and_a_small_one_is_not():
     # A shard is named after its content: the same pages give the same names.
     assert SearchFiles.of("fr", pages, SHARD_SIZE) == split
     assert "shards" not in by_name(SearchFiles.of("fr", pages[:3], 100_000))[0]
+
+
+def test_a_split_index_read_back_whole_is_the_whole_index_and_the_gaps_report_reads_it(
+    tmp_path,
+):
+    pages = generated_pages("fr", 60)
+    split, whole = split_and_whole("fr", pages)
+    index, files = by_name(split)
+    whole_index, _ = by_name(whole)
+    read_back = joined(index, files.__getitem__)
+    assert read_back["postings"] == whole_index["postings"]
+    assert read_back["docs"] == whole_index["docs"]
+    for path, content in split.files.items():
+        (tmp_path / "fr" / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "fr" / path).write_bytes(content)
+    title = pages[7].title
+    assert SiteIndexes(tmp_path, ("fr",)).best_match(title, "fr")["page"] == pages[7].location
 
 
 def test_the_worker_answers_as_with_the_whole_index_loading_only_the_shards_it_needs():
