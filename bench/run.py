@@ -566,7 +566,7 @@ def markdown(report: dict) -> str:
             "",
             f"The bare stack (Material + mkdocs-static-i18n) is skipped above "
             f"{BASELINE_MAX_ARTICLES} articles per language (its build takes hours): its "
-            "column is empty, and the ratios to it are those of the sizes below.",
+            "column is empty; the table by size below compares the builds up to that size.",
         ]
 
     def row(name: str, mine: float, theirs: float | None) -> None:
