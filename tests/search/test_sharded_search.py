@@ -15,6 +15,7 @@ from helpcenter.search.analysis import fold, words
 from helpcenter.search.browser import LUNR_CORE, LUNR_CORE_SITE_PATH, engine_scripts
 from helpcenter.search.index import Page, SearchFiles, joined
 from tests.search.node import ThemeFiles, run_engine
+from tests.search.test_fallback_search import FRENCH, SPANISH
 
 SHARD_SIZE = 2_000  # bytes: the generated language's index is split into many shards
 
@@ -113,6 +114,19 @@ def test_the_worker_answers_as_with_the_whole_index_loading_only_the_shards_it_n
     first = {name for name in actual["loaded"][0] if name in shards}
     assert 0 < len(first) <= 3 < len(shards)
     assert len(actual["loaded"][-1]) == len(set(actual["loaded"][-1]))  # each file once
+
+
+def test_untranslated_articles_split_into_shards_are_found_as_with_their_whole_index():
+    pages = SPANISH + FRENCH
+    split = SearchFiles.of("es", pages, 500)
+    index, files = by_name(split)
+    [fallback] = index["fallbacks"]
+    assert "shards" in index and "shards" in files[fallback["index"]]
+    whole_index, whole_files = by_name(SearchFiles.of("es", pages))
+    texts = ["douane ", "EORI ", "declaración ", "pays ", "paquete ", "numéro ", "code sh "]
+    asked = [(text, 10) for text in texts]
+    expected = run_engine("es", whole_index, queries=asked, files=whole_files)
+    assert run_engine("es", index, queries=asked, files=files)["answers"] == expected["answers"]
 
 
 def test_a_shard_that_cannot_load_makes_search_say_so():
