@@ -182,7 +182,10 @@
     var shards = new Map(data.shards.map(function (shard) { return [shard[1], shard[0]]; }));
     var docShards = new Map(data.docShards.map(function (shard) { return [shard[1], shard[0]]; }));
 
+    /* A shard's terms, consecutive in index order: each document field's new elements form one
+       block, spliced once into its vector where the terms before them end. */
     function addPostings(first, list) {
+      var blocks = new Map();  // field/ref: the shard's elements of its vector, in index order
       list.forEach(function (lists, offset) {
         var termIndex = first + offset;
         var withTerm = 0;
@@ -200,13 +203,20 @@
             ref += encoded[i] + 1;
             var length = encoded[++i];
             var key = field[0] + "/" + ref;
-            var vector = vectors[key] || (vectors[key] = new lunr.Vector([]));
-            vector.insert(
+            var block = blocks.get(key);
+            if (!block) blocks.set(key, block = []);
+            block.push(
               termIndex, fieldScore(bm25, idf, tf, length, averages[position], field[1]));
             tf = 1;
           }
         });
         postings.set(termIndex, posting(data, lists, termIndex, true));
+      });
+      blocks.forEach(function (block, key) {
+        var vector = vectors[key] || (vectors[key] = new lunr.Vector([]));
+        var at = vector.positionForIndex(block[0]);
+        vector.elements = vector.elements.slice(0, at).concat(block, vector.elements.slice(at));
+        vector._magnitude = 0;
       });
     }
 
