@@ -6,9 +6,10 @@ section whose heading matched, and the reader lands with the matched words highl
 
 Everything costly happens here, at build time: cutting pages, analysing words (`analysis.py`),
 counting terms. The file holds the counted postings, not lunr's serialized vectors, which are
-several times larger: `search/index.js` makes lunr's BM25 field vectors from them when the index
-loads, with lunr.Builder's own formula, so the browser holds exactly the index lunr.js would
-build from the same terms (a test compares it with lunr.py's). The file, one JSON object:
+several times larger: `search/index.js` weighs a term's postings with lunr.Builder's own formula
+when a query first reads it, and scores as lunr.js would with the index it builds from the same
+terms (a test compares the scores with lunr.js's over lunr.py's index). The file, one JSON
+object:
 
 - `language`, `stopWords`: so the query drops the same words the index did;
 - `stemmer`: the lunr stemmer the query must use, as the index did: a lunr-languages code (the
@@ -20,7 +21,8 @@ build from the same terms (a test compares it with lunr.py's). The file, one JSO
   landing page (shown after the matching articles);
 - `accents`: for the stem of a spelling without accents, the other stems of its accented
   spellings (see `accent_stems`);
-- `terms`: every index term, in JavaScript's order (lunr's token set needs it);
+- `terms`: every index term, in JavaScript's order (a query finds a term and a prefix's terms
+  by bisection);
 - `postings`: for each field, for each term, the documents that have it, as gaps from the last
   one (`0` is the next document); a negative entry `-n` says the next document has it `n` times
   (it has it once otherwise);
@@ -36,8 +38,9 @@ build from the same terms (a test compares it with lunr.py's). The file, one JSO
   only when the reader's language finds few articles.
 
 An index larger than the site's `search.shard_kb` is split, so that the first search of a large
-site loads a small part of it: its file then holds, instead of `docs`, `postings` and `lengths`,
-what finds the files of the words a search needs and of the results it shows (see `sharded`).
+site loads a small part of it: its file then holds, instead of `docs`, `accents`, `terms`,
+`postings`, `lengths` and `texts`, what finds the files of the words a search needs and of the
+results it shows (see `sharded`).
 
 Files are named relative to the index that names them (`scripts` too), all below `search/`.
 """
@@ -47,6 +50,7 @@ from __future__ import annotations
 import json
 import posixpath
 import re
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -81,7 +85,7 @@ WHITESPACE = re.compile(r"\s+")
 
 
 def js_order(term: str) -> bytes:
-    """A term's place in JavaScript's order of strings, which lunr's token set needs: by UTF-16
+    """A term's place in JavaScript's order of strings, which the browser bisects: by UTF-16
     code units, which puts characters beyond U+FFFF (surrogates) before U+E000 to U+FFFF."""
     return term.encode("utf-16-be", "surrogatepass")
 
@@ -205,19 +209,22 @@ def best_page(data: dict, terms: list[str]) -> list | None:
     return docs[max(scores, key=lambda doc: (not is_category(docs[doc]), scores[doc], -doc))]
 
 
-def joined(data: dict, read: Callable[[str], list]) -> dict:
+def joined(data: dict, read: Callable[[str], object]) -> dict:
     """A built index as one (`build_index`'s form, each field's lengths left out), for tools
-    that read it: a split one (`sharded`) with its files' postings and docs, `read(name)` giving
-    the content of a file it names."""
+    that read it: a split one (`sharded`) with its files' terms, postings and docs, `read(name)`
+    giving the content of a file it names."""
     if "shards" not in data:
         return data
+    terms: list[str] = []
     postings: list[list[list[int]]] = [[] for _ in data["fields"]]
     for _, name in data["shards"]:
-        for lists in read(name):
+        shard = read(name)
+        terms += shard["terms"]
+        for lists in shard["postings"]:
             for position, encoded in enumerate(lists):
                 postings[position].append(without_lengths(encoded))
-    docs = [doc for _, name in data["docShards"] for doc in read(name)]
-    return {**data, "postings": postings, "docs": docs}
+    docs = [doc for _, name in data["docShards"] for doc in read(name)["docs"]]
+    return {**data, "terms": terms, "postings": postings, "docs": docs}
 
 
 def without_lengths(encoded: list[int]) -> list[int]:
@@ -353,18 +360,26 @@ def text_files(pages: list[Page]) -> list[tuple[int, list[str]]]:
     ]
 
 
-def add_shards(
-    files: dict[str, bytes], name: str, parts: list[bytes], limit: int
-) -> list[tuple[int, str]]:
-    """Add files of JSON lists of `parts` (each one item's JSON) of about `limit` bytes to
-    `files`: `[(first item, name below search/), ...]`."""
-    shards = []
-    for first, end in cut([len(part) + 1 for part in parts], limit):
-        content = b"[" + b",".join(parts[first:end]) + b"]"
-        path = named_after_content(name, content, "json")
-        files[path] = content
-        shards.append((first, posixpath.basename(path)))
-    return shards
+def add_file(files: dict[str, bytes], name: str, data: object) -> str:
+    """Add a JSON file named after its content to `files`; its name below `search/`."""
+    content = as_json(data)
+    path = named_after_content(name, content, "json")
+    files[path] = content
+    return posixpath.basename(path)
+
+
+def add_texts(files: dict[str, bytes], pages: list[Page]) -> list[list]:
+    """Add the files of the pages' texts to `files`: `[[first page, name], ...]`."""
+    return [[first, add_file(files, "text", texts)] for first, texts in text_files(pages)]
+
+
+def covering(ranges: list[list], first: int, end: int) -> list[list]:
+    """The entries of `ranges` (`[[first item, ...], ...]`, by first item, the last one going on
+    to the end) that hold any item from `first` until `end`."""
+    ends = [start for start, *_ in ranges[1:]] + [end + 1]
+    return [
+        entry for entry, stop in zip(ranges, ends, strict=True) if entry[0] < end and stop > first
+    ]
 
 
 def as_json(data: object) -> bytes:
@@ -406,26 +421,64 @@ class SearchFiles:
 
 
 def sharded(files: dict[str, bytes], counted: Counted, terms: list[str], shard_size: int) -> dict:
-    """An index too large for one file, as a first file that names the others: what a query's
-    analysis needs, the whole vocabulary (prefix completion, typo guesses and lunr's token set
-    need it, not the postings), each field's total length and the number of documents (so that
-    the shards' documents score as in the whole index), the category pages, then
-    - `shards`: `[[first term, file], ...]`, the terms' postings in files of about `shard_size`
-      bytes, by term in the vocabulary's order (a prefix's terms are in consecutive files): a
-      JSON list of each term's postings in each field, each document followed by its length;
-    - `docShards`: `[[first document, file], ...]`, what results show (the whole index's `docs`)
-      in files of about `DOCS_FILE_LENGTH` bytes."""
-    postings = [as_json(counted.term_postings(term)) for term in terms]
-    docs = [as_json(doc) for doc in counted.docs()]
+    """An index too large for one file, as a first file that names the others and holds no term
+    (a large site has tens of thousands, and its first search should download little more than
+    the files of its words and of the results it shows): what a query's analysis needs, each
+    field's total length and the number of documents (so that the shards' documents score as in
+    the whole index), the category pages, then
+    - `shards`: `[[first term, file], ...]`, the terms in files of about `shard_size` bytes, by
+      term in JavaScript's order: a word's file, and the consecutive files of the terms a prefix
+      completes to, are known from the first terms alone. Each file:
+      `{"first": the position of its first term among all terms, "terms": [...], "postings":
+      [...], "accents": {...}}`, each term's postings in each field (each document followed by
+      its length), and the `accents` entries whose spelling without accents falls in the file's
+      range of terms (before the second file's first term: the first file);
+    - `docShards`: `[[first document, file], ...]`, what results show, in files of about
+      `DOCS_FILE_LENGTH` bytes: `{"docs": [...], "texts": [[first document, file], ...]}`, the
+      whole index's `docs` and the text files that hold their texts;
+    - `vocabulary`: the file of every term (a JSON list), loaded only by a search that found
+      nothing, for its typo guesses."""
+    postings = [counted.term_postings(term) for term in terms]
+    ranges = cut([len(as_json(lists)) + 1 for lists in postings], shard_size)
+    firsts = [js_order(terms[first]) for first, _ in ranges]
+    accents: list[dict[str, list[str]]] = [{} for _ in ranges]
+    for plain, stems in counted.accents.items():
+        accents[max(0, bisect_right(firsts, js_order(plain)) - 1)][plain] = stems
+    shards = [
+        [
+            terms[first],
+            add_file(
+                files,
+                "postings",
+                {
+                    "first": first,
+                    "terms": terms[first:end],
+                    "postings": postings[first:end],
+                    "accents": dict(sorted(in_range.items())),
+                },
+            ),
+        ]
+        for (first, end), in_range in zip(ranges, accents, strict=True)
+    ]
+    texts = add_texts(files, counted.pages)
+    docs = counted.docs()
+    doc_shards = [
+        [
+            first,
+            add_file(
+                files, "docs", {"docs": docs[first:end], "texts": covering(texts, first, end)}
+            ),
+        ]
+        for first, end in cut([len(as_json(doc)) + 1 for doc in docs], DOCS_FILE_LENGTH)
+    ]
     return {
         **counted.analysis(),
-        "accents": counted.accents,
-        "terms": terms,
         "documents": len(counted.pages),
         "lengths": [sum(counted.lengths[name]) for name, _ in FIELDS],
         "categories": [ref for ref, page in enumerate(counted.pages) if page.category],
-        "shards": add_shards(files, "postings", postings, shard_size),
-        "docShards": add_shards(files, "docs", docs, DOCS_FILE_LENGTH),
+        "shards": shards,
+        "docShards": doc_shards,
+        "vocabulary": add_file(files, "vocabulary", terms),
     }
 
 
@@ -444,13 +497,6 @@ def add_index(
     data = counted.whole(terms)
     if shard_size is not None and len(as_json(data)) > shard_size:
         data = sharded(files, counted, terms, shard_size)
-    data["texts"] = []
-    for first, texts in text_files(pages):
-        content = as_json(texts)
-        path = named_after_content("text", content, "json")
-        files[path] = content
-        data["texts"].append([first, posixpath.basename(path)])
-    content = as_json({**data, **extra})
-    path = named_after_content(name, content, "json")
-    files[path] = content
-    return posixpath.basename(path)
+    else:
+        data["texts"] = add_texts(files, pages)
+    return add_file(files, name, {**data, **extra})

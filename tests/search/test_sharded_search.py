@@ -75,8 +75,15 @@ def test_a_large_index_is_split_and_a_small_one_is_not():
     assert "postings" not in index and "docs" not in index
     assert all(len(split.files[f"search/{name}"]) <= 2 * SHARD_SIZE for _, name in index["shards"])
     whole_index, _ = by_name(whole)
-    assert index["terms"] == whole_index["terms"]
-    assert [name for name in files if name.startswith(("postings.", "docs."))]
+    # No term in the first file: each shard has its range, in the whole index's order.
+    assert "terms" not in index and "accents" not in index and "texts" not in index
+    shards = [files[name] for _, name in index["shards"]]
+    assert [term for shard in shards for term in shard["terms"]] == whole_index["terms"]
+    assert [first for first, _ in index["shards"]] == [shard["terms"][0] for shard in shards]
+    assert [shard["first"] for shard in shards] == [
+        whole_index["terms"].index(shard["terms"][0]) for shard in shards
+    ]
+    assert files[index["vocabulary"]] == whole_index["terms"]
     # A shard is named after its content: the same pages give the same names.
     assert SearchFiles.of("fr", pages, SHARD_SIZE) == split
     assert "shards" not in by_name(SearchFiles.of("fr", pages[:3], 100_000))[0]

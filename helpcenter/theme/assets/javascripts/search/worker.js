@@ -13,7 +13,8 @@
  * `{id, total, articles, final}`: how many articles match, the best `limit`, and whether this is
  * the last answer to that search. A split index (helpcenter/search/index.py) first loads the
  * files of the postings and the results the search needs, then answers: each keystroke's search
- * starts loading those of the word being typed, and they stay for the searches after. An answer
+ * starts loading those of the word being typed (a search that needs many, a word of a letter or
+ * two, once the reader pauses), and they stay for the searches after. An answer
  * that waits for nothing more is the last; otherwise the worker answers at once with what it
  * has, loads what is missing, and answers again:
  * - the text files of results that matched only in their text, to quote it (see engine.js);
@@ -29,6 +30,11 @@
 
   // Fewer articles than this in the reader's language: the untranslated articles are searched.
   var FEW = 5;
+  // A search that needs more files of a split index than this to search (a word of one or two
+  // letters being typed completes to a large part of the index) loads them only once the reader
+  // has paused this long (ms) without another keystroke: the next letter needs far fewer.
+  var EAGER_FILES = 3;
+  var TYPING_PAUSE = 300;
 
   var main = null;  // the language's own search: {engine, url}
   var fallbacks = [];  // {language, url, scripts, engine, loading, failed} by the index's order
@@ -102,9 +108,14 @@
   }
 
   /* What can be answered now, and what to wait for before answering again; `partial` when
-     nothing can be answered before. */
-  function search(text, limit, withFallbacks) {
+     nothing can be answered before, `pausing` when that is a typing pause (unless `paused`:
+     the reader has paused since the search came). */
+  function search(text, limit, withFallbacks, paused) {
     var own = main.engine.find(text, limit);
+    if (own.searching && own.missing.length > EAGER_FILES && !paused) {
+      return { waits: [new Promise(function (resolve) { setTimeout(resolve, TYPING_PAUSE); })],
+               partial: true, pausing: true };
+    }
     if (own.missing.length) return { waits: loadShards(main, own.missing), partial: true };
     var total = own.total;
     var articles = own.articles;
@@ -147,7 +158,9 @@
   var latest = new Map();  // each asker's last search
 
   function answer(message) {
-    var found = search(message.text, message.limit, message.fallbacks !== false);
+    var found = search(
+      message.text, message.limit, message.fallbacks !== false, Boolean(message.paused));
+    if (found.pausing) message.paused = true;
     var final = !found.waits.length;
     if (!found.partial) {
       self.postMessage({
@@ -156,9 +169,15 @@
     }
     if (final) return;
     Promise.all(found.waits).then(function () {
-      if (latest.get(message.asker) === message) answer(message);
-      else self.postMessage({ id: message.id, articles: null, final: true });
+      replaced(message) || answer(message);
     }).catch(failed);
+  }
+
+  /* Whether a later search from the same asker replaced this one (then answered as such). */
+  function replaced(message) {
+    if (latest.get(message.asker) === message) return false;
+    self.postMessage({ id: message.id, articles: null, final: true });
+    return true;
   }
 
   function answerPending() {
