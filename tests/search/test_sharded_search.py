@@ -11,13 +11,14 @@ import pytest
 
 from bench.generate import harvest
 from helpcenter.feedback.reports import SiteIndexes
-from helpcenter.search.analysis import fold, words
+from helpcenter.search.analysis import fold, stop_words, words
 from helpcenter.search.browser import LUNR_CORE, LUNR_CORE_SITE_PATH, engine_scripts
 from helpcenter.search.index import Page, SearchFiles, joined
 from tests.search.node import ThemeFiles, run_engine
 from tests.search.test_fallback_search import FRENCH, SPANISH
 
 SHARD_SIZE = 2_000  # bytes: the generated language's index is split into many shards
+STOP_WORDS = set(stop_words("fr"))
 
 
 def generated_pages(locale: str, count: int) -> list[Page]:
@@ -198,3 +199,32 @@ def test_in_chromium_the_split_index_ranks_and_scores_exactly_as_the_whole_one(p
     assert any(score != int(score) for r in compared for _, score in r["whole"])
     shards = len(index["shards"]) + len(index["docShards"])
     assert compared[0]["loaded"] < shards / 4 < compared[-1]["loaded"]
+
+
+def test_a_letter_or_two_being_typed_loads_its_many_files_only_once_the_reader_pauses():
+    pages = generated_pages("fr", 80)
+    index, files = by_name(SearchFiles.of("fr", pages, SHARD_SIZE // 4))
+    whole_index, whole_files = by_name(SearchFiles.of("fr", pages))
+    postings = {name for _, name in index["shards"]}
+    vocabulary = {fold(w) for p in pages for w in words(p.title + " " + p.body)}
+    # A word whose first letter (not a word itself) starts the most words: it completes to many
+    # files.
+    word = max(
+        sorted(w for w in vocabulary if len(w) >= 8 and w[0] not in vocabulary | STOP_WORDS),
+        key=lambda w: sum(other.startswith(w[0]) for other in vocabulary),
+    )
+    typed = run_engine(
+        "fr",
+        index,
+        queries=[(word, 10, {"typedBefore": [word[0]]}), (word[0], 10)],
+        files=files,
+    )
+    # The reader typed on before pausing: the first letter loaded nothing, the word its own files.
+    assert typed["reactions"] == [[]]
+    assert 0 < len(postings.intersection(typed["loaded"][0])) <= 3
+    # A letter alone, once the reader pauses, loads the many files it completes to.
+    assert len(postings.intersection(typed["loaded"][1])) > 6
+    expected = run_engine(
+        "fr", whole_index, queries=[(word, 10), (word[:1], 10)], files=whole_files
+    )
+    assert typed["answers"] == expected["answers"]
