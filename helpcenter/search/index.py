@@ -76,6 +76,9 @@ SUMMARY_LENGTH = 160
 # About how many characters of text each of the files results quote from holds (one text longer
 # than that has a file of its own).
 TEXT_FILE_LENGTH = 20_000
+# The same when an index is split (`sharded`): the ten results shown may each need a file of their
+# own, on a site large enough that they are rarely in the same one.
+SPLIT_TEXT_FILE_LENGTH = 8_000
 # The same for the files of what results show, when an index is split (`sharded`): the ten results
 # shown may need ten of them.
 DOCS_FILE_LENGTH = 4_000
@@ -352,11 +355,11 @@ def cut(sizes: list[int], limit: int) -> list[tuple[int, int]]:
     return list(zip(starts, ends, strict=True))
 
 
-def text_files(pages: list[Page]) -> list[tuple[int, list[str]]]:
-    """The pages' texts in files of about `TEXT_FILE_LENGTH` characters: `(first page, texts)`."""
+def text_files(pages: list[Page], length: int = TEXT_FILE_LENGTH) -> list[tuple[int, list[str]]]:
+    """The pages' texts in files of about `length` characters: `(first page, texts)`."""
     return [
         (first, [page.body for page in pages[first:end]])
-        for first, end in cut([len(page.body) for page in pages], TEXT_FILE_LENGTH)
+        for first, end in cut([len(page.body) for page in pages], length)
     ]
 
 
@@ -368,9 +371,12 @@ def add_file(files: dict[str, bytes], name: str, data: object) -> str:
     return posixpath.basename(path)
 
 
-def add_texts(files: dict[str, bytes], pages: list[Page]) -> list[list]:
-    """Add the files of the pages' texts to `files`: `[[first page, name], ...]`."""
-    return [[first, add_file(files, "text", texts)] for first, texts in text_files(pages)]
+def add_texts(
+    files: dict[str, bytes], pages: list[Page], length: int = TEXT_FILE_LENGTH
+) -> list[list]:
+    """Add the files of the pages' texts (see `text_files`) to `files`: `[[first page, name],
+    ...]`."""
+    return [[first, add_file(files, "text", texts)] for first, texts in text_files(pages, length)]
 
 
 def covering(ranges: list[list], first: int, end: int) -> list[list]:
@@ -435,7 +441,8 @@ def sharded(files: dict[str, bytes], counted: Counted, terms: list[str], shard_s
       range of terms (before the second file's first term: the first file);
     - `docShards`: `[[first document, file], ...]`, what results show, in files of about
       `DOCS_FILE_LENGTH` bytes: `{"docs": [...], "texts": [[first document, file], ...]}`, the
-      whole index's `docs` and the text files that hold their texts;
+      whole index's `docs` and the files that hold their texts (of about
+      `SPLIT_TEXT_FILE_LENGTH` characters);
     - `vocabulary`: the file of every term (a JSON list), loaded only by a search that found
       nothing, for its typo guesses."""
     postings = [counted.term_postings(term) for term in terms]
@@ -460,7 +467,7 @@ def sharded(files: dict[str, bytes], counted: Counted, terms: list[str], shard_s
         ]
         for (first, end), in_range in zip(ranges, accents, strict=True)
     ]
-    texts = add_texts(files, counted.pages)
+    texts = add_texts(files, counted.pages, SPLIT_TEXT_FILE_LENGTH)
     docs = counted.docs()
     doc_shards = [
         [
