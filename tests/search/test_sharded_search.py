@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -166,6 +167,8 @@ COMPARE = """([whole, split, files, texts]) => {
             });
         }
         return {
+            // Before any search ranks every result: the first page is ranked on its own.
+            firstTen: wholeEngine.find(text, 10).articles,
             text: text,
             whole: wholeEngine.ranking(text),
             split: splitEngine.ranking(text),
@@ -180,6 +183,8 @@ COMPARE = """([whole, split, files, texts]) => {
 @pytest.mark.browser
 def test_in_chromium_the_split_index_ranks_and_scores_exactly_as_the_whole_one(page):
     pages = generated_pages("fr", 150)
+    # Twelve articles alike but for their address: ties, ranked in the order lunr meets them.
+    pages += [replace(pages[5], location=f"copy-{number}/") for number in range(12)]
     split, whole = split_and_whole("fr", pages)
     index, files = by_name(split)
     whole_index, _ = by_name(whole)
@@ -188,12 +193,14 @@ def test_in_chromium_the_split_index_ranks_and_scores_exactly_as_the_whole_one(p
     for path in engine_scripts("fr"):
         source = LUNR_CORE if path == LUNR_CORE_SITE_PATH else theme.get_file_from_path(path)
         page.add_script_tag(content=Path(str(getattr(source, "abs_src_path", source))).read_text())
-    texts = queries(pages)
+    texts = [*queries(pages), pages[5].title]
     compared = page.evaluate(COMPARE, [whole_index, index, files, texts])
     found = 0
     for result in compared:
         assert result["split"] == result["whole"], result["text"]
         assert result["splitArticles"] == result["wholeArticles"], result["text"]
+        # The first page is ranked without sorting every result: in the same order.
+        assert result["firstTen"] == result["wholeArticles"][:10], result["text"]
         found += bool(result["whole"])
     assert found >= len(texts) - 3  # only the words no page has find nothing
     assert any(score != int(score) for r in compared for _, score in r["whole"])

@@ -207,12 +207,20 @@
       return Boolean(entry && entry.fields[title].docs.length);
     }
 
-    /* Results are articles: a category's landing page follows every article that matches. */
-    function articlesFirst(results) {
-      var categories = results.refs.filter(source.category);
-      if (!categories.length) return results;
-      var articles = results.refs.filter(function (ref) { return !source.category(ref); });
-      return { refs: articles.concat(categories), scores: results.scores, terms: results.terms };
+    /* The best `count` results, by rank. Results are articles: a category's landing page
+       follows every article that matches. */
+    function ranked(found, count) {
+      if (!found.articles) {
+        found.articles = found.refs.filter(function (ref) { return !source.category(ref); });
+        found.categories = found.refs.filter(source.category);
+        found.ranked = [];
+      }
+      if (found.ranked.length < Math.min(count, found.refs.length)) {
+        var articles = searchIndex.best(found.articles, found.scores, count);
+        found.ranked = articles.concat(
+          searchIndex.best(found.categories, found.scores, count - articles.length));
+      }
+      return found.ranked.slice(0, count);
     }
 
     /* A result as the reader sees it (null while its file of a split index is missing).
@@ -263,7 +271,6 @@
       if (found === undefined) {
         found = query(text);
         if (!found) return { refs: [] };  // files it needs are missing (see `find`)
-        found = articlesFirst(found);
         searches.set(text, found);
         if (searches.size > KEPT_SEARCHES) searches.delete(searches.keys().next().value);
       }
@@ -275,7 +282,9 @@
     function ranking(text) {
       source.missing.clear();
       var found = results(text);
-      found = found.refs.map(function (ref) { return [String(ref), found.scores[ref]]; });
+      found = ranked(found, found.refs.length).map(function (ref) {
+        return [String(ref), found.scores[ref]];
+      });
       return source.missing.size ? null : found;
     }
 
@@ -288,7 +297,7 @@
       var found = results(text);
       if (source.missing.size) return { missing: Array.from(source.missing), searching: true };
       var wanted = [];
-      var articles = found.refs.slice(0, limit).map(function (ref) {
+      var articles = ranked(found, limit).map(function (ref) {
         return article(found, ref, wanted);
       });
       if (source.missing.size) return { missing: Array.from(source.missing) };

@@ -120,9 +120,10 @@
   /*
    * lunr.Index.prototype.query for `clauses` (`[{entries, boost}, ...]`, each clause's terms as
    * `termEntry` gives them, wildcards already expanded, in clause order) over `documents`
-   * documents and `fieldCount` fields: `refs`, the documents found in lunr's order of results,
+   * documents and `fieldCount` fields: `refs`, the documents found in the order lunr meets them,
    * `scores` (by document) and `terms(ref)`, the keys of the result's matchData.metadata (the
-   * terms it matched, in lunr's order).
+   * terms it matched, in lunr's order). lunr sorts its results, in that order, by score (a
+   * stable sort): see `best`, which ranks only the first few.
    */
   function query(clauses, documents, fieldCount) {
     var boosts = new Map();  // term index: its value in the query vector (each field's)
@@ -192,9 +193,27 @@
       return Object.keys(keys);
     }
 
-    // lunr sorts its results, in the order it met them, by score; the sort is stable.
-    var refs = order.sort(function (a, b) { return scores[b] - scores[a]; });
-    return { refs: refs, scores: scores, terms: terms };
+    return { refs: order, scores: scores, terms: terms };
+  }
+
+  /* The best `count` of `refs` (documents in the order lunr met them) by `scores`, in lunr's
+     order of results: by score, a tie in the order met. Without sorting them all: a word most
+     documents have finds thousands, and a page shows ten. */
+  function best(refs, scores, count) {
+    if (count <= 0) return [];
+    if (count >= refs.length) {
+      return refs.slice().sort(function (a, b) { return scores[b] - scores[a]; });
+    }
+    var top = [];
+    for (var i = 0; i < refs.length; i++) {
+      var ref = refs[i], score = scores[ref];
+      if (top.length === count && !(score > scores[top[count - 1]])) continue;
+      var at = top.length;
+      while (at > 0 && scores[top[at - 1]] < score) at--;
+      top.splice(at, 0, ref);
+      if (top.length > count) top.pop();
+    }
+    return top;
   }
 
   function scoringOf(lunr, data, averages, documents) {
@@ -371,5 +390,5 @@
     return data.shards ? split(lunr, data) : whole(lunr, data);
   }
 
-  return { open: open, query: query };
+  return { open: open, query: query, best: best };
 });
