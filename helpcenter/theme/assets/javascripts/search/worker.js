@@ -33,7 +33,7 @@
   // A search that needs more files of a split index than this to search (a word of one or two
   // letters being typed completes to a large part of the index) loads them only once the reader
   // has paused this long (ms) without another keystroke: the next letter needs far fewer.
-  var EAGER_FILES = 3;
+  var EAGER_FILES = 2;
   var TYPING_PAUSE = 300;
 
   var main = null;  // the language's own search: {engine, url}
