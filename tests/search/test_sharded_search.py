@@ -223,15 +223,20 @@ def test_a_letter_or_two_being_typed_loads_its_many_files_only_once_the_reader_p
     typed = run_engine(
         "fr",
         index,
-        queries=[(word, 10, {"typedBefore": [word[0]]}), (word[0], 10)],
+        queries=[
+            (word, 10, {"typedBefore": [word[0]]}),
+            (word[0], 10),
+            (word, 10, {"typedBefore": [word + "zq"]}),
+        ],
         files=files,
     )
-    # The reader typed on before pausing: the first letter loaded nothing, the word its own files.
-    assert typed["reactions"] == [[]]
+    # The reader typed on before pausing: the first letter loaded nothing, the word its own files;
+    # a word that finds nothing did not load every term for its typo guesses.
+    assert typed["reactions"] == [[], []]
     assert 0 < len(postings.intersection(typed["loaded"][0])) <= 3
     # A letter alone, once the reader pauses, loads the many files it completes to.
     assert len(postings.intersection(typed["loaded"][1])) > 6
     expected = run_engine(
-        "fr", whole_index, queries=[(word, 10), (word[:1], 10)], files=whole_files
+        "fr", whole_index, queries=[(word, 10), (word[0], 10), (word, 10)], files=whole_files
     )
     assert typed["answers"] == expected["answers"]

@@ -291,11 +291,18 @@
     /* How many articles match `text` (`total`), the best `limit` of them (`articles`), the
        text files they need that have not been given (`wanted`, see `addTexts`), and the files
        of a split index to give before the answer is whole (`missing`: then nothing else, and
-       `searching` when they are those of the search itself, not of the results it shows). */
+       `searching` when they are those of the search itself, not of the results it shows,
+       `guessing` when they are for typo guesses, which load every term). */
     function find(text, limit) {
       source.missing.clear();
       var found = results(text);
-      if (source.missing.size) return { missing: Array.from(source.missing), searching: true };
+      if (source.missing.size) {
+        return {
+          missing: Array.from(source.missing),
+          searching: true,
+          guessing: source.missing.has(data.vocabulary)
+        };
+      }
       var wanted = [];
       var articles = ranked(found, limit).map(function (ref) {
         return article(found, ref, wanted);

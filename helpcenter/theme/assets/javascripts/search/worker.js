@@ -31,8 +31,9 @@
   // Fewer articles than this in the reader's language: the untranslated articles are searched.
   var FEW = 5;
   // A search that needs more files of a split index than this to search (a word of one or two
-  // letters being typed completes to a large part of the index) loads them only once the reader
-  // has paused this long (ms) without another keystroke: the next letter needs far fewer.
+  // letters being typed completes to a large part of the index), or the file of every term for
+  // typo guesses (a word being typed may find nothing until its next letter), loads them only
+  // once the reader has paused this long (ms) without another keystroke.
   var EAGER_FILES = 2;
   var TYPING_PAUSE = 300;
 
@@ -112,7 +113,7 @@
      the reader has paused since the search came). */
   function search(text, limit, withFallbacks, paused) {
     var own = main.engine.find(text, limit);
-    if (own.searching && own.missing.length > EAGER_FILES && !paused) {
+    if (own.searching && (own.guessing || own.missing.length > EAGER_FILES) && !paused) {
       return { waits: [new Promise(function (resolve) { setTimeout(resolve, TYPING_PAUSE); })],
                partial: true, pausing: true };
     }
