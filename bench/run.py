@@ -215,7 +215,7 @@ class StaticServer:
 # everything requested from the first keystroke on.
 SEARCH_PATTERN = (
     *("search_index", "/search/index.", "/search/engine.", "/lunr/", "/workers/"),
-    *("/search/postings.", "/search/docs.", "/search/text."),
+    *("/search/postings.", "/search/docs.", "/search/text.", "/search/vocabulary."),
 )
 MEASURE_QUERY = """async (query) => {
     const input = document.querySelector("[data-hc-search-input], .md-search__input");
