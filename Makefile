@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 LOCALES_DIR := helpcenter/i18n/locales
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: setup build serve test lint messages chromium node nginx clean bench mutants
+.PHONY: setup build serve test lint messages chromium node postgresql nginx clean bench mutants
 N ?= 1000
 
 $(BIN)/helpcenter: pyproject.toml constraints.txt
@@ -21,7 +21,8 @@ setup: $(BIN)/helpcenter
 build: setup
 	$(BIN)/helpcenter build --strict
 
-# Writers' preview: the site and the ticket endpoint; every change rebuilds and reloads the page.
+# Writers' preview: the site and the ticket endpoint; every change updates the site (each
+# language's build kept in the process, helpcenter/site/preview.py) and reloads the page.
 # `serve --watch` builds first, once it holds the port.
 serve: setup
 	@$(BIN)/helpcenter serve --watch --host $(HOST) --port $(PORT)
@@ -38,6 +39,13 @@ node:
 	@command -v node >/dev/null || { \
 	  export DEBIAN_FRONTEND=noninteractive; \
 	  apt-get update -qq && apt-get install -y -qq nodejs >/dev/null; }
+
+# The storage tests run on PostgreSQL too: each session starts a private server of Debian's
+# postgresql package in a temporary folder (tests/databases.py); nothing is set up system-wide.
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq postgresql >/dev/null; }
 
 # Debian's nginx: tests/server/test_nginx.py runs the production recipe (`helpcenter nginx-config`)
 # through it, in a folder of its own. (Debian also starts the package's own service, on port 80.)
@@ -57,7 +65,7 @@ $(VNU_JAR): package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 
-test: setup chromium node nginx $(VNU_JAR)
+test: setup chromium node postgresql nginx $(VNU_JAR)
 	$(BIN)/ruff check helpcenter tests bench
 	node --test tests/js/
 	$(BIN)/pytest --numprocesses auto --maxprocesses 4
@@ -70,14 +78,17 @@ lint: setup
 # ships. `make messages NEW=pl` first creates the catalog of a new language. (A help center
 # project adds its own with `helpcenter catalog new pl`.)
 messages: setup
-	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output -o $(LOCALES_DIR)/messages.pot .
+	# A catalog changes when its strings do, not for a new extraction date.
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output -o $(LOCALES_DIR)/messages.pot.new .
+	if diff -q -I '^"POT-Creation-Date: ' $(LOCALES_DIR)/messages.pot $(LOCALES_DIR)/messages.pot.new >/dev/null; \
+	then rm $(LOCALES_DIR)/messages.pot.new; else mv $(LOCALES_DIR)/messages.pot.new $(LOCALES_DIR)/messages.pot; fi
 	$(if $(NEW),test -f $(LOCALES_DIR)/$(NEW)/LC_MESSAGES/messages.po || \
 	  $(BIN)/pybabel init -i $(LOCALES_DIR)/messages.pot -d $(LOCALES_DIR) -l $(NEW))
-	$(BIN)/pybabel update --no-fuzzy-matching -i $(LOCALES_DIR)/messages.pot -d $(LOCALES_DIR)
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-pot-creation-date -i $(LOCALES_DIR)/messages.pot -d $(LOCALES_DIR)
 
 # The benchmark against plain Material + mkdocs-static-i18n (see bench/run.py): N articles per
 # language; writes bench/results.json, bench/results.md and bench/build-time.png.
-bench: setup chromium
+bench: setup chromium postgresql
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[bench]'
 	$(BIN)/python -m bench.run --articles $(N)
 
@@ -94,6 +105,8 @@ $(MUTANTS_VENV)/bin/mutmut: pyproject.toml constraints.txt
 
 mutants: node $(MUTANTS_VENV)/bin/mutmut
 	$(MUTANTS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps .
+	# mutmut copies each file into mutants/ once: fresh copies every run, its verdicts kept.
+	if [ -d mutants ]; then find mutants -type f ! -name '*.meta' ! -name mutmut-stats.json -delete; fi
 	$(MUTANTS_VENV)/bin/mutmut run --max-children $$(nproc)
 	$(MUTANTS_VENV)/bin/python -m tests.mutation.report --mutmut $(MUTANTS_VENV)/bin/mutmut
 

@@ -3,17 +3,22 @@
 Sentences, headings and table rows are drawn (with a fixed seed) from the real articles of each
 language, so the vocabulary, the sentence shapes and the Markdown features are the real ones;
 the category structure is the real site's. Some articles carry plans-table markers.
+
+`python -m bench.generate --articles N FOLDER` writes one into FOLDER/docs, to try a build on.
 """
 
 from __future__ import annotations
 
+import argparse
 import random
 import re
 import shutil
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from helpcenter.authoring.translations import content_hash, with_source_hash
+from helpcenter.progress import Progress, Task
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ("fr", "es", "it")
@@ -83,8 +88,16 @@ def article(rng: random.Random, material: Material, number: int, plans: bool) ->
     return "\n\n".join(parts) + "\n"
 
 
-def generate(target: Path, articles_per_language: int, seed: int = 1) -> Path:
-    """Write the corpus's docs/ into `target` (replacing it): the real site plus N articles.
+def generating(progress: Progress, sizes: list[int]) -> Task:
+    """The phase that writes the articles of corpora of these sizes."""
+    return progress.phase("[generating]", "articles", len(LOCALES) * sum(sizes))
+
+
+def generate(
+    target: Path, articles_per_language: int, phase: Task | None = None, seed: int = 1
+) -> Path:
+    """Write the corpus's docs/ into `target` (replacing it): the real site plus N articles,
+    each counted on `phase` when there is one.
 
     Every generated article exists in the three languages, the translations marked up to date.
     """
@@ -105,4 +118,20 @@ def generate(target: Path, articles_per_language: int, seed: int = 1) -> Path:
                 source_text = (docs / LOCALES[0] / relative).read_text(encoding="utf-8")
                 text = with_source_hash(text, content_hash(source_text))
             (docs / locale / relative).write_text(text, encoding="utf-8")
+            if phase is not None:
+                phase.advance(f"N={articles_per_language}")
     return docs
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("-n", "--articles", type=int, default=1000, help="articles per language")
+    parser.add_argument("folder", type=Path, help="where docs/ is written")
+    args = parser.parse_args(argv)
+    with Progress() as progress:
+        generate(args.folder, args.articles, generating(progress, [args.articles]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -3,28 +3,32 @@
 Builds a generated help center of N articles per language both ways, then measures what a reader
 and an operator get: build time and peak memory, article HTML size, bytes of a plain article
 view, search bytes and time to the first result in headless Chromium, query latency, and the
-ticket endpoint's throughput. Writes bench/results.json, bench/results.md and
-bench/build-time.png.
+ticket endpoint's throughput and latency (bench.endpoint: SQLite, and PostgreSQL with 1, 2 and 4
+workers), and the writers' preview (bench.preview: start-up to the first page, edit to reload,
+new article to navigation). Writes bench/results.json, bench/results.md and bench/build-time.png.
+
+Its phases (generating the corpora, building them, measuring) show their progress as
+`helpcenter build` does (helpcenter.progress): bars on a terminal, else a line per phase once done.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import gzip
 import json
 import os
-import re
 import shutil
-import socket
-import sqlite3
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from bench.generate import LOCALES, PROJECT_ROOT, generate
+from bench.endpoint import SETUPS, endpoint_table, label, measure_endpoints
+from bench.generate import LOCALES, PROJECT_ROOT, generate, generating
+from bench.preview import measure_preview, preview_table
+from helpcenter.progress import Progress, Task
+from tests.processes import free_port, process_tree, wait_for_port
 
 BENCH_DIR = PROJECT_ROOT / "bench"
 WORK_DIR = BENCH_DIR / "corpus"
@@ -75,24 +79,14 @@ TARGETS = {
 
 def tree_rss_kb(root: int) -> int:
     """Resident memory of a process and all its descendants, from /proc."""
-    children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
+    total = 0
+    for pid in process_tree(root):
         try:
-            status = (entry / "status").read_text()
+            status = Path(f"/proc/{pid}/status").read_text()
         except OSError:
             continue
         fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-        pid, parent = int(entry.name), int(fields.get("PPid", "0").strip())
-        children.setdefault(parent, []).append(pid)
-        rss[pid] = int(fields.get("VmRSS", "0 kB").split()[0])
-    total, stack = 0, [root]
-    while stack:
-        pid = stack.pop()
-        total += rss.get(pid, 0)
-        stack.extend(children.get(pid, []))
+        total += int(fields.get("VmRSS", "0 kB").split()[0])
     return total
 
 
@@ -116,14 +110,14 @@ def timed_build(command: list[str], cwd: Path, env: dict | None = None) -> dict:
     return {"seconds": round(time.perf_counter() - started, 2), "peak_memory_mb": peak // 1024}
 
 
-def prepare(articles: int) -> tuple[Path, Path | None]:
+def prepare(articles: int, phase: Task) -> tuple[Path, Path | None]:
     ours, baseline = WORK_DIR / "ours", WORK_DIR / "baseline"
     shutil.rmtree(WORK_DIR, ignore_errors=True)
     ours.mkdir(parents=True)
     for part in OURS_PARTS:
         source = PROJECT_ROOT / part
         (shutil.copytree if source.is_dir() else shutil.copy2)(source, ours / part)
-    generate(ours, articles)
+    generate(ours, articles, phase)
     if articles > BASELINE_MAX_ARTICLES:
         return ours, None
     baseline.mkdir()
@@ -132,19 +126,24 @@ def prepare(articles: int) -> tuple[Path, Path | None]:
     return ours, baseline
 
 
-def build_both(articles: int) -> tuple[Path, Path | None, dict]:
+def build_both(articles: int, phases: dict[str, Task]) -> tuple[Path, Path | None, dict]:
     """Both sites built (the bare stack's None above `BASELINE_MAX_ARTICLES`), and their builds'
     time and memory."""
-    ours, baseline = prepare(articles)
+    ours, baseline = prepare(articles, phases["generating"])
     python = sys.executable
+    building = phases["building"]
+    building.update(state=f"ours, N={articles}")
     results = {
         "ours": timed_build([python, "-m", "helpcenter.cli", "build", "--site-dir", "site"], ours)
     }
+    building.advance()
     if baseline is None:
         return ours / "site", None, results
+    building.update(state=f"baseline, N={articles}")
     results["baseline"] = timed_build(
         [python, "-m", "mkdocs", "build", "--quiet"], baseline, {"NO_MKDOCS_2_WARNING": "1"}
     )
+    building.advance()
     return ours / "site", baseline / "site", results
 
 
@@ -169,22 +168,6 @@ def html_sizes(pages: list[Path]) -> dict:
 
 
 # Browser.
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for_port(port: int, process: subprocess.Popen, seconds: float = 15) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and process.poll() is None:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise SystemExit(f"nothing listens on port {port}")
 
 
 class StaticServer:
@@ -315,7 +298,7 @@ def query_words(site: Path, locale: str) -> list[str]:
     return (words * 3)[:51]
 
 
-def measure_browsers(ours_site: Path, baseline_site: Path | None) -> dict:
+def measure_browsers(ours_site: Path, baseline_site: Path | None, phase: Task) -> dict:
     from playwright.sync_api import sync_playwright
 
     results = {"ours": {}, "baseline": {}}
@@ -330,9 +313,12 @@ def measure_browsers(ours_site: Path, baseline_site: Path | None) -> dict:
         for locale in LOCALES:
             words = query_words(ours_site, locale)
             ours_article = article_pages(ours_site, locale)[0].parent.relative_to(ours_site)
+            phase.update(state=f"ours, {locale}, in Chromium")
             with StaticServer(ours_site) as url:
                 results["ours"][locale] = browser_metrics(browser, url, f"{ours_article}/", words)
+            phase.advance(f"baseline, {locale}, in Chromium")
             if baseline_site is None:
+                phase.advance()
                 continue
             prefix = "" if locale == LOCALES[0] else locale
             base_article = article_pages(baseline_site, prefix)[0].parent.relative_to(baseline_site)
@@ -340,117 +326,9 @@ def measure_browsers(ours_site: Path, baseline_site: Path | None) -> dict:
                 results["baseline"][locale] = browser_metrics(
                     browser, url, f"{base_article}/", words
                 )
+            phase.advance()
         browser.close()
     return results
-
-
-# Ticket endpoint.
-
-
-BENCH_TICKET = {
-    "name": "Bench",
-    "email": "bench@example.com",
-    "subject": "Benchmark ticket",
-    "category": "shipping",
-    "message": "Measuring the ticket endpoint.",
-    "language": "fr",
-}
-
-
-class LoadClient:
-    """One of the concurrent clients: a kept-alive HTTP/1.1 connection posting tickets in turn.
-
-    Written on asyncio streams, not an HTTP library, so that the load generator, sharing the
-    machine's cores with the endpoint, spends microseconds per request: what is measured is the
-    endpoint.
-    """
-
-    def __init__(self, port: int, number: int) -> None:
-        self.port = port
-        self.number = number
-        self.latencies: list[float] = []
-        self.failures = 0
-
-    def request(self, sequence: int) -> bytes:
-        ticket = {**BENCH_TICKET, "page": f"bench/{self.number}/{sequence}/"}
-        body = json.dumps(ticket).encode()
-        head = (
-            f"POST /api/tickets HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\n"
-            f"Content-Type: application/json\r\nAccept: application/json\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n"
-        )
-        return head.encode() + body
-
-    async def run(self, stop: float) -> None:
-        reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
-        sequence = 0
-        try:
-            while time.monotonic() < stop:
-                request = self.request(sequence)
-                sequence += 1
-                started = time.perf_counter()
-                writer.write(request)
-                head = await reader.readuntil(b"\r\n\r\n")
-                status = int(head.split(b" ", 2)[1])
-                length = re.search(rb"(?i)\r\ncontent-length:\s*(\d+)", head)
-                await reader.readexactly(int(length.group(1)) if length else 0)
-                if status == 201:
-                    self.latencies.append((time.perf_counter() - started) * 1000)
-                else:
-                    self.failures += 1
-        finally:
-            writer.close()
-
-
-async def load(port: int, clients: int, seconds: float) -> tuple[list[LoadClient], float]:
-    started = time.monotonic()
-    group = [LoadClient(port, number) for number in range(clients)]
-    await asyncio.gather(*(client.run(started + seconds) for client in group))
-    return group, time.monotonic() - started
-
-
-def measure_endpoint(seconds: float = 20, clients: int = 32) -> dict:
-    """The endpoint as `helpcenter tickets serve` runs it in production, in a process of its own,
-    under `clients` concurrent clients for `seconds`."""
-    database = WORK_DIR / "bench.sqlite3"
-    database.unlink(missing_ok=True)
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "helpcenter.cli",
-            "tickets",
-            "serve",
-            "--port",
-            str(port),
-            "--db",
-            str(database),
-            "--rate-limit-per-minute",
-            "1000000",
-        ],
-        cwd=PROJECT_ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_for_port(port, server)
-        group, elapsed = asyncio.run(load(port, clients, seconds))
-    finally:
-        server.terminate()
-        server.wait()
-    latencies = [ms for client in group for ms in client.latencies]
-    stored = sqlite3.connect(database).execute("SELECT COUNT(*) FROM tickets").fetchone()[0]
-    return {
-        "clients": clients,
-        "seconds": round(elapsed, 1),
-        "acknowledged": len(latencies),
-        "failed": sum(client.failures for client in group),
-        "stored": stored,
-        "tickets_per_second": round(len(latencies) / elapsed, 1),
-        "p50_ms": round(statistics.median(latencies), 1),
-        "p95_ms": round(statistics.quantiles(latencies, n=20)[-1], 1),
-    }
 
 
 # Report.
@@ -485,7 +363,6 @@ def baseline_verdicts(report: dict) -> list[tuple[str, str, str, bool]]:
 def verdicts(report: dict) -> list[tuple[str, str, str, bool]]:
     ours = report["ours"]
     browser_ours = report["browser"]["ours"]
-    endpoint = report["endpoint"]
     rows = [
         *baseline_verdicts(report),
         (
@@ -530,25 +407,32 @@ def verdicts(report: dict) -> list[tuple[str, str, str, bool]]:
             f"≤ {TARGETS['query_p95_ms']}",
             worst(browser_ours, "query_p95_ms") <= TARGETS["query_p95_ms"],
         ),
-        (
-            "Tickets per second (32 clients)",
-            f"{endpoint['tickets_per_second']}",
-            f"≥ {TARGETS['tickets_per_second']}",
-            endpoint["tickets_per_second"] >= TARGETS["tickets_per_second"],
-        ),
-        (
-            "Ticket p95 latency (ms)",
-            f"{endpoint['p95_ms']}",
-            f"< {TARGETS['ticket_p95_ms']}",
-            endpoint["p95_ms"] < TARGETS["ticket_p95_ms"],
-        ),
-        (
-            "Tickets stored = acknowledged",
-            f"{endpoint['stored']} = {endpoint['acknowledged']}",
-            "equal",
-            endpoint["stored"] == endpoint["acknowledged"],
-        ),
     ]
+    for setup in report["endpoint"]:
+        name = label(setup)
+        if setup["engine"] == "sqlite":
+            rows.append(
+                (
+                    f"Tickets per second, {name} ({setup['clients']} clients)",
+                    f"{setup['capacity']['tickets_per_second']}",
+                    f"≥ {TARGETS['tickets_per_second']}",
+                    setup["capacity"]["tickets_per_second"] >= TARGETS["tickets_per_second"],
+                )
+            )
+        rows += [
+            (
+                f"Ticket p95 latency (ms), {name}, at {setup['rate']} tickets/s",
+                f"{setup['at_rate']['p95_ms']}",
+                f"< {TARGETS['ticket_p95_ms']}",
+                setup["at_rate"]["p95_ms"] < TARGETS["ticket_p95_ms"],
+            ),
+            (
+                f"Tickets stored = acknowledged, {name}",
+                f"{setup['stored']} = {setup['acknowledged']}",
+                "equal",
+                setup["stored"] == setup["acknowledged"],
+            ),
+        ]
     return rows
 
 
@@ -592,13 +476,11 @@ def markdown(report: dict) -> str:
             ("query_p95_ms", "query p95 (ms)"),
         ):
             row(f"[{locale}] {name}", mine[key], theirs[key] if theirs else None)
-    endpoint = report["endpoint"]
     lines += [
         "",
-        f"Ticket endpoint ({endpoint['clients']} clients, {endpoint['seconds']} s, "
-        f"SQLite WAL with synchronous=FULL): {endpoint['tickets_per_second']} tickets/s, "
-        f"p50 {endpoint['p50_ms']} ms, p95 {endpoint['p95_ms']} ms, "
-        f"{endpoint['stored']} stored of {endpoint['acknowledged']} acknowledged.",
+        *endpoint_table(report["endpoint"]),
+        "",
+        *preview_table(report["preview"]),
         "",
         "## Targets",
         "",
@@ -671,33 +553,48 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sizes = sorted({size for size in (100, 300, 1000, args.articles) if size <= args.articles})
     curve = {}
-    for size in sizes[:-1]:
-        ours_site, _, builds = build_both(size)
-        first_search = worst(measure_browsers(ours_site, None)["ours"], "first_search_kb")
-        curve[str(size)] = by_size(builds, first_search)
-        print(f"N={size}: {curve[str(size)]}", flush=True)
-    ours_site, baseline_site, builds = build_both(args.articles)
-    browser = measure_browsers(ours_site, baseline_site)
-    curve[str(args.articles)] = by_size(builds, worst(browser["ours"], "first_search_kb"))
-    print(f"N={args.articles}: {curve[str(args.articles)]}", flush=True)
-    report = {
-        "articles_per_language": args.articles,
-        "ours": {
-            "build": builds["ours"],
-            "html": html_sizes([p for locale in LOCALES for p in article_pages(ours_site, locale)]),
-        },
-        "baseline": baseline_site
-        and {
-            "build": builds["baseline"],
-            "html": html_sizes(
-                article_pages(baseline_site, "")
-                + [p for locale in LOCALES[1:] for p in article_pages(baseline_site, locale)]
+    with Progress() as progress:
+        phases = {
+            "generating": generating(progress, sizes),
+            "building": progress.phase(
+                "[building]",
+                "builds",
+                len(sizes) + len([size for size in sizes if size <= BASELINE_MAX_ARTICLES]),
             ),
-        },
-        "browser": browser,
-        "endpoint": measure_endpoint(),
-        "by_size": curve,
-    }
+            "measuring": progress.phase(
+                "[measuring]", "measurements", 2 * len(LOCALES) * len(sizes) + len(SETUPS)
+            ),
+        }
+        for size in sizes[:-1]:
+            ours_site, _, builds = build_both(size, phases)
+            measured = measure_browsers(ours_site, None, phases["measuring"])
+            curve[str(size)] = by_size(builds, worst(measured["ours"], "first_search_kb"))
+            print(f"N={size}: {curve[str(size)]}", flush=True)
+        ours_site, baseline_site, builds = build_both(args.articles, phases)
+        browser = measure_browsers(ours_site, baseline_site, phases["measuring"])
+        curve[str(args.articles)] = by_size(builds, worst(browser["ours"], "first_search_kb"))
+        print(f"N={args.articles}: {curve[str(args.articles)]}", flush=True)
+        report = {
+            "articles_per_language": args.articles,
+            "ours": {
+                "build": builds["ours"],
+                "html": html_sizes(
+                    [p for locale in LOCALES for p in article_pages(ours_site, locale)]
+                ),
+            },
+            "baseline": baseline_site
+            and {
+                "build": builds["baseline"],
+                "html": html_sizes(
+                    article_pages(baseline_site, "")
+                    + [p for locale in LOCALES[1:] for p in article_pages(baseline_site, locale)]
+                ),
+            },
+            "browser": browser,
+            "endpoint": measure_endpoints(WORK_DIR, phases["measuring"]),
+            "preview": measure_preview(WORK_DIR / "ours"),
+            "by_size": curve,
+        }
     report["targets"] = [
         {"measure": name, "value": value, "goal": goal, "met": met}
         for name, value, goal, met in verdicts(report)

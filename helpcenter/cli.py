@@ -8,11 +8,49 @@ import json
 import os
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from helpcenter.site.build import BuildError, build_site
+from helpcenter.site.build import SITE_BUILT, BuildError, build_site
+
+if TYPE_CHECKING:
+    from helpcenter.config import Project
 
 DEFAULT_DATABASE = Path("var/helpcenter.sqlite3")
+
+
+def database_option(text: str):
+    """`--db`: a SQLite file, or a PostgreSQL database's postgresql:// URL."""
+    from helpcenter.engines import database_target
+
+    try:
+        return database_target(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def add_database_option(parser: argparse.ArgumentParser) -> None:
+    """`--db`, by default HELPCENTER_DATABASE_URL or var/helpcenter.sqlite3."""
+    from helpcenter.engines import DATABASE_URL_VARIABLE
+
+    parser.add_argument(
+        "--db",
+        type=database_option,
+        default=os.environ.get(DATABASE_URL_VARIABLE) or str(DEFAULT_DATABASE),
+        help=f"SQLite database file, or postgresql:// URL (default: ${DATABASE_URL_VARIABLE}, "
+        f"else {DEFAULT_DATABASE})",
+    )
+
+
+def no_database(target, what: str = "database") -> bool:
+    """Whether there is no database at `target` (a SQLite file not there), after saying so."""
+    from helpcenter.engines import exists
+
+    if exists(target):
+        return False
+    print(f"No {what} at {target}", file=sys.stderr)
+    return True
 
 
 def positive_int(text: str) -> int:
@@ -20,6 +58,27 @@ def positive_int(text: str) -> int:
     if number < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text}")
     return number
+
+
+def worker_count(text: str) -> int:
+    """`--workers`: how many processes serve the port."""
+    from helpcenter.server.workers import MAX_WORKERS
+
+    if not text.isdigit() or not 1 <= int(text) <= MAX_WORKERS:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number from 1 to {MAX_WORKERS}, got {text}"
+        )
+    return int(text)
+
+
+def add_workers_option(parser: argparse._ActionsContainer) -> None:
+    parser.add_argument(
+        "--workers",
+        type=worker_count,
+        default=1,
+        metavar="N",
+        help="processes serving the port, each with its own database connections (default: 1)",
+    )
 
 
 def build_command(args: argparse.Namespace) -> int:
@@ -35,7 +94,7 @@ def build_command(args: argparse.Namespace) -> int:
         print(error, file=sys.stderr)
         print(f"Build failed: {args.site_dir}/ was left as it was.", file=sys.stderr)
         return 1
-    print(f"Site built in {args.site_dir}/")
+    print(f"{SITE_BUILT} {args.site_dir}/")
     return 0
 
 
@@ -51,13 +110,27 @@ def open_project(config_file: Path, check: bool = True):
         return None
 
 
-def serve_command(args: argparse.Namespace) -> int:
-    from helpcenter.server.app import CannotServe, serve
+def serving(args: argparse.Namespace, start: Callable[[Project], None]) -> int:
+    """Runs `start` on the project until it is stopped; an address that cannot be listened on
+    (the port is taken...) is one line, before the banner."""
+    from helpcenter.server.app import CannotServe
 
     if (project := open_project(args.config_file)) is None:
         return 1
     try:
-        serve(
+        start(project)
+    except CannotServe as error:
+        print(error, file=sys.stderr)
+        return 1
+    return 0
+
+
+def serve_command(args: argparse.Namespace) -> int:
+    from helpcenter.server.app import serve
+
+    return serving(
+        args,
+        lambda project: serve(
             project,
             args.site_dir,
             args.db,
@@ -66,11 +139,9 @@ def serve_command(args: argparse.Namespace) -> int:
             helpdesk_url=args.helpdesk_url,
             watch=args.watch,
             rate_limit=args.rate_limit_per_minute,
-        )
-    except CannotServe as error:  # the port is taken...: one line, before "Serving at"
-        print(error, file=sys.stderr)
-        return 1
-    return 0
+            workers=args.workers,
+        ),
+    )
 
 
 def nginx_config_command(args: argparse.Namespace) -> int:
@@ -106,12 +177,11 @@ def nginx_config_command(args: argparse.Namespace) -> int:
 
 
 def tickets_serve_command(args: argparse.Namespace) -> int:
-    from helpcenter.server.app import CannotServe, serve_tickets
+    from helpcenter.server.app import serve_tickets
 
-    if (project := open_project(args.config_file)) is None:
-        return 1
-    try:
-        serve_tickets(
+    return serving(
+        args,
+        lambda project: serve_tickets(
             project,
             args.db,
             host=args.host,
@@ -119,18 +189,15 @@ def tickets_serve_command(args: argparse.Namespace) -> int:
             helpdesk_url=args.helpdesk_url,
             site_dir=args.site_dir,
             rate_limit=args.rate_limit_per_minute,
-        )
-    except CannotServe as error:  # the port is taken...: one line, before "Ticket endpoint at"
-        print(error, file=sys.stderr)
-        return 1
-    return 0
+            workers=args.workers,
+        ),
+    )
 
 
 def tickets_list_command(args: argparse.Namespace) -> int:
     from helpcenter.tickets.store import TicketStore
 
-    if not args.db.is_file():
-        print(f"No ticket database at {args.db}", file=sys.stderr)
+    if no_database(args.db, "ticket database"):
         return 1
     store = TicketStore(args.db, writable=False)
     try:
@@ -201,16 +268,13 @@ def given_reference(text: str) -> str | None:
 
 
 def tickets_show_command(args: argparse.Namespace) -> int:
-    import sqlite3
-
-    from helpcenter.database import StorageUnavailable
+    from helpcenter.engines import DRIVER_ERRORS, StorageUnavailable
     from helpcenter.tickets.store import TicketStore
 
     reference = given_reference(args.reference)
     if reference is None:
         return 2
-    if not args.db.is_file():
-        print(f"No ticket database at {args.db}", file=sys.stderr)
+    if no_database(args.db, "ticket database"):
         return 1
     try:
         store = TicketStore(args.db, writable=False)
@@ -219,7 +283,7 @@ def tickets_show_command(args: argparse.Namespace) -> int:
             files = store.attachment_files(reference) if args.save_attachments is not None else []
         finally:
             store.close()
-    except (sqlite3.Error, StorageUnavailable) as error:
+    except (StorageUnavailable, *DRIVER_ERRORS) as error:
         print(f"Cannot read the database {args.db}: {error}", file=sys.stderr)
         return 1
     if ticket is None:
@@ -347,12 +411,11 @@ def status_text(status: str) -> str:
     return f"{status} (the reader reads: {shown})" if shown else status
 
 
-def open_store(database: Path):
+def open_store(database):
     """The ticket store to change, or None after saying there is none."""
     from helpcenter.tickets.store import TicketStore
 
-    if not database.is_file():
-        print(f"No ticket database at {database}", file=sys.stderr)
+    if no_database(database, "ticket database"):
         return None
     return TicketStore(database)
 
@@ -482,8 +545,7 @@ def tickets_retry_command(args: argparse.Namespace) -> int:
     if not args.references and not args.failed:
         print("Nothing to retry: give ticket references, or --failed for all.", file=sys.stderr)
         return 2
-    if not args.db.is_file():
-        print(f"No ticket database at {args.db}", file=sys.stderr)
+    if no_database(args.db, "ticket database"):
         return 1
     store = TicketStore(args.db)
     try:
@@ -524,7 +586,8 @@ def megabytes(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB"
 
 
-# VACUUM after a purge when at least this share of the file, or this many bytes, is free pages.
+# VACUUM after a purge when at least this share of a SQLite file, or this many bytes, is free
+# pages (PostgreSQL's autovacuum sees to its own).
 VACUUM_FREE_RATIO = 0.1
 VACUUM_FREE_BYTES = 16 * 1024 * 1024
 
@@ -532,36 +595,44 @@ VACUUM_FREE_BYTES = 16 * 1024 * 1024
 def purge_command(args: argparse.Namespace) -> int:
     from helpcenter.database import StorageUnavailable, iso
     from helpcenter.feedback.store import FeedbackStore
+    from helpcenter.progress import Progress
     from helpcenter.tickets.store import TicketStore
 
-    if not args.db.is_file():
-        print(f"No database at {args.db}", file=sys.stderr)
+    if no_database(args.db):
         return 1
     tickets = TicketStore(args.db)
     feedback = FeedbackStore(args.db)
     try:
         now = tickets.clock()
         before = now - args.older_than * 86400
-        removed = feedback.purge(before)
-        attachments, size = tickets.purge_delivered_attachments(before)
-        counters = tickets.purge_usage(now)
         since = iso(before)[:19]
-        print(f"Removed from {args.db} what is older than {args.older_than} days ({since} UTC):")
-        print(f"  {removed['votes']} votes ({removed['comments']} with a comment)")
-        print(f"  {removed['search_gaps']} search gaps")
-        print(
-            f"  {attachments} attachments ({megabytes(size)}) of tickets and replies delivered "
-            "to the helpdesk"
-        )
-        print(f"  {counters} daily quota counters of past days")
-        ratio, free = tickets.free_pages()
-        if ratio >= VACUUM_FREE_RATIO or free >= VACUUM_FREE_BYTES:
+        print(f"Removing from {args.db} what is older than {args.older_than} days ({since} UTC):")
+        # Each step on a large database can take a while: its bar, then its line.
+        with Progress(sys.stdout) as progress:
+            step = progress.step("Deleting old votes and search gaps")
+            removed = feedback.purge(before)
+            step.finish(
+                f"  {removed['votes']} votes ({removed['comments']} with a comment)\n"
+                f"  {removed['search_gaps']} search gaps"
+            )
+            step = progress.step("Emptying the old attachments the helpdesk has")
+            attachments, size = tickets.purge_delivered_attachments(before)
+            step.finish(
+                f"  {attachments} attachments ({megabytes(size)}) of tickets and replies "
+                "delivered to the helpdesk"
+            )
+            step = progress.step("Deleting the quota counters of past days")
+            step.finish(f"  {tickets.purge_usage(now)} daily quota counters of past days")
+            step = progress.step("Vacuuming the database")
             try:
-                shrunk = tickets.vacuum()
+                shrunk = tickets.compact(VACUUM_FREE_RATIO, VACUUM_FREE_BYTES)
             except StorageUnavailable as failure:
+                step.finish(None)
                 print(f"Not vacuumed: {failure.reason}.", file=sys.stderr)
             else:
-                print(f"Vacuumed: the file shrank by {megabytes(shrunk)}.")
+                step.finish(
+                    None if shrunk is None else f"Vacuumed: the file shrank by {megabytes(shrunk)}."
+                )
     finally:
         tickets.close()
         feedback.close()
@@ -605,6 +676,26 @@ def translations_command(args: argparse.Namespace) -> int:
     failing = {"outdated": {OUTDATED}, "missing": {MISSING}}
     watched = set().union(*(failing[name] for name in args.fail_on or []))
     return 1 if any(state.state in watched for state in states) else 0
+
+
+def review_command(args: argparse.Namespace) -> int:
+    from helpcenter.authoring.review import ReviewError, markdown, review
+
+    project = open_project(args.config_file, check=False)
+    if project is None:
+        return 1
+    try:
+        log = (
+            args.build_log.read_text(encoding="utf-8", errors="replace") if args.build_log else None
+        )
+        print(markdown(review(project, args.base, log)), end="")
+    except OSError as error:
+        print(f"{args.build_log}: {error.strerror}", file=sys.stderr)
+        return 2
+    except ReviewError as error:
+        print(error, file=sys.stderr)
+        return 2
+    return 0
 
 
 def shown_path(path: Path) -> Path:
@@ -661,17 +752,15 @@ def translations_mark_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def open_feedback(database: Path):
-    import sqlite3
-
+def open_feedback(database):
+    from helpcenter.engines import DRIVER_ERRORS, StorageUnavailable
     from helpcenter.feedback.store import FeedbackStore
 
-    if not database.is_file():
-        print(f"No database at {database}", file=sys.stderr)
+    if no_database(database):
         return None
     try:
         return FeedbackStore(database)
-    except sqlite3.Error as error:
+    except (StorageUnavailable, *DRIVER_ERRORS) as error:
         print(f"Cannot read the database {database}: {error}", file=sys.stderr)
         return None
 
@@ -686,8 +775,7 @@ def since_days(text: str) -> int:
 
 
 def feedback_report_command(args: argparse.Namespace) -> int:
-    import sqlite3
-
+    from helpcenter.engines import DRIVER_ERRORS, StorageUnavailable
     from helpcenter.feedback.reports import feedback_report, printable_row
 
     store = open_feedback(args.db)
@@ -696,7 +784,7 @@ def feedback_report_command(args: argparse.Namespace) -> int:
     docs_dir, locales = site_languages(args.config_file)
     try:
         report = feedback_report(store, docs_dir, locales, args.lang, args.since)
-    except sqlite3.Error as error:
+    except (StorageUnavailable, *DRIVER_ERRORS) as error:
         print(f"Cannot read the database {args.db}: {error}", file=sys.stderr)
         return 1
     if args.json:
@@ -716,8 +804,7 @@ def feedback_report_command(args: argparse.Namespace) -> int:
 
 
 def search_gaps_report_command(args: argparse.Namespace) -> int:
-    import sqlite3
-
+    from helpcenter.engines import DRIVER_ERRORS, StorageUnavailable
     from helpcenter.feedback.reports import printable_row, search_gaps_report
 
     store = open_feedback(args.db)
@@ -726,8 +813,8 @@ def search_gaps_report_command(args: argparse.Namespace) -> int:
     _docs_dir, locales = site_languages(args.config_file)
     site_dir = args.site_dir if args.site_dir.is_dir() else None
     try:
-        report = search_gaps_report(store, locales, args.lang, site_dir)
-    except sqlite3.Error as error:
+        report = search_gaps_report(store, locales, args.lang, site_dir, args.since)
+    except (StorageUnavailable, *DRIVER_ERRORS) as error:
         print(f"Cannot read the database {args.db}: {error}", file=sys.stderr)
         return 1
     if args.json:
@@ -747,6 +834,46 @@ def search_gaps_report_command(args: argparse.Namespace) -> int:
             f"{row['language']}  {row['searches']:>4}x  \u201c{row['query']}\u201d  "
             f"(no results: {row['no_results']}, no click: {row['no_click']}){hint}"
         )
+    return 0
+
+
+def report_command(args: argparse.Namespace) -> int:
+    """`helpcenter report --html`: the support team's dashboard, in the site's default language."""
+    from helpcenter.engines import DRIVER_ERRORS, StorageUnavailable
+    from helpcenter.reports.dashboard import dashboard_data, dashboard_html
+    from helpcenter.tickets.store import TicketStore
+
+    project = open_project(args.config_file, check=False)
+    feedback = open_feedback(args.db)
+    if project is None or feedback is None:
+        return 1
+    site_dir = args.site_dir if args.site_dir.is_dir() else None
+    try:
+        tickets = TicketStore(args.db, writable=False)
+        try:
+            data = dashboard_data(
+                feedback,
+                tickets,
+                project.docs_dir,
+                project.locales,
+                args.lang,
+                args.since,
+                site_dir,
+            )
+        finally:
+            tickets.close()
+    except (StorageUnavailable, *DRIVER_ERRORS) as error:
+        print(f"Cannot read the database {args.db}: {error}", file=sys.stderr)
+        return 1
+    finally:
+        feedback.close()
+    default = project.languages[0]
+    site_url = project.site_url if project.config.site_url else ""
+    html = dashboard_html(
+        data, default.locale, default.direction, project.catalogs, site_url, args.since
+    )
+    args.html.write_text(html, encoding="utf-8")
+    print(f"Dashboard written to {args.html}")
     return 0
 
 
@@ -790,7 +917,7 @@ def add_server_options(parser: argparse.ArgumentParser, site_required: bool) -> 
 
     parser.add_argument("--host", default=DEFAULT_HOST)
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", DEFAULT_PORT)))
-    parser.add_argument("--db", type=Path, default=DEFAULT_DATABASE, help="SQLite database file")
+    add_database_option(parser)
     parser.add_argument(
         "--helpdesk-url",
         default=os.environ.get("HELPCENTER_HELPDESK_URL"),
@@ -866,11 +993,14 @@ def parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="serve the built site and the ticket endpoint")
     add_server_options(serve, site_required=True)
-    serve.add_argument(
+    # The writers' preview rebuilds in one process.
+    one_process = serve.add_mutually_exclusive_group()
+    one_process.add_argument(
         "--watch",
         action="store_true",
         help="rebuild on every change of the sources and reload open pages",
     )
+    add_workers_option(one_process)
     serve.set_defaults(run=serve_command)
 
     nginx = commands.add_parser(
@@ -903,9 +1033,10 @@ def parser() -> argparse.ArgumentParser:
         "serve", help="run the ticket endpoint alone (the site on a static host)"
     )
     add_server_options(tickets_serve, site_required=False)
+    add_workers_option(tickets_serve)
     tickets_serve.set_defaults(run=tickets_serve_command)
     tickets_list = tickets_commands.add_parser("list", help="list stored tickets")
-    tickets_list.add_argument("--db", type=Path, default=DEFAULT_DATABASE)
+    add_database_option(tickets_list)
     tickets_list.add_argument("--json", action="store_true", help="machine-readable output")
     tickets_list.add_argument(
         "--state",
@@ -923,7 +1054,7 @@ def parser() -> argparse.ArgumentParser:
         "show", help="a stored ticket in full: fields, message, attachments, delivery"
     )
     tickets_show.add_argument("reference", metavar="REFERENCE", help="like HC-7K3M-9QX2-P4RT")
-    tickets_show.add_argument("--db", type=Path, default=DEFAULT_DATABASE)
+    add_database_option(tickets_show)
     tickets_show.add_argument("--json", action="store_true", help="machine-readable output")
     tickets_show.add_argument(
         "--save-attachments",
@@ -947,14 +1078,14 @@ def parser() -> argparse.ArgumentParser:
         default="pending",
         help="the request's status after the reply (default: pending, awaiting the reader)",
     )
-    tickets_reply.add_argument("--db", type=Path, default=DEFAULT_DATABASE)
+    add_database_option(tickets_reply)
     tickets_reply.set_defaults(run=tickets_reply_command)
     tickets_status = tickets_commands.add_parser(
         "status", help="set a request's status, shown on its page (without a helpdesk)"
     )
     tickets_status.add_argument("reference", metavar="REFERENCE", help="like HC-7K3M-9QX2-P4RT")
     tickets_status.add_argument("status", choices=SETTABLE_STATUSES)
-    tickets_status.add_argument("--db", type=Path, default=DEFAULT_DATABASE)
+    add_database_option(tickets_status)
     tickets_status.set_defaults(run=tickets_status_command)
     tickets_retry = tickets_commands.add_parser(
         "retry",
@@ -963,7 +1094,7 @@ def parser() -> argparse.ArgumentParser:
     )
     tickets_retry.add_argument("references", nargs="*", metavar="REFERENCE")
     tickets_retry.add_argument("--failed", action="store_true", help="every failed delivery")
-    tickets_retry.add_argument("--db", type=Path, default=DEFAULT_DATABASE)
+    add_database_option(tickets_retry)
     tickets_retry.set_defaults(run=tickets_retry_command)
 
     translations = commands.add_parser(
@@ -986,6 +1117,23 @@ def parser() -> argparse.ArgumentParser:
     mark.add_argument("--all", action="store_true", help="every existing translation")
     mark.set_defaults(run=translations_mark_command)
 
+    review = commands.add_parser(
+        "review",
+        help="what a change does, as Markdown for a pull request's job summary: the translations "
+        "it makes outdated or missing, the build's warnings, links to the changed pages",
+    )
+    review.add_argument(
+        "--base",
+        required=True,
+        metavar="REF",
+        help="what the change is compared with (origin/main)",
+    )
+    review.add_argument(
+        "--build-log", type=Path, metavar="FILE", help="the output of `helpcenter build`"
+    )
+    review.add_argument("-f", "--config-file", type=Path, default=Path("mkdocs.yml"))
+    review.set_defaults(run=review_command)
+
     feedback = commands.add_parser("feedback", help="what readers said of the articles")
     feedback_commands = feedback.add_subparsers(dest="feedback_command", required=True)
     feedback_report = feedback_commands.add_parser(
@@ -1000,6 +1148,9 @@ def parser() -> argparse.ArgumentParser:
         "report", help="the most frequent unanswered searches per language"
     )
     gaps_report.add_argument(
+        "--since", type=since_days, metavar="DAYS", help="only the searches of the last DAYS days"
+    )
+    gaps_report.add_argument(
         "--site-dir",
         type=Path,
         default=Path("site"),
@@ -1009,11 +1160,31 @@ def parser() -> argparse.ArgumentParser:
         (feedback_report, feedback_report_command),
         (gaps_report, search_gaps_report_command),
     ):
-        report.add_argument("--db", type=Path, default=DEFAULT_DATABASE)
+        add_database_option(report)
         report.add_argument("--lang", help="only this language")
         report.add_argument("--json", action="store_true", help="machine-readable output")
         report.add_argument("-f", "--config-file", type=Path, default=Path("mkdocs.yml"))
         report.set_defaults(run=run)
+
+    report = commands.add_parser(
+        "report", help="the support team's dashboard: one static HTML file with charts and tables"
+    )
+    report.add_argument(
+        "--html", type=Path, required=True, metavar="OUT.html", help="the file to write"
+    )
+    report.add_argument(
+        "--since",
+        type=since_days,
+        metavar="DAYS",
+        help="only votes, searches and tickets of the last DAYS days",
+    )
+    report.add_argument("--lang", help="only this language")
+    report.add_argument(
+        "--site-dir", type=Path, default=Path("site"), help="the built site, to find answers"
+    )
+    report.add_argument("-f", "--config-file", type=Path, default=Path("mkdocs.yml"))
+    add_database_option(report)
+    report.set_defaults(run=report_command)
 
     purge = commands.add_parser(
         "purge",
@@ -1023,7 +1194,7 @@ def parser() -> argparse.ArgumentParser:
     purge.add_argument(
         "--older-than", type=days, required=True, metavar="DAYS", help="what is older goes"
     )
-    purge.add_argument("--db", type=Path, default=DEFAULT_DATABASE)
+    add_database_option(purge)
     purge.set_defaults(run=purge_command)
     return root
 

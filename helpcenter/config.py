@@ -91,7 +91,7 @@ class PydanticOption(c.BaseConfigOption, Generic[Model]):
             return self.model.model_validate(value or {})
         except ValidationError as error:
             raise base.ValidationError(
-                "; ".join(describe(detail, value) for detail in error.errors(include_url=False))
+                "; ".join(describe(detail, value) for detail in error.errors())
             ) from None
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from mkdocs.config.config_options import ExtraScriptValue
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
-from mkdocs.structure.files import File, Files
+from mkdocs.structure.files import File, Files, InclusionLevel
 
 from helpcenter.authoring.front_matter import body_first_line, front_matter_problems
 from helpcenter.authoring.history import last_updated
@@ -42,6 +42,7 @@ from helpcenter.site.articles import (
 )
 from helpcenter.site.compact_html import collapse_whitespace
 from helpcenter.site.navigation import Navigation
+from helpcenter.site.progress import PageCounter
 from helpcenter.site.theme import Brand, configure_theme
 from helpcenter.site.valid_html import valid_html
 
@@ -64,6 +65,7 @@ SCRIPTS = (
     "languages.js",
     "search/analyzer.js",
     "search/search.js",
+    "forms.js",  # before the two forms that share it: contact.js and followup.js
     "contact.js",
     "my-requests.js",
     "channels.js",
@@ -82,6 +84,7 @@ class HelpCenterPlugin(BasePlugin[HelpCenterConfig]):
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self.project = Project(config)
+        self.progress = PageCounter()
         if problems := self.project.problems():
             raise PluginError("\n".join(problems))
         plans = self.project.plans
@@ -98,7 +101,9 @@ class HelpCenterPlugin(BasePlugin[HelpCenterConfig]):
         )
         self.brand = Brand.of(self.config.brand)
         self.navigation = Navigation(self.config.limits.sidebar_articles)
-        self.searchable: list[SearchablePage] = []
+        # By URL: a page the preview renders again replaces its entry (helpcenter.site.preview).
+        self.searchable: dict[str, SearchablePage] = {}
+        self.indexed: list[SearchablePage] | None = None  # what `search_files` holds
         # Each article's reading time and related articles, by URL.
         self.reading_minutes: dict[str, int] = {}
         self.articles: dict[str, Page] = {}
@@ -118,9 +123,11 @@ class HelpCenterPlugin(BasePlugin[HelpCenterConfig]):
     @event_priority(-200)  # after mkdocs-static-i18n has lifted the language folder's children
     def on_nav(self, nav: Nav, config: MkDocsConfig, files: Files) -> Nav:
         self.navigation.index(nav)
+        self.progress.total(len(files.documentation_pages(inclusion=InclusionLevel.is_included)))
         return nav
 
     def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files) -> str:
+        self.progress.read()
         source = f"{Path(config.docs_dir).name}/{page.file.src_uri}"
         first_line = body_first_line(page.file.content_string)
         # A fallback page is checked by the build of the language it is written in.
@@ -153,17 +160,16 @@ class HelpCenterPlugin(BasePlugin[HelpCenterConfig]):
         # matter). Results are articles: the home page is not one, a category's page comes after
         # them. Fallback pages are searched as the language they are written in.
         excluded = (page.meta.get("search") or {}).get("exclude", False) or page.is_homepage
+        self.searchable.pop(page.url, None)
         if not excluded:
             description = page.meta.get("description") or ""
-            self.searchable.append(
-                searchable_page(
-                    page.url,
-                    page.title,
-                    description,
-                    html,
-                    category=is_category(page),
-                    language=page.file.locale,
-                )
+            self.searchable[page.url] = searchable_page(
+                page.url,
+                page.title,
+                description,
+                html,
+                category=is_category(page),
+                language=page.file.locale,
             )
         if page.parent is not None and not page.is_index:
             self.reading_minutes[page.url] = reading_minutes(word_count(html))
@@ -194,10 +200,19 @@ class HelpCenterPlugin(BasePlugin[HelpCenterConfig]):
     def on_env(self, env: Environment, config: MkDocsConfig, files: Files) -> Environment:
         env.add_extension("jinja2.ext.i18n")
         env.install_gettext_translations(self.catalogs.translations(self.locale), newstyle=True)
-        self.search_files = SearchFiles.of(
-            self.locale, self.searchable, self.config.search.shard_kb * 1024
-        )
+        # In the navigation's order, however often the preview rendered each page.
+        searchable = [
+            self.searchable[page_file.url]
+            for page_file in files.documentation_pages()
+            if page_file.url in self.searchable
+        ]
+        if searchable != self.indexed:  # the preview builds it again after each save
+            self.search_files = SearchFiles.of(
+                self.locale, searchable, self.config.search.shard_kb * 1024
+            )
+            self.indexed = searchable
         self.engine_file = SearchEngineFile.of(self.locale, files)
+        self.related.order([page_file.url for page_file in files.documentation_pages()])
         self.related.compute()
         env.globals.update(
             languages=self.site,
@@ -250,6 +265,7 @@ class HelpCenterPlugin(BasePlugin[HelpCenterConfig]):
     @event_priority(-100)  # once every other plugin has written into the page
     def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
         self.navigation.restore()
+        self.progress.rendered()
         return self.finish(output)
 
     @event_priority(-100)

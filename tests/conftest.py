@@ -5,22 +5,31 @@ from __future__ import annotations
 import asyncio
 import functools
 import locale
+import os
+import pty
+import re
 import shutil
-import socket
+import subprocess
 import threading
 import time
 from collections.abc import Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 import uvicorn
 
 from helpcenter.config import Project, ServerConfig, load_project
+from helpcenter.engines import Target
 from helpcenter.server.app import site_routes, uvicorn_config
 from helpcenter.site.build import build_site
 from helpcenter.tickets.app import TicketService, build_app
+from tests.processes import free_port
+
+if TYPE_CHECKING:
+    from tests.databases import PostgresCluster
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ("fr", "es", "it")
@@ -60,12 +69,6 @@ def ascii_locale():
         locale.setlocale(locale.LC_CTYPE, saved)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 class BackgroundServer:
     """A uvicorn server for an ASGI app, on a free loopback port, in a thread: set up as
     `helpcenter serve` sets it up, with the project's `server` settings or `settings`."""
@@ -101,12 +104,89 @@ def example_project() -> Project:
     return load_project(PROJECT_ROOT / "mkdocs.yml")
 
 
-def ticket_service(database: Path, site_dir: Path | None = None, **settings) -> TicketService:
+ESCAPES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def run_on_a_terminal(command: list[str], **options) -> tuple[int, str]:
+    """Run `command` with a pseudo-terminal for its output, as someone at a terminal would: its
+    exit status and what it showed, colours and cursor moves taken out (carriage returns
+    stay)."""
+    terminal, secondary = pty.openpty()
+    process = subprocess.Popen(command, stdout=secondary, stderr=secondary, **options)
+    os.close(secondary)
+    said = b""
+    while True:
+        try:
+            chunk = os.read(terminal, 65536)
+        except OSError:  # the command ended: the terminal is closed
+            break
+        if not chunk:
+            break
+        said += chunk
+    os.close(terminal)
+    return process.wait(), ESCAPES.sub("", said.decode())
+
+
+# The endpoints opened by `ticket_service` (those on a test's `db` are closed after it).
+OPENED: list[TicketService] = []
+
+
+def ticket_service(database: Target, site_dir: Path | None = None, **settings) -> TicketService:
     """The project's endpoint on `database`; `settings` override its contact settings."""
     service = TicketService.from_project(example_project(), database, site_dir=site_dir)
+    OPENED.append(service)
     if settings:
         service.settings = service.settings.model_copy(update=settings)
     return service
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresCluster]:
+    """A private PostgreSQL server for the session (see tests.databases)."""
+    from tests.databases import PostgresCluster, PostgresMissing
+
+    try:
+        cluster = PostgresCluster()
+    except PostgresMissing as missing:
+        pytest.fail(str(missing))
+    yield cluster
+    cluster.stop()
+
+
+ENGINES = ("sqlite", "postgresql")
+
+
+@contextmanager
+def fresh_database(request: pytest.FixtureRequest, engine: str, tmp_path: Path) -> Iterator[Target]:
+    """A new SQLite file, or a new database of the session's PostgreSQL server, dropped after;
+    the endpoints the test opened on it are closed."""
+    if engine == "sqlite":
+        target = tmp_path / "tickets.sqlite3"
+    else:
+        cluster = request.getfixturevalue("postgres")
+        target = cluster.create_database()
+    try:
+        yield target
+    finally:
+        for service in [service for service in OPENED if service.store.target == target]:
+            OPENED.remove(service)
+            service.close()
+        if engine == "postgresql":
+            cluster.drop_database(target)
+
+
+@pytest.fixture(params=ENGINES)
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Target]:
+    """The database a test stores in, once on each engine (see `fresh_database`)."""
+    with fresh_database(request, request.param, tmp_path) as target:
+        yield target
+
+
+@pytest.fixture
+def postgres_db(request: pytest.FixtureRequest, postgres, tmp_path: Path) -> Iterator[Target]:
+    """A database for what only PostgreSQL has (see `fresh_database`)."""
+    with fresh_database(request, "postgresql", tmp_path) as target:
+        yield target
 
 
 @pytest.fixture(scope="session")
@@ -171,3 +251,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if {"site_dir", "browser", "project_copy"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+        callspec = getattr(item, "callspec", None)
+        on_postgres = callspec is not None and callspec.params.get("db") == "postgresql"
+        if on_postgres or "postgres" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.postgresql)

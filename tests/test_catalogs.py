@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+import io
+import re
+import shutil
+import subprocess
+import sys
+import tokenize
+from pathlib import Path
+
 import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
@@ -37,6 +45,20 @@ def test_the_template_holds_every_used_string():
     assert missing == [], f"run `make messages`, then translate: {missing}"
 
 
+def test_no_ui_string_hides_in_an_f_string_where_extraction_cannot_see_it():
+    """Python 3.11 tokenizes an f-string as one string: `make messages` misses a `_()` in it,
+    and the string stays English in every language."""
+    hidden = []
+    for path in sorted((PROJECT_ROOT / "helpcenter").rglob("*.py")):
+        tokens = tokenize.generate_tokens(io.StringIO(path.read_text(encoding="utf-8")).readline)
+        for token in tokens:
+            prefix = re.match(r"[A-Za-z]*", token.string).group().lower()
+            formatted = token.type == tokenize.STRING and "f" in prefix
+            if formatted and re.search(r"\b_\(", token.string):
+                hidden.append(f"{path.relative_to(PROJECT_ROOT)}:{token.start[0]}")
+    assert hidden == []
+
+
 @pytest.mark.parametrize("locale", PACKAGE_LANGUAGES)
 def test_catalog_translates_every_string_with_its_placeholders(locale):
     assert (PACKAGE_LOCALES / locale / "LC_MESSAGES" / "messages.po").is_file()
@@ -66,3 +88,53 @@ def test_a_project_catalog_rewords_the_package_strings(tmp_path):
     assert catalogs.gettext("de")("Still need help?") == "Noch Fragen?"
     assert catalogs.gettext("de")("Search") == Catalogs().gettext("de")("Search") != "Search"
     assert catalogs.problems("de", tmp_path) == []
+
+
+def make_messages(project, *variables: str) -> None:
+    """`make messages` on a copy of the package's sources, with this test run's interpreter."""
+    subprocess.run(
+        [
+            "make",
+            "--no-print-directory",
+            "-o",
+            "setup",
+            "messages",
+            f"BIN={Path(sys.executable).parent}",
+            *variables,
+        ],
+        cwd=project,
+        check=True,
+        capture_output=True,
+    )
+
+
+@pytest.fixture
+def project(tmp_path):
+    for name in ("Makefile", "babel.cfg"):
+        shutil.copy(PROJECT_ROOT / name, tmp_path / name)
+    shutil.copytree(
+        PROJECT_ROOT / "helpcenter",
+        tmp_path / "helpcenter",
+        ignore=shutil.ignore_patterns("__pycache__", "*.mo"),
+    )
+    return tmp_path
+
+
+def catalog_files(project) -> dict[str, bytes]:
+    locales = project / "helpcenter" / "i18n" / "locales"
+    return {str(path.relative_to(locales)): path.read_bytes() for path in locales.rglob("*.po*")}
+
+
+def test_make_messages_changes_no_catalog_when_no_string_changed(project):
+    before = catalog_files(project)
+    make_messages(project)
+    assert catalog_files(project) == before
+
+
+def test_make_messages_creates_a_new_languages_catalog(project):
+    make_messages(project, "NEW=pl")
+    created = project / "helpcenter" / "i18n" / "locales" / "pl" / "LC_MESSAGES" / "messages.po"
+    catalog = read_po(created.open("rb"))
+    assert catalog.locale_identifier == "pl"
+    ids = {message.id if isinstance(message.id, str) else message.id[0] for message in catalog}
+    assert used_messages() <= ids

@@ -17,6 +17,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from helpcenter.contact.settings import ContactSettings
 from helpcenter.i18n.catalogs import Catalogs
 from helpcenter.plans.schema import Plan
+from helpcenter.tickets.followup import STATUS_LABELS, TIME_STYLE
 from helpcenter.tickets.store import REFERENCE_PATTERN
 from helpcenter.tickets.validation import TEXT_FIELDS
 
@@ -86,6 +87,12 @@ class ContactForms:
                 values=values,
                 errors=errors or {},
                 notice=notice,
+                # "Your requests" says each request's status in the page's language.
+                time_style=TIME_STYLE,
+                request_statuses={
+                    status: self.catalogs.gettext(locale)(label)
+                    for status, label in STATUS_LABELS.items()
+                },
             )
         )
 

@@ -146,12 +146,15 @@ def search_gaps_report(
     locales: tuple[str, ...],
     language: str | None = None,
     site_dir: Path | None = None,
+    since_days: int | None = None,
 ) -> list[dict]:
     """The most frequent unanswered searches per language, grouped as the index sees them."""
+    if since_days is not None and since_days > MAX_DAYS:
+        since_days = None  # longer than anything kept: every search
     indexes = SiteIndexes(site_dir, locales)
     groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
     analyzers = {locale: Analyzer(locale) for locale in locales}
-    for gap in store.search_gaps(language):
+    for gap in store.search_gaps(language, since_days):
         if gap["language"] not in analyzers:
             continue
         terms = sorted(set(analyzers[gap["language"]].terms(gap["query"])))

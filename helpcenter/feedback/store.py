@@ -11,27 +11,6 @@ from datetime import timedelta
 
 from helpcenter.database import Admission, Database, iso
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS votes (
-    id INTEGER PRIMARY KEY,
-    vote_id TEXT UNIQUE,
-    created_at TEXT NOT NULL,
-    language TEXT NOT NULL,
-    page TEXT NOT NULL,
-    helpful INTEGER NOT NULL,
-    comment TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX IF NOT EXISTS votes_page ON votes(language, page);
-CREATE TABLE IF NOT EXISTS search_gaps (
-    id INTEGER PRIMARY KEY,
-    created_at TEXT NOT NULL,
-    language TEXT NOT NULL,
-    page TEXT NOT NULL,
-    query TEXT NOT NULL,
-    results INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS search_gaps_language ON search_gaps(language);
-"""
 # The daily quota search gaps count against.
 SEARCH_GAPS = "search_gaps"
 
@@ -54,8 +33,6 @@ class SearchGap:
 
 
 class FeedbackStore(Database):
-    schema = SCHEMA
-
     def add_vote(self, vote: Vote, min_free_disk_mb: int = 0) -> None:
         with self.transaction(min_free_disk_mb) as db:
             db.execute(
@@ -78,7 +55,6 @@ class FeedbackStore(Database):
         gaps: list[SearchGap],
         client: str | None = None,
         limit: int | None = None,
-        now: float | None = None,
         min_free_disk_mb: int = 0,
     ) -> Admission:
         """Store `gaps`, unless `client` (an address) would store more than `limit` today.
@@ -86,7 +62,7 @@ class FeedbackStore(Database):
         Whether they were accepted; when not, `retry_after` is the seconds until the next day.
         Raises `StorageUnavailable` when nothing can be written.
         """
-        now = self.clock() if now is None else now
+        now = self.clock()
         with self.transaction(min_free_disk_mb) as db:
             if limit is not None:
                 admission = self.use_quota(db, client or "", SEARCH_GAPS, len(gaps), limit, now)
@@ -111,6 +87,16 @@ class FeedbackStore(Database):
         return {"votes": votes, "comments": comments, "search_gaps": gaps}
 
     def votes(self, language: str | None = None, since_days: int | None = None) -> list[dict]:
+        return self.recent("votes", "language, page, helpful, comment", language, since_days)
+
+    def search_gaps(self, language: str | None = None, since_days: int | None = None) -> list[dict]:
+        return self.recent("search_gaps", "language, page, query, results", language, since_days)
+
+    def recent(
+        self, table: str, columns: str, language: str | None, since_days: int | None
+    ) -> list[dict]:
+        """The rows of `table` (one of the store's own), the newest first: of one language, of
+        the last `since_days` days, or all."""
         clauses, parameters = [], []
         if language:
             clauses.append("language = ?")
@@ -121,18 +107,7 @@ class FeedbackStore(Database):
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         with self.reading() as db:
             rows = db.execute(
-                f"SELECT language, page, helpful, comment, created_at FROM votes {where} "
-                "ORDER BY created_at DESC",
-                parameters,
-            ).fetchall()
-        return [dict(row) for row in rows]
-
-    def search_gaps(self, language: str | None = None) -> list[dict]:
-        where, parameters = ("WHERE language = ?", [language]) if language else ("", [])
-        with self.reading() as db:
-            rows = db.execute(
-                f"SELECT language, page, query, results, created_at FROM search_gaps {where} "
-                "ORDER BY created_at DESC",
+                f"SELECT {columns}, created_at FROM {table} {where} ORDER BY created_at DESC",
                 parameters,
             ).fetchall()
         return [dict(row) for row in rows]

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import date, time
+from itertools import pairwise
 from typing import Annotated, NamedTuple
 
 from babel import Locale
@@ -46,9 +47,10 @@ DaysHours = dict[tuple[int, ...], tuple[Range, ...]]
 
 def weekdays(key: object) -> tuple[int, ...]:
     """`mon` or `mon-fri` as the days it names, Monday being 0."""
-    first, dash, last = key.partition("-") if isinstance(key, str) else ("", "", "")
-    if first in DAYS and (not dash or (last in DAYS and DAYS.index(last) > DAYS.index(first))):
-        return tuple(range(DAYS.index(first), DAYS.index(last if dash else first) + 1))
+    if isinstance(key, str):
+        first, dash, last = key.partition("-")
+        if first in DAYS and (not dash or (last in DAYS and DAYS.index(last) > DAYS.index(first))):
+            return tuple(range(DAYS.index(first), DAYS.index(last if dash else first) + 1))
     raise ValueError(
         f"expected a day ({', '.join(DAYS)}) or days in week order such as mon-fri; got {key!r}"
     )
@@ -122,11 +124,10 @@ def whole_week(hours: DaysHours) -> DaysHours:
         for day, day_ranges in enumerate(week(hours))
         for each in day_ranges
     )
-    if len(spans) < 2:
-        return hours
-    # Each range with the one after it, the week's last with the next week's first.
-    following = [*spans[1:], (spans[0][0] + WEEK_MINUTES, *spans[0][1:])]
-    for (_, end, day, first), (start, _, next_day, second) in zip(spans, following, strict=True):
+    # Each range with the one after it, the week's last with the next week's first (a lone range
+    # with itself a week later, which it never reaches: a range lasts a day at most).
+    ring = [*spans, (spans[0][0] + WEEK_MINUTES, *spans[0][1:])]
+    for (_, end, day, first), (start, _, next_day, second) in pairwise(ring):
         if start < end:
             raise ValueError(
                 f"{DAYS[day]} {clock(first.start)}-{clock(first.end)} and {DAYS[next_day]} "
@@ -203,6 +204,7 @@ class HoursWriter:
     def time_zone(self, zone: str) -> str:
         """`Time zone: Central European Time (Paris)`: the zone's name in this language, and
         its city, so that a reader elsewhere knows whose clock the hours are on."""
-        name = get_timezone_name(zone, "long", zone_variant="generic", locale=self.locale)
+        # A zone without a date has its generic name (not that of summer or winter time).
+        name = get_timezone_name(zone, locale=self.locale)
         city = get_timezone_location(zone, locale=self.locale, return_city=True)
         return self.time_zone_note % {"zone": f"{name} ({city})"}

@@ -176,8 +176,8 @@ class Plans(Strict):
         return next(family for family in self.families if family.id == family_id)
 
     def channel(self, channel_id: str) -> Channel:
-        channels = self.support.channels if self.support else []
-        return next(channel for channel in channels if channel.id == channel_id)
+        """A channel the file has (a file naming channels has `support`: it was checked)."""
+        return next(channel for channel in self.support.channels if channel.id == channel_id)
 
     def hours(self, plan: Plan, channel_id: str) -> Hours | None:
         """A channel's hours with this plan: the plan's own, or the channel's."""
@@ -217,9 +217,7 @@ def one_of(ids: list[str]) -> str:
 def channel_problems(plans: Plans) -> list[str]:
     """Channels named by features and plans exist; a plan's own hours are of one of its own."""
     channel_ids = [channel.id for channel in plans.support.channels] if plans.support else []
-    problems = []
-    if plans.support:
-        problems += duplicates("support.channels", channel_ids)
+    problems = duplicates("support.channels", channel_ids)
     for index, feature in enumerate(plans.features):
         if feature.channel is not None and feature.channel not in channel_ids:
             problems.append(
@@ -331,7 +329,8 @@ class SourceLines:
         """The line of `features[3].label.it`, or of the deepest part of it the file has."""
         node, line = self.root, None
         for index, key in PATH_PART.findall(path):
-            if isinstance(node, yaml.SequenceNode) and index and int(index) < len(node.value):
+            # Every index of a problem's path is that of an item the file has.
+            if isinstance(node, yaml.SequenceNode) and index:
                 node = node.value[int(index)]
             elif isinstance(node, yaml.MappingNode) and key:
                 found = [value for name, value in node.value if name.value == key]
@@ -366,9 +365,8 @@ class SourceLines:
             if not isinstance(node, yaml.MappingNode):
                 continue
             first: dict[str, int] = {}
+            # Each key a scalar: YAML refused a file with a list or a mapping as a key.
             for key, _ in node.value:
-                if not isinstance(key, yaml.ScalarNode):
-                    continue
                 line = key.start_mark.line + 1
                 if key.value in first:
                     name = f"{path}.{key.value}" if path else key.value
@@ -379,7 +377,7 @@ class SourceLines:
 
     def impossible_dates(self) -> list[tuple[int, str]]:
         """`(line, "path: ...")` for each value YAML reads as a date that no calendar has."""
-        constructor = yaml.SafeLoader("")
+        constructor = yaml.constructor.SafeConstructor()
         problems = []
         for path, node in self.nodes():
             if node.tag == "tag:yaml.org,2002:timestamp":
@@ -413,11 +411,11 @@ def error_path(location: tuple[str | int, ...], data: object = None) -> str:
     comes from, a part the writer did not write (a union member's tag) is left out."""
     path = ""
     for position, part in enumerate(location):
-        if isinstance(part, int):
+        if isinstance(part, int) and not isinstance(data, dict):  # an item of a list (or a set)
             path += f"[{part}]"
-            data = data[part] if isinstance(data, list) and part < len(data) else None
-        elif part in ("function-after", "function-plain") or "[" in str(part):
-            continue  # pydantic's names for validators and union members
+            data = data[part] if isinstance(data, list) else None
+        elif "[" in str(part):
+            continue  # `[key]` (the error is the key's, named before it), or a validator's name
         elif isinstance(data, dict) and part not in data and position < len(location) - 1:
             continue  # a tag pydantic gives the member of a union it chose
         else:
@@ -470,7 +468,7 @@ def load_plans(path: Path, locales: tuple[str, ...], name: str | None = None) ->
     try:
         plans = Plans.model_validate(data)
     except ValidationError as error:
-        problems = [describe(detail, data) for detail in error.errors(include_url=False)]
+        problems = [describe(detail, data) for detail in error.errors()]
     else:
         problems = reference_problems(plans) + all_translation_problems(plans, locales)
     repeated = [f"{source}:{line}: {problem}" for line, problem in lines.repeated_keys()]

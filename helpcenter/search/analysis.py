@@ -10,7 +10,8 @@ stemmer and stop words lunr has for it:
    `abonnement`; `dell'account` -> `dell`, `account`). Marks stay in their word: Arabic harakat,
    Devanagari vowel signs;
 2. drop the language's stop words, compared without accents: lunr's own list for the language
-   (lunr.js's for English, lunr-languages' for the others), and the elided articles `ELISIONS`;
+   (lunr.js's for English, lunr-languages' for the others), the elided articles `ELISIONS` and
+   the question words lunr's list lacks (`QUESTION_WORDS`);
 3. stem with the language's lunr stemmer, the one the browser runs (see `stemmer.py`), or not at
    all when lunr has none, and fold accents and other combining marks away: a word gives the
    stem of its folded spelling and, when that differs, the folded stem of the word as written.
@@ -27,7 +28,7 @@ from __future__ import annotations
 import re
 import sys
 import unicodedata
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from helpcenter.search.stemmer import BrowserStemmer, lunr_language
 
@@ -78,6 +79,10 @@ ELISIONS = {
         *("coll", "pell", "agl", "dagl", "degl", "negl", "sugl", "quell", "quest"),
     ),
 }
+# Readers start a question with them (`comment suivre mon colis`); lunr's lists drop them in
+# English, Spanish and Italian (how, cómo, come) but not in French, where `comment` then ranked
+# any page that says it above the articles matching the rest of the question.
+QUESTION_WORDS = {"fr": ("comment", "pourquoi", "quand", "combien")}
 
 
 def words(text: str) -> list[str]:
@@ -108,9 +113,11 @@ def stemmer_available(language: str) -> bool:
 
 
 def stop_words(language: str) -> frozenset[str]:
-    """The words a locale's search leaves out, folded: lunr's list and the elided articles."""
+    """The words a locale's search leaves out, folded: lunr's list, the elided articles and the
+    question words."""
     lunr = lunr_language(language)
-    return frozenset(fold(word) for word in lunr.stop_words + ELISIONS.get(lunr.code, ())) - {""}
+    extra = ELISIONS.get(lunr.code, ()) + QUESTION_WORDS.get(lunr.code, ())
+    return frozenset(fold(word) for word in lunr.stop_words + extra) - {""}
 
 
 class Analyzer:
@@ -146,3 +153,10 @@ class Analyzer:
     def learn(self, words: set[str]) -> None:
         """Stem these words at once (much faster than word by word)."""
         self.stem.learn(words | {fold(word) for word in words})
+
+
+@cache
+def shared_analyzer(language: str) -> Analyzer:
+    """The process's analyzer of a language: each word is stemmed once, however many indexes
+    are built (the search index and related articles, again after each save in the preview)."""
+    return Analyzer(language)

@@ -56,7 +56,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import unescape
 
-from helpcenter.search.analysis import Analyzer
+from helpcenter.search.analysis import Analyzer, shared_analyzer
 from helpcenter.search.browser import SEARCH_DIR, fallback_scripts, named_after_content
 
 # What a page's HTML (Python-Markdown's, which escapes `<` and `>` in attributes) holds that is not
@@ -111,6 +111,9 @@ class Page:
     # The language it is written in, when not its index's: an untranslated article the language
     # shows as a fallback, searched as the language it is written in.
     language: str | None = None
+    # Its words and each field's terms with their counts, once analysed: the preview builds the
+    # index again after each save from the pages that did not change.
+    analysed: Analysed | None = field(default=None, repr=False, compare=False)
 
     @property
     def text(self) -> str:
@@ -259,6 +262,21 @@ def accent_stems(analyzer: Analyzer, words: set[str]) -> dict[str, list[str]]:
     return {plain: sorted(others, key=js_order) for plain, others in stems.items()}
 
 
+@dataclass(frozen=True)
+class Analysed:
+    words: set[str]
+    terms: dict[str, Counter[str]]  # by field
+
+
+def analyse(analyzer: Analyzer, page: Page) -> Analysed:
+    fields = page_words(analyzer, page)
+    words = {word for kept in fields.values() for word in kept}
+    analyzer.learn(words)
+    return Analysed(
+        words, {name: Counter(analyzer.terms_of(kept)) for name, kept in fields.items()}
+    )
+
+
 @dataclass
 class Counted:
     """A language's pages counted for search: each field's postings (`{term: {document:
@@ -273,20 +291,18 @@ class Counted:
 
     @classmethod
     def of(cls, language: str, pages: list[Page]) -> Counted:
-        analyzer = Analyzer(language)
+        analyzer = shared_analyzer(language)
         names = [name for name, _ in FIELDS]
         postings: dict[str, dict[str, dict[int, int]]] = {name: {} for name in names}
         lengths: dict[str, list[int]] = {name: [] for name in names}
         vocabulary: set[str] = set()
         for ref, page in enumerate(pages):
-            fields = page_words(analyzer, page)
-            words = {word for kept in fields.values() for word in kept}
-            analyzer.learn(words)
-            vocabulary |= words
-            for name, kept in fields.items():
-                terms = analyzer.terms_of(kept)
-                lengths[name].append(len(terms))
-                for term, frequency in Counter(terms).items():
+            if page.analysed is None:
+                page.analysed = analyse(analyzer, page)
+            vocabulary |= page.analysed.words
+            for name, terms in page.analysed.terms.items():
+                lengths[name].append(terms.total())
+                for term, frequency in terms.items():
                     postings[name].setdefault(term, {})[ref] = frequency
         accents = dict(sorted(accent_stems(analyzer, vocabulary).items()))
         return cls(analyzer, pages, postings, lengths, accents)

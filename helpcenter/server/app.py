@@ -13,25 +13,28 @@ import errno
 import logging
 import os
 import socket
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from html import escape
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import URL
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, Router
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from helpcenter.config import Project, ServerConfig
+from helpcenter.engines import Target
 from helpcenter.server.livereload import InjectClient, Rebuilder
 from helpcenter.server.protocol import HeadLimits, guarded_protocol, raise_open_files_limit
-from helpcenter.site.build import BuildError, build_site
+from helpcenter.server.workers import Supervisor, WorkersFailing
+from helpcenter.site.preview import Preview
 from helpcenter.tickets.app import TicketService, build_app
 from helpcenter.tickets.helpdesk import TOKEN_VARIABLE, Forwarder, HelpdeskClient
 from helpcenter.tickets.store import REFERENCE
@@ -171,19 +174,6 @@ class RelativeRedirects:
         await self.app(scope, receive, send_relative)
 
 
-def rebuild(site_dir: Path, config_file: Path, first: bool = False) -> str | None:
-    """One rebuild of `serve --watch`: None when it worked, else what the build said (the
-    open pages show it); the site served stays the last one that built."""
-    print("Building…" if first else "Change detected: rebuilding…", flush=True)
-    try:
-        build_site(config_file, site_dir)
-    except BuildError as error:
-        print(f"{error}\nThe previous build is still served.", flush=True)
-        return str(error)
-    print("Rebuilt.", flush=True)
-    return None
-
-
 def uvicorn_config(app: ASGIApp, host: str, port: int, server: ServerConfig) -> uvicorn.Config:
     """The server as it runs on the internet, and in the tests: each request's line and headers
     within `server.header_timeout` seconds and their sizes (the protocol), at most
@@ -307,14 +297,16 @@ def run(
 
 def endpoint_app(
     project: Project,
-    database: Path,
+    database: Target,
     site_dir: Path | None,
     routes: list,
     helpdesk_url: str | None,
     rate_limit: int | None = None,
+    shared_rate_limits: bool = False,
 ) -> Starlette:
     """The endpoint; with `helpdesk_url`, forwarding to it, and following it when the token is
-    set. Raises CannotServe, before anything is made, for a token that would go over plain
+    set; its per-minute limits counted in the database with `shared_rate_limits` (several
+    workers). Raises CannotServe, before anything is made, for a token that would go over plain
     http."""
     client = helpdesk_client(helpdesk_url, project) if helpdesk_url else None
     service = TicketService.from_project(
@@ -342,7 +334,7 @@ def endpoint_app(
                 "until it holds an OAuth token with the impersonate scope",
                 TOKEN_VARIABLE,
             )
-    return build_app(service, routes, forwarder)
+    return build_app(service, routes, forwarder, shared_rate_limits=shared_rate_limits)
 
 
 def helpdesk_client(url: str, project: Project) -> HelpdeskClient:
@@ -367,59 +359,119 @@ def watched_paths(project: Project) -> list[Path]:
     return paths
 
 
-def watched_site_routes(site_dir: Path, project: Project) -> list:
+def watched_site(site_dir: Path, project: Project) -> tuple[Rebuilder, list]:
     """The site's routes, plus the reload stream of a rebuilder watching the project's sources:
     pages reload after a rebuild that worked and show the messages of one that failed. Builds
-    the site first: when that fails, the last site that built is served with its messages."""
-    config_file = Path(project.config.config_file_path)
+    each language's configuration, files and navigation first (helpcenter.site.preview), its
+    pages as they are asked for and behind them: when that fails, the last site that built is
+    served with its messages."""
+    preview = Preview(Path(project.config.config_file_path), site_dir)
     rebuilder = Rebuilder(
-        lambda: rebuild(site_dir, config_file),
+        preview.rebuild,
         catalogs=project.catalogs,
         languages=project.locales,
+        settle=preview.settle,
     )
-    first = rebuilder.outcome(lambda: rebuild(site_dir, config_file, first=True))
+    first = rebuilder.first(lambda: preview.rebuild(frozenset(), first=True))
     if first.failure is not None and not (site_dir / "index.html").is_file():
         raise CannotServe("The site does not build, and no earlier build is there to serve.")
-    rebuilder.publish(first)
-    routes = site_routes(site_dir, project.locales)
+    site = RenderedOnDemand(Router(site_routes(site_dir, project.locales)), preview)
     rebuilder.watch(watched_paths(project))
-    return [*rebuilder.routes(), *routes]
+    return rebuilder, [*rebuilder.routes(), Mount("/", site)]
+
+
+class RenderedOnDemand:
+    """A page asked for before the preview has written it is rendered first."""
+
+    def __init__(self, app: ASGIApp, preview: Preview) -> None:
+        self.app = app
+        self.preview = preview
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await run_in_threadpool(self.preview.render_on_demand, scope["path"])
+        await self.app(scope, receive, send)
 
 
 def serve(
     project: Project,
     site_dir: Path,
-    database: Path,
+    database: Target,
     host: str,
     port: int,
     helpdesk_url: str | None = None,
     watch: bool = False,
     rate_limit: int | None = None,
+    workers: int = 1,
 ) -> None:
-    """Raises CannotServe, before printing anything, when the address cannot be listened on."""
+    """Raises CannotServe, before printing anything, when the address cannot be listened on.
+    `watch` rebuilds in this one process: `workers` is for the site as built."""
     sockets = listen(host, port, "`PORT={port} make serve` or `helpcenter serve --port {port}`")
     port = sockets[0].getsockname()[1]  # the one the system chose for --port 0
+    banner = (
+        f"Serving {site_dir}/ and the ticket endpoint at http://{address(host, port)}/ "
+        f"(tickets in {database})"
+    )
     try:
-        if watch:  # builds first, once the port is ours: a busy port is one line, not a build
-            routes = watched_site_routes(site_dir, project)
-            app = InjectClient(
-                endpoint_app(project, database, site_dir, routes, helpdesk_url, rate_limit)
-            )
+        if watch:  # loads first, once the port is ours: a busy port is one line, not a build
+            _, routes = watched_site(site_dir, project)
             watched = ", ".join(shown(path, project.root) for path in watched_paths(project))
-            print(f"Watching {watched}: pages reload after each rebuild.")
+            banner = f"Watching {watched}: pages reload after each rebuild.\n{banner}"
         else:
             routes = site_routes(site_dir, project.locales)
-            app = endpoint_app(project, database, site_dir, routes, helpdesk_url, rate_limit)
     except BaseException:
         for sock in sockets:
             sock.close()
         raise
-    print(
-        f"Serving {site_dir}/ and the ticket endpoint at http://{address(host, port)}/ "
-        f"(tickets in {database})",
-        flush=True,
+
+    workers = 1 if watch else workers
+
+    def build() -> ASGIApp:
+        app = endpoint_app(
+            project, database, site_dir, routes, helpdesk_url, rate_limit, workers > 1
+        )
+        return InjectClient(app) if watch else app
+
+    serve_endpoint(build, host, port, sockets, project.settings.server, workers, banner)
+
+
+def serve_endpoint(
+    build: Callable[[], ASGIApp],
+    host: str,
+    port: int,
+    sockets: list[socket.socket],
+    server: ServerConfig,
+    workers: int,
+    banner: str,
+) -> None:
+    """Serve the endpoint `build()` makes on `sockets`, in this process, or in `workers`
+    processes (helpcenter.server.workers). With workers, it is built here once and let go of
+    first: what would stop every worker (a database it cannot use, a helpdesk token over plain
+    http) is one line, before any starts, as with one process. `banner` is printed once the
+    endpoint is built, or once every worker serves. Raises CannotServe when workers keep dying
+    before they serve."""
+    try:
+        app = build()
+        if workers > 1:
+            app.state.service.close()  # its database pool and threads stay out of the fork
+    except BaseException:
+        for sock in sockets:
+            sock.close()
+        raise
+    if workers == 1:
+        print(banner, flush=True)
+        run(app, host, port, server, sockets)
+        return
+    supervisor = Supervisor(
+        workers, build, lambda app: uvicorn_config(app, host, port, server), sockets
     )
-    run(app, host, port, project.settings.server, sockets)
+    try:
+        supervisor.run(serving=lambda: print(banner, flush=True))
+    except WorkersFailing as failing:
+        raise CannotServe(str(failing)) from None
+    finally:
+        for sock in sockets:
+            sock.close()
 
 
 def shown(path: Path, root: Path) -> str:
@@ -430,25 +482,26 @@ def shown(path: Path, root: Path) -> str:
 
 def serve_tickets(
     project: Project,
-    database: Path,
+    database: Target,
     host: str,
     port: int,
     helpdesk_url: str | None = None,
     site_dir: Path | None = None,
     rate_limit: int | None = None,
+    workers: int = 1,
 ) -> None:
     """Raises CannotServe, before printing anything, when the address cannot be listened on."""
     sockets = listen(host, port, "`helpcenter tickets serve --port {port}`")
     port = sockets[0].getsockname()[1]  # the one the system chose for --port 0
-    try:
-        app = endpoint_app(project, database, site_dir, [], helpdesk_url, rate_limit)
-    except BaseException:
-        for sock in sockets:
-            sock.close()
-        raise
     path = project.endpoint_paths.tickets
-    print(
+    serve_endpoint(
+        lambda: endpoint_app(
+            project, database, site_dir, [], helpdesk_url, rate_limit, workers > 1
+        ),
+        host,
+        port,
+        sockets,
+        project.settings.server,
+        workers,
         f"Ticket endpoint at http://{address(host, port)}{path} (tickets in {database})",
-        flush=True,
     )
-    run(app, host, port, project.settings.server, sockets)

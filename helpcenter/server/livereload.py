@@ -10,7 +10,10 @@ this server: the built site itself carries nothing of it.
 from __future__ import annotations
 
 import asyncio
+import enum
+import functools
 import json
+import os
 import re
 import threading
 import time
@@ -27,6 +30,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from helpcenter.i18n.catalogs import Catalogs
+from helpcenter.site.build import BuildError
 
 STREAM_PATH = "/__livereload"
 SCRIPT_PATH = "/__livereload.js"
@@ -105,6 +109,9 @@ SCRIPT = """\
 """.replace("STREAM_PATH", STREAM_PATH)
 CLIENT = f'<script src="{SCRIPT_PATH}"></script>'.encode()
 # Colours and cursor moves of a terminal: the page shows the text without them.
+# What happens to a source that the site may show (not a file merely opened or closed); a folder's
+# own events say nothing its files' do not.
+SOURCE_EVENTS = ("created", "modified", "deleted", "moved")
 TERMINAL_ESCAPE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
 
 
@@ -121,6 +128,14 @@ def failure_texts(gettext: Callable[[str], str]) -> dict[str, str]:
     }
 
 
+class Settled(enum.Enum):
+    """What one step of `Rebuilder.settle` left."""
+
+    MORE = "more"  # some work, for the next step
+    WHOLE = "whole"  # pages served before their language was whole changed: they reload
+    DONE = "done"  # nothing left
+
+
 @dataclass(frozen=True)
 class SiteState:
     """The site as the open pages should show it: `version` counts the rebuilds that worked;
@@ -132,22 +147,33 @@ class SiteState:
 
 
 class Rebuilder(FileSystemEventHandler):
-    """Rebuilds once the sources have been quiet for a moment: `rebuild` returns None when the
-    site was rebuilt, else what went wrong. Every open page hears of the outcome."""
+    """Rebuilds once the sources have been quiet for a moment: `rebuild(changed)` (the paths
+    saved, moved or deleted since the last one) returns None when the site was rebuilt, else
+    what went wrong. Every open page hears of the outcome. Between saves, `settle()` finishes
+    what a rebuild left for later, a little at a time, until it returns `Settled.DONE`; what it
+    raises is shown as a failed rebuild."""
 
     def __init__(
         self,
-        rebuild: Callable[[], str | None],
-        quiet_seconds: float = 0.3,
+        rebuild: Callable[[frozenset[Path]], str | None],
+        # An editor's save is a burst of a few events within milliseconds.
+        quiet_seconds: float = 0.1,
         catalogs: Catalogs | None = None,
         languages: Iterable[str] = (),
+        settle: Callable[[], Settled] = lambda: Settled.DONE,
     ) -> None:
         self.rebuild = rebuild
+        self.settle = settle
         self.quiet_seconds = quiet_seconds
         self.catalogs = catalogs or Catalogs()
         self.languages = tuple(languages)
         self.state = SiteState()
         self.changed = threading.Event()
+        self.changes: set[Path] = set()
+        self.pending = False  # what the last rebuild left for `settle`
+        self.lock = threading.Lock()
+        # Set while nothing is left to rebuild or settle (tests wait for it).
+        self.idle = threading.Event()
         self.listeners: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
         threading.Thread(target=self.loop, daemon=True).start()
 
@@ -156,22 +182,72 @@ class Rebuilder(FileSystemEventHandler):
         return self.state.version
 
     def on_any_event(self, event: FileSystemEvent) -> None:
-        if event.event_type in ("created", "modified", "deleted", "moved"):
-            self.changed.set()
+        if event.is_directory or event.event_type not in (
+            "created",
+            "modified",
+            "deleted",
+            "moved",
+        ):
+            return
+        with self.lock:
+            for path in (event.src_path, getattr(event, "dest_path", "")):
+                if path:
+                    self.changes.add(Path(os.fsdecode(path)).resolve())
+            self.wake()
+
+    def first(self, rebuild: Callable[[], str | None]) -> SiteState:
+        """The first rebuild, before the watching: its outcome, published, and what it left
+        settled behind it."""
+        state = self.outcome(rebuild)
+        self.publish(state)
+        self.pending = True
+        with self.lock:
+            self.wake()  # with no change, the loop only settles
+        return state
+
+    def wake(self) -> None:
+        """The loop has work (with the lock held: it is idle only while it has none)."""
+        self.idle.clear()
+        self.changed.set()
 
     def loop(self) -> None:
         while True:
+            if self.pending and not self.changed.is_set():
+                self.pending = self.settled()
+                continue
+            with self.lock:
+                if not self.changed.is_set():
+                    self.idle.set()
             self.changed.wait()
             while self.changed.is_set():  # let a burst of saves settle
                 self.changed.clear()
                 time.sleep(self.quiet_seconds)
-            self.publish(self.outcome())
+            with self.lock:
+                changes, self.changes = frozenset(self.changes), set()
+            if changes or not self.pending:
+                self.publish(self.outcome(functools.partial(self.rebuild, changes)))
+            self.pending = True
 
-    def outcome(self, rebuild: Callable[[], str | None] | None = None) -> SiteState:
-        """The state after one rebuild (`self.rebuild`, unless told another). Whatever it raises
-        is a failed rebuild, shown like the others: the watching goes on."""
+    def settled(self) -> bool:
+        """One step of `settle`: False once nothing is left."""
+        step = Settled.DONE
+
+        def settle() -> None:
+            nonlocal step
+            step = self.settle()
+
+        state = self.outcome(settle)
+        if state.failure is not None or step is Settled.WHOLE:
+            self.publish(state)
+        return step is not Settled.DONE
+
+    def outcome(self, rebuild: Callable[[], str | None]) -> SiteState:
+        """The state after one rebuild. Whatever it raises is a failed rebuild, shown like the
+        others: the watching goes on."""
         try:
-            failure = (rebuild or self.rebuild)()
+            failure = rebuild()
+        except BuildError as error:
+            failure = str(error)
         except Exception as error:  # the preview outlives any one rebuild
             traceback.print_exc()
             failure = f"{type(error).__name__}: {error}"

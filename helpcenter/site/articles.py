@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from babel import Locale
 from babel.core import get_global
 
-from helpcenter.search.analysis import Analyzer
+from helpcenter.search.analysis import shared_analyzer
 from helpcenter.search.index import UNSEARCHABLE, plain_text
 
 WORDS_PER_MINUTE = 200
@@ -84,8 +84,10 @@ class RelatedArticles:
     def __init__(self, language: str, limit: int = RELATED_MAX) -> None:
         self.language = language
         self.limit = limit
-        self.articles: list[Article] = []
+        # By key: an article added again (the preview renders it again) keeps its place.
+        self.articles: dict[Hashable, Article] = {}
         self.related: dict[Hashable, list[Hashable]] = {}
+        self.computed_from: list | None = None  # the articles as `compute` last saw them
 
     def add(
         self,
@@ -100,19 +102,29 @@ class RelatedArticles:
         """An article of the build, in its navigation order. `candidate`: written in the
         build's language (a fallback article is not, and is never suggested)."""
         fields = {"title": title, "description": description, "headings": headings}
-        self.articles.append(Article(key, category, fields, candidate))
+        self.articles[key] = Article(key, category, fields, candidate)
+
+    def order(self, keys: list[Hashable]) -> None:
+        """The navigation's order, whichever article the preview converted first."""
+        self.articles = {key: self.articles[key] for key in keys if key in self.articles}
 
     def compute(self) -> None:
-        analyzer = Analyzer(self.language)
+        """Once per build; again only when an article changed (the preview's saves)."""
+        seen = [(a.key, a.category, a.fields, a.candidate) for a in self.articles.values()]
+        if seen == self.computed_from:
+            return
+        self.computed_from = seen
+        analyzer = shared_analyzer(self.language)
         kept = [
             {name: analyzer.kept_words(text) for name, text in article.fields.items()}
-            for article in self.articles
+            for article in self.articles.values()
         ]
         analyzer.learn({word for fields in kept for words in fields.values() for word in words})
-        for article, fields in zip(self.articles, kept, strict=True):
+        for article, fields in zip(self.articles.values(), kept, strict=True):
+            article.terms = {}  # computed again from the words the site has now
             for name, weight in reversed(FIELD_WEIGHTS):
                 article.terms.update(dict.fromkeys(analyzer.terms_of(fields[name]), weight))
-        candidates = [article for article in self.articles if article.candidate]
+        candidates = [article for article in self.articles.values() if article.candidate]
         # The inverted index: for each term, the candidates that have it, with its weight there.
         postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for position, article in enumerate(candidates):
@@ -135,7 +147,7 @@ class RelatedArticles:
         positions = {article.key: position for position, article in enumerate(candidates)}
         keys = [article.key for article in candidates]
         self.related = {}
-        for article in self.articles:
+        for article in self.articles.values():
             # Its category's articles count even without a shared term; of those, only the
             # first ones in the navigation could make the list (itself may be one of them).
             first = by_category.get(article.category, [])[: self.limit + 1]

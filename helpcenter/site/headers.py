@@ -9,6 +9,7 @@ Netlify or Cloudflare Pages); `helpcenter serve` sends them.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import re
 from pathlib import Path
@@ -67,15 +68,17 @@ def runs_inline(attributes: str) -> bool:
 
 
 def inline_script_hashes(site_dir: Path) -> list[str]:
+    """The hash of every inline script that runs in the site's pages."""
+    return sorted(set().union(*map(page_script_hashes, site_dir.rglob("*.html"))))
+
+
+def page_script_hashes(page: Path) -> set[str]:
     """The hash of every inline script that runs (data blocks, such as JSON-LD, do not)."""
-    hashes = set()
-    for page in site_dir.rglob("*.html"):
-        for script in INLINE_SCRIPT.finditer(page.read_text(encoding="utf-8")):
-            if not runs_inline(script["attributes"]):
-                continue
-            digest = hashlib.sha256(script["code"].encode("utf-8")).digest()
-            hashes.add(f"'sha256-{base64.b64encode(digest).decode()}'")
-    return sorted(hashes)
+    return {
+        f"'sha256-{base64.b64encode(hashlib.sha256(script['code'].encode()).digest()).decode()}'"
+        for script in INLINE_SCRIPT.finditer(page.read_text(encoding="utf-8"))
+        if runs_inline(script["attributes"])
+    }
 
 
 def origin(url: str) -> str | None:
@@ -111,6 +114,21 @@ def site_headers(site_dir: Path, endpoints: list[str]) -> dict[str, str]:
 def write_headers_file(site_dir: Path, headers: dict[str, str]) -> None:
     lines = ["/*", *(f"  {name}: {value}" for name, value in headers.items())]
     (site_dir / HEADERS_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def site_policy(site_dir: Path) -> str | None:
+    """The site's Content-Security-Policy as its headers file says it now."""
+    try:
+        written = (site_dir / HEADERS_FILE).stat().st_mtime_ns
+    except OSError:
+        return None
+    return policy_written(site_dir, written)
+
+
+@functools.lru_cache(maxsize=8)
+def policy_written(site_dir: Path, _written: int) -> str | None:
+    """Read once for each version of the file (`_written`, its modification time)."""
+    return read_headers_file(site_dir).get("Content-Security-Policy")
 
 
 def read_headers_file(site_dir: Path) -> dict[str, str]:

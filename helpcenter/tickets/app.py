@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -42,20 +43,23 @@ from starlette.types import ASGIApp
 from helpcenter.config import EndpointPaths, FollowUpConfig, Project, ServerConfig
 from helpcenter.contact.form import ContactForms, refill_built_page
 from helpcenter.contact.settings import ContactSettings
+from helpcenter.engines import DatabaseURL, Target
 from helpcenter.feedback.api import FeedbackRequests, feedback_routes, known_page
 from helpcenter.feedback.store import FeedbackStore
 from helpcenter.i18n.catalogs import Catalogs
 from helpcenter.plans.schema import Plan
-from helpcenter.site.headers import read_headers_file
+from helpcenter.site.headers import site_policy
 from helpcenter.tickets.answers import BadRequest, read_json, refusal, refuser
 from helpcenter.tickets.followup import follow_up_routes
 from helpcenter.tickets.guards import (
     UNSAFE_METHODS,
     BodyGuard,
     CrossSiteGuard,
+    RateCounter,
     RateLimit,
     RateTable,
     SecurityHeaders,
+    SharedRateTable,
     origin_of,
 )
 from helpcenter.tickets.helpdesk import Forwarder
@@ -118,7 +122,7 @@ class TicketService:
     def from_project(
         cls,
         project: Project,
-        database: Path,
+        database: Target,
         site_dir: Path | None = None,
         forward: bool = False,
     ) -> TicketService:
@@ -138,12 +142,14 @@ class TicketService:
             project.settings.follow_up,
         )
 
-    @property
+    def close(self) -> None:
+        """Let go of the database (a PostgreSQL server's connections)."""
+        self.store.close()
+        self.feedback.close()
+
     def content_security_policy(self) -> str | None:
         """The policy the build computed for the site, when the site is served too."""
-        if self.site_dir is None:
-            return None
-        return read_headers_file(self.site_dir).get("Content-Security-Policy")
+        return None if self.site_dir is None else site_policy(self.site_dir)
 
     @property
     def plan_ids(self) -> tuple[str, ...]:
@@ -441,7 +447,11 @@ class GuardedApp(Starlette):
     the 500 of an unexpected error carries the security headers too."""
 
     def __init__(
-        self, *args, policy: str | None = None, private: tuple[str, ...] = (), **kwargs
+        self,
+        *args,
+        policy: Callable[[], str | None] | None = None,
+        private: tuple[str, ...] = (),
+        **kwargs,
     ) -> None:
         self.policy = policy
         self.private = private
@@ -478,19 +488,30 @@ async def unexpected_error(request: Request, error: Exception) -> Response:
         return JSONResponse({"errors": errors}, status_code=500)
 
 
+def rate_counter(service: TicketService, per_minute: int, shared: bool) -> RateCounter:
+    """Who sent what lately, for a limit of `per_minute`: in the database when several processes
+    share it (`shared`) or may (PostgreSQL: several machines), so that the limit holds across
+    them; else in this process's memory, which costs no write a request."""
+    if shared or isinstance(service.store.target, DatabaseURL):
+        return SharedRateTable(service.store, per_minute)
+    return RateTable(per_minute)
+
+
 def build_app(
     service: TicketService,
     routes: list[BaseRoute],
     forwarder: Forwarder | None = None,
     body_timeout: float = 120.0,
-    rate_table: RateTable | None = None,
+    rate_table: RateCounter | None = None,
+    shared_rate_limits: bool = False,
 ) -> Starlette:
     """The endpoint's routes and `routes` (the site, when served together), behind the guards.
 
     With a `forwarder`, stored tickets are delivered to the helpdesk in the background, and with
     `service.helpdesk` the readers' replies too, and the requests followed there. A request
-    body must arrive within `body_timeout` seconds. `rate_table` keeps who sent what lately (one
-    is made from the settings by default).
+    body must arrive within `body_timeout` seconds. `rate_table` keeps who sent what lately (by
+    default one is made from the settings, see `rate_counter`: `shared_rate_limits` when other
+    processes serve the same database).
     """
     settings = service.settings
     refuse = refuser(service)
@@ -512,7 +533,7 @@ def build_app(
     app = GuardedApp(
         routes=api_routes(service.paths) + webhook_routes(service.helpdesk_webhook) + routes,
         lifespan=lifespan,
-        policy=service.content_security_policy,
+        policy=service.content_security_policy,  # read again when a build rewrote it
         # A request's private page: its address is its key.
         private=(service.paths.follow_up,),
         exception_handlers={HTTPException: http_error, Exception: unexpected_error},
@@ -539,7 +560,7 @@ def build_app(
                 table=(
                     rate_table
                     if rate_table is not None
-                    else RateTable(settings.rate_limit_per_minute)
+                    else rate_counter(service, settings.rate_limit_per_minute, shared_rate_limits)
                 ),
                 refuse=refuse,
             ),
@@ -550,6 +571,9 @@ def build_app(
                         RateLimit,
                         per_minute=service.server.helpdesk_webhook_per_minute,
                         paths=(service.helpdesk_webhook,),
+                        table=rate_counter(
+                            service, service.server.helpdesk_webhook_per_minute, shared_rate_limits
+                        ),
                         refuse=refuse,
                     )
                 ]

@@ -77,14 +77,19 @@ def utc_iso(timestamp: str) -> str:
     return datetime.fromisoformat(timestamp).astimezone(UTC).isoformat(timespec="seconds")
 
 
+# How the pages say a moment, by Babel here and by the browser's Intl.DateTimeFormat, which
+# gets it from the pages (`data-hc-time-style`) to say it again in the reader's own time zone.
+TIME_STYLE = {"dateStyle": "long", "timeStyle": "short"}
+
+
 def moment(timestamp: str, locale: str) -> dict[str, str]:
     """A stored time (ISO 8601, UTC) for a `<time>`: its ISO form and its text in `locale`
     (`25 novembre 2026 à 09:30 UTC`)."""
     when = datetime.fromisoformat(timestamp).astimezone(UTC)
-    pattern = get_datetime_format("long", locale=locale).replace("'", "")
-    text = pattern.replace("{0}", format_time(when, "short", tzinfo=UTC, locale=locale)).replace(
-        "{1}", format_date(when, "long", locale=locale)
-    )
+    date_style, time_style = TIME_STYLE["dateStyle"], TIME_STYLE["timeStyle"]
+    pattern = get_datetime_format(date_style, locale=locale).replace("'", "")
+    text = pattern.replace("{0}", format_time(when, time_style, tzinfo=UTC, locale=locale))
+    text = text.replace("{1}", format_date(when, date_style, locale=locale))
     return {"iso": utc_iso(timestamp), "text": f"{text} UTC"}
 
 
@@ -164,6 +169,7 @@ def page_context(
     return {
         "locale": locale,
         "direction": Language(locale, locale, "").direction,
+        "time_style": TIME_STYLE,
         "request": {
             "reference": request["reference"],
             "subject": request["subject"],

@@ -5,7 +5,10 @@
 - request bodies over their endpoint's limit are refused with 413 before they are read (at once
   when the declared length is over it), and a body that trickles in (a slow client) is cut off
   with 408, so one client cannot hold a worker;
-- each client gets a fixed number of requests a minute per endpoint, then 429 with `Retry-After`;
+- each client gets a fixed number of requests a minute per endpoint, then 429 with `Retry-After`,
+  counted in this process's memory (`RateTable`) or in the database (`SharedRateTable`) when
+  several processes share it; a database that cannot count is a 503 with `Retry-After`, as when
+  it cannot store (the request would need it anyway);
 - every response carries security headers, and every answer to a post `Cache-Control: no-store`
   (it may echo what the reader typed); answers below a private path (a request's follow-up page,
   whose address is its key) are never stored, indexed, nor given as a referrer.
@@ -17,14 +20,23 @@ endpoint gives one that answers readers without JavaScript with a page in their 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import math
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from helpcenter.engines import StorageUnavailable
+
+if TYPE_CHECKING:
+    from helpcenter.database import Database
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # A request body that stalls this many seconds between two reads is cut off (408): a proxy in
@@ -152,9 +164,40 @@ class BodyGuard:
                 )
 
 
+@dataclass(frozen=True)
+class Allowance:
+    """`per_minute` requests a minute, as GCRA counts them: a client's allowance is spent until
+    some time, each request moves that on by `interval`, and a request that finds it more than
+    `burst` ahead of now waits. A client may send `per_minute` at once, then one every
+    `interval`."""
+
+    per_minute: int
+
+    @property
+    def interval(self) -> float:
+        return 60.0 / self.per_minute
+
+    @property
+    def burst(self) -> float:
+        return 60.0 - self.interval
+
+    def wait(self, spent_until: float, now: float) -> int | None:
+        """None when a request at `now` is within the allowance, else the seconds to wait."""
+        if spent_until - now > self.burst:
+            return max(1, math.ceil(spent_until - now - self.burst))
+        return None
+
+
+class RateCounter(Protocol):
+    async def check(self, key: str) -> int | None:
+        """None when `key` may go on (and the request is counted), else the seconds to wait."""
+        ...
+
+
 class RateTable:
     """Who sent what lately, for a limit of `per_minute` requests a minute per key (a client's
-    address and an endpoint), as GCRA: one number a key, the time its allowance is spent until.
+    address and an endpoint), in this process's memory: one number a key, the time its
+    allowance is spent until (see Allowance).
 
     A key whose allowance is whole again is forgotten: the keys are kept in the order they were
     last seen, and the oldest are dropped while they are idle, a few at each request (no scan of
@@ -170,8 +213,7 @@ class RateTable:
         self.per_minute = per_minute
         self.max_keys = max_keys
         self.clock = clock
-        self.interval = 60.0 / per_minute
-        self.burst = 60.0 - self.interval
+        self.allowance = Allowance(per_minute)
         self.spent_until: OrderedDict[str, float] = OrderedDict()
 
     def __len__(self) -> int:
@@ -191,20 +233,60 @@ class RateTable:
         now = self.clock()
         self.forget_idle(now)
         until = max(self.spent_until.get(key, now), now)
-        if until - now > self.burst:
-            return max(1, math.ceil(until - now - self.burst))
-        self.spent_until[key] = until + self.interval
+        wait = self.allowance.wait(until, now)
+        if wait is not None:
+            return wait
+        self.spent_until[key] = until + self.allowance.interval
         self.spent_until.move_to_end(key)
         while len(self.spent_until) > self.max_keys:
             self.spent_until.popitem(last=False)
         return None
+
+    async def check(self, key: str) -> int | None:
+        return self.retry_after(key)
+
+
+# A process using a SharedRateTable removes keys whose allowance is whole again every this many
+# checks, at most this many at once: more than the checks add, so the table holds about the
+# clients of the last minute.
+FORGET_EVERY = 16
+FORGET_AT_ONCE = 64
+
+
+class SharedRateTable:
+    """The limit RateTable keeps, kept in the database (`rate_limits`, see
+    helpcenter.database.Database.spend_allowance): the processes sharing the database (workers,
+    machines) share each client's allowance. It goes by the database's clock (seconds since the
+    epoch, which the machines' clocks agree on), and each request counted is a write, made off
+    the event loop.
+
+    Raises StorageUnavailable when the database cannot count.
+    """
+
+    def __init__(self, database: Database, per_minute: int) -> None:
+        self.database = database
+        self.allowance = Allowance(per_minute)
+        self.checks = itertools.count(1)
+
+    def retry_after(self, key: str) -> int | None:
+        """None when `key` may go on (and the request is counted), else the seconds to wait."""
+        now = self.database.clock()
+        if next(self.checks) % FORGET_EVERY == 0:
+            self.database.forget_idle_allowances(now, FORGET_AT_ONCE)
+        allowance = self.allowance
+        until = self.database.spend_allowance(key, allowance.interval, allowance.burst, now)
+        return None if until is None else allowance.wait(until, now)
+
+    async def check(self, key: str) -> int | None:
+        return await run_in_threadpool(self.retry_after, key)
 
 
 class RateLimit:
     """At most `per_minute` requests a minute from one client address to each guarded path, and
     to all the paths below each of `prefixes` together (one count for every request's page).
 
-    Addresses are only held in memory while they count (see RateTable); nothing stores them.
+    Addresses are only held in memory while they count (see RateTable), or as salted hashes in
+    the database (SharedRateTable); nothing stores them.
     """
 
     def __init__(
@@ -212,7 +294,7 @@ class RateLimit:
         app: ASGIApp,
         per_minute: int,
         paths: tuple[str, ...],
-        table: RateTable | None = None,
+        table: RateCounter | None = None,
         refuse: Refuse = refuse_with_json,
         prefixes: tuple[str, ...] = (),
     ) -> None:
@@ -232,7 +314,18 @@ class RateLimit:
         counted = self.counted_as(scope["path"]) if scope["type"] == "http" else None
         if counted is not None and scope["method"] == "POST":
             client = (scope.get("client") or ("unknown", 0))[0]
-            wait = self.table.retry_after(f"{client} {counted}")
+            try:
+                wait = await self.table.check(f"{client} {counted}")
+            except StorageUnavailable as failure:
+                await self.refuse(
+                    scope,
+                    send,
+                    503,
+                    {"body": [str(failure.detail)]},
+                    {"retry_after": failure.retry_after},
+                    [(b"retry-after", str(failure.retry_after).encode())],
+                )
+                return
             if wait is not None:
                 await self.refuse(
                     scope,
@@ -349,10 +442,14 @@ class SecurityHeaders:
     )
 
     def __init__(
-        self, app: ASGIApp, policy: str | None = None, private: tuple[str, ...] = ()
+        self,
+        app: ASGIApp,
+        policy: str | Callable[[], str | None] | None = None,
+        private: tuple[str, ...] = (),
     ) -> None:
+        """`policy`: the site's, or what gives it as it is now (the preview rewrites it)."""
         self.app = app
-        self.policy = policy or self.DEFAULT_POLICY
+        self.policy = policy
         self.private = tuple(prefix for prefix in private if prefix)
 
     def headers_for(self, method: str, headers: list, path: str = "") -> list:
@@ -365,7 +462,8 @@ class SecurityHeaders:
         extra = list(self.HEADERS)
         content_type = dict(headers).get(b"content-type", b"")
         if content_type.startswith(b"text/html"):
-            extra.append((b"content-security-policy", self.policy.encode()))
+            policy = self.policy() if callable(self.policy) else self.policy
+            extra.append((b"content-security-policy", (policy or self.DEFAULT_POLICY).encode()))
         if method in UNSAFE_METHODS:
             extra.append((b"cache-control", b"no-store"))
         return headers + [(name, value) for name, value in extra if name not in names]

@@ -60,6 +60,10 @@ DEFAULT_ATTEMPTS = 12
 MIN_WAIT_SECONDS = 1.0
 # A Retry-After longer than this is taken as this.
 MAX_RETRY_AFTER_SECONDS = 24 * 3600
+# A forwarder claims the deliveries it takes for this long: forwarders in other processes leave
+# them alone meanwhile (one delivery's calls take far less), and take them up once it has passed
+# when the one that claimed them died.
+CLAIM_SECONDS = 300.0
 # The environment variable that holds the helpdesk's OAuth token (scopes: read, write,
 # impersonate): a secret, kept out of mkdocs.yml.
 TOKEN_VARIABLE = "HELPCENTER_HELPDESK_TOKEN"
@@ -540,8 +544,8 @@ class Forwarder:
         )
 
     def deliver_due(self) -> int:
-        """Try every due delivery once; how many were tried."""
-        due = self.store.due_deliveries(self.clock())
+        """Try every due delivery once, claimed from other forwarders; how many were tried."""
+        due = self.store.due_deliveries(self.clock(), claim_for=CLAIM_SECONDS)
         for ticket_id in due:
             self.deliver_one(ticket_id)
         return len(due)

@@ -1,4 +1,4 @@
-"""Durable ticket storage in SQLite.
+"""Durable ticket storage, in SQLite or PostgreSQL (helpcenter.database).
 
 A ticket, its attachments and its delivery to the helpdesk (the outbox) are written in one
 transaction, committed before the reader is told "received": a crash after the answer loses
@@ -27,13 +27,13 @@ import hashlib
 import json
 import re
 import secrets
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from helpcenter.database import MB, Database, QuotaExceeded, iso
+from helpcenter.engines import DatabaseURL, Record, Session
 from helpcenter.tickets.validation import (
     REFERENCE_ALPHABET,
     REFERENCE_PATTERN,
@@ -42,87 +42,6 @@ from helpcenter.tickets.validation import (
     Ticket,
 )
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS tickets (
-    id INTEGER PRIMARY KEY,
-    reference TEXT NOT NULL UNIQUE,
-    idempotency_key TEXT UNIQUE,
-    created_at TEXT NOT NULL,
-    name TEXT NOT NULL,
-    email TEXT NOT NULL,
-    subject TEXT NOT NULL,
-    category TEXT NOT NULL,
-    plan TEXT NOT NULL,
-    message TEXT NOT NULL,
-    language TEXT NOT NULL,
-    page TEXT NOT NULL,
-    status TEXT NOT NULL DEFAULT 'new',
-    status_changed_at TEXT NOT NULL DEFAULT '',
-    updated_at TEXT NOT NULL DEFAULT '',
-    follows TEXT NOT NULL DEFAULT '',
-    fields TEXT NOT NULL DEFAULT '{}'
-);
-CREATE TABLE IF NOT EXISTS attachments (
-    id INTEGER PRIMARY KEY,
-    ticket_id INTEGER NOT NULL REFERENCES tickets(id),
-    filename TEXT NOT NULL,
-    content_type TEXT NOT NULL,
-    size INTEGER NOT NULL,
-    content BLOB NOT NULL,
-    purged_at TEXT NOT NULL DEFAULT '',
-    comment_id INTEGER REFERENCES comments(id)
-);
-CREATE INDEX IF NOT EXISTS attachments_ticket ON attachments(ticket_id);
-CREATE TABLE IF NOT EXISTS deliveries (
-    ticket_id INTEGER PRIMARY KEY REFERENCES tickets(id),
-    state TEXT NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    next_attempt_at REAL NOT NULL,
-    last_error TEXT NOT NULL DEFAULT '',
-    remote_id TEXT NOT NULL DEFAULT '',
-    delivered_at TEXT NOT NULL DEFAULT '',
-    last_attempt_at REAL NOT NULL DEFAULT 0,
-    sync_due_at REAL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries(state, next_attempt_at);
-CREATE TABLE IF NOT EXISTS idempotency_keys (
-    key TEXT PRIMARY KEY,
-    request_hash TEXT,
-    ticket_id INTEGER NOT NULL REFERENCES tickets(id),
-    created_at REAL NOT NULL,
-    comment_id INTEGER REFERENCES comments(id)
-);
-CREATE INDEX IF NOT EXISTS idempotency_keys_created ON idempotency_keys(created_at);
-CREATE TABLE IF NOT EXISTS follow_up_tokens (
-    token_hash TEXT PRIMARY KEY,
-    ticket_id INTEGER NOT NULL REFERENCES tickets(id),
-    created_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS follow_up_tokens_ticket ON follow_up_tokens(ticket_id);
-CREATE TABLE IF NOT EXISTS comments (
-    id INTEGER PRIMARY KEY,
-    ticket_id INTEGER NOT NULL REFERENCES tickets(id),
-    author TEXT NOT NULL,
-    author_name TEXT NOT NULL DEFAULT '',
-    public INTEGER NOT NULL DEFAULT 1,
-    body TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    remote_id TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX IF NOT EXISTS comments_ticket ON comments(ticket_id);
-CREATE UNIQUE INDEX IF NOT EXISTS comments_remote ON comments(ticket_id, remote_id)
-    WHERE remote_id != '';
-CREATE TABLE IF NOT EXISTS reply_deliveries (
-    comment_id INTEGER PRIMARY KEY REFERENCES comments(id),
-    state TEXT NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    next_attempt_at REAL NOT NULL,
-    last_error TEXT NOT NULL DEFAULT '',
-    last_attempt_at REAL NOT NULL DEFAULT 0,
-    delivered_at TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX IF NOT EXISTS reply_deliveries_due ON reply_deliveries(state, next_attempt_at);
-"""
 # The daily quota a ticket's attachments count against.
 ATTACHMENT_BYTES = "attachment_bytes"
 REFERENCE = re.compile(REFERENCE_PATTERN)
@@ -234,42 +153,9 @@ class StoredReply:
 class TicketStore(Database):
     """Tickets, their attachments and the outbox; safe to share between threads."""
 
-    schema = SCHEMA
-
-    def __init__(self, path: Path, forward: bool = False, **options) -> None:
-        super().__init__(path, **options)
+    def __init__(self, target: Path | DatabaseURL | str, forward: bool = False, **options) -> None:
+        super().__init__(target, **options)
         self.forward = forward
-
-    def migrate(self, db: sqlite3.Connection) -> None:
-        self.add_column(db, "deliveries", "last_attempt_at", "REAL NOT NULL DEFAULT 0")
-        # Following the helpdesk (helpcenter.tickets.sync): when a forwarded request is looked
-        # at next (0: now; NULL: when the helpdesk's webhook says it changed).
-        self.add_column(db, "deliveries", "sync_due_at", "REAL DEFAULT 0")
-        self.add_column(db, "attachments", "purged_at", "TEXT NOT NULL DEFAULT ''")
-        # Following requests: a status, a conversation, the request a new one follows up on.
-        # Tickets of earlier versions are open, last active when they were sent, and have no
-        # follow-up address (nobody was given one).
-        self.add_column(db, "tickets", "status", "TEXT NOT NULL DEFAULT 'new'")
-        self.add_column(db, "tickets", "status_changed_at", "TEXT NOT NULL DEFAULT ''")
-        self.add_column(db, "tickets", "updated_at", "TEXT NOT NULL DEFAULT ''")
-        self.add_column(db, "tickets", "follows", "TEXT NOT NULL DEFAULT ''")
-        # The answers to the category's extra fields (mkdocs.yml), a JSON object by field id.
-        self.add_column(db, "tickets", "fields", "TEXT NOT NULL DEFAULT '{}'")
-        db.execute(
-            "UPDATE tickets SET updated_at = created_at, status_changed_at = created_at "
-            "WHERE updated_at = ''"
-        )
-        self.add_column(db, "attachments", "comment_id", "INTEGER REFERENCES comments(id)")
-        self.add_column(db, "idempotency_keys", "comment_id", "INTEGER REFERENCES comments(id)")
-        # Keys kept on the tickets themselves before they had a lifetime and a request hash:
-        # remembered without a hash (any retry matches, as then), then forgotten in time.
-        db.execute(
-            "INSERT OR IGNORE INTO idempotency_keys (key, request_hash, ticket_id, created_at) "
-            "SELECT idempotency_key, NULL, id, "
-            "COALESCE(CAST(strftime('%s', created_at) AS REAL), 0) "
-            "FROM tickets WHERE idempotency_key IS NOT NULL"
-        )
-        db.execute("UPDATE tickets SET idempotency_key = NULL WHERE idempotency_key IS NOT NULL")
 
     def add(
         self,
@@ -293,6 +179,7 @@ class TicketStore(Database):
         token = new_follow_up_token()
         with self.transaction() as db:
             if idempotency_key:
+                self.engine.hold(db, f"idempotency-key:{idempotency_key}")
                 row = db.execute(
                     "SELECT k.request_hash, k.comment_id, t.id, t.reference "
                     "FROM idempotency_keys k JOIN tickets t ON t.id = k.ticket_id "
@@ -315,11 +202,11 @@ class TicketStore(Database):
                 if not admission:
                     raise QuotaExceeded(ATTACHMENT_BYTES, admission.retry_after)
             reference = new_reference()
-            cursor = db.execute(
+            [ticket_id] = db.execute(
                 "INSERT INTO tickets (reference, created_at, name, email, "
                 "subject, category, plan, message, language, page, "
                 "status, status_changed_at, updated_at, follows, fields) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?, ?, ?) RETURNING id",
                 (
                     reference,
                     iso(now),
@@ -336,8 +223,7 @@ class TicketStore(Database):
                     ticket.follows,
                     json.dumps(ticket.fields, ensure_ascii=False),
                 ),
-            )
-            ticket_id = cursor.lastrowid
+            ).fetchone()
             self._add_token(db, ticket_id, token, now)
             db.executemany(
                 "INSERT INTO attachments (ticket_id, filename, content_type, size, content) "
@@ -363,7 +249,7 @@ class TicketStore(Database):
             return StoredTicket(reference, created=True, token=token)
 
     @staticmethod
-    def _add_token(db: sqlite3.Connection, ticket_id: int, token: str, now: float) -> None:
+    def _add_token(db: Session, ticket_id: int, token: str, now: float) -> None:
         db.execute(
             "INSERT INTO follow_up_tokens (token_hash, ticket_id, created_at) VALUES (?, ?, ?)",
             (token_hash(token), ticket_id, iso(now)),
@@ -416,12 +302,14 @@ class TicketStore(Database):
         digest = reply_hash(reference, reply) if idempotency_key else None
         with self.transaction() as db:
             ticket = db.execute(
-                "SELECT id, status, status_changed_at FROM tickets WHERE reference = ?",
+                "SELECT id, status, status_changed_at FROM tickets WHERE reference = ?"
+                + self.engine.for_update,
                 (reference,),
             ).fetchone()
             if ticket is None:
                 raise LookupError(reference)
             if idempotency_key:
+                self.engine.hold(db, f"idempotency-key:{idempotency_key}")
                 row = db.execute(
                     "SELECT request_hash, comment_id, ticket_id FROM idempotency_keys "
                     "WHERE key = ? AND created_at > ?",
@@ -450,11 +338,11 @@ class TicketStore(Database):
                 )
                 if not admission:
                     raise QuotaExceeded(ATTACHMENT_BYTES, admission.retry_after)
-            comment_id = db.execute(
+            [comment_id] = db.execute(
                 "INSERT INTO comments (ticket_id, author, public, body, created_at) "
-                "VALUES (?, ?, 1, ?, ?)",
+                "VALUES (?, ?, 1, ?, ?) RETURNING id",
                 (ticket["id"], author, reply.message, iso(now)),
-            ).lastrowid
+            ).fetchone()
             if self.forward and author == REQUESTER:
                 # Forwarded to the helpdesk's request as a comment (helpcenter.tickets.sync),
                 # once the ticket itself is delivered.
@@ -490,7 +378,8 @@ class TicketStore(Database):
         now = self.clock()
         with self.transaction() as db:
             ticket = db.execute(
-                "SELECT id, status FROM tickets WHERE reference = ?", (reference,)
+                "SELECT id, status FROM tickets WHERE reference = ?" + self.engine.for_update,
+                (reference,),
             ).fetchone()
             if ticket is None:
                 raise LookupError(reference)
@@ -601,14 +490,28 @@ class TicketStore(Database):
 
     # The outbox: deliveries to the helpdesk.
 
-    def due_deliveries(self, now: float, limit: int = 10) -> list[int]:
-        with self.reading() as db:
+    def due_deliveries(self, now: float, limit: int = 10, claim_for: float = 0) -> list[int]:
+        """The deliveries due at `now`, the longest waiting first.
+
+        With `claim_for`, they are claimed by the caller for that many seconds: they are not due
+        for anyone else until then (a forwarder in another process skips them, on PostgreSQL
+        without waiting for this transaction), unless the caller records an attempt before. A
+        forwarder that dies holding a claim leaves its deliveries due again when it ends.
+        """
+        with self.transaction() as db:
             rows = db.execute(
                 "SELECT ticket_id FROM deliveries WHERE state = 'pending' AND next_attempt_at <= ? "
-                "ORDER BY next_attempt_at LIMIT ?",
+                "ORDER BY next_attempt_at LIMIT ?"
+                + (self.engine.skip_locked() if claim_for else ""),
                 (now, limit),
             ).fetchall()
-        return [row["ticket_id"] for row in rows]
+            due = [row["ticket_id"] for row in rows]
+            if claim_for:
+                db.executemany(
+                    "UPDATE deliveries SET next_attempt_at = ? WHERE ticket_id = ?",
+                    [(now + claim_for, ticket_id) for ticket_id in due],
+                )
+        return due
 
     def delivery_payload(self, ticket_id: int) -> tuple[dict, list[Attachment]]:
         with self.reading() as db:
@@ -732,23 +635,24 @@ class TicketStore(Database):
         selection = (
             "purged_at = '' AND ("
             "(comment_id IS NULL AND ticket_id IN (SELECT t.id FROM tickets t JOIN deliveries d "
-            "ON d.ticket_id = t.id WHERE d.state = 'delivered' AND t.created_at < :before)) "
+            "ON d.ticket_id = t.id WHERE d.state = 'delivered' AND t.created_at < ?)) "
             "OR comment_id IN (SELECT c.id FROM comments c JOIN reply_deliveries r "
-            "ON r.comment_id = c.id WHERE r.state = 'delivered' AND c.created_at < :before))"
+            "ON r.comment_id = c.id WHERE r.state = 'delivered' AND c.created_at < ?))"
         )
         with self.transaction() as db:
             count, size = db.execute(
-                f"SELECT COUNT(*), COALESCE(SUM(size), 0) FROM attachments WHERE {selection}",
-                {"before": iso(before)},
+                "SELECT COUNT(*), CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM attachments "
+                f"WHERE {selection}",
+                (iso(before), iso(before)),
             ).fetchone()
             db.execute(
-                f"UPDATE attachments SET content = X'', purged_at = :now WHERE {selection}",
-                {"now": iso(self.clock()), "before": iso(before)},
+                f"UPDATE attachments SET content = ?, purged_at = ? WHERE {selection}",
+                (b"", iso(self.clock()), iso(before), iso(before)),
             )
         return count, size
 
 
-def attachment_entry(row: sqlite3.Row) -> dict:
+def attachment_entry(row: Record) -> dict:
     """An attachment as `TicketStore.list` describes it: name, type, size, and when purged."""
     entry = {key: row[key] for key in ("filename", "content_type", "size")}
     if row["purged_at"]:
@@ -756,9 +660,7 @@ def attachment_entry(row: sqlite3.Row) -> dict:
     return entry
 
 
-def record_activity(
-    db: sqlite3.Connection, ticket_id: int, old: str, new: str | None, now: float
-) -> None:
+def record_activity(db: Session, ticket_id: int, old: str, new: str | None, now: float) -> None:
     """Record activity on a request at `now` (the helpdesk's time of it, when it comes from
     there), and its new status when it changes (the team's, the reader's or the helpdesk's, in
     the caller's transaction)."""
@@ -771,7 +673,7 @@ def record_activity(
         db.execute("UPDATE tickets SET updated_at = ? WHERE id = ?", (iso(now), ticket_id))
 
 
-def delivery_summary(row: sqlite3.Row) -> dict:
+def delivery_summary(row: Record) -> dict:
     """A ticket's delivery to the helpdesk, for `helpcenter tickets list`."""
     state = row["delivery_state"]
     summary = {

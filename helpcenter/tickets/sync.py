@@ -37,6 +37,12 @@ attempt whose answer was lost, a process that died before recording it) is recor
 delivered, not sent again. The comment also carries an `Idempotency-Key`, but Zendesk documents
 those for creating requests only: a helpdesk may ignore it on an update.
 
+Several processes (workers, machines) may follow one helpdesk from one database: each claims the
+replies and requests it takes (as the forwarders claim deliveries, helpcenter.tickets.helpdesk),
+so each due request is read by one of them and each reply sent by one; a process that dies
+holding a claim leaves what it held due again after CLAIM_SECONDS, and one that finds the
+helpdesk unavailable lets go of what it had not tried.
+
 All of this acts as the requester, with the token (HELPCENTER_HELPDESK_TOKEN): without it, the
 endpoint does not start this at all (helpcenter.server.app), and the replies wait in the outbox
 until it is set.
@@ -70,6 +76,7 @@ from starlette.routing import BaseRoute, Route
 
 from helpcenter.database import StorageUnavailable, iso
 from helpcenter.tickets.helpdesk import (
+    CLAIM_SECONDS,
     TOKEN_VARIABLE,
     DeliveryError,
     HelpdeskClient,
@@ -98,6 +105,9 @@ IDLE_SHARE = 60
 CLOCK_TOLERANCE_SECONDS = 5.0
 # The due replies, and the due requests, taken at a time.
 BATCH = 10
+# When a forwarded request is looked at next, and a reply of the reader tried next.
+SCHEDULE = "UPDATE deliveries SET sync_due_at = ? WHERE ticket_id = ?"
+RETRY = "UPDATE reply_deliveries SET next_attempt_at = ? WHERE comment_id = ?"
 # Looks at a request that fail in a row (it is gone, not the requester's, or its answer breaks
 # the contract) before it is looked at only when the helpdesk's webhook names it.
 FAILED_LOOKS = 3
@@ -163,16 +173,22 @@ class SyncStore:
     def __init__(self, store: TicketStore) -> None:
         self.store = store
 
-    def due_requests(self, now: float, limit: int = BATCH) -> list[int]:
-        """The forwarded requests, not closed, due for a look."""
-        with self.store.reading() as db:
+    def due_requests(self, now: float, claim_for: float, limit: int = BATCH) -> list[int]:
+        """The forwarded requests, not closed, due for a look, claimed by the caller for
+        `claim_for` seconds (as TicketStore.due_deliveries claims deliveries): the syncs of other
+        processes skip them (on PostgreSQL without waiting for this transaction) until the
+        caller schedules their next look. A sync that dies holding them leaves them due again
+        when the claim ends."""
+        with self.store.transaction() as db:
             rows = db.execute(
                 "SELECT d.ticket_id FROM deliveries d JOIN tickets t ON t.id = d.ticket_id "
                 "WHERE d.state = 'delivered' AND t.status != 'closed' AND d.sync_due_at <= ? "
-                "ORDER BY d.sync_due_at, d.ticket_id LIMIT ?",
+                "ORDER BY d.sync_due_at, d.ticket_id LIMIT ?" + self.store.engine.skip_locked("d"),
                 (now, limit),
             ).fetchall()
-        return [row["ticket_id"] for row in rows]
+            due = [row["ticket_id"] for row in rows]
+            db.executemany(SCHEDULE, [(now + claim_for, ticket_id) for ticket_id in due])
+        return due
 
     def followed(self, ticket_id: int) -> Followed:
         with self.store.reading() as db:
@@ -189,10 +205,10 @@ class SyncStore:
             raise LookupError(f"no ticket {ticket_id}")
         return max(0.0, now - datetime.fromisoformat(row["updated_at"]).timestamp())
 
-    def schedule(self, ticket_id: int, at: float | None) -> None:
-        """Look at the request at `at` (None: when the helpdesk's webhook says it changed)."""
+    def schedule(self, ticket_ids: list[int], at: float | None) -> None:
+        """Look at the requests at `at` (None: when the helpdesk's webhook says they changed)."""
         with self.store.transaction() as db:
-            db.execute("UPDATE deliveries SET sync_due_at = ? WHERE ticket_id = ?", (at, ticket_id))
+            db.executemany(SCHEDULE, [(at, ticket_id) for ticket_id in ticket_ids])
 
     def sync_soon(self, remote_id: str) -> bool:
         """Look at the helpdesk's request `remote_id` now; whether it is one of ours."""
@@ -211,7 +227,9 @@ class SyncStore:
         stored, the reader's own matched to the replies written here, its status."""
         with self.store.transaction() as db:
             ticket = db.execute(
-                "SELECT status, updated_at FROM tickets WHERE id = ?", (ticket_id,)
+                "SELECT status, updated_at FROM tickets WHERE id = ?"
+                + self.store.engine.for_update,
+                (ticket_id,),
             ).fetchone()
             if ticket is None:
                 raise LookupError(f"no ticket {ticket_id}")
@@ -290,10 +308,11 @@ class SyncStore:
 
     # The outbox of the readers' replies.
 
-    def due_replies(self, now: float, limit: int = BATCH) -> list[int]:
+    def due_replies(self, now: float, claim_for: float, limit: int = BATCH) -> list[int]:
         """The replies due for an attempt whose ticket is delivered, each after the replies
-        before it on its request."""
-        with self.store.reading() as db:
+        before it on its request; claimed by the caller for `claim_for` seconds, as
+        `due_requests` claims requests, until it records the attempt or lets them go."""
+        with self.store.transaction() as db:
             rows = db.execute(
                 "SELECT r.comment_id FROM reply_deliveries r "
                 "JOIN comments c ON c.id = r.comment_id "
@@ -302,10 +321,18 @@ class SyncStore:
                 "AND NOT EXISTS (SELECT 1 FROM reply_deliveries e "
                 "JOIN comments o ON o.id = e.comment_id WHERE o.ticket_id = c.ticket_id "
                 "AND e.state = 'pending' AND e.comment_id < r.comment_id) "
-                "ORDER BY r.next_attempt_at, r.comment_id LIMIT ?",
+                "ORDER BY r.next_attempt_at, r.comment_id LIMIT ?"
+                + self.store.engine.skip_locked("r"),
                 (now, limit),
             ).fetchall()
-        return [row["comment_id"] for row in rows]
+            due = [row["comment_id"] for row in rows]
+            db.executemany(RETRY, [(now + claim_for, comment_id) for comment_id in due])
+        return due
+
+    def retry_replies(self, comment_ids: list[int], at: float) -> None:
+        """Try the replies at `at` (claimed ones not tried: for whichever sync looks next)."""
+        with self.store.transaction() as db:
+            db.executemany(RETRY, [(at, comment_id) for comment_id in comment_ids])
 
     def pending_reply(self, comment_id: int) -> PendingReply:
         with self.store.reading() as db:
@@ -417,22 +444,35 @@ class HelpdeskSync:
         return max(self.poll_seconds, min(self.poll_max_seconds, idle / IDLE_SHARE))
 
     def work(self) -> int:
-        """Deliver the due replies, then look at the due requests; how many were tried."""
+        """Deliver the due replies, then look at the due requests, each claimed from the syncs
+        of other processes; how many were tried."""
         now = self.clock()
         if now < self.resume_at:
             return 0
-        tried = 0
-        for comment_id in self.mirror.due_replies(now):
-            tried += 1
-            self.deliver_reply(comment_id)
+        replies = self.mirror.due_replies(now, claim_for=CLAIM_SECONDS)
+        tried = self.each(replies, self.deliver_reply, self.mirror.retry_replies, now)
+        if self.clock() < self.resume_at:
+            return tried
+        requests = self.mirror.due_requests(now, claim_for=CLAIM_SECONDS)
+        return tried + self.each(requests, self.follow, self.mirror.schedule, now)
+
+    def each(
+        self,
+        claimed: list[int],
+        act: Callable[[int], bool],
+        release: Callable[[list[int], float], None],
+        now: float,
+    ) -> int:
+        """`act` on each of `claimed` until the helpdesk is unavailable; then the others are
+        released (due at `now` again, for whichever sync looks first once it is back); how many
+        were acted on."""
+        for done, item in enumerate(claimed, 1):
+            act(item)
             if self.clock() < self.resume_at:
-                return tried
-        for ticket_id in self.mirror.due_requests(now):
-            tried += 1
-            self.follow(ticket_id)
-            if self.clock() < self.resume_at:
-                return tried
-        return tried
+                if claimed[done:]:
+                    release(claimed[done:], now)
+                return done
+        return len(claimed)
 
     def refresh(self, request: Followed) -> None:
         """Read the request in the helpdesk and bring its copy here up to date."""
@@ -452,6 +492,7 @@ class HelpdeskSync:
         except DeliveryError as error:
             if error.outage:
                 self.unavailable(error)
+                self.mirror.schedule([ticket_id], now)  # due again (claimed no more)
                 return False
             failure = str(error)
         except Exception as error:  # a bug must not stop the others: this one waits
@@ -459,7 +500,7 @@ class HelpdeskSync:
         else:
             self.failed_looks.pop(ticket_id, None)
             step = self.next_look(self.mirror.idle_seconds(ticket_id, now))
-            self.mirror.schedule(ticket_id, None if step is None else now + step)
+            self.mirror.schedule([ticket_id], None if step is None else now + step)
             return True
         self.look_failed(request, failure, now)
         return False
@@ -471,7 +512,7 @@ class HelpdeskSync:
         looks = self.failed_looks.get(request.ticket_id, 0) + 1
         self.failed_looks[request.ticket_id] = looks
         polled = self.poll_seconds > 0 and looks < FAILED_LOOKS
-        self.mirror.schedule(request.ticket_id, now + self.poll_max_seconds if polled else None)
+        self.mirror.schedule([request.ticket_id], now + self.poll_max_seconds if polled else None)
         if looks == 1:
             plan = (
                 f"looked at again every {round(self.poll_max_seconds)}s, after {FAILED_LOOKS} "

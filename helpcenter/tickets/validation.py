@@ -89,9 +89,10 @@ def email_pattern() -> str:
     return f"[{BLANK}]*{EMAIL_ADDRESS}[{BLANK}]*"
 
 
-def problem(kind: str, message: str = "", **context: Any) -> PydanticCustomError:
-    """A validation error of our own type; the type picks the message shown to the reader."""
-    return PydanticCustomError(kind, message or kind.replace("_", " "), context or None)
+def problem(kind: str, **context: Any) -> PydanticCustomError:
+    """A validation error of our own type. Its type and context pick the message shown to the
+    reader (reader_message); pydantic's own message, here the type again, is read by nothing."""
+    return PydanticCustomError(kind, kind, context or None)
 
 
 @dataclass(frozen=True)
@@ -109,19 +110,19 @@ class Text:
 
     def check(self, value: str) -> str:
         if SURROGATES.search(value):
-            raise problem("unicode", "not valid Unicode text")
+            raise problem("unicode")
         if re.fullmatch(self.pattern, value) is None:
             if FORBIDDEN_CHARACTERS.search(value) or (
                 not self.multiline
                 and not self.email
                 and re.search(f"[{LINE_BREAKS}]", value.strip())
             ):
-                raise problem("control_characters", "control characters are not allowed")
+                raise problem("control_characters")
             if not value.strip():
-                raise problem("required", "this field is required")
+                raise problem("required")
             if self.email:
-                raise problem("email", "not an email address")
-            raise problem("text_too_short", "too short", count=self.minimum)
+                raise problem("email")
+            raise problem("text_too_short", count=self.minimum)
         return value.strip()
 
     def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> core_schema.CoreSchema:
@@ -199,32 +200,32 @@ class ExtraInput:
         }
 
     def schema(self) -> dict:
-        """What the posted category's ticket must send under the name."""
+        """What the posted category's ticket must send under the name, beyond what any ticket may
+        (`loose_schema`: a string within the field's limit)."""
         if self.field.options:
             answers = [option.id for option in self.field.options]
             return {"enum": answers if self.field.required else ["", *answers]}
-        pattern = f"^{self.text.pattern}$"
-        if self.format is not None:
-            pattern = f"^(?={self.text.pattern}$){self.format}$"
-        return {"type": "string", "maxLength": self.field.limit, "pattern": pattern}
+        if self.format is None:
+            return {"pattern": f"^{self.text.pattern}$"}
+        return {"pattern": f"^(?={self.text.pattern}$){self.format}$"}
 
     def check(self, value: Any, chosen: bool) -> str:
         """The value to keep (trimmed; empty when not answered), or the problem with it."""
         if not isinstance(value, str):
-            raise problem("string_type", "not a string")
+            raise problem("string_type")
         if len(value) > self.field.limit:
             raise problem("string_too_long", max_length=self.field.limit)
         if not chosen:
             return ""
         if self.field.options:
             if value == "" and self.field.required:
-                raise problem("required", "this field is required")
+                raise problem("required")
             if value != "" and value not in {option.id for option in self.field.options}:
-                raise problem("choice", "not one of the options")
+                raise problem("choice")
             return value
         kept = self.text.check(value)
         if self.format is not None and re.fullmatch(self.format, value) is None:
-            raise problem("format", "not in the expected format")
+            raise problem("format")
         return kept
 
 
@@ -263,7 +264,7 @@ def extra_fields_schema(inputs: tuple[ExtraInput, ...]):
 def unicode_text(value: str) -> str:
     """Text a UTF-8 database can hold: no lone surrogate (JSON's `"\\ud800"`)."""
     if SURROGATES.search(value):
-        raise problem("unicode", "not valid Unicode text")
+        raise problem("unicode")
     return value
 
 
@@ -495,16 +496,16 @@ class Content:
             content = value.content
         elif isinstance(value, str):
             if BASE64.fullmatch(value) is None:
-                raise problem("base64", "not base64")
+                raise problem("base64")
             content = base64.b64decode(value, validate=True)
         else:
-            raise problem("base64", "not base64")
+            raise problem("base64")
         if not content:
-            raise problem("attachment_empty", "empty file")
+            raise problem("attachment_empty")
         if len(content) > self.max_bytes:
-            raise problem("attachment_too_large", "file too large")
+            raise problem("attachment_too_large")
         if kind_of(content, self.kinds) is None:
-            raise problem("attachment_type", "not an accepted file type")
+            raise problem("attachment_type")
         return content
 
     def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> core_schema.CoreSchema:

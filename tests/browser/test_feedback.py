@@ -67,6 +67,10 @@ def test_voting_works_without_javascript(browser, site_url, database):
     page.get_by_test_id("article-feedback").locator("button[value=yes]").click()
     expect(page).to_have_url(f"{site_url}/es/shipping/carriers/#feedback-thanks")
     expect(page.locator("#feedback-thanks")).to_be_visible()
+    # Nothing left to turn the yes into a no: the comment went with the buttons.
+    feedback = page.get_by_test_id("article-feedback")
+    expect(feedback.get_by_role("button")).to_have_count(0)
+    expect(feedback.get_by_role("textbox")).to_have_count(0)
     assert [v["helpful"] for v in votes_for(database, "es", "shipping/carriers/")] == [1]
     context.close()
 

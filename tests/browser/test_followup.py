@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -14,7 +16,10 @@ from playwright.sync_api import expect
 
 from helpcenter.cli import main
 from helpcenter.i18n.catalogs import Catalogs
+from helpcenter.server.app import site_routes
+from helpcenter.tickets.app import build_app
 from tests.browser.test_accessibility import WCAG_21_AA
+from tests.conftest import BackgroundServer, ticket_service
 
 pytestmark = pytest.mark.browser
 
@@ -140,6 +145,19 @@ def test_a_request_is_followed_and_answered_on_its_private_page(
     expect(page.get_by_test_id("request-reply").locator("[name=message]")).to_be_focused()
     assert len(listed(database, capsys)[reference]["comments"]) == 2
 
+    # Its times in the reader's own zone (the page says UTC without JavaScript).
+    tokyo = browser.new_context(timezone_id="Asia/Tokyo")
+    away = tokyo.new_page()
+    away.goto(address)
+    sent = away.locator("time").first
+    expect(sent).not_to_contain_text("UTC")
+    local = datetime.fromisoformat(sent.get_attribute("datetime")).astimezone(
+        ZoneInfo("Asia/Tokyo")
+    )
+    expect(sent).to_contain_text(local.strftime("%H:%M"))
+    assert sent.get_attribute("title").endswith(" UTC")
+    tokyo.close()
+
     # Without JavaScript: the same page, the reply posted by the browser itself.
     context = browser.new_context(java_script_enabled=False)
     plain = context.new_page()
@@ -170,8 +188,16 @@ def test_a_request_is_followed_and_answered_on_its_private_page(
     expect(conversation).to_contain_text("Finalement, ce n'est pas réglé.")
     expect(status).to_have_text("Ouverte")
 
-    # Closed: no reply form, a new request that links to it instead, without JavaScript too.
+    # Closed while the reader writes: the summary says why, in French, and takes the focus.
     team(database, "status", reference, "closed")
+    reply_with(page, "Encore une précision.")
+    summary = page.get_by_test_id("request-reply").locator("[data-hc-form-summary]")
+    expect(summary).to_have_text(
+        FRENCH("This request no longer takes replies. To follow up on it, send a new request.")
+    )
+    expect(summary).to_be_focused()
+
+    # Closed: no reply form, a new request that links to it instead, without JavaScript too.
     plain.goto(address)
     expect(plain.get_by_test_id("request-status")).to_have_text("Fermée")
     expect(plain.get_by_test_id("request-reply")).to_have_count(0)
@@ -193,6 +219,36 @@ def test_a_request_is_followed_and_answered_on_its_private_page(
     answer = page.goto(address.replace(token, changed))
     assert answer.status == 404
     expect(page.get_by_test_id("request-status")).to_have_count(0)
+
+
+def test_a_reply_over_the_per_minute_limit_says_the_wait_in_the_readers_language(
+    page, site_dir, tmp_path
+):
+    """The endpoint's per-minute limit (a 429 whose words are English): the reader reads in the
+    page's language how long to wait, as on the contact form, and keeps what they typed."""
+    service = ticket_service(tmp_path / "tickets.sqlite3", site_dir, rate_limit_per_minute=1)
+    with BackgroundServer(build_app(service, site_routes(site_dir))) as server:
+        page.goto(f"{server.url}/fr/contact/")
+        fill_contact_form(page, "Deux réponses coup sur coup")
+        page.locator("form[data-hc-contact-form] button[type=submit]").click()
+        page.get_by_test_id("follow-link").click()
+        reply_with(page, "Une première précision.")
+        expect(page.get_by_test_id("request-conversation")).to_contain_text(
+            "Une première précision."
+        )
+        with page.expect_response(lambda response: response.request.method == "POST") as refused:
+            reply_with(page, "Une seconde, aussitôt.")
+        assert refused.value.status == 429
+        wait = int(refused.value.headers["retry-after"])
+        status = page.get_by_test_id("request-reply").locator("[data-hc-form-status]")
+        expect(status).to_have_text(
+            FRENCH(
+                "Too many requests from your connection. Please try again in %(seconds)s seconds."
+            )
+            % {"seconds": wait}
+        )
+        expect(page.get_by_test_id("request-reply")).not_to_contain_text("Too many requests")
+        expect(page.locator("[name=message]")).to_have_value("Une seconde, aussitôt.")
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from helpcenter.config import load_project
-from helpcenter.server.app import watched_site_routes
+from helpcenter.server.app import watched_site
 from helpcenter.server.livereload import STREAM_PATH, InjectClient
 from helpcenter.tickets.app import build_app
 from tests.browser.test_accessibility import WCAG_21_AA
@@ -29,7 +29,7 @@ TITLE = "title: Gérer les retours"
 def preview(project: Path, tmp_path: Path) -> Iterator[BackgroundServer]:
     """The project served as `helpcenter serve --watch` serves it (which builds it first)."""
     site = project / "site"
-    routes = watched_site_routes(site, load_project(project / "mkdocs.yml"))
+    _, routes = watched_site(site, load_project(project / "mkdocs.yml"))
     app = InjectClient(build_app(ticket_service(tmp_path / "db.sqlite3", site), routes))
     with BackgroundServer(app) as server:
         yield server

@@ -24,6 +24,7 @@ from tests.tickets.test_followup import DAY, Clock
 pytestmark = pytest.mark.browser
 
 FRENCH = Catalogs().gettext("fr")
+SPANISH = Catalogs().gettext("es")
 
 
 @pytest.fixture
@@ -50,7 +51,7 @@ def test_the_contact_page_lists_this_browsers_requests_and_offers_to_continue_on
     browser, page, served
 ):
     url, service, clock = served
-    database = service.store.path
+    database = service.store.target
     contact = f"{url}/fr/contact/"
     requests = page.get_by_test_id("my-requests")
     offer = page.get_by_test_id("continue-request")
@@ -120,6 +121,13 @@ def test_the_contact_page_lists_this_browsers_requests_and_offers_to_continue_on
     expect(listed(page, second)).to_contain_text("Ouverte")
     expect(listed(page, second).get_by_role("link")).to_have_attribute("href", second_address)
     expect(requests.locator("li")).to_have_count(2)
+
+    # The Spanish contact page lists them too, their status in Spanish.
+    page.goto(f"{url}/es/contact/")
+    expect(listed(page, reference)).to_contain_text(SPANISH("Awaiting your reply"))
+    expect(listed(page, second)).to_contain_text(SPANISH("Open"))
+    assert SPANISH("Open") != FRENCH("Open")
+    page.goto(contact)
 
     # Without JavaScript, the same browser's data shows nothing.
     kept = page.context.storage_state()

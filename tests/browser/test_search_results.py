@@ -54,6 +54,24 @@ def test_results_are_articles_with_categories_after_them_and_never_the_home_page
     assert not categories or min(categories) > max(articles)
 
 
+@pytest.mark.parametrize(
+    ("locale", "question", "words"),
+    [
+        ("fr", "comment", "suivre mon colis"),
+        ("fr", "pourquoi", "mon colis est bloqué"),
+        ("es", "cómo", "seguir mi paquete"),
+        ("it", "come", "tracciare la spedizione"),
+    ],
+)
+def test_a_question_word_changes_nothing_in_what_a_question_finds(
+    page, site_url, locale, question, words
+):
+    """`comment suivre mon colis` ranked the contact page, which says `comment`, second."""
+    assert found(page, site_url, locale, f"{question} {words} ") == found(
+        page, site_url, locale, f"{words} "
+    )
+
+
 def index_data(site_dir: Path, locale: str) -> dict:
     [path] = (site_dir / locale / "search").glob("index.*.json")
     return json.loads(path.read_text(encoding="utf-8"))

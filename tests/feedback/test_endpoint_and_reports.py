@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import httpx
 import pytest
@@ -13,14 +12,15 @@ from helpcenter.feedback.reports import feedback_report, search_gaps_report
 from helpcenter.feedback.store import FeedbackStore
 from helpcenter.tickets.app import build_app
 from tests.conftest import PROJECT_ROOT, BackgroundServer, ticket_service
+from tests.databases import columns, rows
 
 LOCALES = ("fr", "es", "it")
 DOCS = PROJECT_ROOT / "docs"
 
 
 @pytest.fixture
-def endpoint(tmp_path, site_dir):
-    database = tmp_path / "db.sqlite3"
+def endpoint(db, site_dir):
+    database = db
     service = ticket_service(database, site_dir, rate_limit_per_minute=10_000)
     with BackgroundServer(build_app(service, [])) as server:
         yield server.url, database
@@ -91,11 +91,9 @@ def test_search_gaps_are_stored_and_nothing_identifies_the_reader(endpoint):
         headers={"Content-Type": "text/plain"},
     )
     assert response.status_code == 204
-    connection = sqlite3.connect(database)
-    stored = connection.execute("SELECT * FROM search_gaps").fetchall()
-    columns = [c[1] for c in connection.execute("PRAGMA table_info(search_gaps)")]
+    stored = rows(database, "SELECT * FROM search_gaps")
     assert len(stored) == 3
-    assert not {"ip", "address", "client", "user_agent"} & set(columns)
+    assert not {"ip", "address", "client", "user_agent"} & columns(database, "search_gaps")
     assert "127.0.0.1" not in json.dumps(stored)
 
 

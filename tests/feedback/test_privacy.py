@@ -4,13 +4,12 @@ Through the real endpoint, into the real database."""
 
 from __future__ import annotations
 
-import sqlite3
-
 import httpx
 import pytest
 
 from helpcenter.tickets.app import build_app
 from tests.conftest import BackgroundServer, ticket_service
+from tests.databases import rows
 
 # What is typed, and what is kept.
 MASKED = [
@@ -48,19 +47,11 @@ KEPT = [
 
 
 @pytest.fixture
-def endpoint(tmp_path):
-    database = tmp_path / "db.sqlite3"
+def endpoint(db):
+    database = db
     service = ticket_service(database, rate_limit_per_minute=10_000)
     with BackgroundServer(build_app(service, [])) as server:
         yield server.url, database
-
-
-def rows(database, query: str) -> list[tuple]:
-    connection = sqlite3.connect(database)
-    try:
-        return connection.execute(query).fetchall()
-    finally:
-        connection.close()
 
 
 def test_searches_are_stored_with_personal_data_masked(endpoint):

@@ -17,7 +17,8 @@ HOSTILE = [
     "ok\r100%     9 votes  fr/forged/  (translation: source)",  # rewrites its own line
     "line one\nforged second line",
     "\x1b]0;title\x07",  # sets the window title
-    "\u202egnp.exe",  # right-to-left override
+    # right-to-left override and isolate; an 8-bit CSI (clears the screen where it is taken)
+    "\u202egnp.exe \u2067gnp.exe\u2069 \x9b2J",
     "bell\x07 and nul\x00",
 ]
 
@@ -39,8 +40,8 @@ def database(tmp_path, monkeypatch):
 def test_what_readers_typed_cannot_act_on_the_terminal(database, capsys, report):
     assert main([*report, "--db", str(database)]) == 0
     out = capsys.readouterr().out
-    assert not any(char in out for char in "\x1b\r\x07\x00\u202e")
-    assert "\\x1b" in out and "\\r100%" in out and "\\u202e" in out
+    assert not any(char in out for char in "\x1b\r\x07\x00\u202e\u2067\u2069\x9b")
+    assert "\\x1b" in out and "\\r100%" in out and "\\u202e" in out and "\\x9b2J" in out
     # Each comment or search is on its line: nothing typed made a line of its own.
     lines = out.splitlines()
     assert not any(line.startswith("forged second line") for line in lines)

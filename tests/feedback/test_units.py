@@ -18,10 +18,16 @@ import pytest
 from starlette.requests import Request
 from starlette.responses import Response
 
-from helpcenter import database
+from helpcenter import engines
 from helpcenter.authoring.translations import mark_up_to_date
 from helpcenter.database import MB, StorageUnavailable
-from helpcenter.feedback.api import MAX_PAGE, post_feedback, read_fields, site_pages
+from helpcenter.feedback.api import (
+    MAX_PAGE,
+    post_feedback,
+    post_search_gaps,
+    read_fields,
+    site_pages,
+)
 from helpcenter.feedback.reports import feedback_report, search_gaps_report
 from helpcenter.feedback.store import FeedbackStore, SearchGap, Vote
 from helpcenter.search.analysis import Analyzer
@@ -50,8 +56,9 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def store(tmp_path: Path, clock: Clock):
-    store = FeedbackStore(tmp_path / "feedback.sqlite3", clock=clock)
+def store(db, clock: Clock):
+    """The feedback store, on each engine."""
+    store = FeedbackStore(db, clock=clock)
     yield store
     store.close()
 
@@ -186,8 +193,10 @@ def test_votes_are_chosen_by_language_and_by_age(store, clock):
     assert pages(language="fr", since_days=2) == [("fr", "new/")]
 
 
-def test_below_the_free_disk_watermark_nothing_is_stored(store, tmp_path):
-    """The endpoint's `min_free_disk_mb`: a vote or searches refused (a 503) before writing."""
+def test_below_the_free_disk_watermark_nothing_is_stored(tmp_path, clock):
+    """The endpoint's `min_free_disk_mb`: a vote or searches refused (a 503) before writing.
+    (The disk of a SQLite file: a PostgreSQL server's is not seen from here.)"""
+    store = FeedbackStore(tmp_path / "feedback.sqlite3", clock=clock)
     watermark = shutil.disk_usage(tmp_path).free // MB + 1024
     with pytest.raises(StorageUnavailable):
         store.add_vote(Vote("fr", "shipping/", True), min_free_disk_mb=watermark)
@@ -483,15 +492,23 @@ def voting(tmp_path: Path):
     return service
 
 
-def request_of(service, body: bytes, headers: dict[str, str], disconnect: bool = False) -> Request:
-    """A POST to the feedback route as the app passes it on (`disconnect`: the reader left)."""
+def request_of(
+    service,
+    body: bytes,
+    headers: dict[str, str],
+    disconnect: bool = False,
+    path: str = "/api/feedback",
+    client: tuple[str, int] | None = ("198.51.100.7", 50000),
+) -> Request:
+    """A POST to the feedback route (or `path`) as the app passes it on (`disconnect`: the reader
+    left; `client` None: a connection without an address, such as a Unix socket's)."""
     scope = {
         "type": "http",
         "method": "POST",
-        "path": "/api/feedback",
+        "path": path,
         "query_string": b"",
         "headers": [(name.lower().encode(), value.encode()) for name, value in headers.items()],
-        "client": ("198.51.100.7", 50000),
+        "client": client,
         "app": SimpleNamespace(state=SimpleNamespace(service=service)),
     }
 
@@ -508,6 +525,14 @@ FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 def vote_posted(service, body: bytes, headers: dict[str, str], **options) -> Response:
     return run_async(post_feedback(request_of(service, body, headers, **options)))
+
+
+SEARCHES = {"language": "fr", "page": "shipping/", "queries": [{"query": "colis", "results": 0}]}
+
+
+def searches_posted(service, body: bytes, headers: dict[str, str], **options) -> Response:
+    request = request_of(service, body, headers, path="/api/search-gaps", **options)
+    return run_async(post_search_gaps(request))
 
 
 def test_a_form_with_more_fields_than_a_vote_may_have_is_refused_saying_why(voting):
@@ -544,13 +569,16 @@ def test_a_reader_who_leaves_before_the_vote_is_read_gets_a_bad_request(voting):
     assert voting.feedback.votes() == []
 
 
-def test_below_the_endpoints_free_disk_watermark_a_vote_is_not_stored(voting, tmp_path):
+def test_below_the_endpoints_free_disk_watermark_no_vote_nor_search_is_stored(voting, tmp_path):
     voting.server.min_free_disk_mb = shutil.disk_usage(tmp_path).free // MB + 1024
     with pytest.raises(StorageUnavailable):  # the app answers it with a 503 and Retry-After
         vote_posted(voting, json.dumps(VOTE).encode(), JSON)
-    assert voting.feedback.votes() == []
+    with pytest.raises(StorageUnavailable):
+        searches_posted(voting, json.dumps(SEARCHES).encode(), {})
+    assert voting.feedback.votes() == [] and voting.feedback.search_gaps() == []
     voting.server.min_free_disk_mb = 1
     assert vote_posted(voting, json.dumps(VOTE).encode(), JSON).status_code == 201
+    assert searches_posted(voting, json.dumps(SEARCHES).encode(), {}).status_code == 204
 
 
 def test_after_a_vote_without_javascript_the_reader_is_back_at_the_articles_thanks(voting):
@@ -561,8 +589,61 @@ def test_after_a_vote_without_javascript_the_reader_is_back_at_the_articles_than
         assert answer.headers["location"] == f"{site_url}fr/shipping/#feedback-thanks"
 
 
-def test_without_a_watermark_a_nearly_full_disk_refuses_no_vote(store, monkeypatch):
+def test_without_a_watermark_a_nearly_full_disk_refuses_no_vote_nor_search(
+    tmp_path, clock, monkeypatch
+):
+    """(The disk of a SQLite file: a PostgreSQL server's is not seen from here.)"""
+    store = FeedbackStore(tmp_path / "feedback.sqlite3", clock=clock)
     usage = type("Usage", (), {"free": 1000})
-    monkeypatch.setattr(database.shutil, "disk_usage", lambda path: usage)
+    monkeypatch.setattr(engines.shutil, "disk_usage", lambda path: usage)
     store.add_vote(Vote("fr", "shipping/", True))
-    assert len(store.votes()) == 1
+    assert store.add_search_gaps([SearchGap("fr", "", "colis", 0)])
+    assert len(store.votes()) == len(store.search_gaps()) == 1
+
+
+# Unanswered searches as the endpoint reads them, called in the test's own thread --------------
+
+
+def test_a_beacons_searches_are_read_as_json_whatever_type_it_gives_them(voting):
+    """`navigator.sendBeacon` sends a string as text/plain; a script may say JSON, or nothing."""
+    for content_type in ("text/plain;charset=UTF-8", "application/json", None):
+        headers = {"Content-Type": content_type} if content_type else {}
+        answer = searches_posted(voting, json.dumps(SEARCHES).encode(), headers)
+        assert answer.status_code == 204, content_type
+    assert len(voting.feedback.search_gaps()) == 3
+
+
+def test_searches_in_another_format_are_told_to_come_as_json(voting):
+    body = json.dumps(SEARCHES).encode()
+    answer = searches_posted(voting, body, {**JSON, "Content-Type": "text/csv"})
+    assert answer.status_code == 415
+    assert json.loads(answer.body) == {"errors": {"body": ["Send the searches as JSON."]}}
+    # Posted by a form, without JavaScript: a page in the language of the page it came from.
+    referer = {"Referer": "https://aide.example.com/es/shipping/"}
+    page = searches_posted(voting, urlencode(SEARCHES).encode(), {**FORM, **referer})
+    assert (page.status_code, page.media_type) == (415, "text/html")
+    spanish = voting.catalogs.gettext("es")
+    assert spanish("Your feedback was not sent") in page.body.decode()
+    assert '<a href="https://aide.example.com/es/">' in page.body.decode()
+    assert voting.feedback.search_gaps() == []
+
+
+def test_a_reader_who_leaves_before_the_searches_are_read_gets_a_bad_request(voting):
+    answer = searches_posted(voting, b"", {}, disconnect=True)
+    assert answer.status_code == 400
+    assert voting.feedback.search_gaps() == []
+
+
+def test_searches_over_their_daily_limit_wait_until_tomorrow_saying_so(voting):
+    """Connections without an address (a Unix socket's) count against one quota, together."""
+    voting.server.daily_search_gaps = 1
+    body = json.dumps(SEARCHES).encode()
+    assert searches_posted(voting, body, {}, client=None).status_code == 204
+    answer = searches_posted(voting, body, {}, client=None)
+    assert answer.status_code == 429
+    refused = json.loads(answer.body)
+    wait = refused["retry_after"]
+    assert 0 < wait <= DAY and answer.headers["retry-after"] == str(wait)
+    message = f"Today's limit of stored searches is reached: try again in {wait} s."
+    assert refused["errors"] == {"queries": [message]}
+    assert len(voting.feedback.search_gaps()) == 1

@@ -62,4 +62,27 @@ const REFUSING = {
   removeItem() { throw new Error("SecurityError"); }
 };
 
-module.exports = { ROOT, MemoryStorage, REFUSING, theme, searchFixtures, lunrFor };
+/* Idempotency keys as a form makes them, numbered: key-1, key-2... */
+function keys() {
+  let made = 0;
+  return () => `key-${++made}`;
+}
+
+/* Submissions of a form (forms.js's `submitter` in `forms`, with its draft in `store`, the
+   fields' `values()` and its `outcome`) against an endpoint that answers each post with the
+   next of `answers` (`"network"`: the answer is lost); `posted` lists the keys it was sent. */
+function submissions(forms, { store, values, outcome, answers, makeKey = keys() }) {
+  const posted = [];
+  function post(key) {
+    posted.push(key);
+    const answer = answers.shift();
+    return answer === "network"
+      ? Promise.reject(new TypeError("Failed to fetch"))
+      : Promise.resolve(answer);
+  }
+  return { store, posted, submit: forms.submitter(store, values, post, makeKey, outcome) };
+}
+
+module.exports = {
+  ROOT, MemoryStorage, REFUSING, keys, submissions, theme, searchFixtures, lunrFor
+};

@@ -1,5 +1,6 @@
-"""The contact page's support channels in the built site: a table made from data/plans.yml in
-each language, readable without JavaScript, and the same hours handed to channels.js."""
+"""The contact page's support channels, rendered alone and in the built site: a table made from
+data/plans.yml in each language, readable without JavaScript, and the same hours handed to
+channels.js."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from helpcenter.contact.form import ContactForms
+from helpcenter.plans.channels import insert_channels
 from helpcenter.plans.schema import load_plans
-from tests.conftest import LOCALES, PROJECT_ROOT
+from tests.conftest import LOCALES, PROJECT_ROOT, example_project
 
 NOT_INCLUDED = {"fr": "Non inclus", "es": "No incluido", "it": "Non incluso"}
 
@@ -122,9 +125,24 @@ EXPECTED = {
 }
 
 
-@pytest.mark.parametrize("locale", LOCALES)
-def test_each_plan_s_channels_and_hours_are_a_table_in_the_page_s_language(site_dir, locale):
-    page = contact_page(site_dir, locale)
+def rendered_page(locale: str) -> ContactPage:
+    """The contact page's block as the build renders it (the project's plans, catalogs and
+    template), without building the site."""
+    project = example_project()
+    forms = ContactForms(project.contact, project.plans.plans, project.catalogs, project.custom_dir)
+    html = insert_channels(
+        "<p>Bonjour</p>\n<!-- contact-channels -->\n<p>Au revoir</p>",
+        project.plans,
+        locale,
+        project.catalogs.gettext(locale),
+        forms.environment(locale),
+    )
+    assert html.startswith('<p>Bonjour</p>\n<div class="hc-channels">')
+    assert html.endswith("</div>\n<p>Au revoir</p>")
+    return ContactPage(html)
+
+
+def assert_channels_table(page: ContactPage, locale: str) -> None:
     expected = EXPECTED[locale]
     no = NOT_INCLUDED[locale]
     assert page.caption == expected["caption"]
@@ -143,6 +161,16 @@ def test_each_plan_s_channels_and_hours_are_a_table_in_the_page_s_language(site_
 
 
 @pytest.mark.parametrize("locale", LOCALES)
+def test_each_plan_s_channels_and_hours_are_a_table_in_the_page_s_language(site_dir, locale):
+    assert_channels_table(contact_page(site_dir, locale), locale)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_channels_block_is_rendered_in_place_of_its_marker(locale):
+    assert_channels_table(rendered_page(locale), locale)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
 def test_no_hand_written_table_is_left_on_the_contact_page(site_dir, locale):
     assert contact_page(site_dir, locale).tables == 1
 
@@ -155,11 +183,9 @@ def test_the_status_line_waits_for_the_script_and_is_no_live_region(site_dir, lo
     assert "role" not in status and "aria-live" not in status
 
 
-def test_the_script_gets_the_hours_of_the_plans_file_once_per_set_of_hours(site_dir):
-    """The status line speaks of live channels, with the hours each plan has: the data come from
-    data/plans.yml, as the build wrote them, not from a copy."""
+def assert_script_data(page: ContactPage) -> None:
     plans = load_plans(PROJECT_ROOT / "data" / "plans.yml", LOCALES)
-    data = json.loads(contact_page(site_dir, "it").data)
+    data = json.loads(page.data)
     office = [[9 * 60, 18 * 60]]
     extended = [[8 * 60, 20 * 60]]
     assert data["hours"] == {
@@ -172,6 +198,16 @@ def test_the_script_gets_the_hours_of_the_plans_file_once_per_set_of_hours(site_
         ],
     }
     assert data["messages"]["closed"] == "%(channel)s: chiuso ora, apre %(time)s."
+
+
+def test_the_script_gets_the_hours_of_the_plans_file_once_per_set_of_hours(site_dir):
+    """The status line speaks of live channels, with the hours each plan has: the data come from
+    data/plans.yml, as the build wrote them, not from a copy."""
+    assert_script_data(contact_page(site_dir, "it"))
+
+
+def test_the_rendered_block_gives_the_script_each_day_s_hours():
+    assert_script_data(rendered_page("it"))
 
 
 @pytest.mark.parametrize(

@@ -112,8 +112,20 @@ EXPECTED_HOURS = "expected hours such as 09:00-18:00, or several: 09:00-12:00, 1
             f"support.channels[1].hours.fri-mon: {EXPECTED_DAYS} such as mon-fri; got 'fri-mon'",
         ),
         (
+            "        wed-wed: 09:00-18:00\n",
+            f"support.channels[1].hours.wed-wed: {EXPECTED_DAYS} such as mon-fri; got 'wed-wed'",
+        ),
+        (
+            "        1: 09:00-18:00\n",
+            f"support.channels[1].hours.1: {EXPECTED_DAYS} such as mon-fri; got 1",
+        ),
+        (
             "        mon-fri: 9-18\n",
             f"support.channels[1].hours.mon-fri: {EXPECTED_HOURS}; got '9-18'",
+        ),
+        (
+            "        mon-fri: [09:00-18:00]\n",
+            f"support.channels[1].hours.mon-fri: {EXPECTED_HOURS}; got ['09:00-18:00']",
         ),
         (
             "        mon-fri: 10:00\n",
@@ -123,6 +135,10 @@ EXPECTED_HOURS = "expected hours such as 09:00-18:00, or several: 09:00-12:00, 1
         (
             "        mon-fri: 09:00-25:00\n",
             f"support.channels[1].hours.mon-fri: 25:00 is not a time of day ({EXPECTED_HOURS})",
+        ),
+        (
+            "        sun: 24:00-02:00\n",
+            f"support.channels[1].hours.sun: 24:00 is not a time of day ({EXPECTED_HOURS})",
         ),
         (
             "        mon-fri: 09:60-18:00\n",
@@ -147,6 +163,10 @@ EXPECTED_HOURS = "expected hours such as 09:00-18:00, or several: 09:00-12:00, 1
             "support.channels[1].hours: mon 09:00-12:00 and mon 11:00-14:00 overlap",
         ),
         (
+            "        mon: 20:00-24:00, 23:00-23:30\n",
+            "support.channels[1].hours: mon 20:00-24:00 and mon 23:00-23:30 overlap",
+        ),
+        (
             "        fri: 22:00-02:00\n        sat: 01:00-05:00\n",
             "support.channels[1].hours: fri 22:00-02:00 and sat 01:00-05:00 overlap",
         ),
@@ -158,14 +178,19 @@ EXPECTED_HOURS = "expected hours such as 09:00-18:00, or several: 09:00-12:00, 1
     ids=[
         "unknown-day",
         "days-out-of-order",
+        "one-day-as-days",
+        "a-number-as-day",
         "not-a-range",
+        "a-list-of-ranges",
         "a-time-alone",
         "hour-25",
+        "starts-at-24",
         "minute-60",
         "empty-range",
         "no-days",
         "a-day-twice",
         "ranges-overlap",
+        "overlap-before-midnight",
         "overlap-after-midnight",
         "overlap-into-monday",
     ],
@@ -225,6 +250,28 @@ def test_each_mistake_in_hours_is_one_message_naming_the_line(tmp_path, new, mes
             "(expected the hours of one of its channels: email)",
         ),
         (
+            "        mon-fri: 08:00-20:00\n",
+            "        mon-fri: 08:00-20:00\n      fax: {sat: 09:00-12:00}\n",
+            "plans[1].hours.fax (plan 'pro'): hours of a channel the plan does not include "
+            "(expected the hours of one of its channels: email, chat)",
+        ),
+        (
+            CHAT_HOURS,
+            CHAT_HOURS + "    - {id: email, label: {fr: Fax, es: Fax, it: Fax}}\n",
+            "support.channels[2].id: duplicate id 'email'",
+        ),
+        (
+            "  - id: users\n    label: {fr: Utilisateurs, es: Usuarios, it: Utenti}\n",
+            "  - id: users\n",
+            "features[0].label: required, but missing (only a channel's feature may go without "
+            "one: it is labelled as its channel)",
+        ),
+        (
+            "  pro: {users: 3}\n",
+            "  pro: {users: 3, users.max: 5}\n",
+            "values.pro.users.max: String should match pattern '^[a-z][a-z0-9-]*$'",
+        ),
+        (
             "  pro: {users: 3}\n",
             "  pro: {users: 3, chat: true}\n",
             "values.pro.chat: given by the plan's support channels (plans[1].channels): remove "
@@ -261,6 +308,10 @@ def test_each_mistake_in_hours_is_one_message_naming_the_line(tmp_path, new, mes
         "unknown-channel",
         "channel-twice",
         "hours-of-a-channel-not-included",
+        "hours-of-a-channel-not-included-of-two",
+        "channel-twice-in-support",
+        "feature-without-label-or-channel",
+        "id-with-a-dot",
         "value-of-a-channel-feature",
         "hours-of-no-channel",
         "feature-of-an-unknown-channel",
@@ -271,6 +322,15 @@ def test_each_mistake_in_hours_is_one_message_naming_the_line(tmp_path, new, mes
 def test_each_mistake_about_channels_is_one_message_naming_the_line(tmp_path, old, new, message):
     found, text = messages(tmp_path, old, new)
     assert found == [f"data/plans.yml:{line_of(text, new.splitlines()[-1])}: {message}"]
+
+
+def test_every_impossible_date_is_named(tmp_path):
+    found, _ = messages(tmp_path, "[2026-12-25]", "[2026-02-30, 2026-04-31]")
+    assert found == [
+        f"data/plans.yml:3: support.closed[{index}]: '{day}' is not a date (day is out of range "
+        "for month; expected a date as YYYY-MM-DD)"
+        for index, day in enumerate(("2026-02-30", "2026-04-31"))
+    ]
 
 
 def test_a_repeated_key_is_named_on_its_line_with_the_first_one(tmp_path):
@@ -341,6 +401,35 @@ def test_a_whole_day_is_said_in_words_and_days_apart_are_not_grouped(tmp_path):
     hours = load(tmp_path, PLANS.replace(CHAT_HOURS, week)).channel("chat").hours
     assert writer("it").week(hours) == "lun tutto il giorno e mer tutto il giorno"
     assert writer("en").week(hours) == "Mon all day and Wed all day"
+
+
+def test_minutes_are_written_as_given_up_to_the_day_s_last(tmp_path):
+    week = "        mon-fri: 08:30-12:15, 13:45-17:59\n        sat: 23:59-24:00\n"
+    hours = load(tmp_path, PLANS.replace(CHAT_HOURS, week)).channel("chat").hours
+    assert writer("fr").week(hours) == (
+        "lun.\u2009–\u2009ven. 08:30\u2009–\u200912:15 et 13:45\u2009–\u200917:59 "
+        "et sam. 23:59\u2009–\u200900:00"
+    )
+    assert writer("en").week(hours) == (
+        "Mon\u2009–\u2009Fri 8:30\u202fAM\u2009–\u200912:15\u202fPM and "
+        "1:45\u2009–\u20095:59\u202fPM and Sat 11:59\u202fPM\u2009–\u200912:00\u202fAM"
+    )
+
+
+def test_a_range_may_start_when_another_ends_even_across_the_week(tmp_path):
+    week = "        mon: 00:00-12:00, 12:00-18:00\n        sun: 22:00-24:00\n"
+    hours = load(tmp_path, PLANS.replace(CHAT_HOURS, week)).channel("chat").hours
+    assert writer("it").week(hours) == "lun 00:00–12:00 e 12:00–18:00 e dom 22:00–00:00"
+
+
+def test_a_channel_without_hours_is_open_at_any_time_in_each_language():
+    """A message waits for the team: the email channel, for one, has no hours."""
+    assert [writer(locale).text(None) for locale in ("en", "fr", "es", "it")] == [
+        "At any time",
+        "À tout moment",
+        "En cualquier momento",
+        "In qualsiasi momento",
+    ]
 
 
 def test_the_team_s_time_zone_is_named_in_each_language():

@@ -228,31 +228,33 @@ def test_a_request_line_over_max_url_kb_is_refused_with_414(site_server):
         assert status(answer) == expected
 
 
-def test_a_48_megabyte_address_is_refused_at_once_and_costs_the_server_nothing(site_server):
+def test_a_48_megabyte_address_is_refused_before_it_has_arrived(site_server):
+    """The server stops reading at the limit: the refusal comes while most of the address is
+    still on its way (only what the sockets' buffers hold has left), and others are answered."""
+    total = 48 * 1024 * 1024
+    chunk = b"a" * 64 * 1024
+    sent = 0
     connection = connect(site_server)
-    blast = b"GET /" + b"a" * 48 * 1024 * 1024
 
     def send() -> None:
+        nonlocal sent
         with contextlib.suppress(OSError):
-            connection.sendall(blast)
+            connection.sendall(b"GET /")
+            while sent < total:
+                sent += connection.send(chunk)
 
     sender = threading.Thread(target=send, daemon=True)
-    started = time.monotonic()
     sender.start()
     try:
         answer = connection.recv(4096)
-        refused = time.monotonic() - started
-        # Others are answered while the rest of the address still arrives.
-        asked = time.monotonic()
+        sent_when_refused = sent
         assert health(site_server).status_code == 200
-        answered = time.monotonic() - asked
     finally:
         connection.shutdown(socket.SHUT_RDWR)
         connection.close()
         sender.join(timeout=10)
     assert answer.startswith(b"HTTP/1.1 414 ")
-    assert refused < 1
-    assert answered < 0.5
+    assert sent_when_refused < total // 3
 
 
 # 2. One configuration: the connection cap, forwarded addresses, headers.

@@ -26,7 +26,8 @@ from helpcenter.server.nginx import nginx_config
 from helpcenter.site.headers import read_headers_file
 from helpcenter.site.precompress import write_gzip_copies
 from helpcenter.tickets.app import build_app
-from tests.conftest import PROJECT_ROOT, BackgroundServer, free_port, ticket_service
+from tests.conftest import PROJECT_ROOT, BackgroundServer, ticket_service
+from tests.processes import free_port
 from tests.server.test_http_layer import server_settings
 from tests.tickets.test_endpoint import VALID
 

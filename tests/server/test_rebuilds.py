@@ -28,7 +28,7 @@ def test_a_rebuild_that_crashes_is_a_failure_and_the_next_change_rebuilds_again(
         [RuntimeError("disk full"), "\x1b[31mERROR\x1b[0m -  docs/fr/a.md: line 2", None]
     )
 
-    def rebuild():
+    def rebuild(changed):
         outcome = next(outcomes)
         if isinstance(outcome, Exception):
             raise outcome
@@ -50,7 +50,7 @@ def test_a_rebuild_that_crashes_is_a_failure_and_the_next_change_rebuilds_again(
 
 
 def test_pages_hear_the_failure_in_their_language_and_of_a_success_without_one():
-    rebuilder = Rebuilder(lambda: None, languages=("fr", "it"))
+    rebuilder = Rebuilder(lambda changed: None, languages=("fr", "it"))
     rebuilder.publish(SiteState(3, "docs/it/a.md: line 2: <b>", 5))
 
     italian = rebuilder.page_language(stream_request(b"lang=it"))

@@ -16,34 +16,29 @@ def failed_build(project) -> str:
     return str(raised.value)
 
 
-def test_a_misspelled_marker_is_reported_once_naming_file_and_line(project_copy):
+def test_marker_mistakes_are_reported_once_under_the_article_not_its_fallback(project_copy):
+    """One build: a misspelled marker and a plans table with an unknown option in a French
+    article that Italian shows as a fallback: each once, with its line, under the French file."""
     article = project_copy / "docs/fr/account/compare-plans.md"
     text = article.read_text(encoding="utf-8").replace(
-        "<!-- plans family=current -->", "<!-- plan family=current -->"
+        "<!-- plans family=current -->",
+        "<!-- plan family=current -->\n\n<!-- plans famly=current -->",
     )
     article.write_text(text, encoding="utf-8")
-    # Italian shows the French article as a fallback.
     (project_copy / "docs/it/account/compare-plans.md").unlink()
-    line = text.splitlines().index("<!-- plan family=current -->") + 1
+    lines = text.splitlines()
+    misspelled = lines.index("<!-- plan family=current -->") + 1
+    unknown_option = lines.index("<!-- plans famly=current -->") + 1
     message = failed_build(project_copy)
     assert message.count("is not a helpcenter marker") == 1
     assert (
-        f"docs/fr/account/compare-plans.md:{line}: `<!-- plan ...` is not a helpcenter marker"
-        in message
+        f"docs/fr/account/compare-plans.md:{misspelled}: `<!-- plan ...` is not a helpcenter "
+        "marker" in message
     )
-
-
-def test_a_wrong_plans_table_option_in_a_fallback_is_reported_once_under_its_source(project_copy):
-    article = project_copy / "docs/fr/account/compare-plans.md"
-    text = article.read_text(encoding="utf-8").replace(
-        "plans family=current", "plans famly=current"
-    )
-    article.write_text(text, encoding="utf-8")
-    (project_copy / "docs/it/account/compare-plans.md").unlink()
-    line = text.splitlines().index("<!-- plans famly=current -->") + 1
-    message = failed_build(project_copy)
     assert message.count("unknown plans table option 'famly'") == 1
-    assert f"docs/fr/account/compare-plans.md:{line}: unknown plans table option" in message
+    assert (
+        f"docs/fr/account/compare-plans.md:{unknown_option}: unknown plans table option" in message
+    )
     assert "docs/it/" not in message
 
 

@@ -48,16 +48,3 @@ def test_invalid_plans_data_fails_the_build_naming_the_file_and_keeps_the_site(p
         build_site(project_copy / "mkdocs.yml", site)
     assert [path.name for path in site.rglob("*")] == ["fr", "index.html"]
     assert (site / "fr" / "index.html").read_text(encoding="utf-8") == "<p>The previous site.</p>"
-
-
-def test_an_unknown_marker_option_fails_naming_the_article_and_line(project_copy):
-    article = project_copy / "docs" / "es" / "account" / "plans.md"
-    article.write_text(
-        article.read_text(encoding="utf-8") + "\n<!-- plans famliy=current -->\n", encoding="utf-8"
-    )
-    with pytest.raises(
-        BuildError,
-        match=r"docs/es/account/plans\.md:\d+: unknown plans table "
-        r"option 'famliy'",
-    ):
-        build_site(project_copy / "mkdocs.yml", project_copy / "site")

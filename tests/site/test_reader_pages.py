@@ -129,6 +129,11 @@ def test_titles_name_the_site_once(site_dir, locale):
         assert title.removesuffix(f" - {site_name}").strip(), page
 
 
+def test_the_sites_own_404_page_is_titled_in_the_default_language(site_dir):
+    not_found = Catalogs().gettext(LOCALES[0])("Page not found")
+    assert head(site_dir / "404.html").title == f"{not_found} - {SITE_NAMES[LOCALES[0]]}"
+
+
 @pytest.mark.parametrize("locale", LOCALES)
 def test_articles_have_open_graph_tags_in_the_language_they_are_written_in(site_dir, locale):
     for page in filter(is_article, articles(site_dir, locale)):
@@ -268,7 +273,7 @@ def test_related_articles_by_shared_terms_then_category():
     assert len(refund) == 3
     # A fallback gets related articles of the language, but is never one.
     assert related.of("labels/untranslated")[0] == "labels/print"
-    assert all("labels/untranslated" not in related.of(a.key) for a in related.articles)
+    assert all("labels/untranslated" not in related.of(a.key) for a in related.articles.values())
     # Without a shared term, the same category comes first.
     assert related.of("labels/pickup")[:2] == ["labels/print", "labels/formats"]
 

@@ -1,13 +1,12 @@
 """Concurrent submissions while the endpoint process is killed and restarted: every ticket that
-was acknowledged is stored exactly once, and retries with their idempotency key create none twice.
+was acknowledged is stored exactly once, and retries with their idempotency key create none twice;
+in a SQLite file, and in PostgreSQL (where the killed process's connections die with it).
 """
 
 from __future__ import annotations
 
 import signal
-import sqlite3
 import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -16,7 +15,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import PROJECT_ROOT, free_port
+from helpcenter.engines import Target
+from tests.conftest import PROJECT_ROOT
+from tests.databases import rows
+from tests.processes import free_port, tickets_serve_command
 
 pytestmark = pytest.mark.slow  # kills and restarts endpoint processes
 
@@ -26,24 +28,12 @@ CLIENTS = 50
 START_SECONDS = 60
 
 
-def start_endpoint(database: Path, port: int) -> subprocess.Popen:
+def start_endpoint(database: Target, port: int, log_file: Path) -> subprocess.Popen:
     """`helpcenter tickets serve` in its own process, once it answers its health check; what it
-    writes to stderr goes to a log beside the database."""
-    log = database.with_suffix(".log").open("a")
+    writes to stderr goes to `log_file`."""
+    log = log_file.open("a")
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "helpcenter.cli",
-            "tickets",
-            "serve",
-            "--port",
-            str(port),
-            "--db",
-            str(database),
-            "--rate-limit-per-minute",
-            "1000000",
-        ],
+        tickets_serve_command(database, port=port),
         cwd=PROJECT_ROOT,
         stdout=subprocess.DEVNULL,
         stderr=log,
@@ -57,14 +47,15 @@ def start_endpoint(database: Path, port: int) -> subprocess.Popen:
         except httpx.HTTPError:
             time.sleep(0.05)
     process.kill()
-    raise RuntimeError(f"the endpoint did not start: {database.with_suffix('.log').read_text()}")
+    raise RuntimeError(f"the endpoint did not start: {log_file.read_text()}")
 
 
-def test_a_crash_midway_loses_no_acknowledged_ticket_and_retries_make_no_duplicates(tmp_path):
-    database = tmp_path / "tickets.sqlite3"
+def test_a_crash_midway_loses_no_acknowledged_ticket_and_retries_make_no_duplicates(db, tmp_path):
+    database = db
+    log = tmp_path / "endpoint.log"
     port = free_port()
     url = f"http://127.0.0.1:{port}/api/tickets"
-    server = start_endpoint(database, port)
+    server = start_endpoint(database, port, log)
     acknowledged: dict[int, str] = {}
     first_answers = threading.Event()
     stop = threading.Event()  # the test failed: the clients give up
@@ -100,30 +91,32 @@ def test_a_crash_midway_loses_no_acknowledged_ticket_and_retries_make_no_duplica
             time.sleep(0.05)
         raise AssertionError(f"ticket {number} was never acknowledged")
 
-    with ThreadPoolExecutor(CLIENTS, initializer=connect) as pool:
-        futures = [pool.submit(submit, number) for number in range(SUBMISSIONS)]
-        try:
-            assert first_answers.wait(60), "no ticket acknowledged"
-            deadline = time.monotonic() + 120
-            while len(acknowledged) < SUBMISSIONS // 5:
-                assert time.monotonic() < deadline, "too few tickets acknowledged"
-                time.sleep(0.01)
-            server.send_signal(signal.SIGKILL)  # no shutdown, no flush: a crash
-            server.wait()
-            acknowledged_before_crash = dict(acknowledged)
-            server = start_endpoint(database, port)
-        except BaseException:
-            stop.set()
-            raise
-        for future in futures:
-            future.result()
-    server.terminate()
-    server.wait()
+    try:
+        with ThreadPoolExecutor(CLIENTS, initializer=connect) as pool:
+            futures = [pool.submit(submit, number) for number in range(SUBMISSIONS)]
+            try:
+                assert first_answers.wait(60), "no ticket acknowledged"
+                deadline = time.monotonic() + 120
+                while len(acknowledged) < SUBMISSIONS // 5:
+                    assert time.monotonic() < deadline, "too few tickets acknowledged"
+                    time.sleep(0.01)
+                server.send_signal(signal.SIGKILL)  # no shutdown, no flush: a crash
+                server.wait()
+                acknowledged_before_crash = dict(acknowledged)
+                server = start_endpoint(database, port, log)
+            except BaseException:
+                stop.set()
+                raise
+            for future in futures:
+                future.result()
+    finally:  # whatever failed, no endpoint is left running
+        server.terminate()
+        server.wait()
 
-    rows = sqlite3.connect(database).execute("SELECT reference, subject FROM tickets").fetchall()
-    references = [reference for reference, _ in rows]
-    assert len(rows) == SUBMISSIONS == len(set(references))
-    assert sorted(subject for _, subject in rows) == sorted(
+    kept = rows(database, "SELECT reference, subject FROM tickets")
+    references = [reference for reference, _ in kept]
+    assert len(kept) == SUBMISSIONS == len(set(references))
+    assert sorted(subject for _, subject in kept) == sorted(
         f"Ticket {number}" for number in range(SUBMISSIONS)
     )
     assert set(acknowledged_before_crash.values()) <= set(references)

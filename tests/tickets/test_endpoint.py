@@ -1,4 +1,5 @@
-"""The ticket endpoint over real HTTP, storing into a real SQLite file."""
+"""The ticket endpoint over real HTTP, storing into a real database: a SQLite file and a
+PostgreSQL database (the tests of what is stored run on both)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,11 @@ import base64
 import re
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import httpx
 import pytest
 
+from helpcenter.engines import Target
 from helpcenter.tickets.store import TicketStore
 from tests.conftest import BackgroundServer, ticket_service
 
@@ -29,8 +30,7 @@ VALID = {
 }
 
 
-def start(tmp_path: Path, **settings) -> tuple[BackgroundServer, Path]:
-    database = tmp_path / "tickets.sqlite3"
+def start(database: Target, **settings) -> tuple[BackgroundServer, Target]:
     settings.setdefault("rate_limit_per_minute", 10_000)
     from helpcenter.tickets.app import build_app
 
@@ -39,13 +39,13 @@ def start(tmp_path: Path, **settings) -> tuple[BackgroundServer, Path]:
 
 
 @pytest.fixture
-def endpoint(tmp_path):
-    server, database = start(tmp_path)
+def endpoint(db):
+    server, database = start(db)
     with server:
         yield server.url, database
 
 
-def stored(database: Path) -> list[dict]:
+def stored(database: Target) -> list[dict]:
     store = TicketStore(database)
     try:
         return store.list()
@@ -268,7 +268,7 @@ def test_200_concurrent_valid_submissions_are_all_stored_once(endpoint):
 
 
 def test_the_rate_limit_answers_429_with_retry_after(tmp_path):
-    server, database = start(tmp_path, rate_limit_per_minute=3)
+    server, database = start(tmp_path / "tickets.sqlite3", rate_limit_per_minute=3)
     with server:
         statuses = [post(server.url, VALID).status_code for _ in range(5)]
         limited = post(server.url, VALID)
@@ -279,7 +279,9 @@ def test_the_rate_limit_answers_429_with_retry_after(tmp_path):
 
 
 def test_cors_allows_only_configured_origins(tmp_path):
-    server, _ = start(tmp_path, allowed_origins=["https://help.colisto.example"])
+    server, _ = start(
+        tmp_path / "tickets.sqlite3", allowed_origins=["https://help.colisto.example"]
+    )
     with server:
         allowed = httpx.options(
             f"{server.url}/api/tickets",
@@ -352,9 +354,11 @@ def test_health_and_openapi(endpoint):
     assert "shipping" in form["properties"]["category"]["enum"]
 
 
-def test_the_database_is_in_wal_mode_with_full_sync(endpoint):
-    url, database = endpoint
-    post(url, VALID)
+def test_a_sqlite_database_is_in_wal_mode_with_full_sync(tmp_path):
+    """(SQLite's journal: PostgreSQL's durability is checked in test_store_units.)"""
+    server, database = start(tmp_path / "tickets.sqlite3")
+    with server:
+        post(server.url, VALID)
     connection = sqlite3.connect(database)
     assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     connection.close()

@@ -9,6 +9,7 @@ the real endpoint on loopback and a real SQLite file; only the helpdesk is the Z
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import time
 from html.parser import HTMLParser
@@ -19,7 +20,7 @@ import jsonschema_rs
 import pytest
 
 from helpcenter.cli import main
-from helpcenter.config import ProjectError, load_project
+from helpcenter.config import Project, ProjectError, load_project
 from helpcenter.contact.settings import TICKET_FIELDS
 from helpcenter.scaffold.project import init_project
 from helpcenter.server.app import endpoint_app
@@ -45,9 +46,10 @@ HINT = PROJECT.contact.category("tracking").fields[0].hint
 JSON = {"Accept": "application/json"}
 
 
-def requests() -> TicketRequests:
+def requests(project: Project = PROJECT) -> TicketRequests:
+    """The endpoint's checks of `project`'s tickets."""
     return TicketRequests(
-        PROJECT.contact, PROJECT.locales, tuple(p.id for p in PROJECT.plans.plans), CATALOGS
+        project.contact, project.locales, tuple(p.id for p in project.plans.plans), project.catalogs
     )
 
 
@@ -67,8 +69,8 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def configure(project: Path, *fields: str) -> str:
-    """The one error `helpcenter` reports for `billing` asking `fields` (YAML flow mappings)."""
+def billing_asks(project: Path, *fields: str) -> Path:
+    """The project's mkdocs.yml, its `billing` topic asking `fields` (YAML flow mappings)."""
     config = project / "mkdocs.yml"
     text = config.read_text("utf-8")
     listed = "".join(f"              - {field}\n" for field in fields)
@@ -76,8 +78,13 @@ def configure(project: Path, *fields: str) -> str:
     end = text.index("          - id: account\n")
     billing = "            label: {fr: Facturation, es: Facturación, it: Fatturazione}\n"
     config.write_text(text[:start] + billing + "            fields:\n" + listed + text[end:])
+    return config
+
+
+def configure(project: Path, *fields: str) -> str:
+    """The one error `helpcenter` reports for `billing` asking `fields`."""
     with pytest.raises(ProjectError) as refused:
-        load_project(config)
+        load_project(billing_asks(project, *fields))
     [error] = str(refused.value).splitlines()
     return error
 
@@ -169,6 +176,19 @@ def test_a_mistake_in_a_topics_questions_is_one_error_naming_the_file_and_key(
     key_path = f"plugins.helpcenter.contact.categories[3].{key}: "
     assert key_path in error.replace("contact: ", "contact."), error
     assert expected in error
+
+
+def test_a_contact_section_left_empty_names_what_it_needs(project):
+    config = project / "mkdocs.yml"
+    text = config.read_text("utf-8")
+    start = text.index("      contact:\n") + len("      contact:\n")
+    end = start + re.search(r"^ {0,6}\S", text[start:], re.MULTILINE).start()
+    config.write_text(text[:start] + text[end:], "utf-8")
+    with pytest.raises(ProjectError) as refused:
+        load_project(config)
+    assert str(refused.value) == (
+        f"{config}: plugins.helpcenter.contact: categories: required, but missing"
+    )
 
 
 def test_no_question_may_be_named_like_one_of_the_tickets_own_fields():
@@ -315,6 +335,7 @@ def test_a_database_of_an_earlier_version_takes_the_answers(tmp_path, capsys):
     store.close()
     with sqlite3.connect(database) as db:  # as the file was before tickets had answers
         db.execute("ALTER TABLE tickets DROP COLUMN fields")
+        db.execute("DROP TABLE schema_migrations")  # (and before the schema's steps were numbered)
     store = TicketStore(database)
     fields = {"tracking_number": "CP123456789FR\x1b[2J"}
     later = store.add(Ticket(**BASE, category="tracking", plan="", page="", fields=fields))
@@ -389,11 +410,63 @@ def test_the_document_asks_the_posted_topics_questions_as_the_endpoint_does():
         assert schema.is_valid(case) is taken, case
 
 
+def test_a_required_choice_takes_one_of_its_options_and_nothing_else(project):
+    options = (
+        "[{id: refund, label: {fr: R, es: R, it: R}}, {id: copy, label: {fr: C, es: C, it: C}}]"
+    )
+    config = billing_asks(
+        project, f"{{id: reason, type: choice, required: true, {LABEL}, options: {options}}}"
+    )
+    checks = requests(load_project(config))
+    schema = jsonschema_rs.validator_for(checks.model.model_json_schema())
+    billing = {**BASE, "category": "billing"}
+    required, choose = (
+        FRENCH("This field is required."),
+        FRENCH("Please choose one of the listed answers."),
+    )
+    for answer, errors in [
+        ("refund", None),
+        ("copy", None),
+        ("", [required]),  # unlike an optional choice's, the empty answer is not one
+        ("stolen", [choose]),
+    ]:
+        case = {**billing, "billing.reason": answer}
+        assert checks.validate(case).errors.get("billing.reason") == errors, answer
+        assert schema.is_valid(case) is (errors is None), answer
+    assert checks.validate({**billing, "billing.reason": "copy"}).ticket.fields == {
+        "reason": "copy"
+    }
+
+
+def test_a_question_without_a_pattern_takes_any_line_of_text_up_to_its_limit(project):
+    config = billing_asks(project, f"{{id: order, required: true, max_length: 12, {LABEL}}}")
+    checks = requests(load_project(config))
+    schema = jsonschema_rs.validator_for(checks.model.model_json_schema())
+    billing = {**BASE, "category": "billing"}
+    for answer, errors in [
+        ("Commande 42", None),
+        ("  12345 ", None),  # blanks around it are trimmed
+        ("x" * 12, None),  # as long as it may be
+        ("x" * 13, [FRENCH("Please write at most %(count)d characters.") % {"count": 12}]),
+        ("   ", [FRENCH("This field is required.")]),
+        ("12\n45", [FRENCH("Please remove the invisible control characters.")]),
+    ]:
+        case = {**billing, "billing.order": answer}
+        assert checks.validate(case).errors.get("billing.order") == errors, answer
+        assert schema.is_valid(case) is (errors is None), answer
+    taken = checks.validate({**billing, "billing.order": "  12345 "}).ticket
+    assert taken.fields == {"order": "12345"}
+
+
 def test_the_served_document_lists_each_question_under_its_topic(endpoint):
     url, _ = endpoint
     document = httpx.get(f"{url}/api/openapi.json").json()
     ticket = document["components"]["schemas"]["Ticket"]
-    assert ticket["properties"]["billing.invoice_number"]["maxLength"] == 20
+    invoice_number = ticket["properties"]["billing.invoice_number"]
+    assert invoice_number["maxLength"] == 20
+    # An integrator reading the document learns which topic asks it.
+    assert "`invoice_number`" in invoice_number["description"]
+    assert "`billing`" in invoice_number["description"]
     tracking = next(
         rule["then"]
         for rule in ticket["allOf"]

@@ -1,4 +1,5 @@
-"""A request's private follow-up page, over real HTTP into a real SQLite file, and the commands
+"""A request's private follow-up page, over real HTTP into a real database (a SQLite file and a
+PostgreSQL database, each test on both), and the commands
 that answer requests without a helpdesk (`helpcenter tickets reply|status|show|list`).
 
 - every accepted ticket gets an address holding an unguessable token, of which only a hash is
@@ -30,10 +31,13 @@ import pytest
 from babel.dates import format_date
 
 from helpcenter.cli import main
+from helpcenter.engines import Target
 from helpcenter.i18n.catalogs import Catalogs
 from helpcenter.tickets.app import build_app
 from helpcenter.tickets.store import TicketStore
 from tests.conftest import BackgroundServer, ticket_service
+from tests.databases import dump, execute, rows
+from tests.tickets.earlier_schemas import KEYED_TABLES
 from tests.tickets.test_endpoint import PDF, PNG, VALID
 from tests.tickets.test_storage import EARLIER_SCHEMA
 
@@ -55,9 +59,9 @@ class Clock:
         return self.now
 
 
-def endpoint(tmp_path: Path, site_dir: Path | None = None, **settings) -> tuple:
+def endpoint(database: Target, site_dir: Path | None = None, **settings) -> tuple:
     settings.setdefault("rate_limit_per_minute", 10_000)
-    service = ticket_service(tmp_path / "tickets.sqlite3", site_dir, **settings)
+    service = ticket_service(database, site_dir, **settings)
     service.follow_up = copy.deepcopy(service.follow_up)
     clock = Clock()
     service.store.clock = clock
@@ -65,8 +69,8 @@ def endpoint(tmp_path: Path, site_dir: Path | None = None, **settings) -> tuple:
 
 
 @pytest.fixture
-def served(tmp_path):
-    server, service, clock = endpoint(tmp_path)
+def served(db):
+    server, service, clock = endpoint(db)
     with server:
         yield server.url, service, clock
 
@@ -101,11 +105,11 @@ def reply(url: str, follow_url: str, message: str, key: str | None = None, **kwa
     return httpx.post(f"{url}{follow_url}", data={"message": message}, headers=headers, **kwargs)
 
 
-def cli(database: Path, *args: str) -> int:
+def cli(database: Target, *args: str) -> int:
     return main(["tickets", *args, "--db", str(database)])
 
 
-def listed(database: Path, capsys) -> dict[str, dict]:
+def listed(database: Target, capsys) -> dict[str, dict]:
     assert cli(database, "list", "--json") == 0
     return {ticket["reference"]: ticket for ticket in json.loads(capsys.readouterr().out)}
 
@@ -121,10 +125,8 @@ def test_each_ticket_gets_an_unguessable_address_of_which_only_a_hash_is_kept(se
     assert FOLLOW_URL.match(other_url).group(1) != token
     assert reference not in follow_url
     assert len(token) * 6 >= 128  # base64url: 6 bits a character
-    with service.store.reading() as db:
-        dump = "\n".join(db.iterdump())
-        kept = [row[0] for row in db.execute("SELECT token_hash FROM follow_up_tokens")]
-    assert token not in dump
+    kept = [row[0] for row in rows(service.store.target, "SELECT token_hash FROM follow_up_tokens")]
+    assert token not in dump(service.store.target)
     assert hashlib.sha256(token.encode()).hexdigest() in kept
     assert len(kept) == 2
 
@@ -227,14 +229,17 @@ def test_the_page_shows_the_request_in_its_language_and_leaks_its_address_nowher
 
 
 def test_with_the_built_site_the_page_has_the_sites_look_from_any_address(tmp_path, site_dir):
-    server, _, _ = endpoint(tmp_path, site_dir)
+    # (The site's look: one engine is enough.)
+    server, _, _ = endpoint(tmp_path / "tickets.sqlite3", site_dir)
     with server:
         _, follow_url = send(server.url)
         html = page(server.url, follow_url)
         stylesheets = re.findall(r'<link rel="stylesheet" href="([^"]+)"', html)
         assert "/fr/assets/stylesheets/helpcenter.css" in stylesheets
         assert all(href.startswith("/fr/assets/") for href in stylesheets)
-        assert '<script src="/fr/assets/javascripts/followup.js" defer>' in html
+        scripts = re.findall(r'<script src="/fr/assets/javascripts/([^"]+)" defer>', html)
+        # followup.js after the site's scripts, forms.js among them, which it uses.
+        assert scripts[-1] == "followup.js" and "forms.js" in scripts
         assert 'href="../' not in html and 'src="../' not in html
         # Described to no search engine as the thank-you page it is made from.
         assert 'rel="canonical"' not in html and "og:url" not in html
@@ -266,7 +271,7 @@ def test_a_plain_form_post_goes_to_the_private_page_which_says_received(served):
 def test_the_teams_reply_and_status_show_on_the_page_and_in_show(served, capsys):
     url, service, _ = served
     reference, follow_url = send(url)
-    database = service.store.path
+    database = service.store.target
     answer = "Bonjour,\nréimprimez l'étiquette depuis votre espace."
     assert cli(database, "reply", reference, "--message", answer) == 0
     assert capsys.readouterr().out == (
@@ -303,7 +308,7 @@ def test_the_teams_reply_and_status_show_on_the_page_and_in_show(served, capsys)
 def test_the_command_line_says_what_it_cannot_do(served, capsys):
     url, service, _ = served
     reference, _ = send(url)
-    database = service.store.path
+    database = service.store.target
     assert cli(database, "status", reference, "closed") == 0
     capsys.readouterr()
     assert cli(database, "status", reference, "open") == 1
@@ -327,7 +332,7 @@ def test_the_team_lists_the_requests_with_a_status_as_their_readers_see_it(serve
     url, service, _ = served
     waiting, _ = send(url)
     answered, _ = send(url)
-    database = service.store.path
+    database = service.store.target
     assert cli(database, "reply", answered, "--message", "Quel transporteur ?") == 0
     capsys.readouterr()
 
@@ -341,8 +346,8 @@ def test_the_team_lists_the_requests_with_a_status_as_their_readers_see_it(serve
     assert answered in references("--status", "pending") and waiting not in references(
         "--status", "pending"
     )
-    with sqlite3.connect(database) as db:  # Zendesk's "new" and "on hold" are open to the reader
-        db.execute("UPDATE tickets SET status = 'hold' WHERE reference = ?", (waiting,))
+    # Zendesk's "new" and "on hold" are open to the reader.
+    execute(database, "UPDATE tickets SET status = 'hold' WHERE reference = ?", (waiting,))
     assert waiting in references("--status", "open")
     assert cli(database, "list", "--status", "closed") == 0
     assert capsys.readouterr().out == "No tickets with the status closed.\n"
@@ -356,7 +361,7 @@ def test_the_team_lists_the_requests_with_a_status_as_their_readers_see_it(serve
 def test_a_reader_reply_reopens_a_request_awaiting_them_and_is_listed_under_it(served, capsys):
     url, service, _ = served
     reference, follow_url = send(url)
-    database = service.store.path
+    database = service.store.target
     assert cli(database, "reply", reference, "--message", "Quel transporteur ?") == 0
     answer = httpx.post(
         f"{url}{follow_url}",
@@ -396,7 +401,7 @@ def test_a_reply_posted_without_javascript_goes_back_to_the_page_and_is_listed(s
     assert answer.headers["location"] == f"{follow_url}?notice=replied"
     html = page(url, answer.headers["location"])
     assert FRENCH("Your reply was sent. Our answer will appear on this page.") in html
-    comments = listed(service.store.path, capsys)[reference]["comments"]
+    comments = listed(service.store.target, capsys)[reference]["comments"]
     assert [(c["author"], c["body"], c["attachments"]) for c in comments] == [
         ("requester", "Je précise : étiquette A4.", [])
     ]
@@ -499,8 +504,8 @@ def test_a_reply_from_the_page_itself_is_taken_though_the_page_hides_its_origin(
     assert [c["body"] for c in service.store.find(reference)["comments"]] == ["Depuis la page."]
 
 
-def test_replies_are_rate_limited_together_whatever_the_request(tmp_path):
-    server, service, _ = endpoint(tmp_path, rate_limit_per_minute=2)
+def test_replies_are_rate_limited_together_whatever_the_request(db):
+    server, service, _ = endpoint(db, rate_limit_per_minute=2)
     with server:
         _, first = send(server.url)
         _, second = send(server.url)
@@ -512,8 +517,8 @@ def test_replies_are_rate_limited_together_whatever_the_request(tmp_path):
     assert sum(len(t["comments"]) for t in service.store.list()) == 2
 
 
-def test_reply_attachments_count_against_the_daily_quota(tmp_path):
-    server, service, _ = endpoint(tmp_path)
+def test_reply_attachments_count_against_the_daily_quota(db):
+    server, service, _ = endpoint(db)
     service.server = copy.deepcopy(service.server)
     service.server.daily_attachment_mb = 0
     with server:
@@ -540,7 +545,7 @@ def test_a_solved_request_is_reopened_by_a_reply_within_reopen_days_only(served,
     url, service, clock = served
     service.follow_up.reopen_days = 7
     reference, follow_url = send(url)
-    database = service.store.path
+    database = service.store.target
     assert service.store.set_status(reference, "solved") == ("new", "solved")
     clock.now += 6 * DAY
     html = page(url, follow_url)
@@ -596,7 +601,7 @@ def test_a_closed_request_offers_a_new_request_that_links_to_it(served, capsys):
     html = page(url, new_url)
     assert FRENCH("Follows up on") in html and reference in html
     capsys.readouterr()
-    assert listed(service.store.path, capsys)[new_reference]["follows"] == reference
+    assert listed(service.store.target, capsys)[new_reference]["follows"] == reference
 
 
 # What readers typed, in the terminal.
@@ -613,7 +618,7 @@ def test_what_a_reader_replied_cannot_drive_the_terminal(served, capsys):
         headers=JSON,
     )
     assert answer.status_code == 201
-    database = service.store.path
+    database = service.store.target
     assert cli(database, "show", reference) == 0
     out = capsys.readouterr().out
     assert "\u202e" not in out and "\r" not in out
@@ -633,33 +638,22 @@ def test_what_a_reader_replied_cannot_drive_the_terminal(served, capsys):
 # Databases of earlier versions, and the document.
 
 
-PREVIOUS_SCHEMA = """
-CREATE TABLE tickets (
-    id INTEGER PRIMARY KEY, reference TEXT NOT NULL UNIQUE, idempotency_key TEXT UNIQUE,
-    created_at TEXT NOT NULL, name TEXT NOT NULL, email TEXT NOT NULL, subject TEXT NOT NULL,
-    category TEXT NOT NULL, plan TEXT NOT NULL, message TEXT NOT NULL, language TEXT NOT NULL,
-    page TEXT NOT NULL
-);
-CREATE TABLE attachments (
-    id INTEGER PRIMARY KEY, ticket_id INTEGER NOT NULL REFERENCES tickets(id),
-    filename TEXT NOT NULL, content_type TEXT NOT NULL, size INTEGER NOT NULL,
-    content BLOB NOT NULL, purged_at TEXT NOT NULL DEFAULT ''
-);
-CREATE TABLE idempotency_keys (
-    key TEXT PRIMARY KEY, request_hash TEXT, ticket_id INTEGER NOT NULL REFERENCES tickets(id),
-    created_at REAL NOT NULL
-);
+PREVIOUS_SCHEMA = (
+    KEYED_TABLES
+    + """
 INSERT INTO tickets VALUES (1, 'HC-AAAA-BBBB-CCCC', NULL, '2030-01-01T11:00:00+00:00',
     'Camille', 'camille@example.com', 'Avant', 'shipping', '', 'Envoyé avant la mise à jour.',
     'fr', '');
 INSERT INTO attachments VALUES (1, 1, 'a.txt', 'text/plain', 5, X'68656C6C6F', '');
 """
+)
 
 
 @pytest.mark.parametrize("schema", [EARLIER_SCHEMA, PREVIOUS_SCHEMA])
 def test_a_database_of_an_earlier_version_is_migrated_and_its_tickets_answered(
     tmp_path, capsys, schema
 ):
+    """(SQLite files: the versions before PostgreSQL made only those.)"""
     database = tmp_path / "tickets.sqlite3"
     connection = sqlite3.connect(database)
     connection.executescript(schema)

@@ -31,8 +31,8 @@ SUMMARY_FIELDS = {
 
 
 @pytest.fixture
-def served(tmp_path):
-    server, service, clock = endpoint(tmp_path)
+def served(db):
+    server, service, clock = endpoint(db)
     with server:
         yield server.url, service, clock
 
@@ -83,7 +83,7 @@ def test_a_script_gets_the_requests_summary_in_its_language_and_never_its_messag
     clock.now += 3 * DAY
     assert reply(url, follow_url, "Toujours bloqué.").status_code == 201
     assert summary(url, follow_url)["updated"] == iso(clock.now)
-    database = service.store.path
+    database = service.store.target
     assert cli(database, "reply", reference, "--message", "Quel numéro de suivi ?") == 0
     now = summary(url, follow_url)
     assert (now["status"], now["status_label"]) == ("pending", words[1])

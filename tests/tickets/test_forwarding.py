@@ -14,10 +14,12 @@ from pathlib import Path
 import httpx
 import pytest
 
+from helpcenter.engines import Target
 from helpcenter.tickets.app import TicketService, build_app
 from helpcenter.tickets.helpdesk import Forwarder, HelpdeskClient
 from helpcenter.tickets.store import TicketStore
-from tests.conftest import BackgroundServer, free_port, ticket_service
+from tests.conftest import BackgroundServer, ticket_service
+from tests.processes import free_port
 from tests.tickets.test_endpoint import PNG, VALID
 from tests.tickets.zendesk_standin import Fault, Helpdesk
 
@@ -65,7 +67,7 @@ class FakeTime:
             self.wait_idle()
 
 
-def forwarding_service(database: Path, fake: FakeTime) -> TicketService:
+def forwarding_service(database: Target, fake: FakeTime) -> TicketService:
     service = ticket_service(database, rate_limit_per_minute=10_000)
     service.store.forward = True
     service.store.clock = fake.clock
@@ -74,7 +76,7 @@ def forwarding_service(database: Path, fake: FakeTime) -> TicketService:
 
 
 def endpoint_forwarding_to(
-    database: Path,
+    database: Target,
     helpdesk_url: str,
     fake: FakeTime,
     client: HelpdeskClient | None = None,
@@ -95,7 +97,7 @@ def endpoint_forwarding_to(
     return BackgroundServer(build_app(service, [], forwarder))
 
 
-def deliveries(database: Path) -> list[dict]:
+def deliveries(database: Target) -> list[dict]:
     """Each ticket's delivery, oldest ticket first."""
     store = TicketStore(database, writable=False)
     try:
@@ -145,9 +147,9 @@ def helpdesk():
         yield standin, server.url
 
 
-def test_a_ticket_reaches_the_helpdesk_with_its_attachment(tmp_path, helpdesk):
+def test_a_ticket_reaches_the_helpdesk_with_its_attachment(db, helpdesk):
     standin, helpdesk_url = helpdesk
-    database = tmp_path / "tickets.sqlite3"
+    database = db
     fake = FakeTime()
     with endpoint_forwarding_to(database, helpdesk_url, fake) as endpoint:
         submit(endpoint.url)
@@ -171,10 +173,10 @@ def test_a_ticket_reaches_the_helpdesk_with_its_attachment(tmp_path, helpdesk):
     ],
     ids=["server-errors", "rate-limited", "timeout"],
 )
-def test_faults_are_retried_and_each_ticket_delivered_exactly_once(tmp_path, helpdesk, faults):
+def test_faults_are_retried_and_each_ticket_delivered_exactly_once(db, helpdesk, faults):
     standin, helpdesk_url = helpdesk
     standin.faults.extend(faults)
-    database = tmp_path / "tickets.sqlite3"
+    database = db
     fake = FakeTime()
     client = HelpdeskClient(helpdesk_url, timeout=0.2)
     with endpoint_forwarding_to(database, helpdesk_url, fake, client) as endpoint:
@@ -184,15 +186,32 @@ def test_faults_are_retried_and_each_ticket_delivered_exactly_once(tmp_path, hel
     assert max(d["attempts"] for d in deliveries(database)) >= 2
 
 
+def test_a_ticket_whose_answer_was_lost_is_created_once(db, helpdesk):
+    """The helpdesk creates the request but answers after the client gave up: the next attempt
+    carries the same Idempotency-Key and gets the same request, not a second one."""
+    standin, helpdesk_url = helpdesk
+    standin.faults.extend([None, Fault(delay=0.5)])  # the upload answers, the request too late
+    fake = FakeTime()
+    client = HelpdeskClient(helpdesk_url, timeout=0.2)
+    with endpoint_forwarding_to(db, helpdesk_url, fake, client) as endpoint:
+        submit(endpoint.url)
+        fake.wait_idle()
+        assert deliveries(db)[0]["error"] == "request: timed out (ReadTimeout)"
+        wait_until(lambda: standin.requests)  # created meanwhile
+        deliver_all(db, fake)
+    assert [r["subject"] for r in standin.requests] == ["Demande 0"]
+    assert deliveries(db)[0]["helpdesk_id"] == str(standin.requests[0]["id"])
+
+
 OUTAGE_SECONDS = 60
 
 
 @pytest.mark.slow  # a minute of outage on the injected clock, many attempts
-def test_a_minute_long_outage_loses_nothing_and_each_ticket_is_delivered_once_it_is_back(tmp_path):
+def test_a_minute_long_outage_loses_nothing_and_each_ticket_is_delivered_once_it_is_back(db):
     """Readers keep sending tickets while the helpdesk is down for a minute (of the fake clock:
     the forwarder retries as it would over a real minute)."""
     port = free_port()
-    database = tmp_path / "tickets.sqlite3"
+    database = db
     standin = Helpdesk()
     fake = FakeTime()
     with endpoint_forwarding_to(database, f"http://127.0.0.1:{port}", fake) as endpoint:
@@ -217,10 +236,11 @@ def test_a_minute_long_outage_loses_nothing_and_each_ticket_is_delivered_once_it
     )
 
 
-def test_content_the_helpdesk_refuses_is_marked_failed_and_not_retried(tmp_path, helpdesk):
+def test_content_the_helpdesk_refuses_is_marked_failed_and_not_retried(db, helpdesk):
     standin, helpdesk_url = helpdesk
-    standin.faults.append(Fault(422))
-    database = tmp_path / "tickets.sqlite3"
+    details = '{"error": "RecordInvalid", "details": {"email": [{"description": "invalid"}]}}'
+    standin.faults.append(Fault(422, body=details))
+    database = db
     fake = FakeTime()
     with endpoint_forwarding_to(database, helpdesk_url, fake) as endpoint:
         submit(endpoint.url)
@@ -229,5 +249,6 @@ def test_content_the_helpdesk_refuses_is_marked_failed_and_not_retried(tmp_path,
     [delivery] = deliveries(database)
     assert delivery["state"] == "failed"
     assert delivery["attempts"] == 1
-    assert "422" in delivery["error"]
+    # The team reads which field the helpdesk refused, not what it said of it.
+    assert delivery["error"] == "upload: refused (422): email"
     assert standin.requests == []

@@ -657,7 +657,19 @@ def test_pages_get_the_sites_policy_or_a_strict_default():
     assert found[b"content-security-policy"] == [policy.encode()]
     default = headers_of(run(SecurityHeaders(page), scope_of(method="GET")))
     [strict] = default[b"content-security-policy"]
-    assert b"default-src 'self'" in strict and b"frame-ancestors 'none'" in strict
+    directives = dict(d.strip().split(" ", 1) for d in strict.decode().split(";"))
+    assert directives == {
+        "default-src": "'self'",
+        "script-src": "'self'",
+        "style-src": "'self' 'unsafe-inline'",
+        "img-src": "'self' data:",
+        "font-src": "'self'",
+        "connect-src": "'self'",
+        "form-action": "'self'",
+        "frame-ancestors": "'none'",  # no other site frames a page (clickjacking)
+        "base-uri": "'self'",  # an injected <base> cannot move the page's links
+        "object-src": "'none'",  # no plugins
+    }
 
 
 def test_answers_to_posts_are_kept_by_no_cache_whatever_they_are():

@@ -12,6 +12,7 @@ import pytest
 
 from helpcenter.tickets.helpdesk import (
     MAX_RETRY_AFTER_SECONDS,
+    Retries,
     refused_fields,
     retry_after_seconds,
 )
@@ -59,6 +60,13 @@ def test_a_date_without_a_zone_is_utc_whatever_the_servers_time_zone(monkeypatch
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+def test_a_helpdesk_asking_to_come_back_at_once_is_not_called_again_at_once():
+    """`Retry-After: 0` (or a date already past) is honoured, but a second at least passes:
+    a helpdesk that keeps saying so is not hammered in a loop."""
+    assert Retries().wait(3, retry_after_seconds("0")) == 1.0
+    assert Retries().wait(3, retry_after_seconds("Tue, 04 Mar 2031 09:00:00 GMT", now=NOW)) == 1.0
 
 
 def answer(body, status: int = 422) -> httpx.Response:

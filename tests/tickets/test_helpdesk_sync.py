@@ -32,28 +32,39 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
 
 from helpcenter.cli import main
 from helpcenter.config import ProjectError, load_project
 from helpcenter.database import iso
+from helpcenter.engines import Target
 from helpcenter.i18n.catalogs import Catalogs
 from helpcenter.server.app import CannotServe, endpoint_app
 from helpcenter.tickets.app import TicketService, build_app
-from helpcenter.tickets.helpdesk import TOKEN_VARIABLE, Forwarder, HelpdeskClient
-from helpcenter.tickets.store import RequestClosed
-from helpcenter.tickets.sync import FAILED_LOOKS, HelpdeskSync
+from helpcenter.tickets.helpdesk import (
+    CLAIM_SECONDS,
+    TOKEN_VARIABLE,
+    Forwarder,
+    HelpdeskClient,
+    RequestState,
+)
+from helpcenter.tickets.store import RequestClosed, TicketStore
+from helpcenter.tickets.sync import FAILED_LOOKS, HelpdeskSync, SyncStore
 from helpcenter.tickets.validation import Reply
-from tests.conftest import BackgroundServer, example_project, free_port
+from tests.conftest import BackgroundServer, example_project
+from tests.processes import free_port
 from tests.tickets.test_endpoint import VALID
 from tests.tickets.test_followup import conversation_on, page, reply, status_on
 from tests.tickets.test_forwarding import START, deliveries, forwarding_service, wait_until
 from tests.tickets.test_storage import EARLIER_SCHEMA
+from tests.tickets.test_store_units import ticket
 from tests.tickets.zendesk_standin import Fault, Helpdesk, send_webhook, zendesk_time
 
 FRENCH = Catalogs().gettext("fr")
@@ -156,7 +167,7 @@ def following(
     poll_seconds: int = POLL_SECONDS,
     timeout: float = 10.0,
     port: int | None = None,
-    database: Path | None = None,
+    database: Target | None = None,
     prepare: Callable[[Helpdesk], None] | None = None,
     **server_settings,
 ) -> Iterator[Setup]:
@@ -217,8 +228,9 @@ def serve_helpdesk(standin: Helpdesk, port: int) -> BackgroundServer:
 
 
 @pytest.fixture
-def followed(tmp_path) -> Iterator[Setup]:
-    with following(tmp_path) as setup:
+def followed(tmp_path, db) -> Iterator[Setup]:
+    """Following the helpdesk, with the requests in a database of each engine."""
+    with following(tmp_path, database=db) as setup:
         yield setup
 
 
@@ -469,7 +481,7 @@ def test_a_refused_reply_is_set_aside_shown_to_the_team_and_sent_once_retried(fo
     assert reply(followed.url, follow_url, "Une précision refusée.").status_code == 201
     followed.time.wait_idle("sync")
     assert followed.reply_deliveries()[0]["state"] == "failed"
-    database = str(followed.service.store.path)
+    database = str(followed.service.store.target)
     reference = followed.service.store.list()[0]["reference"]
 
     def reply_delivery() -> dict:
@@ -509,7 +521,9 @@ def test_while_a_reply_is_on_its_way_the_page_does_not_say_awaiting_the_reader(f
     assert followed.page(follow_url)[0] == OPEN
 
 
-def test_a_reply_waits_for_the_retry_after_of_a_429(followed):
+def test_a_reply_waits_for_the_retry_after_of_a_429(followed, sync_log):
+    """A 429 says the helpdesk is busy, not that the reply is wrong: nothing is asked of it
+    until it said, and the outage is logged once."""
     request_id, follow_url = followed.send()
     followed.standin.faults.append(Fault(429, retry_after=30))
     assert reply(followed.url, follow_url, "Toujours bloqué.").status_code == 201
@@ -521,6 +535,8 @@ def test_a_reply_waits_for_the_retry_after_of_a_429(followed):
     assert followed.standin.requester_comments(request_id) == []
     followed.time.pass_time(1)
     assert followed.standin.requester_comments(request_id) == ["Toujours bloqué."]
+    outages = [line for line in lines_of(sync_log, "helpcenter.tickets.sync") if "unavail" in line]
+    assert len(outages) == 1
 
 
 @pytest.mark.parametrize("text", ["Toujours bloqué.", MARKDOWN_REPLY], ids=["plain", "markdown"])
@@ -639,6 +655,147 @@ def test_the_token_never_goes_over_plain_http_but_to_this_machine(tmp_path, monk
     for taken in ["http://127.0.0.1:8080", "http://[::1]:8080", "http://localhost:8080"]:
         assert HelpdeskClient(taken, token=TOKEN).token == TOKEN
     assert HelpdeskClient(url).token is None  # anonymous forwarding, as before
+
+
+# Several processes following one helpdesk from one database: each due request is read by one of
+# them, each reply sent by one, whatever the helpdesk does with the reply's Idempotency-Key.
+
+
+@dataclass
+class Crowded(HelpdeskClient):
+    """The client of one process's sync, whose first read, once read, waits until every sync has
+    read once: they all hold what they claimed then."""
+
+    together: threading.Barrier | None = None
+    waited: bool = False
+
+    def request_state(self, remote_id: str, requester: str) -> RequestState:
+        state = super().request_state(remote_id, requester)
+        if not self.waited and self.together is not None:
+            self.waited = True
+            self.together.wait()
+        return state
+
+
+@dataclass
+class Processes:
+    """The stores of several processes on one database, and the stand-in they forwarded to."""
+
+    standin: Helpdesk
+    url: str
+    stores: list[TicketStore]
+
+    def sync(self, number: int, together: threading.Barrier | None = None, **options):
+        client = Crowded(self.url, token=TOKEN, together=together)
+        return HelpdeskSync(self.stores[number], client, clock=lambda: START, **options)
+
+    def by_subject(self) -> dict[str, list[str]]:
+        """What the requester wrote on each request after its description, by its subject."""
+        return {
+            r["subject"]: self.standin.requester_comments(r["id"]) for r in self.standin.requests
+        }
+
+
+@contextmanager
+def processes(db: Target, count: int, tickets: int, replies: bool = False) -> Iterator[Processes]:
+    """`count` processes' stores on `db`, and `tickets` (`Demande N`) delivered to a stand-in of
+    Zendesk that ignores the Idempotency-Key of updates; with `replies`, each has the reader's
+    reply (`Précision N`) waiting in the outbox."""
+    standin = Helpdesk(token=TOKEN, clock=lambda: START, honour_update_keys=False)
+    stores = [TicketStore(db, forward=True, clock=lambda: START) for _ in range(count)]
+    try:
+        with BackgroundServer(standin.app()) as helpdesk:
+            sent = [
+                stores[0].add(ticket(attachments=(), subject=f"Demande {n}")).reference
+                for n in range(tickets)
+            ]
+            forwarder = Forwarder(stores[0], HelpdeskClient(helpdesk.url), clock=lambda: START)
+            while forwarder.deliver_due():
+                pass
+            if replies:
+                for number, reference in enumerate(sent):
+                    stores[0].add_reply(reference, Reply(f"Précision {number}"))
+            yield Processes(standin, helpdesk.url, stores)
+    finally:
+        for store in stores:
+            store.close()
+
+
+def work_side_by_side(syncs: list[HelpdeskSync]) -> None:
+    """Each sync in a thread of its own (as in a process of its own), until nothing is due."""
+
+    def drain(sync: HelpdeskSync) -> None:
+        while sync.work():
+            pass
+
+    with ThreadPoolExecutor(len(syncs)) as pool:
+        list(pool.map(drain, syncs))
+
+
+def test_syncs_in_several_processes_read_each_due_request_once(db):
+    """Each sync claims what it looks at: the others skip it, without waiting (PostgreSQL's
+    SKIP LOCKED; SQLite claims one after the other)."""
+    with processes(db, 3, tickets=21) as crowd:
+        together = threading.Barrier(3, timeout=10)
+        work_side_by_side([crowd.sync(number, together) for number in range(3)])
+        assert [crowd.standin.reads(r["id"]) for r in crowd.standin.requests] == [1] * 21
+
+
+def test_syncs_in_several_processes_send_each_reply_once(db):
+    with processes(db, 3, tickets=21, replies=True) as crowd:
+        together = threading.Barrier(3, timeout=10)
+        work_side_by_side([crowd.sync(number, together) for number in range(3)])
+        assert crowd.by_subject() == {f"Demande {n}": [f"Précision {n}"] for n in range(21)}
+        assert {t["comments"][0]["delivery"]["state"] for t in crowd.stores[0].list()} == {
+            "delivered"
+        }
+
+
+def test_a_claim_ends_when_the_sync_that_held_it_died(db):
+    with processes(db, 2, tickets=1, replies=True) as crowd:
+        [request] = crowd.standin.requests
+        died = SyncStore(crowd.stores[0])  # it claimed the reply and the request, then died
+        assert died.due_replies(START, claim_for=CLAIM_SECONDS) != []
+        assert died.due_requests(START, claim_for=CLAIM_SECONDS) != []
+        now = START + CLAIM_SECONDS - 1
+        other = HelpdeskSync(
+            crowd.stores[1], HelpdeskClient(crowd.url, token=TOKEN), clock=lambda: now
+        )
+        assert other.work() == 0
+        assert crowd.standin.reads(request["id"]) == 0
+        now = START + CLAIM_SECONDS
+        assert other.work() == 1
+        assert crowd.by_subject() == {"Demande 0": ["Précision 0"]}
+
+
+def test_a_sync_does_not_wait_for_what_another_is_claiming(postgres_db):
+    """PostgreSQL: the rows another process's transaction holds are skipped, not waited for."""
+    with processes(postgres_db, 1, tickets=2, replies=True) as crowd:
+        store = crowd.stores[0]
+        store.set_busy_timeout(0.5)
+        mirror = SyncStore(store)
+        with psycopg.connect(postgres_db.url) as other, other.transaction():
+            other.execute("SELECT 1 FROM deliveries ORDER BY ticket_id LIMIT 1 FOR UPDATE")
+            other.execute("SELECT 1 FROM reply_deliveries ORDER BY comment_id LIMIT 1 FOR UPDATE")
+            assert len(mirror.due_replies(START, claim_for=CLAIM_SECONDS)) == 1
+            assert len(mirror.due_requests(START, claim_for=CLAIM_SECONDS)) == 1
+
+
+def test_a_sync_that_finds_the_helpdesk_down_lets_go_of_the_replies_it_had_not_tried(db):
+    """Another process, which reaches the helpdesk, sends them at once."""
+    with processes(db, 2, tickets=3, replies=True) as crowd:
+        crowd.standin.faults.append(Fault(503))
+        assert crowd.sync(0).work() == 1  # the first reply failed: the helpdesk is down for it
+        assert crowd.sync(1).work() == 3  # the two other replies, and the first one's request
+        assert sorted(map(len, crowd.by_subject().values())) == [0, 1, 1]
+
+
+def test_a_sync_that_finds_the_helpdesk_down_lets_go_of_the_requests_it_had_not_read(db):
+    with processes(db, 2, tickets=3) as crowd:
+        crowd.standin.faults.append(Fault(503))
+        assert crowd.sync(0).work() == 1
+        assert crowd.sync(1).work() == 3  # the one the first failed to read included
+        assert sorted(crowd.standin.reads(r["id"]) for r in crowd.standin.requests) == [1, 1, 2]
 
 
 # The webhook.

@@ -8,14 +8,15 @@ from __future__ import annotations
 import itertools
 import json
 import logging
-import sqlite3
 
 import pytest
 
 from helpcenter.cli import main
 from helpcenter.tickets.app import build_app
 from helpcenter.tickets.helpdesk import Forwarder, HelpdeskClient
-from tests.conftest import BackgroundServer, free_port
+from tests.conftest import BackgroundServer
+from tests.databases import write_lock
+from tests.processes import free_port
 from tests.tickets.test_endpoint import VALID
 from tests.tickets.test_forwarding import (
     FakeTime,
@@ -57,13 +58,13 @@ def assert_no_reader_text(*texts: str) -> None:
 
 
 def test_a_helpdesk_answering_html_with_200_then_recovering_gets_both_tickets_exactly_once(
-    tmp_path, helpdesk, forwarder_log
+    db, helpdesk, forwarder_log
 ):
     """A proxy's HTML page with 200 instead of the JSON: the forwarder used to die on it."""
     standin, helpdesk_url = helpdesk
     page = "<!doctype html><title>Maintenance</title><p>Back soon</p>"
     standin.faults.extend([Fault(200, body=page, content_type="text/html")] * 2)
-    database = tmp_path / "tickets.sqlite3"
+    database = db
     fake = FakeTime()
     with endpoint_forwarding_to(database, helpdesk_url, fake) as endpoint:
         submit(endpoint.url, count=2)
@@ -106,11 +107,11 @@ def test_a_helpdesk_answering_html_with_200_then_recovering_gets_both_tickets_ex
     ],
 )
 def test_every_kind_of_failure_is_recorded_retried_and_logged_once(
-    tmp_path, helpdesk, forwarder_log, faults, error
+    db, helpdesk, forwarder_log, faults, error
 ):
     standin, helpdesk_url = helpdesk
     standin.faults.extend(faults)
-    database = tmp_path / "tickets.sqlite3"
+    database = db
     fake = FakeTime()
     client = HelpdeskClient(helpdesk_url, timeout=0.2)
     with endpoint_forwarding_to(database, helpdesk_url, fake, client) as endpoint:
@@ -128,11 +129,11 @@ def test_every_kind_of_failure_is_recorded_retried_and_logged_once(
     assert_no_reader_text(line, delivery["error"])
 
 
-def test_a_request_answer_without_an_id_is_retried_and_creates_one_request(tmp_path, helpdesk):
+def test_a_request_answer_without_an_id_is_retried_and_creates_one_request(db, helpdesk):
     """The request was created, but its answer is unusable: the retry, with the same
     Idempotency-Key, gets the first request back rather than making a second."""
     standin, helpdesk_url = helpdesk
-    database = tmp_path / "tickets.sqlite3"
+    database = db
     fake = FakeTime()
 
     class NoIdOnce(HelpdeskClient):
@@ -156,10 +157,10 @@ def test_a_request_answer_without_an_id_is_retried_and_creates_one_request(tmp_p
 
 
 def test_a_bug_in_reading_an_answer_is_recorded_and_the_forwarder_goes_on(
-    tmp_path, helpdesk, forwarder_log
+    db, helpdesk, forwarder_log
 ):
     standin, helpdesk_url = helpdesk
-    database = tmp_path / "tickets.sqlite3"
+    database = db
     fake = FakeTime()
 
     class BuggyOnce(HelpdeskClient):
@@ -184,10 +185,10 @@ def test_a_bug_in_reading_an_answer_is_recorded_and_the_forwarder_goes_on(
     assert_no_reader_text(line, first["error"])
 
 
-def test_retry_after_is_honoured(tmp_path, helpdesk):
+def test_retry_after_is_honoured(db, helpdesk):
     standin, helpdesk_url = helpdesk
     standin.faults.append(Fault(503, retry_after=120))
-    database = tmp_path / "tickets.sqlite3"
+    database = db
     fake = FakeTime()
     with endpoint_forwarding_to(database, helpdesk_url, fake) as endpoint:
         submit(endpoint.url)
@@ -202,8 +203,8 @@ def test_retry_after_is_honoured(tmp_path, helpdesk):
     assert len(standin.requests) == 1
 
 
-def test_backoff_doubles_between_attempts(tmp_path, forwarder_log):
-    database = tmp_path / "tickets.sqlite3"
+def test_backoff_doubles_between_attempts(db, forwarder_log):
+    database = db
     fake = FakeTime()
     down = f"http://127.0.0.1:{free_port()}"
     with endpoint_forwarding_to(database, down, fake, backoff_base=2.0, max_backoff=16.0) as end:
@@ -220,10 +221,10 @@ def test_backoff_doubles_between_attempts(tmp_path, forwarder_log):
 
 
 def test_after_forward_attempts_a_ticket_is_set_aside_as_failed_and_retry_puts_it_back(
-    tmp_path, forwarder_log, capsys
+    db, forwarder_log, capsys
 ):
     port = free_port()
-    database = tmp_path / "tickets.sqlite3"
+    database = db
     fake = FakeTime()
     standin = Helpdesk()
     with endpoint_forwarding_to(database, f"http://127.0.0.1:{port}", fake, max_attempts=4) as end:
@@ -270,8 +271,8 @@ def json_list(database, capsys) -> list[dict]:
     return json.loads(capsys.readouterr().out)
 
 
-def test_tickets_list_shows_pending_attempts_and_the_last_error(tmp_path, capsys):
-    database = tmp_path / "tickets.sqlite3"
+def test_tickets_list_shows_pending_attempts_and_the_last_error(db, capsys):
+    database = db
     fake = FakeTime()
     down = f"http://127.0.0.1:{free_port()}"
     with endpoint_forwarding_to(database, down, fake) as endpoint:
@@ -286,12 +287,12 @@ def test_tickets_list_shows_pending_attempts_and_the_last_error(tmp_path, capsys
     assert capsys.readouterr().out.strip() == "No tickets in the state delivered."
 
 
-def test_the_forwarder_outlives_a_locked_database(tmp_path, helpdesk, forwarder_log):
+def test_the_forwarder_outlives_a_locked_database(db, helpdesk, forwarder_log):
     """The store itself failing (locked beyond its busy timeout when the delivery is recorded)
     stops nothing: the forwarder waits, then records it; the helpdesk has one request."""
     standin, helpdesk_url = helpdesk
     standin.faults.append(Fault(500))
-    database = tmp_path / "tickets.sqlite3"
+    database = db
     fake = FakeTime()
     service = forwarding_service(database, fake)
     service.store.set_busy_timeout(0.05)
@@ -307,15 +308,10 @@ def test_the_forwarder_outlives_a_locked_database(tmp_path, helpdesk, forwarder_
         submit(endpoint.url)
         fake.wait_idle()
         assert deliveries(database)[0]["attempts"] == 1
-        locker = sqlite3.connect(database, isolation_level=None)
-        locker.execute("BEGIN IMMEDIATE")  # another writer, for longer than the busy timeout
-        try:
+        with write_lock(database):  # another writer, for longer than the busy timeout
             fake.advance(2)
             fake.wait_idle()
             fake.wait_idle()
-        finally:
-            locker.execute("ROLLBACK")
-            locker.close()
         fake.wait_idle()
     [delivery] = deliveries(database)
     assert delivery["state"] == "delivered"

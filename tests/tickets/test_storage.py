@@ -1,4 +1,6 @@
-"""Storing over real HTTP into a real SQLite file, when storing goes wrong or must be refused.
+"""Storing over real HTTP into a real database (a SQLite file and a PostgreSQL database: each
+test on both, but those about what only one engine has), when storing goes wrong or must be
+refused.
 
 - a storage failure (disk full, locked, read-only, free disk below the watermark) is a 503 with
   Retry-After, never a 500 nor a "received" for a ticket that was not kept;
@@ -17,6 +19,8 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,13 +28,23 @@ import httpx
 import pytest
 
 from helpcenter.cli import main
-from helpcenter.database import MB
+from helpcenter.database import MB, Database
+from helpcenter.engines import DatabaseURL, Target
+from helpcenter.feedback.store import FeedbackStore, Vote
 from helpcenter.i18n.catalogs import Catalogs
 from helpcenter.tickets.app import TicketService, build_app
 from helpcenter.tickets.store import TicketStore
 from helpcenter.tickets.sync import SyncStore
 from helpcenter.tickets.validation import Attachment, Reply
-from tests.conftest import PROJECT_ROOT, BackgroundServer, ticket_service
+from tests.conftest import (
+    PROJECT_ROOT,
+    BackgroundServer,
+    run_on_a_terminal,
+    ticket_service,
+)
+from tests.databases import database_name, execute, rows, write_lock
+from tests.processes import free_port
+from tests.tickets.earlier_schemas import FIRST_TABLES
 from tests.tickets.test_endpoint import PNG, VALID
 from tests.tickets.test_forwarding import FakeTime, endpoint_forwarding_to
 from tests.tickets.test_store_units import ticket
@@ -46,7 +60,7 @@ ATTACHMENTS_QUOTA = FRENCH(
 LATE_EVENING = datetime(2030, 1, 1, 23, tzinfo=UTC).timestamp()
 
 
-def endpoint_service(database: Path, fake: FakeTime | None = None, **server) -> TicketService:
+def endpoint_service(database: Target, fake: FakeTime | None = None, **server) -> TicketService:
     """The project's endpoint on `database`, with its own copy of the `server` settings."""
     service = ticket_service(database, rate_limit_per_minute=10_000)
     service.server = copy.deepcopy(service.server)
@@ -62,7 +76,7 @@ def serve(service: TicketService) -> BackgroundServer:
     return BackgroundServer(build_app(service, []))
 
 
-def stored(database: Path) -> list[dict]:
+def stored(database: Target) -> list[dict]:
     store = TicketStore(database, writable=False)
     try:
         return store.list()
@@ -96,7 +110,33 @@ def assert_not_stored(response: httpx.Response, status: int = 503) -> None:
     assert "HC-" not in response.text and "received" not in response.text
 
 
+@contextmanager
+def read_only(store: Database) -> Iterator[None]:
+    """The store's database refuses writes for a while: SQLite's `query_only` on its connection;
+    on PostgreSQL, the database's default (as a standby has it), its connections dropped."""
+    if not isinstance(store.target, DatabaseURL):
+        with store.engine.lock:
+            store.engine.connection.execute("PRAGMA query_only=1")
+        yield
+        with store.engine.lock:
+            store.engine.connection.execute("PRAGMA query_only=0")
+        return
+    name = database_name(store.target)
+    execute(store.target, f"ALTER DATABASE {name} SET default_transaction_read_only = on")
+    execute(store.target, DROP_CONNECTIONS)
+    yield
+    execute(store.target, f"ALTER DATABASE {name} RESET default_transaction_read_only")
+    execute(store.target, DROP_CONNECTIONS)
+
+
+DROP_CONNECTIONS = (
+    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+    "WHERE datname = current_database() AND pid != pg_backend_pid()"
+)
+
+
 # Storage failures.
+# (The watermark is on the disk of a SQLite file, the one this machine sees: SQLite only.)
 
 
 def test_free_disk_below_the_watermark_is_a_503_before_anything_is_written(tmp_path):
@@ -133,37 +173,34 @@ def test_a_form_post_that_cannot_be_stored_shows_the_form_again_with_what_was_ty
 
 def test_a_full_disk_is_a_503_and_nothing_is_half_stored(tmp_path):
     """SQLite's `max_page_count` caps the file where it is: the next pages cannot be had, as on
-    a full disk."""
+    a full disk. (SQLite only: PostgreSQL has no such switch; its disk_full maps through the same
+    table of failures as the other errors below.)"""
     database = tmp_path / "tickets.sqlite3"
     service = endpoint_service(database)
+    engine = service.store.engine
     with serve(service) as server:
-        with service.store.lock:
-            pages = service.store.connection.execute("PRAGMA page_count").fetchone()[0]
-            service.store.connection.execute(f"PRAGMA max_page_count={pages}")
+        with engine.lock:
+            pages = engine.connection.execute("PRAGMA page_count").fetchone()[0]
+            engine.connection.execute(f"PRAGMA max_page_count={pages}")
         response = post_json(server.url, files=attachment(200_000))
         assert_not_stored(response)
         assert response.json()["errors"] == {"storage": [UNAVAILABLE]}
         assert stored(database) == []
-        with service.store.lock:
-            service.store.connection.execute("PRAGMA max_page_count=1073741823")
+        with engine.lock:
+            engine.connection.execute("PRAGMA max_page_count=1073741823")
         assert post_json(server.url, files=attachment(200_000)).status_code == 201
     [ticket] = stored(database)
     assert ticket["attachments"][0]["size"] == 200_000
 
 
-def test_a_database_locked_beyond_the_busy_timeout_is_a_503(tmp_path):
-    database = tmp_path / "tickets.sqlite3"
+def test_a_database_locked_beyond_the_busy_timeout_is_a_503(db):
+    database = db
     service = endpoint_service(database)
     service.store.set_busy_timeout(0.1)
     with serve(service) as server:
-        locker = sqlite3.connect(database, isolation_level=None)
-        locker.execute("BEGIN IMMEDIATE")  # another writer that does not let go
-        try:
+        with write_lock(database):  # another writer that does not let go
             response = post_json(server.url)
             health = httpx.get(f"{server.url}/api/health")
-        finally:
-            locker.execute("ROLLBACK")
-            locker.close()
         assert_not_stored(response)
         assert response.headers["Retry-After"] == "5"
         assert health.status_code == 503
@@ -172,16 +209,13 @@ def test_a_database_locked_beyond_the_busy_timeout_is_a_503(tmp_path):
     assert len(stored(database)) == 1
 
 
-def test_a_read_only_database_is_a_503_and_the_health_check_says_so(tmp_path):
-    database = tmp_path / "tickets.sqlite3"
+def test_a_read_only_database_is_a_503_and_the_health_check_says_so(db):
+    database = db
     service = endpoint_service(database)
     with serve(service) as server:
-        with service.store.lock:
-            service.store.connection.execute("PRAGMA query_only=1")
-        response = post_form(server.url)
-        health = httpx.get(f"{server.url}/api/health")
-        with service.store.lock:
-            service.store.connection.execute("PRAGMA query_only=0")
+        with read_only(service.store):
+            response = post_form(server.url)
+            health = httpx.get(f"{server.url}/api/health")
         assert_not_stored(response)
         assert health.status_code == 503
         assert health.json()["error"] == "the database is read-only"
@@ -191,8 +225,8 @@ def test_a_read_only_database_is_a_503_and_the_health_check_says_so(tmp_path):
 
 
 @pytest.mark.parametrize("endpoint", ["/api/feedback", "/api/search-gaps"])
-def test_votes_and_search_gaps_that_cannot_be_stored_are_a_503_not_a_500(tmp_path, endpoint):
-    database = tmp_path / "tickets.sqlite3"
+def test_votes_and_search_gaps_that_cannot_be_stored_are_a_503_not_a_500(db, endpoint):
+    database = db
     service = endpoint_service(database)
     body = {
         "/api/feedback": {"language": "fr", "page": "shipping/tracking/", "helpful": "no"},
@@ -202,9 +236,7 @@ def test_votes_and_search_gaps_that_cannot_be_stored_are_a_503_not_a_500(tmp_pat
             "queries": [{"query": "douane", "results": 0}],
         },
     }[endpoint]
-    with serve(service) as server:
-        with service.feedback.lock:
-            service.feedback.connection.execute("PRAGMA query_only=1")
+    with serve(service) as server, read_only(service.feedback):
         response = httpx.post(
             f"{server.url}{endpoint}", json=body, headers={"Accept": "application/json"}
         )
@@ -215,6 +247,8 @@ def test_votes_and_search_gaps_that_cannot_be_stored_are_a_503_not_a_500(tmp_pat
 
 @pytest.fixture
 def read_only_file(tmp_path):
+    """(A file's permissions: SQLite only. The PostgreSQL server that cannot be reached is
+    below.)"""
     """A database file nobody may write: immutable for root (who ignores permissions),
     read-only permissions for anyone else."""
     database = tmp_path / "readonly.sqlite3"
@@ -252,8 +286,41 @@ def test_a_read_only_database_at_start_up_ends_with_one_clear_line(read_only_fil
     assert main(["tickets", "list", "--db", str(read_only_file)]) == 0
 
 
-def test_the_health_check_writes_and_reports_the_outbox(tmp_path):
-    database = tmp_path / "tickets.sqlite3"
+def test_a_postgresql_server_out_of_reach_at_start_up_ends_with_one_line_without_the_password():
+    nowhere = f"postgresql://helpcenter:s3cret-word@127.0.0.1:{free_port()}/helpcenter"
+    result = subprocess.run(
+        [sys.executable, "-m", "helpcenter.cli", "tickets", "serve", "--db", nowhere],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    [line] = result.stderr.strip().splitlines()
+    shown = nowhere.replace(":s3cret-word", "")
+    assert line.startswith(f"Cannot use the database {shown}: connection")
+    assert "Connection refused" in line
+    assert line.endswith(
+        "Check that the server is running and lets this user in, or give another database "
+        "with --db or HELPCENTER_DATABASE_URL."
+    )
+    assert "s3cret" not in result.stderr + result.stdout
+
+
+def test_a_postgresql_server_that_drops_its_connections_costs_no_request(postgres_db):
+    """A server restarted, a connection cut: the pool checks each connection before it lends
+    it, and takes a new one. (PostgreSQL only: SQLite has no connection to lose.)"""
+    database = postgres_db
+    with serve(endpoint_service(database)) as server:
+        assert post_json(server.url).status_code == 201
+        execute(database, DROP_CONNECTIONS)
+        assert post_json(server.url).status_code == 201
+        assert httpx.get(f"{server.url}/api/health").status_code == 200
+    assert len(stored(database)) == 2
+
+
+def test_the_health_check_writes_and_reports_the_outbox(db):
+    database = db
     fake = FakeTime()
     down = "http://127.0.0.1:9"  # nothing answers: the tickets wait in the outbox
     with endpoint_forwarding_to(database, down, fake) as server:
@@ -268,16 +335,15 @@ def test_the_health_check_writes_and_reports_the_outbox(tmp_path):
         health = httpx.get(f"{server.url}/api/health")
     assert health.status_code == 200
     assert health.json()["outbox"] == {"pending": 2, "failed": 0, "oldest_pending_seconds": 90}
-    connection = sqlite3.connect(database)
-    [(checked,)] = connection.execute("SELECT value FROM meta WHERE key = 'write_checked_at'")
+    [(checked,)] = rows(database, "SELECT value FROM meta WHERE key = 'write_checked_at'")
     assert checked == "2030-01-01T12:01:30+00:00"  # the last check wrote, at its time
 
 
 # Idempotency keys.
 
 
-def test_the_same_key_with_the_same_request_returns_the_first_ticket(tmp_path):
-    database = tmp_path / "tickets.sqlite3"
+def test_the_same_key_with_the_same_request_returns_the_first_ticket(db):
+    database = db
     with serve(endpoint_service(database)) as server:
         first = post_json(server.url, key="same-request-01", files=attachment(500))
         again = post_json(server.url, key="same-request-01", files=attachment(500))
@@ -297,9 +363,9 @@ def test_the_same_key_with_the_same_request_returns_the_first_ticket(tmp_path):
     ids=["message", "attachment-content", "attachment-name", "no-attachment"],
 )
 def test_the_same_key_with_another_request_is_a_409_that_tells_nothing_of_the_first(
-    tmp_path, change, files
+    db, change, files
 ):
-    database = tmp_path / "tickets.sqlite3"
+    database = db
     with serve(endpoint_service(database)) as server:
         first = post_json(server.url, key="other-request-1", files=attachment(500))
         other = post_json(server.url, {**VALID, **change}, key="other-request-1", files=files)
@@ -311,8 +377,8 @@ def test_the_same_key_with_another_request_is_a_409_that_tells_nothing_of_the_fi
     assert len(stored(database)) == 1
 
 
-def test_idempotency_keys_expire_after_idempotency_hours(tmp_path):
-    database = tmp_path / "tickets.sqlite3"
+def test_idempotency_keys_expire_after_idempotency_hours(db):
+    database = db
     fake = FakeTime()
     with serve(endpoint_service(database, fake, idempotency_hours=2)) as server:
         first = post_json(server.url, key="expiring-key-1").json()["reference"]
@@ -337,8 +403,8 @@ def bound_to(address: str) -> httpx.HTTPTransport:
     return httpx.HTTPTransport(local_address=address)
 
 
-def test_attachments_beyond_the_daily_quota_are_refused_until_the_next_day(tmp_path):
-    database = tmp_path / "tickets.sqlite3"
+def test_attachments_beyond_the_daily_quota_are_refused_until_the_next_day(db):
+    database = db
     fake = FakeTime(LATE_EVENING)
     with serve(endpoint_service(database, fake, daily_attachment_mb=1)) as server:
         assert post_json(server.url, files=attachment(400_000)).status_code == 201
@@ -367,15 +433,14 @@ def test_attachments_beyond_the_daily_quota_are_refused_until_the_next_day(tmp_p
     assert len(stored(database)) == 5
 
     # The counters are keyed by a salted hash of the address and the day, never the address.
-    connection = sqlite3.connect(database)
-    rows = connection.execute("SELECT client_key, day, amount FROM daily_usage").fetchall()
-    assert "127.0.0" not in json.dumps(connection.execute("SELECT * FROM meta").fetchall())
-    assert "127.0.0" not in json.dumps(rows)
-    assert [(day, amount) for _, day, amount in rows] == [("2030-01-02", 400_000)]
+    counters = rows(database, "SELECT client_key, day, amount FROM daily_usage")
+    assert "127.0.0" not in json.dumps(rows(database, "SELECT * FROM meta"))
+    assert "127.0.0" not in json.dumps(counters)
+    assert [(day, amount) for _, day, amount in counters] == [("2030-01-02", 400_000)]
 
 
-def test_search_gaps_beyond_the_daily_quota_are_refused_with_429(tmp_path):
-    database = tmp_path / "tickets.sqlite3"
+def test_search_gaps_beyond_the_daily_quota_are_refused_with_429(db):
+    database = db
     fake = FakeTime(LATE_EVENING)
 
     def gaps(url: str, count: int, client: httpx.Client | None = None) -> httpx.Response:
@@ -408,8 +473,8 @@ def test_search_gaps_beyond_the_daily_quota_are_refused_with_429(tmp_path):
 # Purging what is old.
 
 
-def test_purge_deletes_old_feedback_and_the_attachments_of_delivered_tickets(tmp_path, capsys):
-    database = tmp_path / "tickets.sqlite3"
+def test_purge_deletes_old_feedback_and_the_attachments_of_delivered_tickets(db, capsys):
+    database = db
     now = datetime.now(UTC).timestamp()
     fake = FakeTime(now - 100 * 86400)
     standin = Helpdesk()
@@ -436,24 +501,27 @@ def test_purge_deletes_old_feedback_and_the_attachments_of_delivered_tickets(tmp
         recent = {**VALID, "subject": "Toute récente"}
         assert post_json(server.url, recent, files=attachment(3000)).status_code == 201
         fake.wait_idle()
-    size_before = file_size(database)
+    sqlite = isinstance(database, Path)
+    size_before = file_size(database) if sqlite else 0
 
     assert main(["purge", "--older-than", "30", "--db", str(database)]) == 0
     output = capsys.readouterr().out
     assert "  2 votes (1 with a comment)\n" in output
     assert "  1 search gaps\n" in output
     assert "  1 attachments (1.0 MB) of tickets and replies delivered to the helpdesk\n" in output
-    assert "Vacuumed: the file shrank by" in output
-    assert file_size(database) < size_before - 900_000
+    # A SQLite file is vacuumed; PostgreSQL's autovacuum sees to its own.
+    assert ("Vacuumed: the file shrank by" in output) is sqlite
+    if sqlite:
+        assert file_size(database) < size_before - 900_000
 
-    connection = sqlite3.connect(database)
-    assert connection.execute("SELECT vote_id FROM votes").fetchall() == [("new-vote-001",)]
-    assert connection.execute("SELECT query FROM search_gaps").fetchall() == [("étiquette",)]
+    assert rows(database, "SELECT vote_id FROM votes") == [("new-vote-001",)]
+    assert rows(database, "SELECT query FROM search_gaps") == [("étiquette",)]
     sizes = dict(
-        connection.execute(
+        rows(
+            database,
             "SELECT t.subject, length(a.content) FROM attachments a JOIN tickets t "
-            "ON t.id = a.ticket_id"
-        ).fetchall()
+            "ON t.id = a.ticket_id",
+        )
     )
     assert sizes == {VALID["subject"]: 0, "Refusée par le helpdesk": 2000, "Toute récente": 3000}
     tickets = {t["subject"]: t for t in stored(database)}
@@ -521,6 +589,47 @@ def test_purge_empties_the_files_of_replies_the_helpdesk_has_like_those_of_ticke
     assert sizes == {"delivered.png": 0, "waiting.png": 6000, "recent.png": 7000}
 
 
+PURGE_STEPS = [
+    ("Deleting old votes and search gaps", "  2 votes (1 with a comment)\n  0 search gaps"),
+    (
+        "Emptying the old attachments the helpdesk has",
+        "  0 attachments (0.0 MB) of tickets and replies delivered to the helpdesk",
+    ),
+    ("Deleting the quota counters of past days", "  0 daily quota counters of past days"),
+    ("Vacuuming the database", None),
+]
+
+
+def old_votes(tmp_path: Path) -> list[str]:
+    """A database with two votes of 100 days ago; the command that purges them."""
+    database = tmp_path / "helpcenter.sqlite3"
+    store = FeedbackStore(database, clock=lambda: datetime.now(UTC).timestamp() - 100 * 86400)
+    store.add_vote(Vote("fr", "shipping/tracking/", False, "Il manque un exemple", "vote-1"))
+    store.add_vote(Vote("fr", "shipping/tracking/", True, "", "vote-2"))
+    store.close()
+    purge = ["purge", "--older-than", "30", "--db", str(database)]
+    return [sys.executable, "-m", "helpcenter.cli", *purge]
+
+
+def test_purge_on_a_terminal_shows_each_step_under_way_then_its_lines(tmp_path):
+    status, text = run_on_a_terminal(old_votes(tmp_path))
+    assert status == 0
+    shown = 0
+    for doing, lines in PURGE_STEPS:
+        shown = text.index(doing, shown)
+        if lines:
+            shown = text.index("\r" + lines.replace("\n", "\r\n") + "\r\n", shown)
+
+
+def test_purge_elsewhere_says_only_each_step_s_lines_once_done(tmp_path):
+    said = subprocess.run(old_votes(tmp_path), capture_output=True, text=True, check=True)
+    assert said.stderr == ""
+    assert (
+        said.stdout.splitlines()[1:]
+        == "\n".join(lines for _, lines in PURGE_STEPS if lines).splitlines()
+    )
+
+
 @pytest.mark.parametrize("value", ["0", "-5", "abc", "1.5", "99999999", ""])
 def test_purge_refuses_a_nonsense_number_of_days(tmp_path, capsys, value):
     database = tmp_path / "tickets.sqlite3"
@@ -535,33 +644,20 @@ def test_purge_refuses_a_nonsense_number_of_days(tmp_path, capsys, value):
 
 # Databases made by earlier versions.
 
-EARLIER_SCHEMA = """
-CREATE TABLE tickets (
-    id INTEGER PRIMARY KEY, reference TEXT NOT NULL UNIQUE, idempotency_key TEXT UNIQUE,
-    created_at TEXT NOT NULL, name TEXT NOT NULL, email TEXT NOT NULL, subject TEXT NOT NULL,
-    category TEXT NOT NULL, plan TEXT NOT NULL, message TEXT NOT NULL, language TEXT NOT NULL,
-    page TEXT NOT NULL
-);
-CREATE TABLE attachments (
-    id INTEGER PRIMARY KEY, ticket_id INTEGER NOT NULL REFERENCES tickets(id),
-    filename TEXT NOT NULL, content_type TEXT NOT NULL, size INTEGER NOT NULL,
-    content BLOB NOT NULL
-);
-CREATE TABLE deliveries (
-    ticket_id INTEGER PRIMARY KEY REFERENCES tickets(id), state TEXT NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at REAL NOT NULL,
-    last_error TEXT NOT NULL DEFAULT '', remote_id TEXT NOT NULL DEFAULT '',
-    delivered_at TEXT NOT NULL DEFAULT ''
-);
+EARLIER_SCHEMA = (
+    FIRST_TABLES
+    + """
 INSERT INTO tickets VALUES (1, 'HC-AAAA-BBBB-CCCC', 'earlier-key-01', '2030-01-01T11:00:00+00:00',
     'Camille', 'camille@example.com', 'Avant', 'shipping', '', 'Envoyé avant la mise à jour.',
     'fr', '');
 INSERT INTO attachments VALUES (1, 1, 'a.txt', 'text/plain', 5, X'68656C6C6F');
 INSERT INTO deliveries VALUES (1, 'pending', 0, 0, '', '', '');
 """
+)
 
 
 def test_a_database_of_an_earlier_version_is_migrated_and_its_keys_still_answer(tmp_path):
+    """(A SQLite file: the versions before PostgreSQL made only those.)"""
     database = tmp_path / "tickets.sqlite3"
     connection = sqlite3.connect(database)
     connection.executescript(EARLIER_SCHEMA)

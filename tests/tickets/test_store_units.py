@@ -1,6 +1,7 @@
-"""The ticket store on its own, on a real SQLite file, with a clock of the test's: what is kept
-and for how long, what a retry finds, what a client may attach in a day, and the outbox the
-forwarder works from (what is due, what was delivered, what failed, what is put back)."""
+"""The ticket store on its own, on a real SQLite file and a real PostgreSQL database, with a clock
+of the test's: what is kept and for how long, what a retry finds, what a client may attach in a
+day, and the outbox the forwarder works from (what is due, what was delivered, what failed, what
+is put back)."""
 
 from __future__ import annotations
 
@@ -9,14 +10,18 @@ import json
 import logging
 import re
 import sqlite3
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 
-from helpcenter import database as storage
+from helpcenter import engines, migrations
 from helpcenter.database import QuotaExceeded, StorageUnavailable
+from helpcenter.feedback.store import FeedbackStore
 from helpcenter.tickets import helpdesk
 from helpcenter.tickets.helpdesk import DeliveryError, Forwarder, HelpdeskClient, unexpected
 from helpcenter.tickets.store import (
@@ -29,6 +34,8 @@ from helpcenter.tickets.store import (
 )
 from helpcenter.tickets.validation import Attachment, Reply, Ticket
 from tests.conftest import run_async
+from tests.databases import execute, rows
+from tests.tickets.earlier_schemas import FIRST_TABLES
 
 # 2030-01-01T12:00:00Z: twelve hours before the daily quotas start again.
 NOON = datetime(2030, 1, 1, 12, tzinfo=UTC).timestamp()
@@ -76,7 +83,17 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def store(tmp_path: Path, clock: Clock) -> TicketStore:
+def store(db, clock: Clock) -> Iterator[TicketStore]:
+    """A forwarding store, on each engine."""
+    store = TicketStore(db, forward=True, clock=clock)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path, clock: Clock) -> TicketStore:
+    """A forwarding store in a SQLite file, for what only SQLite has (a file on this machine's
+    disk, its journal)."""
     return TicketStore(tmp_path / "tickets.sqlite3", forward=True, clock=clock)
 
 
@@ -94,21 +111,46 @@ def ids_by_reference(store: TicketStore) -> dict[str, int]:
 # What is kept.
 
 
-def test_the_database_commits_to_disk_before_answering(store, tmp_path):
-    """WAL and synchronous FULL: a committed ticket survives a crash of the machine."""
-    assert store.connection.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
-    other = sqlite3.connect(tmp_path / "tickets.sqlite3")
+def test_a_sqlite_file_commits_to_disk_before_answering(sqlite_store, tmp_path):
+    """WAL and synchronous FULL: a committed ticket survives a crash of the machine. (SQLite's
+    own settings: PostgreSQL's are checked below.)"""
+    connection = sqlite_store.engine.connection
+    assert connection.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    assert rows(tmp_path / "tickets.sqlite3", "PRAGMA journal_mode") == [("wal",)]
+
+
+def test_postgresql_commits_to_disk_before_answering_whatever_the_servers_default(postgres):
+    """`synchronous_commit=on` on the store's connections, though the database says otherwise:
+    a commit returns once it is on disk. (PostgreSQL's setting: SQLite's are checked above.)"""
+    target = postgres.create_database()
     try:
-        assert other.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        execute(
+            target, f"ALTER DATABASE {target.url.rsplit('/', 1)[1]} SET synchronous_commit = off"
+        )
+        assert rows(target, "SHOW synchronous_commit") == [("off",)]
+        store = TicketStore(target)
+        with store.reading() as db:
+            assert db.execute("SHOW synchronous_commit").fetchone()[0] == "on"
+        store.close()
     finally:
-        other.close()
+        postgres.drop_database(target)
 
 
-def test_a_ticket_is_kept_whole_with_its_files_in_the_order_they_were_sent(store, tmp_path, clock):
+def test_a_row_gives_its_columns_by_position_or_by_name_in_any_case(store):
+    """As sqlite3.Row does, on both engines: SQL reads names in any case, and so do rows."""
+    reference = store.add(ticket()).reference
+    with store.reading() as db:
+        row = db.execute("SELECT reference, subject FROM tickets").fetchone()
+    assert row[0] == row["reference"] == row["REFERENCE"] == row["Reference"] == reference
+    assert row[1] == row["subject"] == "Colis en retard"
+    assert list(row.keys()) == ["reference", "subject"]
+
+
+def test_a_ticket_is_kept_whole_with_its_files_in_the_order_they_were_sent(store, clock):
     stored = store.add(ticket(attachments=(LABEL, INVOICE), plan="pro"))
     assert stored.created is True
     assert REFERENCE.match(stored.reference)
-    reopened = TicketStore(tmp_path / "tickets.sqlite3", clock=clock)
+    reopened = TicketStore(store.target, clock=clock)
     found = reopened.find(stored.reference)
     assert found is not None
     expected = {
@@ -132,6 +174,7 @@ def test_a_ticket_is_kept_whole_with_its_files_in_the_order_they_were_sent(store
         ({"filename": "label.png", "content_type": "image/png", "size": len(PNG)}, PNG),
         ({"filename": "invoice.pdf", "content_type": "application/pdf", "size": len(PDF)}, PDF),
     ]
+    reopened.close()
 
 
 def test_the_list_is_newest_first_and_each_ticket_has_its_own_files(store, clock):
@@ -179,6 +222,29 @@ def test_a_retry_with_its_key_finds_the_same_ticket_and_stores_nothing_more(stor
     assert again.created is False
     assert again.reference == first.reference
     assert references(store) == [first.reference]
+
+
+def test_retries_arriving_together_with_one_key_make_one_ticket(store):
+    """Workers side by side (PostgreSQL runs transactions concurrently): the key is held while it
+    is looked up, so the others find the ticket the first made."""
+    together = threading.Barrier(8, timeout=30)
+
+    def busy(_) -> None:  # PostgreSQL's pool has grown to a connection each, as when busy
+        with store.reading():
+            together.wait()
+
+    def submit(_) -> tuple[str, bool]:
+        together.wait()
+        stored = store.add(ticket(), "double-click-01")
+        return stored.reference, stored.created
+
+    with ThreadPoolExecutor(8) as pool:
+        if isinstance(store.target, engines.DatabaseURL):  # (SQLite has one connection)
+            list(pool.map(busy, range(8)))
+        answers = list(pool.map(submit, range(8)))
+    assert len({reference for reference, _ in answers}) == 1
+    assert sorted(created for _, created in answers) == [False] * 7 + [True]
+    assert len(store.list()) == 1
 
 
 def test_without_a_key_every_submission_is_a_ticket(store):
@@ -270,6 +336,30 @@ def test_a_client_that_attached_its_daily_megabytes_is_refused_until_tomorrow(st
     assert store.add(ticket(attachments=(half,)), **quota).created
 
 
+def test_workers_side_by_side_let_a_client_attach_its_daily_megabytes_and_no_more(store):
+    quarter = Attachment("quarter.pdf", "application/pdf", b"%PDF-" + b"x" * (MB // 4 - 5))
+    together = threading.Barrier(8, timeout=30)
+
+    def busy(_) -> None:  # PostgreSQL's pool has grown to a connection each, as when busy
+        with store.reading():
+            together.wait()
+
+    def submit(number: int) -> bool:
+        together.wait()
+        try:
+            store.add(ticket(attachments=(quarter,)), client="198.51.100.7", daily_attachment_mb=1)
+        except QuotaExceeded:
+            return False
+        return True
+
+    with ThreadPoolExecutor(8) as pool:
+        if isinstance(store.target, engines.DatabaseURL):  # (SQLite has one connection)
+            list(pool.map(busy, range(8)))
+        accepted = list(pool.map(submit, range(8)))
+    assert accepted.count(True) == 4
+    assert len(store.list()) == 4
+
+
 def test_clients_without_an_address_share_one_quota(store):
     half = Attachment("half.pdf", "application/pdf", b"%PDF-" + b"x" * (MB // 2))
     store.add(ticket(attachments=(half,)), daily_attachment_mb=1)
@@ -286,27 +376,31 @@ def test_without_a_quota_a_client_attaches_what_it_likes(store):
 # Free disk space: a watermark refuses what would fill the disk, and only when set.
 
 
-def test_below_the_free_disk_watermark_nothing_is_stored(store, monkeypatch):
+# (The disk of a SQLite file: a PostgreSQL server's disk is not seen from here; the server says
+# when it is full, as the tests of the endpoint's storage failures show.)
+
+
+def test_below_the_free_disk_watermark_nothing_is_stored(sqlite_store, monkeypatch):
     usage = type("Usage", (), {"free": 50 * MB})
-    monkeypatch.setattr(storage.shutil, "disk_usage", lambda path: usage)
+    monkeypatch.setattr(engines.shutil, "disk_usage", lambda path: usage)
     with pytest.raises(StorageUnavailable) as refused:
-        store.add(ticket(), min_free_disk_mb=100)
+        sqlite_store.add(ticket(), min_free_disk_mb=100)
     assert refused.value.retry_after > 0
-    assert store.list() == []
-    assert store.add(ticket(), min_free_disk_mb=10).created
+    assert sqlite_store.list() == []
+    assert sqlite_store.add(ticket(), min_free_disk_mb=10).created
 
 
-def test_without_a_watermark_a_nearly_full_disk_refuses_nothing(store, monkeypatch):
+def test_without_a_watermark_a_nearly_full_disk_refuses_nothing(sqlite_store, monkeypatch):
     usage = type("Usage", (), {"free": 1000})
-    monkeypatch.setattr(storage.shutil, "disk_usage", lambda path: usage)
-    assert store.add(ticket()).created
+    monkeypatch.setattr(engines.shutil, "disk_usage", lambda path: usage)
+    assert sqlite_store.add(ticket()).created
 
 
 # The outbox.
 
 
-def test_a_store_that_does_not_forward_keeps_tickets_out_of_the_outbox(tmp_path, clock):
-    quiet = TicketStore(tmp_path / "quiet.sqlite3", clock=clock)
+def test_a_store_that_does_not_forward_keeps_tickets_out_of_the_outbox(db, clock):
+    quiet = TicketStore(db, clock=clock)
     stored = quiet.add(ticket())
     assert quiet.due_deliveries(NOON + DAY) == []
     assert quiet.find(stored.reference)["delivery"] == {
@@ -316,6 +410,7 @@ def test_a_store_that_does_not_forward_keeps_tickets_out_of_the_outbox(tmp_path,
         "helpdesk_id": "",
     }
     assert quiet.outbox() == {"pending": 0, "failed": 0, "oldest_pending_seconds": None}
+    quiet.close()
 
 
 def test_a_forwarded_ticket_is_due_at_once_with_what_the_helpdesk_needs(store):
@@ -422,6 +517,20 @@ def test_due_deliveries_come_ten_at_a_time_the_longest_waiting_first(store, cloc
     assert due == list(reversed(ids))[:10]
     assert store.due_deliveries(NOON + 100, limit=3) == list(reversed(ids))[:3]
     assert store.due_deliveries(NOON + 95) == list(reversed(ids))[:7]
+
+
+def test_purge_empties_only_the_files_the_helpdesk_has(store, clock):
+    """A ticket on its way (the helpdesk down) or set aside holds the only copy of its files:
+    however old, they stay; the delivered ticket's go."""
+    delivered, pending, failed = (store.add(ticket(name=n)).reference for n in "ABC")
+    ids = ids_by_reference(store)
+    store.mark_delivered(ids[delivered], "1", now=NOON)
+    store.mark_failed_attempt(ids[pending], "HTTP 503", NOON + DAY, now=NOON)
+    store.mark_failed_attempt(ids[failed], "refused (422)", NOON, give_up=True, now=NOON)
+    clock.now = NOON + 40 * DAY
+    assert store.purge_delivered_attachments(before=NOON + 30 * DAY) == (1, len(PNG))
+    contents = {r: [c for _, c in store.attachment_files(r)] for r in (delivered, pending, failed)}
+    assert contents == {delivered: [b""], pending: [PNG], failed: [PNG]}
 
 
 def test_retry_puts_failed_deliveries_back_due_now_with_their_attempts_afresh(store, clock):
@@ -585,9 +694,9 @@ def test_a_reply_retried_after_an_upgrade_still_matches_the_key_stored_before_it
         db.execute("UPDATE tickets SET reference = ?", (SPELLED,))
         comment_id = db.execute(
             "INSERT INTO comments (ticket_id, author, body, created_at) "
-            "VALUES (1, 'requester', 'Voici la photo.', ?)",
+            "VALUES (1, 'requester', 'Voici la photo.', ?) RETURNING id",
             (at(NOON),),
-        ).lastrowid
+        ).fetchone()[0]
         # As the version before stored it for PHOTO on SPELLED with the key.
         db.execute(
             "INSERT INTO idempotency_keys (key, request_hash, ticket_id, created_at, comment_id) "
@@ -615,6 +724,22 @@ def test_a_follow_up_retried_after_an_upgrade_still_matches_the_key_stored_befor
     assert store.add(follow_up, "upgrade-follow-1").reference == first.reference
     with pytest.raises(IdempotencyConflict):
         store.add(ticket(follows="HC-0000-0000-0000"), "upgrade-follow-1")
+
+
+def test_a_request_with_answers_retried_after_an_upgrade_still_matches_its_key(store):
+    """A topic's answers are part of what identifies a request: other answers are another one."""
+    answered = ticket(category="tracking", fields={"tracking_number": "CP123456789FR"})
+    first = store.add(answered, "upgrade-answer-1")
+    with store.transaction() as db:
+        # As the version before stored it for the request with the key.
+        db.execute(
+            "UPDATE idempotency_keys SET request_hash = ?",
+            ("319fa6eccdbcbd5ed3218dc0ff21749fa3204b3b62af94031aae38497d998018",),
+        )
+    assert store.add(answered, "upgrade-answer-1").reference == first.reference
+    other = ticket(category="tracking", fields={"tracking_number": "CP987654321FR"})
+    with pytest.raises(IdempotencyConflict):
+        store.add(other, "upgrade-answer-1")
 
 
 def test_a_solved_request_takes_the_readers_reply_only_within_its_reopening_days(store, clock):
@@ -685,35 +810,20 @@ def test_a_reply_with_files_counts_against_the_clients_daily_megabytes(store):
     assert store.add_reply(reference, PHOTO, client="198.51.100.7").created
 
 
-def test_without_a_watermark_a_nearly_full_disk_refuses_no_reply(store, monkeypatch):
-    reference = store.add(ticket(attachments=())).reference
+def test_without_a_watermark_a_nearly_full_disk_refuses_no_reply(sqlite_store, monkeypatch):
+    reference = sqlite_store.add(ticket(attachments=())).reference
     usage = type("Usage", (), {"free": 1000})
-    monkeypatch.setattr(storage.shutil, "disk_usage", lambda path: usage)
-    assert store.add_reply(reference, PHOTO).created
+    monkeypatch.setattr(engines.shutil, "disk_usage", lambda path: usage)
+    assert sqlite_store.add_reply(reference, PHOTO).created
     with pytest.raises(StorageUnavailable):
-        store.add_reply(reference, PHOTO, min_free_disk_mb=1)
+        sqlite_store.add_reply(reference, PHOTO, min_free_disk_mb=1)
 
 
-# A database of an earlier version.
+# A database of an earlier version: a SQLite file (the versions before PostgreSQL had only those).
 
-EARLIER = """
-CREATE TABLE tickets (
-    id INTEGER PRIMARY KEY, reference TEXT NOT NULL UNIQUE, idempotency_key TEXT UNIQUE,
-    created_at TEXT NOT NULL, name TEXT NOT NULL, email TEXT NOT NULL, subject TEXT NOT NULL,
-    category TEXT NOT NULL, plan TEXT NOT NULL, message TEXT NOT NULL, language TEXT NOT NULL,
-    page TEXT NOT NULL
-);
-CREATE TABLE attachments (
-    id INTEGER PRIMARY KEY, ticket_id INTEGER NOT NULL REFERENCES tickets(id),
-    filename TEXT NOT NULL, content_type TEXT NOT NULL, size INTEGER NOT NULL,
-    content BLOB NOT NULL
-);
-CREATE TABLE deliveries (
-    ticket_id INTEGER PRIMARY KEY REFERENCES tickets(id), state TEXT NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at REAL NOT NULL,
-    last_error TEXT NOT NULL DEFAULT '', remote_id TEXT NOT NULL DEFAULT '',
-    delivered_at TEXT NOT NULL DEFAULT ''
-);
+EARLIER = (
+    FIRST_TABLES
+    + """
 INSERT INTO tickets VALUES (1, 'HC-AAAA-BBBB-CCCC', 'earlier-key-01', '2030-01-01T11:59:30+00:00',
     'Camille', 'camille@example.com', 'Avant', 'shipping', '', 'Envoyé avant la mise à jour.',
     'fr', '');
@@ -723,6 +833,7 @@ INSERT INTO attachments VALUES (1, 1, 'a.txt', 'text/plain', 5, X'68656C6C6F');
 INSERT INTO deliveries VALUES (1, 'delivered', 1, 0, '', '77', '2030-01-01T11:59:50+00:00');
 INSERT INTO deliveries VALUES (2, 'pending', 0, 0, '', '', '');
 """
+)
 
 
 @pytest.fixture
@@ -752,6 +863,9 @@ def test_an_earlier_database_is_brought_up_to_date_with_its_tickets_whole(earlie
     assert store.find("HC-DDDD-EEEE-FFFF")["delivery"]["last_attempt_at"] == at(NOON)
     assert store.purge_delivered_attachments(before=NOON) == (1, 5)
     assert store.attachment_files("HC-AAAA-BBBB-CCCC")[0][1] == b""
+    # Through every step: the per-minute limits can be shared.
+    assert rows(earlier, "SELECT version FROM schema_migrations") == [(1,), (2,)]
+    assert store.spend_allowance("198.51.100.7 /api/tickets", 20.0, 40.0, NOON) is None
 
 
 def test_an_earlier_tickets_key_answers_any_retry_for_a_day_after_it_was_sent(earlier, clock):
@@ -773,6 +887,111 @@ def test_opening_an_up_to_date_database_again_changes_nothing(earlier, clock):
     assert again.add(ticket(), "fresh-key-0001").reference == stored.reference
     assert again.add(ticket(), "earlier-key-01").reference == "HC-AAAA-BBBB-CCCC"
     assert len(again.list()) == 3
+
+
+# The schema's steps (helpcenter.migrations), on both engines.
+
+
+def test_each_schema_step_is_applied_once_and_recorded(db, clock):
+    TicketStore(db, clock=clock).close()
+    FeedbackStore(db, clock=clock).close()
+    clock.now += DAY
+    TicketStore(db, clock=clock).close()
+    assert rows(db, "SELECT version, name, applied_at FROM schema_migrations") == [
+        (1, "tickets, feedback and daily quotas", at(NOON)),
+        (2, "rate limits shared between processes", at(NOON)),
+    ]
+
+
+def test_a_database_at_step_1_goes_through_step_2_with_its_tickets_whole(db, clock, monkeypatch):
+    """A database made by the version before step 2 (on either engine) gets what it adds."""
+    with monkeypatch.context() as before:
+        before.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:1])
+        earlier = TicketStore(db, forward=True, clock=clock)
+        sent = earlier.add(ticket()).reference
+        earlier.close()
+    assert rows(db, "SELECT version FROM schema_migrations") == [(1,)]
+    clock.now += HOUR
+    store = TicketStore(db, forward=True, clock=clock)
+    assert rows(db, "SELECT version, applied_at FROM schema_migrations ORDER BY version") == [
+        (1, at(NOON)),
+        (2, at(NOON + HOUR)),
+    ]
+    assert references(store) == [sent]
+    assert store.spend_allowance("198.51.100.7 /api/tickets", 20.0, 40.0, clock.now) is None
+    assert rows(db, "SELECT COUNT(*) FROM rate_limits") == [(1,)]
+    store.close()
+
+
+def test_a_write_that_fails_halfway_leaves_nothing_behind(store):
+    """A ticket and its files are kept whole or not at all: what a failed transaction wrote
+    before it failed is undone."""
+    with pytest.raises(LookupError), store.transaction() as db:
+        db.execute("INSERT INTO meta (key, value) VALUES ('half', 'written')")
+        raise LookupError
+    store.add(ticket())  # and the next write starts afresh
+    with store.reading() as db:
+        assert db.execute("SELECT value FROM meta WHERE key = 'half'").fetchall() == []
+    assert len(store.list()) == 1
+
+
+def test_workers_storing_at_once_in_one_sqlite_file_all_succeed(tmp_path, clock):
+    """Two workers, each with its connection, store tickets at once (a retry's key is looked up
+    before the ticket is written): each waits for the other's write, none fails."""
+    path = tmp_path / "tickets.sqlite3"
+    workers = [TicketStore(path, forward=True, clock=clock) for _ in range(2)]
+    with ThreadPoolExecutor(4) as pool:
+        stored = list(
+            pool.map(lambda n: workers[n % 2].add(ticket(), f"key-{n:04d}-abcdefgh"), range(60))
+        )
+    for worker in workers:
+        worker.close()
+    assert all(made.created for made in stored)
+    assert rows(path, "SELECT COUNT(*) FROM tickets") == [(60,)]
+
+
+def test_a_client_is_counted_under_a_key_its_address_alone_does_not_give(tmp_path, clock):
+    """Each database has its own salt: whoever reads the counters cannot find an address in
+    them by hashing a list of addresses, nor match a client across two databases."""
+    keys = []
+    for name in ("one", "two"):
+        store = TicketStore(tmp_path / f"{name}.sqlite3", clock=clock)
+        assert store.spend_allowance("198.51.100.7 /api/tickets", 20.0, 40.0, clock.now) is None
+        store.close()
+        [[key]] = rows(tmp_path / f"{name}.sqlite3", "SELECT key FROM rate_limits")
+        keys.append(key)
+    assert keys[0] != keys[1]
+    assert "198.51.100.7" not in keys[0]
+
+
+def test_processes_starting_together_on_a_new_database_apply_each_step_once(db, clock):
+    """Several workers of one deployment start at once: the steps run under a lock, once."""
+    with ThreadPoolExecutor(4) as pool:
+        stores = list(pool.map(lambda _: TicketStore(db, clock=clock), range(4)))
+    for store in stores:
+        store.close()
+    assert rows(db, "SELECT COUNT(*) FROM schema_migrations") == [(len(migrations.MIGRATIONS),)]
+    assert (
+        len({row[0] for row in rows(db, "SELECT value FROM meta WHERE key = 'client_salt'")}) == 1
+    )
+
+
+def engine_of(target) -> type[engines.Engine]:
+    return engines.PostgreSQL if isinstance(target, engines.DatabaseURL) else engines.SQLite
+
+
+def test_a_database_of_a_newer_version_is_not_opened_and_says_why(db, clock):
+    TicketStore(db, clock=clock).close()
+    last = migrations.MIGRATIONS[-1].version
+    execute(
+        db, "INSERT INTO schema_migrations VALUES (?, 'from the future', ?)", (last + 1, at(NOON))
+    )
+    with pytest.raises(SystemExit) as refused:
+        TicketStore(db, clock=clock)
+    assert str(refused.value) == (
+        f"Cannot use the database {db}: it was made by a newer version of helpcenter (schema "
+        f"step {last + 1}; this version knows steps 1 to {last}). {engine_of(db).hint}"
+    )
 
 
 # The forwarder, working from the outbox: each ticket delivered once, failures retried with
@@ -816,6 +1035,56 @@ def test_a_ticket_is_delivered_once_with_its_files_and_leaves_the_queue(store, c
         "9001",
         at(NOON + 30),
     )
+
+
+class Crowded:
+    """A helpdesk that each forwarder reaches at the same time with its first delivery (they all
+    hold what they claimed then), recording what it is given."""
+
+    def __init__(self, forwarders: int) -> None:
+        self.together = threading.Barrier(forwarders, timeout=30)
+        self.waited = threading.local()
+        self.lock = threading.Lock()
+        self.delivered: list[str] = []
+
+    def deliver(self, ticket: dict, attachments: list[Attachment]) -> str:
+        if not getattr(self.waited, "done", False):
+            self.waited.done = True
+            self.together.wait()
+        with self.lock:
+            self.delivered.append(ticket["reference"])
+            return str(len(self.delivered))
+
+
+def test_forwarders_in_several_processes_deliver_each_ticket_once(db, clock):
+    """Each forwarder claims what it takes: the others skip it, without waiting (PostgreSQL's
+    SKIP LOCKED; SQLite claims one after the other)."""
+    stores = [TicketStore(db, forward=True, clock=clock) for _ in range(3)]  # one a process
+    sent = [stores[0].add(ticket()).reference for _ in range(25)]
+    helpdesk = Crowded(3)
+
+    def work(store: TicketStore) -> None:
+        outbox = forwarder(store, clock, helpdesk)  # type: ignore[arg-type]
+        while outbox.deliver_due():
+            pass
+
+    with ThreadPoolExecutor(3) as pool:
+        list(pool.map(work, stores))
+    assert sorted(helpdesk.delivered) == sorted(sent)
+    assert {t["delivery"]["state"] for t in stores[0].list()} == {"delivered"}
+    for store in stores:
+        store.close()
+
+
+def test_a_claim_ends_when_the_forwarder_that_held_it_died(store, clock):
+    stored = store.add(ticket())
+    assert len(store.due_deliveries(NOON, claim_for=300)) == 1  # then the forwarder died
+    assert store.due_deliveries(NOON + 299) == []
+    helpdesk = Helpdesk("31")
+    clock.now = NOON + 300
+    assert forwarder(store, clock, helpdesk).deliver_due() == 1
+    assert helpdesk.delivered == [(stored.reference, ["label.png"])]
+    assert store.find(stored.reference)["delivery"]["state"] == "delivered"
 
 
 def test_an_entry_whose_ticket_cannot_be_read_is_logged_by_its_number(store, clock, caplog):

@@ -121,12 +121,13 @@ class Helpdesk:
 
     async def create_request(self, request: Request) -> Response:
         key = request.headers.get("idempotency-key")
+        payload = await request.json()  # read before a delay: processed though the client left
         failure = await self.fault()
         if failure:
             return failure
         if key and key in self.by_key:
             return JSONResponse(self.by_key[key], status_code=201)
-        body = (await request.json()).get("request", {})
+        body = payload.get("request", {})
         details = {}
         requester = body.get("requester") or {}
         if not requester.get("email"):

@@ -6,73 +6,19 @@
  * - each submission carries an idempotency key, reused on retries, so a ticket is created once;
  * - articles that may answer the subject are suggested while it is typed;
  * - only the chosen topic's own questions show (without it, every topic's do, each labelled).
+ * What it shares with the reply form (keys, sending, errors) is forms.js's, loaded before it.
  * Works as a browser script (it enhances the page) and as a Node module (its logic, for tests).
  */
 (function (root, factory) {
-  var contact = factory();
   if (typeof module === "object" && module.exports) {
-    module.exports = contact;
+    module.exports = factory(require("./forms.js"));
   } else {
-    contact.enhance(root);
+    factory(root.helpcenterForms).enhance(root);
   }
-})(this, function () {
+})(this, function (forms) {
   "use strict";
 
   var FIELDS = ["name", "email", "subject", "category", "plan", "message"];
-
-  /* A language's draft in `storage` (localStorage, or null when the browser refuses it): what
-     the reader typed and the idempotency key of the submission being tried. A storage that
-     refuses (private mode, full) loses drafts, never the form. */
-  function drafts(storage, language) {
-    var key = "helpcenter.contact." + language;
-
-    function read() {
-      try {
-        return JSON.parse(storage.getItem(key)) || {};
-      } catch (error) {
-        return {};
-      }
-    }
-
-    function write(draft) {
-      try {
-        storage.setItem(key, JSON.stringify(draft));
-      } catch (error) { /* private mode: the form still works, without drafts */ }
-    }
-
-    return {
-      read: read,
-      /* What the fields hold now (`{name: value}`), kept with the key. */
-      save: function (values) {
-        var draft = read();
-        Object.keys(values).forEach(function (name) { draft[name] = values[name]; });
-        write(draft);
-      },
-      /* The idempotency key of the draft, made with `newKey()` and kept when it has none. */
-      key: function (newKey) {
-        var draft = read();
-        if (!draft.key) {
-          draft.key = newKey();
-          write(draft);
-        }
-        return draft.key;
-      },
-      /* A new key, when the endpoint says the draft's went with a request that differed (409):
-         the reader changed what they had sent, so this is another ticket. */
-      renew: function (newKey) {
-        var draft = read();
-        draft.key = newKey();
-        write(draft);
-        return draft.key;
-      },
-      /* Once the ticket is confirmed: the next submission is a new ticket, with a new key. */
-      clear: function () {
-        try {
-          storage.removeItem(key);
-        } catch (error) { /* nothing was kept */ }
-      }
-    };
-  }
 
   /* The form's values, from its `elements`: those of `names` (FIELDS by default); `sending`:
      only what the form would post, not the disabled fields (another topic's questions). */
@@ -94,30 +40,11 @@
     });
   }
 
-  /* A new idempotency key from the browser's `crypto`. */
-  function newKey(crypto) {
-    if (crypto.randomUUID) return crypto.randomUUID();
-    var bytes = new Uint8Array(16);
-    crypto.getRandomValues(bytes);
-    return Array.from(bytes, function (b) { return b.toString(16).padStart(2, "0"); }).join("");
-  }
-
-  /* The seconds a Retry-After header says to wait (`now`, in milliseconds, for one given as
-     a date); 60 when it says nothing usable. */
-  function waitSeconds(retryAfter, now) {
-    var text = retryAfter == null ? "" : String(retryAfter).trim();
-    if (/^\d+$/.test(text)) return Math.max(1, parseInt(text, 10));
-    var date = /[a-z]/i.test(text) ? Date.parse(text) : NaN;
-    if (!isNaN(date)) return Math.max(1, Math.ceil((date - now) / 1000));
-    return 60;
-  }
-
   /* What the endpoint's answer means for the reader: `{status, body, retryAfter}` (the
-     Retry-After header) as `{kind, ...}`. A 429 keeps the endpoint's errors: a daily quota
-     (attachments) says in the reader's language, by its field, what to do and until when. */
+     Retry-After header) as `{kind, ...}`, a ticket confirmed or one of forms.js's refusals. */
   function outcome(answer, now) {
-    var status = answer.status, body = answer.body || {};
-    if ((status === 201 || status === 200) && body.reference) {
+    var body = answer.body || {};
+    if ((answer.status === 201 || answer.status === 200) && body.reference) {
       var confirmed = { kind: "confirmed", reference: body.reference };
       /* The request's private page, to follow it and answer there. */
       if (typeof body.follow_url === "string" && body.follow_url) {
@@ -125,55 +52,7 @@
       }
       return confirmed;
     }
-    if (status === 422 && body.errors) return { kind: "invalid", errors: body.errors };
-    if (status === 429) {
-      return {
-        kind: "rateLimited",
-        seconds: waitSeconds(answer.retryAfter, now === undefined ? Date.now() : now),
-        errors: body.errors || {}
-      };
-    }
-    if (status === 413) return { kind: "tooLarge" };
-    return { kind: "failed" };
-  }
-
-  /* The first of `names` (the form's fields, in the form's order) that `errors` has a message
-     for: where the reader goes to correct them, from the top. */
-  function firstInvalid(names, errors) {
-    for (var i = 0; i < names.length; i++) {
-      var messages = Object.prototype.hasOwnProperty.call(errors, names[i]) && errors[names[i]];
-      if (messages && messages.length) return names[i];
-    }
-    return null;
-  }
-
-  /* Submissions of one form: `post(key)` sends it with the idempotency key and resolves to the
-     endpoint's answer (`outcome`'s), or fails when nothing came back. One at a time: a submission
-     while one is under way returns null. Every attempt saves the fields and sends the draft's
-     key, so a retry (after a failure, a reload, a double click) is the same ticket; a confirmed
-     ticket clears the draft, so the next submission is a new one. */
-  function submitter(store, currentValues, post, makeKey) {
-    var sending = false;
-    return function submit() {
-      if (sending) return null;
-      sending = true;
-      var done = function () { sending = false; };
-      return new Promise(function (resolve) {
-        var key = store.key(makeKey);
-        store.save(currentValues());
-        resolve(post(key));
-      }).then(function (answer) {
-        return answer.status === 409 ? post(store.renew(makeKey)) : answer;
-      }).then(function (answer) {
-        var result = outcome(answer);
-        if (result.kind === "confirmed") store.clear();
-        done();
-        return result;
-      }, function (error) {
-        done();
-        throw error;
-      });
-    };
+    return forms.refusal(answer, now);
   }
 
   /* The thank-you page on a static host: the reference from the redirect's `?ticket=`, when it
@@ -200,7 +79,7 @@
     try {
       storage = window.localStorage;
     } catch (error) { /* refused: no drafts */ }
-    var store = drafts(storage, form.dataset.language);
+    var store = forms.drafts(storage, "helpcenter.contact." + form.dataset.language);
     /* Each topic's own questions (mkdocs.yml): kept in drafts like the other fields. */
     var topicFields = form.querySelectorAll("[data-hc-topic-fields]");
     var names = FIELDS.concat(Array.prototype.map.call(
@@ -208,9 +87,6 @@
       function (field) { return field.name; }
     ));
     var messages = JSON.parse(document.getElementById("hc-contact-messages").textContent);
-    var status = form.querySelector("[data-hc-form-status]");
-    var summary = form.querySelector("[data-hc-form-summary]");
-    var button = form.querySelector("button[type=submit]");
     var confirmation = document.querySelector("[data-testid=ticket-confirmation]");
 
     function saveDraft() {
@@ -237,47 +113,9 @@
     var from = new URLSearchParams(location.search).get("from");
     if (from && !form.elements.page.value) form.elements.page.value = from.slice(0, 500);
 
-    function clearErrors() {
-      form.querySelectorAll("[data-error-for]").forEach(function (element) {
-        element.textContent = "";
-        element.hidden = true;
-      });
-      form.querySelectorAll("[aria-invalid]").forEach(function (field) {
-        field.removeAttribute("aria-invalid");
-      });
-      summary.hidden = true;
-      summary.textContent = "";
-    }
-
-    /* The errors of `errors` that a field of the form shows (not the body's, say). */
-    function byField(errors) {
-      var shown = {};
-      Object.keys(errors).forEach(function (name) {
-        var field = form.elements[name];
-        if (form.querySelector("[data-error-for='" + name + "']") && field && field.setAttribute &&
-            Array.isArray(errors[name]) && errors[name].length) {
-          shown[name] = errors[name];
-        }
-      });
-      return shown;
-    }
-
-    function showErrors(errors) {
-      var shown = byField(errors);
-      Object.keys(shown).forEach(function (name) {
-        var message = form.querySelector("[data-error-for='" + name + "']");
-        message.textContent = shown[name].join(" ");
-        message.hidden = false;
-        form.elements[name].setAttribute("aria-invalid", "true");
-      });
-      summary.textContent = messages.invalid;
-      summary.hidden = false;
-      var names = Array.prototype.map.call(form.elements, function (field) { return field.name; });
-      var first = firstInvalid(names, shown);
-      if (first) form.elements[first].focus();
-    }
-
-    function confirm(ticketReference, followUrl) {
+    /* The ticket taken (`outcome`'s "confirmed"): its reference, and where to follow it. */
+    function confirm(result) {
+      var ticketReference = result.reference, followUrl = result.followUrl;
       confirmation.querySelector("[data-ticket-reference]").textContent = ticketReference;
       var follow = confirmation.querySelector("[data-hc-follow]");
       if (follow && followUrl) {
@@ -300,58 +138,12 @@
       confirmation.focus();
     }
 
-    function show(result) {
-      if (result.kind === "confirmed") {
-        confirm(result.reference, result.followUrl);
-      } else if (result.kind === "invalid") {
-        showErrors(result.errors);
-        status.textContent = "";
-      } else if (result.kind === "rateLimited" && Object.keys(byField(result.errors)).length) {
-        /* A daily quota: the endpoint's words by their field, as without JavaScript. */
-        showErrors(result.errors);
-        status.textContent = "";
-      } else if (result.kind === "rateLimited") {
-        status.textContent = messages.rateLimited.replace("%(seconds)s", result.seconds);
-      } else if (result.kind === "tooLarge") {
-        showErrors({ attachments: [messages.tooLarge] });
-        status.textContent = "";
-      } else {
-        status.textContent = messages.failed;
-      }
-    }
-
-    function post(key) {
-      return window.fetch(form.action, {
-        method: "POST",
-        body: new window.FormData(form),
-        headers: { "Accept": "application/json", "Idempotency-Key": key }
-      }).then(function (response) {
-        return response.json()
-          .catch(function () { return {}; })
-          .then(function (body) {
-            return {
-              status: response.status,
-              body: body,
-              retryAfter: response.headers.get("Retry-After")
-            };
-          });
-      });
-    }
-
-    var submit = submitter(store, function () { return values(form.elements, names, true); }, post,
-      function () { return newKey(window.crypto); });
-
-    form.addEventListener("submit", function (event) {
-      event.preventDefault();
-      var sent = submit();
-      if (!sent) return;
-      button.disabled = true;
-      clearErrors();
-      status.textContent = messages.sending;
-      sent
-        .then(show)
-        .catch(function () { status.textContent = messages.network; })
-        .then(function () { button.disabled = false; });
+    forms.handle(window, form, {
+      store: store,
+      values: function () { return values(form.elements, names, true); },
+      outcome: outcome,
+      messages: messages,
+      taken: confirm
     });
 
     /* Deflection: articles of this language that may answer the subject, as it is typed. */
@@ -388,14 +180,9 @@
 
   return {
     FIELDS: FIELDS,
-    drafts: drafts,
     values: values,
     restore: restore,
-    newKey: newKey,
-    waitSeconds: waitSeconds,
     outcome: outcome,
-    firstInvalid: firstInvalid,
-    submitter: submitter,
     shownReference: shownReference,
     enhance: enhance
   };

@@ -205,12 +205,6 @@
       storage = window.localStorage;
     } catch (error) { /* refused: nothing is kept */ }
     var kept = requests(storage);
-    var dateFormat = null;
-    try {
-      dateFormat = new window.Intl.DateTimeFormat(document.documentElement.lang || undefined,
-        { dateStyle: "long", timeStyle: "short" });
-    } catch (error) { /* an unknown language: the ISO time */ }
-
     /* What the endpoint says of a kept `request` now, kept; resolves to the list, or null when
        the endpoint said nothing usable or the reader forgot the request meanwhile. */
     function refresh(request) {
@@ -245,6 +239,11 @@
     var list = section.querySelector("ul");
     var heading = section.querySelector("h2");
     var status = section.querySelector("[data-hc-my-requests-status]");
+    var dateFormat = null;
+    try {
+      dateFormat = new window.Intl.DateTimeFormat(document.documentElement.lang || undefined,
+        JSON.parse(section.dataset.hcTimeStyle));
+    } catch (error) { /* an unknown language: the ISO time */ }
 
     function fact(term, detail) {
       var group = document.createElement("div");
@@ -279,10 +278,12 @@
       } else {
         var facts = document.createElement("dl");
         facts.className = "hc-my-requests__facts";
-        if (request.statusLabel) {
+        /* In the page's language; the endpoint's label (the request's language) otherwise. */
+        var statusLabel = (messages.statuses || {})[request.status] || request.statusLabel;
+        if (statusLabel) {
           var label = document.createElement("strong");
           label.className = "hc-request__status hc-request__status--" + request.status;
-          label.textContent = request.statusLabel;
+          label.textContent = statusLabel;
           facts.appendChild(fact(messages.status, label));
         }
         if (request.updated) {

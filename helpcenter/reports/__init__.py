@@ -1,0 +1,1 @@
+"""Reports for the people who run the help center (the support team's dashboard)."""

@@ -1,0 +1,185 @@
+"""The writers' preview on a large help center (the benchmark's generator): an edit, a new
+article and a breaking change through the running preview, each followed by a clean build of
+the same sources, which the preview must equal: every file of its site, and the pages it serves
+(without the reload script it adds). How fast it is belongs to `make bench`."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from helpcenter.config import load_project
+from helpcenter.server.app import watched_site
+from helpcenter.server.livereload import CLIENT, InjectClient, Rebuilder, Settled
+from helpcenter.site.build import build_site
+from helpcenter.tickets.app import build_app
+from tests.browser.test_live_reload import open_listening, refusals
+from tests.conftest import PROJECT_ROOT, BackgroundServer, ticket_service
+
+pytestmark = pytest.mark.browser
+
+ARTICLES = 60  # per language: a few hundred pages, enough to tell a page from the site
+ARTICLE = Path("docs", "fr", "shipping", "article-00001.md")
+SETTLED = 120  # seconds the preview may take to render the rest of the site behind a save
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    # Imported here: `make mutants` collects this module in a copy of the project without bench/.
+    from bench.generate import generate
+
+    root = tmp_path_factory.mktemp("corpus")
+    for part in ("mkdocs.yml", "overrides", "data"):
+        source = PROJECT_ROOT / part
+        (shutil.copytree if source.is_dir() else shutil.copy2)(source, root / part)
+    generate(root, ARTICLES)
+    return root
+
+
+@pytest.fixture
+def project(corpus: Path, tmp_path: Path) -> Path:
+    shutil.copytree(corpus, tmp_path / "project")
+    return tmp_path / "project"
+
+
+@contextlib.contextmanager
+def preview(project: Path, tmp_path: Path) -> Iterator[tuple[BackgroundServer, Rebuilder]]:
+    site = project / "site"
+    rebuilder, routes = watched_site(site, load_project(project / "mkdocs.yml"))
+    app = build_app(ticket_service(tmp_path / "db.sqlite3", site), routes)
+    with BackgroundServer(InjectClient(app)) as server:
+        yield server, rebuilder
+
+
+def files(site: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(site).as_posix(): path.read_bytes()
+        for path in sorted(site.rglob("*"))
+        if path.is_file()
+    }
+
+
+def clean_build(project: Path, name: str) -> dict[str, bytes]:
+    """The files of a clean build of the project's sources as they are."""
+    site = project.parent / name
+    build_site(project / "mkdocs.yml", site)
+    return files(site)
+
+
+def served(page, server: BackgroundServer, path: str) -> bytes:
+    """A page as the preview serves it, without the reload script it adds."""
+    return page.request.get(f"{server.url}/{path}").body().replace(CLIENT, b"")
+
+
+def assert_as_built(project: Path, rebuilder: Rebuilder, page, server, shown: list[str]) -> None:
+    """Once the preview has rendered everything behind the save, its site is a clean build's,
+    file for file, and so are the `shown` pages it serves."""
+    assert rebuilder.idle.wait(SETTLED)
+    clean = clean_build(project, "clean")
+    preview_files = files(project / "site")
+    assert preview_files.keys() == clean.keys()
+    assert [path for path in clean if preview_files[path] != clean[path]] == []
+    for path in shown:
+        assert served(page, server, path) == clean[f"{path}index.html"]
+
+
+def test_the_first_page_asked_for_is_served_before_the_rest_is_built(project, page, tmp_path):
+    """Start-up makes no page: the one asked for is rendered first, the rest behind it, held
+    here until the page has been served."""
+    path = "it/shipping/article-00001/"
+    refused = refusals(page)
+    with preview(project, tmp_path) as (server, rebuilder):
+        held, settle = threading.Event(), rebuilder.settle
+
+        def settle_once_held() -> Settled:
+            held.wait()
+            return settle()
+
+        rebuilder.settle = settle_once_held
+        open_listening(page, f"{server.url}/{path}")
+        expect(page.locator("h1")).not_to_be_empty()
+        site = project / "site"
+        assert not (site / "it" / "shipping" / "article-00004" / "index.html").exists()
+        assert not (site / "it" / "404.html").exists()
+        held.set()
+        assert_as_built(project, rebuilder, page, server, [path, "it/shipping/"])
+    assert refused == []
+
+
+def test_an_edit_a_new_article_and_a_move_each_show_and_the_site_is_a_clean_builds(
+    project, page, tmp_path
+):
+    """One writer's session: each save shows in the open page; then the preview's site is the
+    clean build's, file for file."""
+    article = project / ARTICLE
+    moved = project / "docs" / "fr" / "shipping" / "article-00004.md"
+    moved_title = next(
+        line.removeprefix("title: ")
+        for line in moved.read_text(encoding="utf-8").splitlines()
+        if line.startswith("title: ")
+    ).strip("\"'")
+    articles = page.locator(".hc-article-list")
+    with preview(project, tmp_path) as (server, rebuilder):
+        # An edit to an article's text.
+        open_listening(page, f"{server.url}/fr/shipping/article-00001/")
+        sentence = "Une phrase que la rédactrice vient d'écrire."
+        article.write_text(f"{article.read_text(encoding='utf-8')}\n{sentence}\n", "utf-8")
+        expect(page.locator("article")).to_contain_text(sentence)
+
+        # A new article, in its category's list.
+        open_listening(page, f"{server.url}/fr/shipping/")
+        (project / "docs" / "fr" / "shipping" / "zz-nouveau.md").write_text(
+            "---\ntitle: Un tout nouvel article\ndescription: Ce que la rédactrice vient "
+            "d'ajouter à la catégorie des expéditions.\n---\n\nSon texte.\n",
+            encoding="utf-8",
+        )
+        expect(articles).to_contain_text("Un tout nouvel article")
+
+        # An article moved to another category, once its page at its old address is written.
+        open_listening(page, f"{server.url}/fr/account/")
+        assert rebuilder.idle.wait(SETTLED)
+        assert moved_title not in (articles.text_content() or "")
+        moved.rename(project / "docs" / "fr" / "account" / moved.name)
+        expect(articles).to_contain_text(moved_title)
+
+        assert_as_built(
+            project,
+            rebuilder,
+            page,
+            server,
+            [
+                "fr/shipping/article-00001/",
+                "es/shipping/article-00001/",
+                "fr/shipping/",
+                "es/shipping/zz-nouveau/",
+                "fr/account/",
+            ],
+        )
+
+
+def test_a_breaking_change_shows_its_error_and_the_last_good_page_stays(project, page, tmp_path):
+    article = project / ARTICLE
+    source = article.read_text(encoding="utf-8")
+    path = "fr/shipping/article-00001/"
+    failure = page.get_by_test_id("build-error")
+    with preview(project, tmp_path) as (server, rebuilder):
+        open_listening(page, f"{server.url}/{path}")
+        assert rebuilder.idle.wait(SETTLED)  # the last good page is a whole build's
+        last_good = served(page, server, path)
+        heading = page.locator("h1").text_content() or ""
+        article.write_text(source.replace("title: ", "title: [", 1), encoding="utf-8")
+        expect(failure).to_contain_text("docs/fr/shipping/article-00001.md: front matter")
+        expect(page.locator("h1")).to_have_text(heading)
+        assert rebuilder.idle.wait(SETTLED)
+        assert served(page, server, path) == last_good
+
+        article.write_text(source.replace("title: ", "title: Corrigé ", 1), encoding="utf-8")
+        expect(page.locator("h1")).to_contain_text("Corrigé")
+        expect(failure).to_have_count(0)
+        assert_as_built(project, rebuilder, page, server, [path])

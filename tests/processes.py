@@ -1,0 +1,73 @@
+"""Processes the tests and the benchmark start: a free port on loopback, knowing when one
+listens, a process's descendants and the CPU they used, and the endpoint's command line."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from helpcenter.engines import Target
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for_port(port: int, process: subprocess.Popen, seconds: float = 15) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and process.poll() is None:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise SystemExit(f"nothing listens on port {port}")
+
+
+def process_tree(root: int) -> list[int]:
+    """A process and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(parent, []).append(int(entry.name))
+    tree, stack = [], [root]
+    while stack:
+        pid = stack.pop()
+        tree.append(pid)
+        stack.extend(children.get(pid, []))
+    return tree
+
+
+def cpu_seconds(root: int) -> float:
+    """CPU time (user and system) the living processes of `root`'s tree have used."""
+    ticks = 0
+    for pid in process_tree(root):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def tickets_serve_command(
+    database: Target, *, port: int = 0, workers: int = 1, rate_limit: int = 1_000_000
+) -> list[str]:
+    """`helpcenter tickets serve` as an operator types it, on `port` (0: one the system chooses,
+    printed in the banner), with a per-minute limit high enough not to refuse a load test."""
+    return [
+        *(sys.executable, "-m", "helpcenter.cli", "tickets", "serve"),
+        *("--port", str(port), "--workers", str(workers)),
+        *("--db", str(database)),  # (the test servers' URLs hold no password)
+        *("--rate-limit-per-minute", str(rate_limit)),
+    ]
