@@ -48,6 +48,7 @@ Files are named relative to the index that names them (`scripts` too), all below
 from __future__ import annotations
 
 import json
+import math
 import posixpath
 import re
 from bisect import bisect_right
@@ -84,6 +85,11 @@ SPLIT_TEXT_FILE_LENGTH = 8_000
 DOCS_FILE_LENGTH = 4_000
 # A match in a page's title says more than one in its headings, which says more than its text.
 FIELDS = (("title", 10), ("headings", 4), ("text", 1))
+# The results a search shows at first (search.js's PAGE): a split index's file of a term holds
+# what its best this many show, so that a word's first results need no other file.
+FIRST_RESULTS = 10
+# lunr.Builder's BM25 parameters (index.js reads them from lunr.js itself).
+BM25_K1, BM25_B = 1.2, 0.75
 WHITESPACE = re.compile(r"\s+")
 
 
@@ -343,6 +349,40 @@ class Counted:
             "lengths": [self.lengths[name] for name, _ in FIELDS],
         }
 
+    def best_results(self, term: str, count: int = FIRST_RESULTS) -> list[int]:
+        """The documents a search for `term` alone shows first, as index.js ranks them (lunr's
+        BM25 weights summed over the fields; articles first, then categories' pages), with those
+        tied with the last: the first page of a word's results, whatever order breaks the tie."""
+        documents = len(self.pages)
+        by_field = [self.postings[name].get(term, {}) for name, _ in FIELDS]
+        idf = math.log(
+            1 + abs((documents - (having := sum(map(len, by_field))) + 0.5) / (having + 0.5))
+        )
+        scores: dict[int, float] = {}
+        for (name, boost), postings in zip(FIELDS, by_field, strict=True):
+            average = sum(self.lengths[name]) / documents
+            for ref, tf in postings.items():
+                length = self.lengths[name][ref]
+                weight = (
+                    idf
+                    * ((BM25_K1 + 1) * tf)
+                    / (BM25_K1 * (1 - BM25_B + BM25_B * (length / average)) + tf)
+                )
+                scores[ref] = scores.get(ref, 0) + round(weight * boost * 1000) / 1000
+        shown: list[int] = []
+        for category in (False, True):
+            kept = sorted(
+                (ref for ref in scores if self.pages[ref].category == category),
+                key=lambda ref: -scores[ref],
+            )
+            wanted = count - len(shown)
+            if wanted <= 0:
+                break
+            last = scores[kept[wanted - 1]] if len(kept) >= wanted else None
+            tied = [ref for ref in kept[wanted:] if last is not None and scores[ref] >= last - 1e-9]
+            shown += kept[:wanted] + tied[:count]
+        return sorted(shown)
+
     def term_postings(self, term: str) -> list[list[int]]:
         """A term's postings in every field, each document followed by its field's length: a
         shard scores its terms' documents as the whole index would, without the other terms."""
@@ -357,16 +397,27 @@ def build_index(language: str, pages: list[Page]) -> dict:
     return counted.whole(counted.terms)
 
 
-def cut(sizes: list[int], limit: int) -> list[tuple[int, int]]:
+def cut(
+    sizes: list[int],
+    limit: int,
+    shared: list[list[int]] | None = None,
+    shared_sizes: list[int] = (),
+) -> list[tuple[int, int]]:
     """Files of items of these sizes, each filled up to `limit` (an item larger than that in a
-    file of its own): `(first item, end)` of each."""
+    file of its own): `(first item, end)` of each. `shared`: for each item, the parts it brings
+    along (by position in `shared_sizes`), each counted once in a file however many items bring
+    it."""
     starts: list[int] = []
     length = limit
+    held: set[int] = set()
     for position, size in enumerate(sizes):
         if length >= limit:
             starts.append(position)
             length = 0
-        length += size
+            held = set()
+        brought = set(shared[position]) - held if shared else set()
+        held |= brought
+        length += size + sum(shared_sizes[part] for part in brought)
     ends = [*starts[1:], len(sizes)] if starts else []
     return list(zip(starts, ends, strict=True))
 
@@ -452,9 +503,12 @@ def sharded(files: dict[str, bytes], counted: Counted, terms: list[str], shard_s
       term in JavaScript's order: a word's file, and the consecutive files of the terms a prefix
       completes to, are known from the first terms alone. Each file:
       `{"first": the position of its first term among all terms, "terms": [...], "postings":
-      [...], "accents": {...}}`, each term's postings in each field (each document followed by
-      its length), and the `accents` entries whose spelling without accents falls in the file's
-      range of terms (before the second file's first term: the first file);
+      [...], "accents": {...}, "refs": [...], "docs": [...], "texts": [...]}`, each term's
+      postings in each field (each document followed by its length), the `accents` entries
+      whose spelling without accents falls in the file's range of terms (before the second
+      file's first term: the first file), and what the first results of its terms show (see
+      `shown_docs`): a word's first page of results loads one file, not one per result. The
+      terms are cut into files by the size of both;
     - `docShards`: `[[first document, file], ...]`, what results show, in files of about
       `DOCS_FILE_LENGTH` bytes: `{"docs": [...], "texts": [[first document, file], ...]}`, the
       whole index's `docs` and the files that hold their texts (of about
@@ -462,7 +516,15 @@ def sharded(files: dict[str, bytes], counted: Counted, terms: list[str], shard_s
     - `vocabulary`: the file of every term (a JSON list), loaded only by a search that found
       nothing, for its typo guesses."""
     postings = [counted.term_postings(term) for term in terms]
-    ranges = cut([len(as_json(lists)) + 1 for lists in postings], shard_size)
+    docs = counted.docs()
+    shown = [counted.best_results(term) for term in terms]
+    ranges = cut(
+        [len(as_json(lists)) + 1 for lists in postings],
+        shard_size,
+        shown,
+        [len(as_json(doc)) + 1 for doc in docs],
+    )
+    texts = add_texts(files, counted.pages, SPLIT_TEXT_FILE_LENGTH)
     firsts = [js_order(terms[first]) for first, _ in ranges]
     accents: list[dict[str, list[str]]] = [{} for _ in ranges]
     for plain, stems in counted.accents.items():
@@ -478,13 +540,12 @@ def sharded(files: dict[str, bytes], counted: Counted, terms: list[str], shard_s
                     "terms": terms[first:end],
                     "postings": postings[first:end],
                     "accents": dict(sorted(in_range.items())),
+                    **shown_docs(docs, texts, shown[first:end]),
                 },
             ),
         ]
         for (first, end), in_range in zip(ranges, accents, strict=True)
     ]
-    texts = add_texts(files, counted.pages, SPLIT_TEXT_FILE_LENGTH)
-    docs = counted.docs()
     doc_shards = [
         [
             first,
@@ -502,6 +563,19 @@ def sharded(files: dict[str, bytes], counted: Counted, terms: list[str], shard_s
         "shards": shards,
         "docShards": doc_shards,
         "vocabulary": add_file(files, "vocabulary", terms),
+    }
+
+
+def shown_docs(docs: list[list], texts: list[list], shown: list[list[int]]) -> dict:
+    """What the first results of a file's terms show (`Counted.best_results`): their `refs`, in
+    order, their `docs` entries and the `texts` entries of the files of their texts."""
+    refs = sorted({ref for best in shown for ref in best})
+    firsts = [first for first, _ in texts]
+    holding = sorted({bisect_right(firsts, ref) - 1 for ref in refs} - {-1})
+    return {
+        "refs": refs,
+        "docs": [docs[ref] for ref in refs],
+        "texts": [texts[position] for position in holding],
     }
 
 

@@ -283,6 +283,9 @@
     var shards = [];  // by number, once given: its content, and its terms as made
     var docFirsts = new Map(data.docShards.map(function (shard) { return [shard[1], shard[0]]; }));
     var docFiles = new Map();  // a file of docs, once given: {first, docs, texts}
+    // What a term's first results show, from its postings file once given: {doc, texts} by
+    // document, so that a word's first page of results needs no other file.
+    var shown = new Map();
     var vocabulary = null;
     var categories = new Set(data.categories);
 
@@ -293,7 +296,10 @@
       return shards[number];
     }
 
+    /* The docs entry and text files of a document, or undefined while missing. */
     function docFile(ref) {
+      var known = shown.get(ref);
+      if (known) return known;
       var name = data.docShards[fileOf(data.docShards, ref)][1];
       if (!docFiles.has(name)) missing.add(name);
       return docFiles.get(name);
@@ -350,7 +356,7 @@
       },
       doc: function (ref) {
         var file = docFile(ref);
-        return file && file.docs[ref - file.first];
+        return file && (file.doc || file.docs[ref - file.first]);
       },
       category: function (ref) { return categories.has(ref); },
       textFile: function (ref) {
@@ -366,6 +372,9 @@
             accents: content.accents,
             entries: new Map()
           };
+          content.refs.forEach(function (ref, at) {
+            shown.set(ref, { doc: content.docs[at], texts: content.texts });
+          });
         } else if (docFirsts.has(name)) {
           docFiles.set(name, { first: docFirsts.get(name), docs: content.docs, texts: content.texts });
         } else if (name === data.vocabulary) {
