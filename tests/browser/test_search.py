@@ -191,6 +191,14 @@ def test_a_word_no_article_has_finds_nothing_and_offers_the_contact_form(page, s
     expect(contact).to_have_attribute("href", re.compile(r"/es/contact/$"))
 
 
+def test_a_shared_link_loads_search_without_waiting_for_the_pages_scripts(page, site_url):
+    # The box's script never runs: the worker the page started as it loaded fetches the index,
+    # and the files the words need, on its own.
+    page.route("**/search/search.js", lambda route: route.abort())
+    with page.expect_request(re.compile(r"/fr/search/index\.[0-9a-f]+\.json$")):
+        page.goto(f"{site_url}/fr/shipping/tracking/?q=pochette", wait_until="commit")
+
+
 def test_the_index_is_fetched_only_once_the_reader_uses_search(page, site_url):
     requested = []
     page.on("request", lambda request: requested.append(request.url))

@@ -9,7 +9,8 @@
  * (helpcenter/search/browser.py): one download, then the worker asks for the index, whose
  * address follows `#` in its own.
  *
- * The page sends `{id, text, limit, asker, fallbacks}` for each search. The worker answers
+ * The page sends `{id, text, limit, asker, fallbacks}` for each search, and may send
+ * `{prefetch: text}` first: the files that search will need load without an answer. The worker answers
  * `{id, total, articles, final}`: how many articles match, the best `limit`, and whether this is
  * the last answer to that search. A split index (helpcenter/search/index.py) first loads the
  * files of the postings and the results the search needs, then answers: each keystroke's search
@@ -36,6 +37,9 @@
   // once the reader has paused this long (ms) without another keystroke.
   var EAGER_FILES = 2;
   var TYPING_PAUSE = 300;
+  // The results a page asks for first (search.js's PAGE): those whose files a `?q=` link's
+  // words load before the page asks (see `prefetch`).
+  var FIRST_RESULTS = 10;
 
   var main = null;  // the language's own search: {engine, url}
   var fallbacks = [];  // {language, url, scripts, engine, loading, failed} by the index's order
@@ -198,8 +202,22 @@
     if (main.engine.warmUp()) setTimeout(warmUp);
   }
 
+  /* Load what a search for `text` needs before answering, without answering: the page of a
+     `?q=` link asks as soon as it is started (partials/search.html), and searches once its
+     scripts have run. */
+  function prefetch(text) {
+    var found = search(text, FIRST_RESULTS, true, true);
+    if (found.waits.length) {
+      Promise.all(found.waits).then(function () { prefetch(text); }, function () {});
+    }
+  }
+
   self.onmessage = function (event) {
     var message = event.data;
+    if (message.prefetch) {
+      ready.then(function () { prefetch(message.prefetch); }, function () {});
+      return;
+    }
     var replaced = pending.get(message.asker);
     if (replaced) self.postMessage({ id: replaced.id, articles: null, final: true });
     pending.set(message.asker, message);
