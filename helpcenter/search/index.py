@@ -55,6 +55,7 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from html import unescape
 
 from helpcenter.search.analysis import Analyzer, shared_analyzer
@@ -349,26 +350,33 @@ class Counted:
             "lengths": [self.lengths[name] for name, _ in FIELDS],
         }
 
-    def best_results(self, term: str, count: int = FIRST_RESULTS) -> list[int]:
-        """The documents a search for `term` alone shows first, as index.js ranks them (lunr's
-        BM25 weights summed over the fields; articles first, then categories' pages), with those
-        tied with the last: the first page of a word's results, whatever order breaks the tie."""
+    @cached_property
+    def averages(self) -> list[float]:
+        """Each field's average length, as lunr.Builder's."""
+        return [sum(self.lengths[name]) / len(self.pages) for name, _ in FIELDS]
+
+    def best_results(self, terms: list[str], count: int = FIRST_RESULTS) -> list[int]:
+        """The documents a search for `terms` (a word's: its stem and its accented spellings')
+        shows first, as index.js ranks them (lunr's BM25 weights summed over the fields and the
+        terms; articles first, then categories' pages), with those tied with the last: the first
+        page of a word's results, whatever order breaks the tie."""
         documents = len(self.pages)
-        by_field = [self.postings[name].get(term, {}) for name, _ in FIELDS]
-        idf = math.log(
-            1 + abs((documents - (having := sum(map(len, by_field))) + 0.5) / (having + 0.5))
-        )
         scores: dict[int, float] = {}
-        for (name, boost), postings in zip(FIELDS, by_field, strict=True):
-            average = sum(self.lengths[name]) / documents
-            for ref, tf in postings.items():
-                length = self.lengths[name][ref]
-                weight = (
-                    idf
-                    * ((BM25_K1 + 1) * tf)
-                    / (BM25_K1 * (1 - BM25_B + BM25_B * (length / average)) + tf)
-                )
-                scores[ref] = scores.get(ref, 0) + round(weight * boost * 1000) / 1000
+        for term in terms:
+            by_field = [self.postings[name].get(term, {}) for name, _ in FIELDS]
+            having = sum(map(len, by_field))
+            idf = math.log(1 + abs((documents - having + 0.5) / (having + 0.5)))
+            for (name, boost), postings, average in zip(
+                FIELDS, by_field, self.averages, strict=True
+            ):
+                lengths = self.lengths[name]
+                for ref, tf in postings.items():
+                    weight = (
+                        idf
+                        * ((BM25_K1 + 1) * tf)
+                        / (BM25_K1 * (1 - BM25_B + BM25_B * (lengths[ref] / average)) + tf)
+                    )
+                    scores[ref] = scores.get(ref, 0) + round(weight * boost * 1000) / 1000
         shown: list[int] = []
         for category in (False, True):
             kept = sorted(
@@ -517,7 +525,13 @@ def sharded(files: dict[str, bytes], counted: Counted, terms: list[str], shard_s
       nothing, for its typo guesses."""
     postings = [counted.term_postings(term) for term in terms]
     docs = counted.docs()
-    shown = [counted.best_results(term) for term in terms]
+    shown = [counted.best_results([term]) for term in terms]
+    # A word typed with or without its accents searches its stem and its accented spellings':
+    # their first results go with the file of the stem's range (which has its `accents`).
+    orders = [js_order(term) for term in terms]
+    for plain, others in counted.accents.items():
+        at = max(0, bisect_right(orders, js_order(plain)) - 1)
+        shown[at] = shown[at] + counted.best_results([plain, *others])
     ranges = cut(
         [len(as_json(lists)) + 1 for lists in postings],
         shard_size,

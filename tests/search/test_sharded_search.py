@@ -131,15 +131,39 @@ def test_a_words_first_results_come_with_its_postings_file_alone():
     split, whole = split_and_whole("fr", pages)
     index, files = by_name(split)
     whole_index, whole_files = by_name(whole)
-    vocabulary = sorted({w for p in pages for w in words(p.title) if len(w) >= 6 and fold(w) == w})
-    asked = [(f"{word} ", 10) for word in random.Random("first").sample(vocabulary, 8)]
+    rng = random.Random("first")
+    title_words = sorted({w for p in pages for w in words(p.title) if len(w) >= 6})
+    plain = rng.sample([w for w in title_words if fold(w) == w], 8)
+    # A word with accents searches its stem and its accented spellings', typed either way: the
+    # most common, whose first results are a choice.
+    accented = sorted(
+        (w for w in title_words if fold(w) != w),
+        key=lambda w: -sum(w in words(p.title + " " + p.body) for p in pages),
+    )[:4]
+    asked = [(f"{word} ", 10) for word in plain + accented + [fold(w) for w in accented]]
     actual = run_engine("fr", index, queries=asked, files=files)
-    assert (
-        actual["answers"]
-        == run_engine("fr", whole_index, queries=asked, files=whole_files)["answers"]
-    )
+    expected = run_engine("fr", whole_index, queries=asked, files=whole_files)
+    assert actual["answers"] == expected["answers"]
     assert all(answer["articles"] for answer in actual["answers"])
     # One network round: no file of docs after the word's file of postings.
+    assert not [name for name in actual["loaded"][-1] if name.startswith("docs.")]
+
+
+def test_a_word_and_its_accented_spellings_first_results_come_with_its_file_alone():
+    # `devolucion` searches `devolucion` and `devolu` (`devoluciones`, and `devolución`, which
+    # has both): the article with both comes first, though neither alone puts it in its ten.
+    pages = [Page(f"devoluciones-{n}/", f"Devoluciones {n}", body="Texto.") for n in range(11)]
+    pages += [Page(f"devolucion-{n}/", f"Devolucion {n}", body="Texto.") for n in range(11)]
+    pages.append(Page("both/", "Devolución de un pedido grande internacional", body="Texto."))
+    index, files = by_name(SearchFiles.of("es", pages, 500))
+    whole_index, whole_files = by_name(SearchFiles.of("es", pages))
+    asked = [("devolucion ", 10), ("devolución ", 10)]
+    actual = run_engine("es", index, queries=asked, files=files)
+    assert (
+        actual["answers"]
+        == run_engine("es", whole_index, queries=asked, files=whole_files)["answers"]
+    )
+    assert actual["results"][0][0] == "both/"
     assert not [name for name in actual["loaded"][-1] if name.startswith("docs.")]
 
 
