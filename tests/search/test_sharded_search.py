@@ -12,7 +12,7 @@ import pytest
 
 from bench.generate import harvest
 from helpcenter.feedback.reports import SiteIndexes
-from helpcenter.search.analysis import fold, stop_words, words
+from helpcenter.search.analysis import Analyzer, fold, stop_words, words
 from helpcenter.search.browser import LUNR_CORE, LUNR_CORE_SITE_PATH, engine_scripts
 from helpcenter.search.index import Page, SearchFiles, joined
 from tests.search.node import ThemeFiles, run_engine
@@ -281,4 +281,34 @@ def test_a_letter_or_two_being_typed_loads_its_many_files_only_once_the_reader_p
     expected = run_engine(
         "fr", whole_index, queries=[(word, 10), (word[0], 10), (word, 10)], files=whole_files
     )
+    assert typed["answers"] == expected["answers"]
+
+
+def test_a_whole_word_being_typed_loads_its_own_file_at_once_and_not_its_completions():
+    pages = generated_pages("fr", 80)
+    index, files = by_name(SearchFiles.of("fr", pages, SHARD_SIZE // 4))
+    whole_index, whole_files = by_name(SearchFiles.of("fr", pages))
+    holding = {name: files[name]["terms"] for _, name in index["shards"]}
+    analyzer = Analyzer("fr")
+
+    def files_of(stem: str, prefix: bool) -> set[str]:
+        return {
+            name
+            for name, terms in holding.items()
+            if any(term.startswith(stem) if prefix else term == stem for term in terms)
+        }
+
+    # A word with one stem, whose stem starts the terms of three files or more: it completes to
+    # them all while typed, unless it is known to be whole.
+    vocabulary = {fold(w) for p in pages for w in words(p.title)} - STOP_WORDS
+    word = max(
+        sorted(w for w in vocabulary if len(w) >= 6 and len(analyzer.word_terms(w)) == 1),
+        key=lambda w: len(files_of(analyzer.word_terms(w)[0], prefix=True)),
+    )
+    [stem] = analyzer.word_terms(word)
+    assert len(files_of(stem, prefix=True)) > 2  # the worker's EAGER_FILES
+    typed = run_engine("fr", index, queries=[(word, 10, {"typedBefore": [word]})], files=files)
+    # Its own file at once (no typing pause), none of its completions'.
+    assert set(typed["reactions"][0]) & holding.keys() == files_of(stem, prefix=False)
+    expected = run_engine("fr", whole_index, queries=[(word, 10)], files=whole_files)
     assert typed["answers"] == expected["answers"]

@@ -15,6 +15,9 @@
   var TYPO_MIN_LENGTH = 5;
   var MAX_ENDING = 6;  // the longest ending a stemmer removes that we still match past
   var MAX_TYPED_ENDING = 4;  // the same, for a word still being typed
+  // A word being typed this long may be a whole word: the files of its own terms are told apart
+  // from those of its completions (see `find`); a shorter one rarely is.
+  var WHOLE_MIN_LENGTH = 3;
   // A passage quoted from an article's text: about as long as a summary (SUMMARY_LENGTH in
   // helpcenter/search/index.py), starting this many characters before its first matching word.
   var SNIPPET_LENGTH = 160;
@@ -92,6 +95,10 @@
       return (terms || []).map(source.term).filter(Boolean);
     }
 
+    // The files a query's words need for their own terms, when the last word, being typed, is
+    // not known to be a whole word yet: those of its completions may wait (worker.js).
+    var typedFiles = null;
+
     /*
      * Query the index in two passes.
      * 1. Every word's terms; the last word, while it is typed, also completes (`etiq` finds
@@ -104,6 +111,7 @@
      * Undefined while files of a split index it needs are missing (all those it can tell).
      */
     function query(text) {
+      typedFiles = null;
       var words = analyzer.keptWords(text);
       if (!words.length) return { refs: [] };
       var typing = !/\s$/.test(text);
@@ -114,6 +122,7 @@
         var found = terms.map(source.term);
         // Not known to be a whole word yet: its completions' files are asked for meanwhile.
         var completing = typing && position === words.length - 1 && !found.some(Boolean);
+        if (completing && folded.length >= WHOLE_MIN_LENGTH) typedFiles = Array.from(source.missing);
         terms.forEach(function (term) {
           if (completing && folded.indexOf(term) !== 0) return;
           clauses.push({ entries: entries([term]), boost: 10 });
@@ -292,7 +301,9 @@
        text files they need that have not been given (`wanted`, see `addTexts`), and the files
        of a split index to give before the answer is whole (`missing`: then nothing else, and
        `searching` when they are those of the search itself, not of the results it shows,
-       `guessing` when they are for typo guesses, which load every term). */
+       `guessing` when they are for typo guesses, which load every term; `typed`: those of the
+       words' own terms, when the rest are for the completions of a word being typed, which a
+       whole word does not need). */
     function find(text, limit) {
       source.missing.clear();
       var found = results(text);
@@ -300,7 +311,8 @@
         return {
           missing: Array.from(source.missing),
           searching: true,
-          guessing: source.missing.has(data.vocabulary)
+          guessing: source.missing.has(data.vocabulary),
+          typed: typedFiles
         };
       }
       var wanted = [];

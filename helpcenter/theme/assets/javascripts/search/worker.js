@@ -34,7 +34,8 @@
   // A search that needs more files of a split index than this to search (a word of one or two
   // letters being typed completes to a large part of the index), or the file of every term for
   // typo guesses (a word being typed may find nothing until its next letter), loads them only
-  // once the reader has paused this long (ms) without another keystroke.
+  // once the reader has paused this long (ms) without another keystroke; but a word being typed
+  // loads the files of its own terms at once, in case it is whole.
   var EAGER_FILES = 2;
   var TYPING_PAUSE = 300;
   // The results a page asks for first (search.js's PAGE): those whose files a `?q=` link's
@@ -118,6 +119,11 @@
   function search(text, limit, withFallbacks, paused) {
     var own = main.engine.find(text, limit);
     if (own.searching && (own.guessing || own.missing.length > EAGER_FILES) && !paused) {
+      // A word being typed may be whole: its own files load now, the rest once it is not.
+      var typed = own.guessing ? [] : own.typed || [];
+      if (typed.length && typed.length <= EAGER_FILES) {
+        return { waits: loadShards(main, typed), partial: true };
+      }
       return { waits: [new Promise(function (resolve) { setTimeout(resolve, TYPING_PAUSE); })],
                partial: true, pausing: true };
     }
