@@ -92,11 +92,12 @@ bench: setup chromium postgresql
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[bench]'
 	$(BIN)/python -m bench.run --articles $(N)
 
-# Mutation testing (not part of `make test`: it takes the better part of an hour on two cores).
+# Mutation testing (not part of `make test`: hours on two cores the first time; later runs test
+# the mutants of changed functions and the survivors not explained, mutmut's verdicts kept).
 # mutmut copies helpcenter/ into mutants/ with every mutant in it; the tests must import that copy,
 # which an editable install's import hook would hide, hence a virtualenv of its own with a plain
-# install. Writes mutants/report.md; fails below 85% killed or with a survivor not explained in
-# tests/mutation/equivalent.toml.
+# install. Writes mutants/report.md; fails below 85% killed, with a survivor not explained in
+# tests/mutation/equivalent.toml, or with mutants not run yet.
 MUTANTS_VENV := .venv-mutants
 $(MUTANTS_VENV)/bin/mutmut: pyproject.toml constraints.txt
 	python3 -m venv $(MUTANTS_VENV)
@@ -105,10 +106,14 @@ $(MUTANTS_VENV)/bin/mutmut: pyproject.toml constraints.txt
 
 mutants: node $(MUTANTS_VENV)/bin/mutmut
 	$(MUTANTS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps .
-	# mutmut copies each file into mutants/ once: fresh copies every run, its verdicts kept.
-	if [ -d mutants ]; then find mutants -type f ! -name '*.meta' ! -name mutmut-stats.json -delete; fi
+	# Survivors are tested again (a new test may kill them). mutmut copies each file into mutants/
+	# once, and maps to a function only the tests it runs anew (a new function would have none):
+	# fresh copies and a fresh map every run, its verdicts kept.
+	if [ -d mutants ]; then \
+	  $(MUTANTS_VENV)/bin/python -m tests.mutation.report --retest-survivors && \
+	  find mutants -type f ! -name '*.meta' -delete; fi
 	$(MUTANTS_VENV)/bin/mutmut run --max-children $$(nproc)
-	$(MUTANTS_VENV)/bin/python -m tests.mutation.report --mutmut $(MUTANTS_VENV)/bin/mutmut
+	$(MUTANTS_VENV)/bin/python -m tests.mutation.report
 
 clean:
 	rm -rf site site.* $(VENV) $(MUTANTS_VENV) mutants node_modules

@@ -26,12 +26,11 @@ from helpcenter.engines import Target
 from helpcenter.server.app import site_routes, uvicorn_config
 from helpcenter.site.build import build_site
 from helpcenter.tickets.app import TicketService, build_app
-from tests.processes import free_port
+from tests.processes import PROJECT_ROOT, free_port
 
 if TYPE_CHECKING:
     from tests.databases import PostgresCluster
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ("fr", "es", "it")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 

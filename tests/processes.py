@@ -1,5 +1,6 @@
-"""Processes the tests and the benchmark start: a free port on loopback, knowing when one
-listens, a process's descendants and the CPU they used, and the endpoint's command line."""
+"""Processes the tests and the benchmark start: the `helpcenter` command, a free port on
+loopback, knowing when one listens, a process's descendants and the CPU they used, and the
+endpoint's command line."""
 
 from __future__ import annotations
 
@@ -11,6 +12,27 @@ import time
 from pathlib import Path
 
 from helpcenter.engines import Target
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def helpcenter_command(*args: str) -> list[str]:
+    """The `helpcenter` command line (the console script runs `helpcenter.cli:main` too)."""
+    return [sys.executable, "-m", "helpcenter.cli", *args]
+
+
+def run_helpcenter(
+    *args: str, cwd: Path = PROJECT_ROOT, env: dict[str, str] | None = None, check: bool = False
+) -> subprocess.CompletedProcess:
+    """`helpcenter ARGS` as a user runs it in `cwd`, its output kept as text."""
+    return subprocess.run(
+        helpcenter_command(*args),
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=check,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **(env or {})},
+    )
 
 
 def free_port() -> int:
@@ -66,7 +88,7 @@ def tickets_serve_command(
     """`helpcenter tickets serve` as an operator types it, on `port` (0: one the system chooses,
     printed in the banner), with a per-minute limit high enough not to refuse a load test."""
     return [
-        *(sys.executable, "-m", "helpcenter.cli", "tickets", "serve"),
+        *helpcenter_command("tickets", "serve"),
         *("--port", str(port), "--workers", str(workers)),
         *("--db", str(database)),  # (the test servers' URLs hold no password)
         *("--rate-limit-per-minute", str(rate_limit)),

@@ -125,12 +125,14 @@ def catalog_files(project) -> dict[str, bytes]:
     return {str(path.relative_to(locales)): path.read_bytes() for path in locales.rglob("*.po*")}
 
 
+@pytest.mark.slow  # `make messages` on a copy of the sources
 def test_make_messages_changes_no_catalog_when_no_string_changed(project):
     before = catalog_files(project)
     make_messages(project)
     assert catalog_files(project) == before
 
 
+@pytest.mark.slow  # `make messages` on a copy of the sources
 def test_make_messages_creates_a_new_languages_catalog(project):
     make_messages(project, "NEW=pl")
     created = project / "helpcenter" / "i18n" / "locales" / "pl" / "LC_MESSAGES" / "messages.po"

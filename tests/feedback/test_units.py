@@ -283,6 +283,22 @@ def test_the_report_of_one_language_has_only_its_searches(store, clock, site):
     assert [(row["language"], row["query"]) for row in report] == [("es", "número EORI")]
 
 
+def test_the_searches_report_covers_its_period_and_a_hundred_years_at_most(store, clock, site):
+    add_gaps(store, clock, [("fr", "colis perdu", 0)])
+    clock.now += 36_501 * DAY  # the search is a hundred years and a day old
+    add_gaps(store, clock, [("fr", "facture", 0)])
+    clock.now += 3 * DAY
+    add_gaps(store, clock, [("fr", "étiquette", 0)])
+
+    def queries(since_days: int | None) -> list[str]:
+        report = search_gaps_report(store, LOCALES, site_dir=site, since_days=since_days)
+        return sorted(row["query"] for row in report)
+
+    assert queries(2) == ["étiquette"]
+    assert queries(36_500) == ["facture", "étiquette"]
+    assert queries(10**9) == queries(None) == ["colis perdu", "facture", "étiquette"]
+
+
 def test_the_reports_read_their_files_as_utf8_whatever_the_locale(
     store, clock, site, docs, ascii_locale
 ):

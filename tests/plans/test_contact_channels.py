@@ -12,7 +12,8 @@ import pytest
 
 from helpcenter.contact.form import ContactForms
 from helpcenter.plans.channels import insert_channels
-from helpcenter.plans.schema import load_plans
+from helpcenter.plans.schema import Plans, load_plans
+from helpcenter.plans.tables import CROSS_ICON
 from tests.conftest import LOCALES, PROJECT_ROOT, example_project
 
 NOT_INCLUDED = {"fr": "Non inclus", "es": "No incluido", "it": "Non incluso"}
@@ -90,7 +91,8 @@ EXPECTED = {
         "enterprise": "lun.\u2009–\u2009ven. 08:00\u2009–\u200920:00",
         "legacy": "Ancienne offre",
         "zone": "Fuseau horaire\u00a0: heure d’Europe centrale (Paris)",
-        "closed": "Jours de fermeture\u00a0: 25 décembre 2026, 1 janvier 2027",
+        "closed": "Jours de fermeture\u00a0: 25 décembre 2026, 1 janvier 2027, 29 mars 2027, "
+        "6 mai 2027, 17 mai 2027, 14 juillet 2027, 1 novembre 2027 et 11 novembre 2027.",
     },
     "es": {
         "caption": "Canales de soporte según el plan",
@@ -105,7 +107,9 @@ EXPECTED = {
         "enterprise": "lun\u2009–\u2009vie 8:00–20:00",
         "legacy": "Plan anterior",
         "zone": "Zona horaria: hora de Europa central (París)",
-        "closed": "Días de cierre: 25 de diciembre de 2026, 1 de enero de 2027",
+        "closed": "Días de cierre: 25 de diciembre de 2026, 1 de enero de 2027, 29 de marzo de "
+        "2027, 6 de mayo de 2027, 17 de mayo de 2027, 14 de julio de 2027, 1 de noviembre de 2027 "
+        "y 11 de noviembre de 2027.",
     },
     "it": {
         "caption": "Canali di assistenza per piano",
@@ -120,26 +124,31 @@ EXPECTED = {
         "enterprise": "lun\u2009–\u2009ven 08:00–20:00",
         "legacy": "Piano precedente",
         "zone": "Fuso orario: Ora dell’Europa centrale (Parigi)",
-        "closed": "Giorni di chiusura: 25 dicembre 2026, 1 gennaio 2027",
+        "closed": "Giorni di chiusura: 25 dicembre 2026, 1 gennaio 2027, 29 marzo 2027, "
+        "6 maggio 2027, 17 maggio 2027, 14 luglio 2027, 1 novembre 2027 e 11 novembre 2027.",
     },
 }
 
 
-def rendered_page(locale: str) -> ContactPage:
-    """The contact page's block as the build renders it (the project's plans, catalogs and
-    template), without building the site."""
+def rendered_html(locale: str, plans: Plans | None = None) -> str:
+    """The contact page's block as the build renders it (the project's plans, or these, its
+    catalogs and template), without building the site."""
     project = example_project()
     forms = ContactForms(project.contact, project.plans.plans, project.catalogs, project.custom_dir)
     html = insert_channels(
         "<p>Bonjour</p>\n<!-- contact-channels -->\n<p>Au revoir</p>",
-        project.plans,
+        plans or project.plans,
         locale,
         project.catalogs.gettext(locale),
         forms.environment(locale),
     )
     assert html.startswith('<p>Bonjour</p>\n<div class="hc-channels">')
     assert html.endswith("</div>\n<p>Au revoir</p>")
-    return ContactPage(html)
+    return html
+
+
+def rendered_page(locale: str) -> ContactPage:
+    return ContactPage(rendered_html(locale))
 
 
 def assert_channels_table(page: ContactPage, locale: str) -> None:
@@ -157,7 +166,23 @@ def assert_channels_table(page: ContactPage, locale: str) -> None:
     ]
     # The hours are on the team's clock, and the page says which.
     assert page.notes[0] == expected["zone"]
-    assert page.notes[1].startswith(expected["closed"])
+    assert page.notes[1] == expected["closed"]  # the dates in the language's own list
+
+
+def test_a_channel_a_plan_lacks_shows_the_cross_and_says_so_in_words():
+    html = rendered_html("fr")
+    lacking = html.count('<td class="hc-plans__no">')
+    assert lacking == 6  # chat: Starter, Classic; callback: Starter, Pro, Classic, Premium
+    assert html.count(f'{CROSS_ICON}<span class="hc-sr-only">Non inclus</span></td>') == lacking
+
+
+def test_a_team_never_closed_has_no_closed_days_note():
+    plans = example_project().plans
+    never_closed = plans.model_copy(
+        update={"support": plans.support.model_copy(update={"closed": []})}
+    )
+    page = ContactPage(rendered_html("fr", never_closed))
+    assert page.notes == [EXPECTED["fr"]["zone"]]
 
 
 @pytest.mark.parametrize("locale", LOCALES)

@@ -11,7 +11,7 @@ import pytest
 from jinja2 import Environment
 
 from helpcenter.i18n.catalogs import Catalogs
-from helpcenter.plans.channels import insert_channels
+from helpcenter.plans.channels import insert_channels, live_channels
 from helpcenter.plans.hours import HoursWriter
 from helpcenter.plans.schema import Plans, PlansError, load_plans
 from helpcenter.plans.tables import TableError, insert_tables
@@ -374,52 +374,56 @@ def writer(locale: str) -> HoursWriter:
     return HoursWriter(locale, CATALOGS.gettext(locale))
 
 
-def test_hours_are_written_with_each_language_s_days_and_clock(tmp_path):
-    hours = load(tmp_path).channel("chat").hours
-    assert writer("en").week(hours) == "Mon\u2009–\u2009Fri 9:00\u202fAM\u2009–\u20096:00\u202fPM"
-    assert writer("fr").week(hours) == "lun.\u2009–\u2009ven. 09:00\u2009–\u200918:00"
-    assert writer("es").week(hours) == "lun\u2009–\u2009vie 9:00–18:00"
-    assert writer("it").week(hours) == "lun\u2009–\u2009ven 09:00–18:00"
+THIN, NARROW = "\u2009", "\u202f"  # around a span's dash; before AM and PM
+NIGHTS = (
+    "        mon-thu: 09:00-12:00, 14:00-18:00\n"
+    "        fri: 14:00-18:00, 09:00-12:00\n"
+    "        sat: 10:00-13:00\n"
+    "        sun: 22:00-02:00\n"
+)
+WHOLE_DAYS = "        mon: 00:00-24:00\n        wed: 00:00-24:00\n"
+MINUTES = "        mon-fri: 08:30-12:15, 13:45-17:59\n        sat: 23:59-24:00\n"
+TOUCHING = "        mon: 00:00-12:00, 12:00-18:00\n        sun: 22:00-24:00\n"
 
 
-def test_days_with_the_same_hours_are_grouped_and_a_night_runs_past_midnight(tmp_path):
-    week = (
-        "        mon-thu: 09:00-12:00, 14:00-18:00\n"
-        "        fri: 14:00-18:00, 09:00-12:00\n"
-        "        sat: 10:00-13:00\n"
-        "        sun: 22:00-02:00\n"
-    )
+@pytest.mark.parametrize(
+    ("week", "locale", "written"),
+    [
+        # Each language's days and clock.
+        (CHAT_HOURS, "en", f"Mon{THIN}–{THIN}Fri 9:00{NARROW}AM{THIN}–{THIN}6:00{NARROW}PM"),
+        (CHAT_HOURS, "fr", f"lun.{THIN}–{THIN}ven. 09:00{THIN}–{THIN}18:00"),
+        (CHAT_HOURS, "es", f"lun{THIN}–{THIN}vie 9:00–18:00"),
+        (CHAT_HOURS, "it", f"lun{THIN}–{THIN}ven 09:00–18:00"),
+        # Days with the same hours grouped (in any order); a night runs past midnight.
+        (
+            NIGHTS,
+            "fr",
+            f"lun.{THIN}–{THIN}ven. 09:00{THIN}–{THIN}12:00 et 14:00{THIN}–{THIN}18:00, "
+            f"sam. 10:00{THIN}–{THIN}13:00 et dim. 22:00{THIN}–{THIN}02:00",
+        ),
+        # A whole day in words; days apart not grouped.
+        (WHOLE_DAYS, "it", "lun tutto il giorno e mer tutto il giorno"),
+        (WHOLE_DAYS, "en", "Mon all day and Wed all day"),
+        # Minutes as given, up to the day's last.
+        (
+            MINUTES,
+            "fr",
+            f"lun.{THIN}–{THIN}ven. 08:30{THIN}–{THIN}12:15 et 13:45{THIN}–{THIN}17:59 "
+            f"et sam. 23:59{THIN}–{THIN}00:00",
+        ),
+        (
+            MINUTES,
+            "en",
+            f"Mon{THIN}–{THIN}Fri 8:30{NARROW}AM{THIN}–{THIN}12:15{NARROW}PM and "
+            f"1:45{THIN}–{THIN}5:59{NARROW}PM and Sat 11:59{NARROW}PM{THIN}–{THIN}12:00{NARROW}AM",
+        ),
+        # A range may start when another ends, even across the week.
+        (TOUCHING, "it", "lun 00:00–12:00 e 12:00–18:00 e dom 22:00–00:00"),
+    ],
+)
+def test_hours_are_written_as_each_language_writes_them(tmp_path, week, locale, written):
     hours = load(tmp_path, PLANS.replace(CHAT_HOURS, week)).channel("chat").hours
-    assert writer("fr").week(hours) == (
-        "lun.\u2009–\u2009ven. 09:00\u2009–\u200912:00 et 14:00\u2009–\u200918:00, "
-        "sam. 10:00\u2009–\u200913:00 et dim. 22:00\u2009–\u200902:00"
-    )
-
-
-def test_a_whole_day_is_said_in_words_and_days_apart_are_not_grouped(tmp_path):
-    week = "        mon: 00:00-24:00\n        wed: 00:00-24:00\n"
-    hours = load(tmp_path, PLANS.replace(CHAT_HOURS, week)).channel("chat").hours
-    assert writer("it").week(hours) == "lun tutto il giorno e mer tutto il giorno"
-    assert writer("en").week(hours) == "Mon all day and Wed all day"
-
-
-def test_minutes_are_written_as_given_up_to_the_day_s_last(tmp_path):
-    week = "        mon-fri: 08:30-12:15, 13:45-17:59\n        sat: 23:59-24:00\n"
-    hours = load(tmp_path, PLANS.replace(CHAT_HOURS, week)).channel("chat").hours
-    assert writer("fr").week(hours) == (
-        "lun.\u2009–\u2009ven. 08:30\u2009–\u200912:15 et 13:45\u2009–\u200917:59 "
-        "et sam. 23:59\u2009–\u200900:00"
-    )
-    assert writer("en").week(hours) == (
-        "Mon\u2009–\u2009Fri 8:30\u202fAM\u2009–\u200912:15\u202fPM and "
-        "1:45\u2009–\u20095:59\u202fPM and Sat 11:59\u202fPM\u2009–\u200912:00\u202fAM"
-    )
-
-
-def test_a_range_may_start_when_another_ends_even_across_the_week(tmp_path):
-    week = "        mon: 00:00-12:00, 12:00-18:00\n        sun: 22:00-24:00\n"
-    hours = load(tmp_path, PLANS.replace(CHAT_HOURS, week)).channel("chat").hours
-    assert writer("it").week(hours) == "lun 00:00–12:00 e 12:00–18:00 e dom 22:00–00:00"
+    assert writer(locale).week(hours) == written
 
 
 def test_a_channel_without_hours_is_open_at_any_time_in_each_language():
@@ -465,3 +469,26 @@ def test_the_channels_marker_without_support_in_the_file_says_what_is_missing(tm
         "(expected a `support:` section with its `channels:`)"
     )
     assert render("<p>Bonjour</p>", environment=Environment()) == "<p>Bonjour</p>"
+
+
+def test_a_live_channel_s_plans_with_the_same_hours_are_named_together_in_the_language(tmp_path):
+    text = PLANS.replace("    plans: [starter, pro]\n", "    plans: [starter, pro, team, scale]\n")
+    text = text.replace(
+        "features:\n",
+        "  - id: team\n    name: Team\n    price: 99\n    channels: [email, chat]\n"
+        "  - id: scale\n    name: Scale\n    price: 199\n    channels: [email, chat]\n"
+        "features:\n",
+    )
+    text = text.replace(
+        "  pro: {users: 3}\n", "  pro: {users: 3}\n  team: {users: 5}\n  scale: {users: 9}\n"
+    )
+    plans = load(tmp_path, text)
+    office, extended = [[9 * 60, 18 * 60]], [[8 * 60, 20 * 60]]
+    assert live_channels(plans, "fr") == [
+        {"name": "Chat (Pro)", "week": [extended] * 5 + [[], []]},
+        {"name": "Chat (Team et Scale)", "week": [office] * 5 + [[], []]},
+    ]
+    assert [channel["name"] for channel in live_channels(plans, "it")] == [
+        "Chat (Pro)",
+        "Chat (Team e Scale)",
+    ]

@@ -5,9 +5,7 @@ readers typed stays text, and axe-core finds no WCAG 2.1 AA violation."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
@@ -24,7 +22,8 @@ from helpcenter.reports.charts import LABEL_WIDTH, bar_chart
 from helpcenter.reports.dashboard import CHART_ROWS, Page
 from helpcenter.scaffold.project import init_project
 from helpcenter.tickets.app import TicketService, build_app
-from tests.conftest import PROJECT_ROOT, BackgroundServer, example_project
+from tests.conftest import BackgroundServer, example_project
+from tests.processes import run_helpcenter
 
 LOCALE = "fr"  # the example site's default language: the dashboard's
 SCRIPT_COMMENT = "<script>alert('x')</script> écrivez-moi à lea@example.com"
@@ -77,14 +76,7 @@ def seed(url: str) -> None:
 
 
 def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "helpcenter.cli", *args],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-        env={**os.environ, **(env or {})},
-    )
+    return run_helpcenter(*args, env=env, check=True)
 
 
 def cli_json(*args: str):
@@ -210,6 +202,7 @@ def test_every_chart_is_an_image_with_a_name_and_its_table_right_after_it(dashbo
             assert page.elements[index + 1] == "table", page.elements
 
 
+@pytest.mark.slow  # a dozen `helpcenter` commands: over a minute under make mutants
 def test_the_tables_say_what_the_cli_reports_say(dashboard):
     out, database = dashboard
     page = parsed(out)
@@ -314,6 +307,7 @@ def test_axe_finds_no_wcag_violation(dashboard, browser):
     check_with_axe(browser, dashboard[0])
 
 
+@pytest.mark.slow  # several `helpcenter` commands
 def test_since_and_lang_narrow_the_dashboard_as_they_narrow_the_reports(dashboard, tmp_path):
     _, database = dashboard
     db = ("--db", str(database))

@@ -4,11 +4,9 @@ built strictly, served with its endpoint and used in a real browser."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -20,6 +18,7 @@ from helpcenter.i18n.catalogs import Catalogs
 from helpcenter.server.app import site_routes
 from helpcenter.tickets.app import TicketService, build_app
 from tests.conftest import BackgroundServer
+from tests.processes import run_helpcenter
 
 pytestmark = pytest.mark.slow  # builds the projects it writes
 
@@ -35,14 +34,7 @@ INFLECTED_SEARCHES = {
 
 def helpcenter(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     """The `helpcenter` command, as an adopter runs it."""
-    return subprocess.run(
-        [sys.executable, "-m", "helpcenter.cli", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-    )
+    return run_helpcenter(*args, cwd=cwd)
 
 
 @pytest.fixture(scope="module")

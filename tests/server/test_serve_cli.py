@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import httpx
 import pytest
 
 from tests.conftest import PROJECT_ROOT
+from tests.processes import helpcenter_command
 
 pytestmark = pytest.mark.slow  # runs the command line in processes of its own
 
@@ -25,11 +25,6 @@ COMMANDS = {
     "serve --watch": ["serve", "--watch"],
     "tickets serve": ["tickets", "serve"],
 }
-
-
-def helpcenter(*args: str) -> list[str]:
-    """The `helpcenter` command line (the console script runs `helpcenter.cli:main` too)."""
-    return [sys.executable, "-m", "helpcenter.cli", *args]
 
 
 @pytest.fixture
@@ -68,7 +63,7 @@ def run(arguments: list[str], cwd: Path) -> subprocess.CompletedProcess:
 def test_a_busy_port_is_one_line_naming_it_and_a_failure(command, busy_port, site, tmp_path):
     result = run(
         [
-            *helpcenter(*COMMANDS[command]),
+            *helpcenter_command(*COMMANDS[command]),
             "-f",
             str(PROJECT_ROOT / "mkdocs.yml"),
             "--host",
@@ -100,7 +95,7 @@ def test_the_address_printed_answers(command, project_copy, site):
     """Run in the project's folder, as `make serve` runs it (mkdocs.yml found there)."""
     server = subprocess.Popen(
         [
-            *helpcenter(*COMMANDS[command]),
+            *helpcenter_command(*COMMANDS[command]),
             "--port",
             "0",
             "--site-dir",

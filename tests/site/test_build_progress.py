@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import PROJECT_ROOT, run_on_a_terminal
+from tests.processes import helpcenter_command
 
 pytestmark = pytest.mark.slow  # builds the site
 
@@ -19,7 +19,7 @@ LOCALES = ("fr", "es", "it")
 
 
 def command(site_dir: Path) -> list[str]:
-    return [sys.executable, "-m", "helpcenter.cli", "build", "--site-dir", str(site_dir)]
+    return helpcenter_command("build", "--site-dir", str(site_dir))
 
 
 def pages_built(site_dir: Path, locale: str) -> int:

@@ -11,7 +11,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import httpx
@@ -20,6 +19,7 @@ import pytest
 from helpcenter.engines import DatabaseURL
 from tests.conftest import PROJECT_ROOT, run_async
 from tests.databases import PostgresCluster, rows
+from tests.processes import helpcenter_command
 from tests.worker_group import WorkerGroup
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgresql]  # kills a worker, restarts PostgreSQL
@@ -117,7 +117,7 @@ def test_acknowledged_tickets_are_stored_once_through_a_killed_worker_and_a_rest
         assert group.process.wait(timeout=60) == 0
     assert started_at(postgres_db) != before  # the server did restart
 
-    command = [sys.executable, "-m", "helpcenter.cli", "tickets", "list", "--json"]
+    command = helpcenter_command("tickets", "list", "--json")
     listed = subprocess.run(
         [*command, "--db", str(postgres_db)],
         cwd=PROJECT_ROOT,

@@ -18,7 +18,6 @@ import os
 import shutil
 import sqlite3
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -43,7 +42,7 @@ from tests.conftest import (
     ticket_service,
 )
 from tests.databases import database_name, execute, rows, write_lock
-from tests.processes import free_port
+from tests.processes import free_port, helpcenter_command
 from tests.tickets.earlier_schemas import FIRST_TABLES
 from tests.tickets.test_endpoint import PNG, VALID
 from tests.tickets.test_forwarding import FakeTime, endpoint_forwarding_to
@@ -268,7 +267,7 @@ def read_only_file(tmp_path):
 def test_a_read_only_database_at_start_up_ends_with_one_clear_line(read_only_file):
     result = subprocess.run(
         [
-            *(sys.executable, "-m", "helpcenter.cli", "tickets", "serve"),
+            *helpcenter_command("tickets", "serve"),
             *("--port", "0", "--db", str(read_only_file)),
         ],
         cwd=PROJECT_ROOT,
@@ -289,7 +288,7 @@ def test_a_read_only_database_at_start_up_ends_with_one_clear_line(read_only_fil
 def test_a_postgresql_server_out_of_reach_at_start_up_ends_with_one_line_without_the_password():
     nowhere = f"postgresql://helpcenter:s3cret-word@127.0.0.1:{free_port()}/helpcenter"
     result = subprocess.run(
-        [sys.executable, "-m", "helpcenter.cli", "tickets", "serve", "--db", nowhere],
+        helpcenter_command("tickets", "serve", "--db", nowhere),
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,
@@ -608,9 +607,10 @@ def old_votes(tmp_path: Path) -> list[str]:
     store.add_vote(Vote("fr", "shipping/tracking/", True, "", "vote-2"))
     store.close()
     purge = ["purge", "--older-than", "30", "--db", str(database)]
-    return [sys.executable, "-m", "helpcenter.cli", *purge]
+    return helpcenter_command(*purge)
 
 
+@pytest.mark.slow  # a command on a pseudo-terminal: half a minute under make mutants
 def test_purge_on_a_terminal_shows_each_step_under_way_then_its_lines(tmp_path):
     status, text = run_on_a_terminal(old_votes(tmp_path))
     assert status == 0

@@ -303,19 +303,6 @@ def test_a_keys_lifetime_is_the_one_it_is_given(store, clock):
     assert store.add(ticket(), "hour-key-0001", idempotency_hours=1).created is True
 
 
-def test_a_retry_after_an_upgrade_still_matches_the_key_stored_before_it(store, clock):
-    """What identifies a request is kept with its key: it must not change between versions."""
-    first = store.add(ticket(), "upgrade-key-01")
-    with store.transaction() as db:
-        # As the version before stored it for ticket() with the key.
-        db.execute(
-            "UPDATE idempotency_keys SET request_hash = ? WHERE key = ?",
-            ("f661f9f32e0cc259985f49d9aa9ebaf7885f11137d0893f889f12cd2f66746f8", "upgrade-key-01"),
-        )
-    again = store.add(ticket(), "upgrade-key-01")
-    assert (again.reference, again.created) == (first.reference, False)
-
-
 # What a client may attach in a day.
 
 
@@ -687,6 +674,42 @@ def test_a_replys_key_is_remembered_for_24_hours_by_default_or_as_long_as_it_is_
     assert store.add_reply(reference, Reply("Encore autre chose."), **hour).created is True
 
 
+@pytest.mark.parametrize(
+    ("asked", "other", "stored_hash"),
+    [
+        (
+            ticket(),
+            ticket(subject="Autre chose"),
+            "f661f9f32e0cc259985f49d9aa9ebaf7885f11137d0893f889f12cd2f66746f8",
+        ),
+        (
+            ticket(follows=SPELLED),
+            ticket(follows="HC-0000-0000-0000"),
+            "20660ecd2f49ab45693d4ba4cb7386ddd307a342b14d07519e53e692c96788db",
+        ),
+        (
+            ticket(category="tracking", fields={"tracking_number": "CP123456789FR"}),
+            ticket(category="tracking", fields={"tracking_number": "CP987654321FR"}),
+            "319fa6eccdbcbd5ed3218dc0ff21749fa3204b3b62af94031aae38497d998018",
+        ),
+    ],
+    ids=["request", "follow-up", "topic-answers"],
+)
+def test_a_request_retried_after_an_upgrade_still_matches_the_key_stored_before_it(
+    store, asked, other, stored_hash
+):
+    """What identifies a request (its fields, the request it follows, a topic's answers) is kept
+    with its key: it must not change between versions. `stored_hash`: as the version before
+    stored it for `asked`."""
+    first = store.add(asked, "upgrade-key-01")
+    with store.transaction() as db:
+        db.execute("UPDATE idempotency_keys SET request_hash = ?", (stored_hash,))
+    again = store.add(asked, "upgrade-key-01")
+    assert (again.reference, again.created) == (first.reference, False)
+    with pytest.raises(IdempotencyConflict):
+        store.add(other, "upgrade-key-01")
+
+
 def test_a_reply_retried_after_an_upgrade_still_matches_the_key_stored_before_it(store):
     """What identifies a reply (its request, text and files) must not change between versions."""
     store.add(ticket(attachments=()))
@@ -710,36 +733,6 @@ def test_a_reply_retried_after_an_upgrade_still_matches_the_key_stored_before_it
         )
     again = store.add_reply(SPELLED, PHOTO, idempotency_key="upgrade-reply-1")
     assert (again.reference, again.created) == (SPELLED, False)
-
-
-def test_a_follow_up_retried_after_an_upgrade_still_matches_the_key_stored_before_it(store):
-    follow_up = ticket(follows=SPELLED)
-    first = store.add(follow_up, "upgrade-follow-1")
-    with store.transaction() as db:
-        # As the version before stored it for the follow-up with the key.
-        db.execute(
-            "UPDATE idempotency_keys SET request_hash = ?",
-            ("20660ecd2f49ab45693d4ba4cb7386ddd307a342b14d07519e53e692c96788db",),
-        )
-    assert store.add(follow_up, "upgrade-follow-1").reference == first.reference
-    with pytest.raises(IdempotencyConflict):
-        store.add(ticket(follows="HC-0000-0000-0000"), "upgrade-follow-1")
-
-
-def test_a_request_with_answers_retried_after_an_upgrade_still_matches_its_key(store):
-    """A topic's answers are part of what identifies a request: other answers are another one."""
-    answered = ticket(category="tracking", fields={"tracking_number": "CP123456789FR"})
-    first = store.add(answered, "upgrade-answer-1")
-    with store.transaction() as db:
-        # As the version before stored it for the request with the key.
-        db.execute(
-            "UPDATE idempotency_keys SET request_hash = ?",
-            ("319fa6eccdbcbd5ed3218dc0ff21749fa3204b3b62af94031aae38497d998018",),
-        )
-    assert store.add(answered, "upgrade-answer-1").reference == first.reference
-    other = ticket(category="tracking", fields={"tracking_number": "CP987654321FR"})
-    with pytest.raises(IdempotencyConflict):
-        store.add(other, "upgrade-answer-1")
 
 
 def test_a_solved_request_takes_the_readers_reply_only_within_its_reopening_days(store, clock):
