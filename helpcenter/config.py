@@ -197,6 +197,15 @@ class FollowUpConfig(base.Config):
     link_days = Days(default=365, minimum=1)
 
 
+class SearchConfig(base.Config):
+    """How each language's search index reaches the browser."""
+
+    # The largest index file, uncompressed: a language whose whole index is larger is split into
+    # files of about this size by word (their postings, fetched for the words searched) and files
+    # of its articles' titles and summaries (fetched for the results shown).
+    shard_kb = Whole(default=48, minimum=1, maximum=100_000, unit="KB")
+
+
 class HelpCenterConfig(base.Config):
     """The `helpcenter` plugin's options in mkdocs.yml."""
 
@@ -206,6 +215,7 @@ class HelpCenterConfig(base.Config):
     limits = c.SubConfig(LimitsConfig)
     server = c.SubConfig(ServerConfig)
     follow_up = c.SubConfig(FollowUpConfig)
+    search = c.SubConfig(SearchConfig)
     # The plans file, from the project's root: tables in articles and the form's plan list.
     plans = c.Type(str, default="data/plans.yml")
     # The project's own UI catalogs, from its root: a language the package has none for, or

@@ -209,7 +209,9 @@ class HelpCenterPlugin(BasePlugin[HelpCenterConfig]):
             if page_file.url in self.searchable
         ]
         if searchable != self.indexed:  # the preview builds it again after each save
-            self.search_files = SearchFiles.of(self.locale, searchable)
+            self.search_files = SearchFiles.of(
+                self.locale, searchable, self.config.search.shard_kb * 1024
+            )
             self.indexed = searchable
         self.engine_file = SearchEngineFile.of(self.locale, files)
         self.related.order([page_file.url for page_file in files.documentation_pages()])

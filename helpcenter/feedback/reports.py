@@ -10,7 +10,7 @@ from pathlib import Path
 from helpcenter.authoring.translations import translation_state
 from helpcenter.feedback.store import FeedbackStore
 from helpcenter.search.analysis import Analyzer, fold
-from helpcenter.search.index import best_page
+from helpcenter.search.index import best_page, joined
 
 LATEST_COMMENTS = 5
 # The longest period a report covers: a hundred years of votes.
@@ -112,6 +112,10 @@ def feedback_report(
     return sorted(report, key=lambda row: (row["helpful_ratio"], -row["votes"], row["page"]))
 
 
+def read_json(path: Path) -> object:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
 class SiteIndexes:
     """The built site's search indexes, to look for a query in the other languages."""
 
@@ -120,7 +124,10 @@ class SiteIndexes:
         for locale in locales:
             found = sorted((site_dir / locale / "search").glob("index.*.json")) if site_dir else []
             if found:
-                data = json.loads(found[-1].read_text(encoding="utf-8"))
+                index = found[-1]
+                data = joined(
+                    read_json(index), lambda name, index=index: read_json(index.with_name(name))
+                )
                 self.indexes[locale] = (data, Analyzer(locale))
 
     def best_match(self, query: str, locale: str) -> dict | None:

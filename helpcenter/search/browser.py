@@ -8,6 +8,7 @@ The versions follow the pinned packages.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +29,9 @@ __all__ = [
 SEARCH_DIR = "search"  # below a language's site root: the engine and the index's files
 LUNR_CORE_SITE_PATH = "assets/javascripts/lunr/lunr.js"
 LUNR_LANGUAGES_SITE_DIR = "assets/javascripts/lunr/min"
+# lunr.js's documentation comments (each `/** ... */` starting a line) and comment lines: half of
+# its bytes, gzipped, in every first search. Its first comment, its licence, stays.
+LUNR_COMMENTS = re.compile(r"^[ \t]*/\*\*(?s:.*?)\*/[ \t]*\n|^[ \t]*//[^\n]*\n", re.MULTILINE)
 WORKER_SITE_PATH = "assets/javascripts/search/worker.js"
 
 
@@ -71,14 +75,22 @@ class SearchEngineFile:
     @classmethod
     def of(cls, language: str, files: Files) -> SearchEngineFile:
         """`files`: the build's, which know where the theme's scripts come from."""
-        sources = [
-            LUNR_CORE
-            if path == LUNR_CORE_SITE_PATH
-            else Path(files.get_file_from_path(path).abs_src_path)
-            for path in [WORKER_SITE_PATH, *engine_scripts(language)]
-        ]
-        return cls(b"\n;\n".join(source.read_bytes() for source in sources))
+        return cls(
+            b"\n;\n".join(
+                lunr_core()
+                if path == LUNR_CORE_SITE_PATH
+                else Path(files.get_file_from_path(path).abs_src_path).read_bytes()
+                for path in [WORKER_SITE_PATH, *engine_scripts(language)]
+            )
+        )
 
     @property
     def path(self) -> str:
         return named_after_content("engine", self.content, "js")
+
+
+def lunr_core() -> bytes:
+    """lunr.js as the search worker's script holds it: without its comments but the licence."""
+    text = LUNR_CORE.read_text(encoding="utf-8")
+    licence = text.index("*/") + 2
+    return (text[:licence] + LUNR_COMMENTS.sub("", text[licence:])).encode()

@@ -19,6 +19,7 @@ from helpcenter.search.index import (
     text_files,
 )
 from helpcenter.search.stemmer import LUNR_LANGUAGES_DIR
+from tests.search.node import engine_script
 
 ARTICLE = """
 <p>Imprimez l&#39;étiquette <a class="headerlink" href="#x">¶</a> depuis le tableau de bord.</p>
@@ -222,3 +223,9 @@ def test_the_best_page_is_an_article_before_a_category_s_page():
     terms = Analyzer("fr").terms
     assert best_page(data, terms("abonnement"))[0] == "account/plans/"
     assert best_page(data, terms("compte"))[0] == "account/"  # the only page that has it
+
+
+def test_the_search_worker_script_keeps_lunrs_licence_but_not_its_documentation():
+    script = engine_script("fr")
+    assert "Copyright (C) 2020 Oliver Nightingale" in script and "@license MIT" in script
+    assert "@param" not in script and "lunr.Index.prototype.query = function" in script

@@ -8,10 +8,11 @@
  * object), `files` (the other files of the search, by name beside the index), `failing` (names
  * whose download fails), `lunrLanguages` (where the lunr-languages scripts are), `texts` (to
  * analyse: the terms of each, as the engine's own analyzer gives them) and `queries` (to search,
- * through the worker's messages: `[text, limit]`, or `[text, limit, {fallbacks: false}]`). Writes `{stems, terms, results, answers,
- * loaded}` on stdout: `results` holding each query's articles' locations, `answers` each query's
- * last answer (`{total, articles}`), `loaded` the names of the files and scripts loaded after the
- * index, by the end of each query.
+ * through the worker's messages: `[text, limit]`, or `[text, limit, options]`, `options` being
+ * the message's own (`{fallbacks: false}`) and `typedBefore`, see `search`). Writes `{stems,
+ * terms, results, answers, loaded, reactions}` on stdout: `results` holding each query's
+ * articles' locations, `answers` each query's last answer (`{total, articles}`), `loaded` the
+ * names of the files and scripts loaded after the index, by the end of each query.
  */
 "use strict";
 
@@ -27,9 +28,15 @@ function run(input) {
   const loaded = [];
   const files = input.files || {};
   const failing = new Set(input.failing || []);
+  let reacting = null;  // see `search`
+  function react() {
+    if (reacting) reacting();
+    reacting = null;
+  }
   const context = {
     location: { hash: "#" + encodeURIComponent(INDEX) },
     fetch: (url) => {
+      react();
       if (url === INDEX) return Promise.resolve({ ok: true, json: () => Promise.resolve(input.index) });
       const name = url.startsWith(BASE) ? url.slice(BASE.length) : url;
       loaded.push(name);
@@ -54,7 +61,10 @@ function run(input) {
       if (message.final) answers.get(message.id)(message);
     },
     URL: URL,
-    setTimeout: setTimeout,
+    setTimeout: (callback, delay) => {
+      if (delay > 0) react();  // the worker waits for the reader to pause
+      return setTimeout(callback, delay);
+    },
     console: console
   };
   context.self = context;
@@ -66,16 +76,30 @@ function run(input) {
   const terms = (input.texts || []).map((text) => analyzer.terms(text));
 
   let id = 0;
-  function search(text, limit, options) {
+  function send(text, limit, asker, options) {
     id += 1;
     const asked = id;
     return new Promise((resolve) => {
       answers.set(asked, resolve);
-      const message = { id: asked, text: text, limit: limit, asker: "test" + asked };
+      const message = { id: asked, text: text, limit: limit, asker: asker };
       context.onmessage({ data: Object.assign(message, options) });
     });
   }
-  const output = { results: [], answers: [], loaded: [] };
+  /* The keystrokes `typedBefore` the query's text, from the same asker, each once the worker
+     has reacted to the one before (by loading a file, waiting for a pause, or answering), as a
+     reader typing on: the files each loaded by then go to `output.reactions`. */
+  function search(text, limit, options) {
+    const asker = "test" + (id + 1);
+    const typed = (options && options.typedBefore) || [];
+    return typed.reduce((done, keystroke) => done.then(() => {
+      const before = loaded.length;
+      return new Promise((resolve) => {
+        reacting = resolve;
+        send(keystroke, limit, asker).then(() => react());
+      }).then(() => output.reactions.push(loaded.slice(before)));
+    }), Promise.resolve()).then(() => send(text, limit, asker, options));
+  }
+  const output = { results: [], answers: [], loaded: [], reactions: [] };
   return (input.queries || []).reduce(
     (done, query) => done.then(() => search(query[0], query[1], query[2]).then((answer) => {
       output.results.push(answer.articles.map((article) => article.location));

@@ -15,6 +15,9 @@
   var TYPO_MIN_LENGTH = 5;
   var MAX_ENDING = 6;  // the longest ending a stemmer removes that we still match past
   var MAX_TYPED_ENDING = 4;  // the same, for a word still being typed
+  // A word being typed this long may be a whole word: the files of its own terms are told apart
+  // from those of its completions (see `find`); a shorter one rarely is.
+  var WHOLE_MIN_LENGTH = 3;
   // A passage quoted from an article's text: about as long as a summary (SUMMARY_LENGTH in
   // helpcenter/search/index.py), starting this many characters before its first matching word.
   var SNIPPET_LENGTH = 160;
@@ -64,26 +67,37 @@
      file. Returns `find(text, limit)`: how many articles match, and the best `limit`, each with
      the terms it matched, the section whose heading matched and the words of its title, section
      and summary to highlight; when only its text matched, a passage of it with the words
-     (`snippet`), once the file of its text is given (`addTexts`). */
+     (`snippet`), once the file of its text is given (`addTexts`). A split index answers once
+     the files `missing` names are given (`addShard`). */
   function create(lunr, searchIndex, analysis, data) {
-    var index = searchIndex.load(lunr, data);
-    var vocabulary = Object.keys(index.invertedIndex);
-    var known = new Set(vocabulary);
-    var accents = data.accents || {};
-    var textFiles = data.texts || [];
+    var source = searchIndex.open(lunr, data);
+    var title = data.fields.map(function (field) { return field[0]; }).indexOf("title");
     var texts = new Map();  // a text file's name: its documents' texts, or null: none to quote
+    var analyzer = analysis.createAnalyzer(lunr, data.language, data.stopWords, data.stemmer);
 
-    /* A word's terms, and the stems of its accented spellings when it was typed without them. */
+    /* A word's terms, and the stems of its accented spellings when it was typed without them;
+       undefined while a file that says so is missing. */
     function termsOf(word) {
       var terms = analyzer.wordTerms(word);
+      var whole = true;
       terms.slice().forEach(function (term) {
-        (accents[term] || []).forEach(function (other) {
+        var others = source.accents(term);
+        if (!others) whole = false;
+        (others || []).forEach(function (other) {
           if (terms.indexOf(other) < 0) terms.push(other);
         });
       });
-      return terms;
+      return whole ? terms : undefined;
     }
-    var analyzer = analysis.createAnalyzer(lunr, data.language, data.stopWords, data.stemmer);
+
+    /* The index's entries of `terms` (those it has). */
+    function entries(terms) {
+      return (terms || []).map(source.term).filter(Boolean);
+    }
+
+    // The files a query's words need for their own terms, when the last word, being typed, is
+    // not known to be a whole word yet: those of its completions may wait (worker.js).
+    var typedFiles = null;
 
     /*
      * Query the index in two passes.
@@ -94,36 +108,41 @@
      * 2. Only when that finds nothing, each word's closest guesses (see `guesses`): for the last
      *    word, stems it may already extend (`pagamen`, `pag`); for each word of five letters or
      *    more, stems one typo away.
+     * Undefined while files of a split index it needs are missing (all those it can tell).
      */
     function query(text) {
+      typedFiles = null;
       var words = analyzer.keptWords(text);
-      if (!words.length) return [];
+      if (!words.length) return { refs: [] };
       var typing = !/\s$/.test(text);
-      var wildcard = lunr.Query.wildcard.TRAILING;
-      var results = index.query(function (q) {
-        words.forEach(function (word, position) {
-          var folded = analysis.fold(word);
-          var terms = termsOf(word);
-          var completing = typing && position === words.length - 1 &&
-            !terms.some(function (term) { return known.has(term); });
-          terms.forEach(function (term) {
-            if (completing && folded.indexOf(term) !== 0) return;
-            q.term(term, { usePipeline: false, boost: 10 });
-            if (completing) q.term(term, { usePipeline: false, wildcard: wildcard });
-          });
-          if (completing) q.term(folded, { usePipeline: false, wildcard: wildcard, boost: 5 });
+      var clauses = [];
+      words.forEach(function (word, position) {
+        var folded = analysis.fold(word);
+        var terms = termsOf(word) || analyzer.wordTerms(word);
+        var found = terms.map(source.term);
+        // Not known to be a whole word yet: its completions' files are asked for meanwhile.
+        var completing = typing && position === words.length - 1 && !found.some(Boolean);
+        if (completing && folded.length >= WHOLE_MIN_LENGTH) typedFiles = Array.from(source.missing);
+        terms.forEach(function (term) {
+          if (completing && folded.indexOf(term) !== 0) return;
+          clauses.push({ entries: entries([term]), boost: 10 });
+          if (completing) clauses.push({ entries: entries(source.completions(term)), boost: 1 });
         });
+        if (completing) {
+          clauses.push({ entries: entries(source.completions(folded)), boost: 5 });
+        }
       });
-      if (results.length) return results;
-      var terms = [];
+      if (source.missing.size) return undefined;
+      var results = searchIndex.query(clauses, source.documents, data.fields.length);
+      if (results.refs.length) return results;
+      var guessed = [];
       words.forEach(function (word, position) {
         var typed = typing && position === words.length - 1;
-        terms = terms.concat(guesses(analysis.fold(word), typed));
+        guessed = guessed.concat(guesses(analysis.fold(word), typed) || []);
       });
-      if (!terms.length) return [];  // a query without clauses would match every page
-      return index.query(function (q) {
-        terms.forEach(function (term) { q.term(term, { usePipeline: false, boost: 10 }); });
-      });
+      if (source.missing.size) return undefined;
+      return searchIndex.query(
+        [{ entries: entries(guessed), boost: 10 }], source.documents, data.fields.length);
     }
 
     /* At most one edit (insertion, deletion, substitution or swap of neighbours) apart. */
@@ -150,10 +169,13 @@
        The closest has the fewest letters to change or leave out to get from the word to the stem
        (its edit and the ending past it), then the fewest edits, then is in a title: `expedit`
        (one edit, `ion` past it: 4) beats `exped` (`xtion`: 5) for `expedxtion`; `pag` (6, no
-       edit) beats `pagh` (6, one edit) for `pagaxento`. */
+       edit) beats `pagh` (6, one edit) for `pagaxento`. Undefined while a file it needs (the
+       vocabulary, the guesses' postings) is missing. */
     function guesses(word, typed) {
       var typo = word.length >= TYPO_MIN_LENGTH;
       var candidates = [];
+      var vocabulary = source.vocabulary();
+      if (!vocabulary) return undefined;
       vocabulary.forEach(function (term) {
         if (term.length < 3) return;
         var ending = word.length - term.length;
@@ -174,6 +196,7 @@
       var ranked = candidates.map(function (candidate) {
         return candidate.concat([inTitle(candidate[0]) ? 0 : 1]);
       });
+      if (source.missing.size) return undefined;
       var best = ranked.reduce(function (top, candidate) {
         return top === null || closer(candidate, top) < 0 ? candidate : top;
       }, null);
@@ -189,31 +212,33 @@
     }
 
     function inTitle(term) {
-      var posting = index.invertedIndex[term];
-      return Boolean(posting && Object.keys(posting.title).length);
+      var entry = source.term(term);
+      return Boolean(entry && entry.fields[title].docs.length);
     }
 
-    /* Results are articles: a category's landing page follows every article that matches. */
-    function articlesFirst(results) {
-      var categories = results.filter(function (result) { return data.docs[Number(result.ref)][4]; });
-      if (!categories.length) return results;
-      return results.filter(function (result) { return !data.docs[Number(result.ref)][4]; })
-        .concat(categories);
+    /* The best `count` results, by rank. Results are articles: a category's landing page
+       follows every article that matches. */
+    function ranked(found, count) {
+      if (!found.articles) {
+        found.articles = found.refs.filter(function (ref) { return !source.category(ref); });
+        found.categories = found.refs.filter(source.category);
+        found.ranked = [];
+      }
+      if (found.ranked.length < Math.min(count, found.refs.length)) {
+        var articles = searchIndex.best(found.articles, found.scores, count);
+        found.ranked = articles.concat(
+          searchIndex.best(found.categories, found.scores, count - articles.length));
+      }
+      return found.ranked.slice(0, count);
     }
 
-    /* The file that holds a document's text: `[first document, name]`. */
-    function textFile(ref) {
-      var found = null;
-      textFiles.forEach(function (file) { if (file[0] <= ref) found = file; });
-      return found;
-    }
-
-    /* A result as the reader sees it. `wanted` collects the text files it needs to quote its
-       text (when only its text matched) that have not been given yet. */
-    function article(result, wanted) {
-      var ref = Number(result.ref);
-      var doc = data.docs[ref];
-      var terms = Object.keys(result.matchData.metadata);
+    /* A result as the reader sees it (null while its file of a split index is missing).
+       `wanted` collects the text files it needs to quote its text (when only its text matched)
+       that have not been given yet. */
+    function article(results, ref, wanted) {
+      var doc = source.doc(ref);
+      if (!doc) return null;
+      var terms = results.terms(ref);
       var matches = analysis.matcher(terms, analyzer);
       var section = doc[3].filter(function (heading) {
         return analysis.matchingWords(heading[1], matches).length > 0;
@@ -221,7 +246,7 @@
       var shown = [doc[1], section ? section[1] : "", doc[2]].join(" ");
       var words = analysis.matchingWords(shown, matches);
       var quoted = null;
-      var file = words.length ? null : textFile(ref);
+      var file = words.length ? null : source.textFile(ref);
       if (file && !texts.has(file[1])) {
         if (wanted.indexOf(file[1]) < 0) wanted.push(file[1]);
       } else if (file && texts.get(file[1])) {
@@ -239,7 +264,7 @@
       };
     }
 
-    /* The texts of a file `data.texts` names, as loaded, or null when it could not be: results
+    /* The texts of a text file (`textFile`), as loaded, or null when it could not be: results
        then show their summary. */
     function addTexts(name, documents) {
       texts.set(name, Array.isArray(documents) ? documents : null);
@@ -253,45 +278,70 @@
     function results(text) {
       var found = searches.get(text);
       if (found === undefined) {
-        found = articlesFirst(query(text));
+        found = query(text);
+        if (!found) return { refs: [] };  // files it needs are missing (see `find`)
         searches.set(text, found);
         if (searches.size > KEPT_SEARCHES) searches.delete(searches.keys().next().value);
       }
       return found;
     }
 
-    /* How many articles match `text` (`total`), the best `limit` of them (`articles`), and the
-       text files they need that have not been given (`wanted`, see `addTexts`). */
-    function find(text, limit) {
+    /* `text`'s results, `[[ref, score], ...]` by rank, as lunr scores them; null until the
+       files `find` says are missing are given. For tools that compare rankings. */
+    function ranking(text) {
+      source.missing.clear();
       var found = results(text);
-      var wanted = [];
-      var articles = found.slice(0, limit).map(function (result) {
-        return article(result, wanted);
+      found = ranked(found, found.refs.length).map(function (ref) {
+        return [String(ref), found.scores[ref]];
       });
-      return { total: found.length, articles: articles, wanted: wanted };
+      return source.missing.size ? null : found;
     }
 
-    var made = 0;
+    /* How many articles match `text` (`total`), the best `limit` of them (`articles`), the
+       text files they need that have not been given (`wanted`, see `addTexts`), and the files
+       of a split index to give before the answer is whole (`missing`: then nothing else, and
+       `searching` when they are those of the search itself, not of the results it shows,
+       `guessing` when they are for typo guesses, which load every term; `typed`: those of the
+       words' own terms, when the rest are for the completions of a word being typed, which a
+       whole word does not need). */
+    function find(text, limit) {
+      source.missing.clear();
+      var found = results(text);
+      if (source.missing.size) {
+        return {
+          missing: Array.from(source.missing),
+          searching: true,
+          guessing: source.missing.has(data.vocabulary),
+          typed: typedFiles
+        };
+      }
+      var wanted = [];
+      var articles = ranked(found, limit).map(function (ref) {
+        return article(found, ref, wanted);
+      });
+      if (source.missing.size) return { missing: Array.from(source.missing) };
+      return { total: found.refs.length, articles: articles, wanted: wanted, missing: [] };
+    }
+
     var rehearsed = 0;
     var REHEARSALS = 30;
 
-    /* One small step of the work a first search would otherwise wait for: making the next
-       postings (index.js makes each when a query first reads it, so that the first search waits
-       for the download only), then searching for a few of the index's own terms, so that later
-       searches run on compiled code. Returns whether any work is left. */
+    /* One small step of the work later searches would otherwise wait for: searching for one of
+       the index's terms at hand, so that they run on compiled code. Returns whether any is
+       left. */
     function warmUp() {
-      if (made < vocabulary.length) {
-        var end = Math.min(made + 200, vocabulary.length);
-        for (; made < end; made++) index.invertedIndex[vocabulary[made]]._index;
-      } else if (rehearsed < REHEARSALS) {
-        var step = Math.max(1, Math.floor(vocabulary.length / REHEARSALS));
-        find(vocabulary[(rehearsed * step) % vocabulary.length], 10);
+      var known = source.known();
+      if (rehearsed < REHEARSALS && known.length) {
+        var step = Math.max(1, Math.floor(known.length / REHEARSALS));
+        find(known[(rehearsed * step) % known.length], 10);
         rehearsed++;
       }
-      return made < vocabulary.length || rehearsed < REHEARSALS;
+      return rehearsed < REHEARSALS && known.length > 0;
     }
 
-    return { find: find, addTexts: addTexts, warmUp: warmUp };
+    return {
+      find: find, ranking: ranking, addTexts: addTexts, addShard: source.add, warmUp: warmUp
+    };
   }
 
   return { create: create };

@@ -37,10 +37,10 @@
   /* Start the search worker, once; if search cannot load, say so, and try again next time. */
   function startEngine() {
     if (engine) return engine;
-    var worker;
+    // Started while the page loaded, for a `?q=` link (partials/search.html), or now.
+    var worker = window.hcSearch.early;
     try {
-      var index = encodeURIComponent(resolve(config.index));
-      worker = new Worker(resolve(config.engine) + "#" + index);
+      worker = worker || window.hcSearch.start();
     } catch (error) {  // a page opened from a file may not start workers
       showMeta(config.translations.unavailable);
       return null;

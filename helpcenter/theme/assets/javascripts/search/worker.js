@@ -9,10 +9,15 @@
  * (helpcenter/search/browser.py): one download, then the worker asks for the index, whose
  * address follows `#` in its own.
  *
- * The page sends `{id, text, limit, asker, fallbacks}` for each search. The worker answers
+ * The page sends `{id, text, limit, asker, fallbacks}` for each search, and may send
+ * `{prefetch: text}` first: the files that search will need load without an answer. The worker answers
  * `{id, total, articles, final}`: how many articles match, the best `limit`, and whether this is
- * the last answer to that search. An answer that waits for nothing is the last; otherwise the
- * worker answers at once with what it has, loads what is missing, and answers again:
+ * the last answer to that search. A split index (helpcenter/search/index.py) first loads the
+ * files of the postings and the results the search needs, then answers: each keystroke's search
+ * starts loading those of the word being typed (a search that needs many, a word of a letter or
+ * two, once the reader pauses), and they stay for the searches after. An answer
+ * that waits for nothing more is the last; otherwise the worker answers at once with what it
+ * has, loads what is missing, and answers again:
  * - the text files of results that matched only in their text, to quote it (see engine.js);
  * - when the reader's language finds fewer than FEW articles, the index of the untranslated
  *   articles it shows, for each language they are written in (the index's `fallbacks`), with
@@ -26,10 +31,20 @@
 
   // Fewer articles than this in the reader's language: the untranslated articles are searched.
   var FEW = 5;
+  // A search that needs more files of a split index than this to search (a word of one or two
+  // letters being typed completes to a large part of the index), or the file of every term for
+  // typo guesses (a word being typed may find nothing until its next letter), loads them only
+  // once the reader has paused this long (ms) without another keystroke; but a word being typed
+  // loads the files of its own terms at once, in case it is whole.
+  var EAGER_FILES = 2;
+  var TYPING_PAUSE = 300;
+  // The results a page asks for first (search.js's PAGE): those whose files a `?q=` link's
+  // words load before the page asks (see `prefetch`).
+  var FIRST_RESULTS = 10;
 
   var main = null;  // the language's own search: {engine, url}
   var fallbacks = [];  // {language, url, scripts, engine, loading, failed} by the index's order
-  var texts = new Map();  // a text file's address: its loading
+  var loads = new Map();  // a file's address: its loading
 
   function fetchJson(url) {
     return fetch(url).then(function (response) {
@@ -75,22 +90,44 @@
     return fallback.loading;
   }
 
-  /* A text file of a search's index (`source`), handed to its engine once loaded. */
-  function loadTexts(source, name) {
+  /* A file a search's index (`source`) names, handed to `use` once loaded, once. */
+  function load(source, name, use) {
     var url = new URL(name, source.url).href;
-    if (!texts.has(url)) {
-      texts.set(url, fetchJson(url).then(function (documents) {
-        source.engine.addTexts(name, documents);
-      }, function () {
-        source.engine.addTexts(name, null);
-      }));
-    }
-    return texts.get(url);
+    if (!loads.has(url)) loads.set(url, fetchJson(url).then(use));
+    return loads.get(url);
   }
 
-  /* What can be answered now, and what to wait for before answering again. */
-  function search(text, limit, withFallbacks) {
+  /* A text file: without it, results show their summary. */
+  function loadTexts(source, name) {
+    return load(source, name, function (documents) {
+      source.engine.addTexts(name, documents);
+    }).catch(function () {
+      source.engine.addTexts(name, null);
+    });
+  }
+
+  /* The files of a split index a search needs before it answers. */
+  function loadShards(source, names) {
+    return names.map(function (name) {
+      return load(source, name, function (content) { source.engine.addShard(name, content); });
+    });
+  }
+
+  /* What can be answered now, and what to wait for before answering again; `partial` when
+     nothing can be answered before, `pausing` when that is a typing pause (unless `paused`:
+     the reader has paused since the search came). */
+  function search(text, limit, withFallbacks, paused) {
     var own = main.engine.find(text, limit);
+    if (own.searching && (own.guessing || own.missing.length > EAGER_FILES) && !paused) {
+      // A word being typed may be whole: its own files load now, the rest once it is not.
+      var typed = own.guessing ? [] : own.typed || [];
+      if (typed.length && typed.length <= EAGER_FILES) {
+        return { waits: loadShards(main, typed), partial: true };
+      }
+      return { waits: [new Promise(function (resolve) { setTimeout(resolve, TYPING_PAUSE); })],
+               partial: true, pausing: true };
+    }
+    if (own.missing.length) return { waits: loadShards(main, own.missing), partial: true };
     var total = own.total;
     var articles = own.articles;
     var waits = own.wanted.map(function (name) { return loadTexts(main, name); });
@@ -102,6 +139,12 @@
           return;
         }
         var found = fallback.engine.find(text, Math.max(0, limit - articles.length));
+        if (found.missing.length) {
+          waits.push(Promise.all(loadShards(fallback, found.missing)).catch(function () {
+            fallback.failed = true;
+          }));
+          return;
+        }
         total += found.total;
         articles = articles.concat(found.articles.map(function (article) {
           article.language = fallback.language;
@@ -110,7 +153,7 @@
         found.wanted.forEach(function (name) { waits.push(loadTexts(fallback, name)); });
       });
     }
-    return { total: total, articles: articles, waits: waits };
+    return { total: total, articles: articles, waits: waits, partial: false };
   }
 
   function failed(error) {
@@ -126,16 +169,26 @@
   var latest = new Map();  // each asker's last search
 
   function answer(message) {
-    var found = search(message.text, message.limit, message.fallbacks !== false);
+    var found = search(
+      message.text, message.limit, message.fallbacks !== false, Boolean(message.paused));
+    if (found.pausing) message.paused = true;
     var final = !found.waits.length;
-    self.postMessage({
-      id: message.id, total: found.total, articles: found.articles, final: final
-    });
+    if (!found.partial) {
+      self.postMessage({
+        id: message.id, total: found.total, articles: found.articles, final: final
+      });
+    }
     if (final) return;
     Promise.all(found.waits).then(function () {
-      if (latest.get(message.asker) === message) answer(message);
-      else self.postMessage({ id: message.id, articles: null, final: true });
+      replaced(message) || answer(message);
     }).catch(failed);
+  }
+
+  /* Whether a later search from the same asker replaced this one (then answered as such). */
+  function replaced(message) {
+    if (latest.get(message.asker) === message) return false;
+    self.postMessage({ id: message.id, articles: null, final: true });
+    return true;
   }
 
   function answerPending() {
@@ -155,8 +208,22 @@
     if (main.engine.warmUp()) setTimeout(warmUp);
   }
 
+  /* Load what a search for `text` needs before answering, without answering: the page of a
+     `?q=` link asks as soon as it is started (partials/search.html), and searches once its
+     scripts have run. */
+  function prefetch(text) {
+    var found = search(text, FIRST_RESULTS, true, true);
+    if (found.waits.length) {
+      Promise.all(found.waits).then(function () { prefetch(text); }, function () {});
+    }
+  }
+
   self.onmessage = function (event) {
     var message = event.data;
+    if (message.prefetch) {
+      ready.then(function () { prefetch(message.prefetch); }, function () {});
+      return;
+    }
     var replaced = pending.get(message.asker);
     if (replaced) self.postMessage({ id: replaced.id, articles: null, final: true });
     pending.set(message.asker, message);

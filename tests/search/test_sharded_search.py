@@ -1,0 +1,314 @@
+"""A language's index split into shards (`search.shard_kb`) finds what the whole index finds,
+with the same lunr scores, while the browser loads only the shards a search needs."""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from bench.generate import harvest
+from helpcenter.feedback.reports import SiteIndexes
+from helpcenter.search.analysis import Analyzer, fold, stop_words, words
+from helpcenter.search.browser import LUNR_CORE, LUNR_CORE_SITE_PATH, engine_scripts
+from helpcenter.search.index import Page, SearchFiles, joined
+from tests.search.node import ThemeFiles, run_engine
+from tests.search.test_fallback_search import FRENCH, SPANISH
+
+SHARD_SIZE = 2_000  # bytes: the generated language's index is split into many shards
+STOP_WORDS = set(stop_words("fr"))
+
+
+def generated_pages(locale: str, count: int) -> list[Page]:
+    """Articles made of the project's own sentences, titles and headings (as `make bench` makes
+    them), every tenth a category's page."""
+    material = harvest(locale)
+    rng = random.Random(f"sharded-{locale}")
+    return [
+        Page(
+            f"article-{number}/",
+            f"{rng.choice(material.titles)} ({number})",
+            rng.choice(material.sentences),
+            [(f"h{n}", rng.choice(material.headings)) for n in range(rng.randint(0, 4))],
+            " ".join(rng.sample(material.sentences, rng.randint(2, 12))),
+            category=number % 10 == 0,
+        )
+        for number in range(count)
+    ]
+
+
+def typo(word: str) -> str:
+    middle = len(word) // 2
+    return word[:middle] + ("x" if word[middle] != "x" else "z") + word[middle + 1 :]
+
+
+def queries(pages: list[Page]) -> list[str]:
+    """Whole words, with and without accents, words being typed, typos, several words, and
+    words no page has."""
+    rng = random.Random("queries")
+    vocabulary = sorted({word for page in pages for word in words(page.title + " " + page.body)})
+    long_words = [word for word in vocabulary if len(word) >= 6]
+    chosen = rng.sample(long_words, 12)
+    found = [f"{word} " for word in chosen] + [fold(word) for word in chosen[:6]]
+    found += [word[:3] for word in chosen[:6]] + [word[:5] for word in chosen[6:]]
+    found += [typo(fold(word)) + " " for word in chosen] + [typo(fold(word)) for word in chosen[:4]]
+    found += [f"{a} {b[:4]}" for a, b in zip(chosen[::2], chosen[1::2], strict=True)]
+    found += ["c", "co", "zqxwvy ", "12", "1"]
+    return found
+
+
+def split_and_whole(locale: str, pages: list[Page]) -> tuple[SearchFiles, SearchFiles]:
+    return SearchFiles.of(locale, pages, SHARD_SIZE), SearchFiles.of(locale, pages)
+
+
+def by_name(made: SearchFiles) -> tuple[dict, dict[str, object]]:
+    files = {Path(path).name: json.loads(content) for path, content in made.files.items()}
+    return files.pop(Path(made.path).name), files
+
+
+def test_a_large_index_is_split_and_a_small_one_is_not():
+    pages = generated_pages("fr", 60)
+    split, whole = split_and_whole("fr", pages)
+    index, files = by_name(split)
+    assert len(index["shards"]) >= 12 and len(index["docShards"]) >= 3
+    assert "postings" not in index and "docs" not in index
+    # Filled up to the size, the last term's postings and its first results' docs beyond it.
+    assert all(len(split.files[f"search/{name}"]) <= 3 * SHARD_SIZE for _, name in index["shards"])
+    whole_index, _ = by_name(whole)
+    # No term in the first file: each shard has its range, in the whole index's order.
+    assert "terms" not in index and "accents" not in index and "texts" not in index
+    shards = [files[name] for _, name in index["shards"]]
+    assert [term for shard in shards for term in shard["terms"]] == whole_index["terms"]
+    assert [first for first, _ in index["shards"]] == [shard["terms"][0] for shard in shards]
+    assert [shard["first"] for shard in shards] == [
+        whole_index["terms"].index(shard["terms"][0]) for shard in shards
+    ]
+    assert files[index["vocabulary"]] == whole_index["terms"]
+    # A shard is named after its content: the same pages give the same names.
+    assert SearchFiles.of("fr", pages, SHARD_SIZE) == split
+    assert "shards" not in by_name(SearchFiles.of("fr", pages[:3], 100_000))[0]
+
+
+def test_a_split_index_read_back_whole_is_the_whole_index_and_the_gaps_report_reads_it(
+    tmp_path,
+):
+    pages = generated_pages("fr", 60)
+    split, whole = split_and_whole("fr", pages)
+    index, files = by_name(split)
+    whole_index, _ = by_name(whole)
+    read_back = joined(index, files.__getitem__)
+    assert read_back["postings"] == whole_index["postings"]
+    assert read_back["docs"] == whole_index["docs"]
+    for path, content in split.files.items():
+        (tmp_path / "fr" / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "fr" / path).write_bytes(content)
+    title = pages[7].title
+    assert SiteIndexes(tmp_path, ("fr",)).best_match(title, "fr")["page"] == pages[7].location
+
+
+def test_the_worker_answers_as_with_the_whole_index_loading_only_the_shards_it_needs():
+    pages = generated_pages("fr", 80)
+    split, whole = split_and_whole("fr", pages)
+    texts = queries(pages)
+    index, files = by_name(split)
+    whole_index, whole_files = by_name(whole)
+    expected = run_engine(
+        "fr", whole_index, queries=[(text, 10) for text in texts], files=whole_files
+    )
+    actual = run_engine("fr", index, queries=[(text, 10) for text in texts], files=files)
+    assert actual["answers"] == expected["answers"]
+    shards = {name for _, name in index["shards"]}
+    first = {name for name in actual["loaded"][0] if name in shards}
+    assert 0 < len(first) <= 3 < len(shards)
+    assert len(actual["loaded"][-1]) == len(set(actual["loaded"][-1]))  # each file once
+
+
+def test_a_words_first_results_come_with_its_postings_file_alone():
+    pages = generated_pages("fr", 80)
+    split, whole = split_and_whole("fr", pages)
+    index, files = by_name(split)
+    whole_index, whole_files = by_name(whole)
+    rng = random.Random("first")
+    title_words = sorted({w for p in pages for w in words(p.title) if len(w) >= 6})
+    plain = rng.sample([w for w in title_words if fold(w) == w], 8)
+    # A word with accents searches its stem and its accented spellings', typed either way: the
+    # most common, whose first results are a choice.
+    accented = sorted(
+        (w for w in title_words if fold(w) != w),
+        key=lambda w: -sum(w in words(p.title + " " + p.body) for p in pages),
+    )[:4]
+    asked = [(f"{word} ", 10) for word in plain + accented + [fold(w) for w in accented]]
+    actual = run_engine("fr", index, queries=asked, files=files)
+    expected = run_engine("fr", whole_index, queries=asked, files=whole_files)
+    assert actual["answers"] == expected["answers"]
+    assert all(answer["articles"] for answer in actual["answers"])
+    # One network round: no file of docs after the word's file of postings.
+    assert not [name for name in actual["loaded"][-1] if name.startswith("docs.")]
+
+
+def test_a_word_and_its_accented_spellings_first_results_come_with_its_file_alone():
+    # `devolucion` searches `devolucion` and `devolu` (`devoluciones`, and `devolución`, which
+    # has both): the article with both comes first, though neither alone puts it in its ten.
+    pages = [Page(f"devoluciones-{n}/", f"Devoluciones {n}", body="Texto.") for n in range(11)]
+    pages += [Page(f"devolucion-{n}/", f"Devolucion {n}", body="Texto.") for n in range(11)]
+    pages.append(Page("both/", "Devolución de un pedido grande internacional", body="Texto."))
+    index, files = by_name(SearchFiles.of("es", pages, 500))
+    whole_index, whole_files = by_name(SearchFiles.of("es", pages))
+    asked = [("devolucion ", 10), ("devolución ", 10)]
+    actual = run_engine("es", index, queries=asked, files=files)
+    assert (
+        actual["answers"]
+        == run_engine("es", whole_index, queries=asked, files=whole_files)["answers"]
+    )
+    assert actual["results"][0][0] == "both/"
+    assert not [name for name in actual["loaded"][-1] if name.startswith("docs.")]
+
+
+def test_untranslated_articles_split_into_shards_are_found_as_with_their_whole_index():
+    pages = SPANISH + FRENCH
+    split = SearchFiles.of("es", pages, 500)
+    index, files = by_name(split)
+    [fallback] = index["fallbacks"]
+    assert "shards" in index and "shards" in files[fallback["index"]]
+    whole_index, whole_files = by_name(SearchFiles.of("es", pages))
+    texts = ["douane ", "EORI ", "declaración ", "pays ", "paquete ", "numéro ", "code sh "]
+    asked = [(text, 10) for text in texts]
+    expected = run_engine("es", whole_index, queries=asked, files=whole_files)
+    assert run_engine("es", index, queries=asked, files=files)["answers"] == expected["answers"]
+
+
+def test_a_shard_that_cannot_load_makes_search_say_so():
+    pages = generated_pages("fr", 40)
+    index, files = by_name(SearchFiles.of("fr", pages, SHARD_SIZE))
+    with pytest.raises(AssertionError, match=r"search: .*postings"):
+        run_engine(
+            "fr",
+            index,
+            queries=[(pages[1].title, 10)],
+            files=files,
+            failing=[name for _, name in index["shards"]],
+        )
+
+
+COMPARE = """([whole, split, files, texts]) => {
+    const create = (data) => window.searchEngine.create(
+        window.lunr, window.searchIndex, window.searchAnalysis, data);
+    const wholeEngine = create(whole), splitEngine = create(split);
+    const loaded = new Set();
+    return texts.map((text) => {
+        for (;;) {
+            const found = splitEngine.find(text, 1000000);
+            if (!found.missing.length) break;
+            found.missing.forEach((name) => {
+                if (loaded.has(name)) throw new Error("asked twice for " + name);
+                loaded.add(name);
+                splitEngine.addShard(name, files[name]);
+            });
+        }
+        return {
+            // Before any search ranks every result: the first page is ranked on its own.
+            firstTen: wholeEngine.find(text, 10).articles,
+            text: text,
+            whole: wholeEngine.ranking(text),
+            split: splitEngine.ranking(text),
+            wholeArticles: wholeEngine.find(text, 1000000).articles,
+            splitArticles: splitEngine.find(text, 1000000).articles,
+            loaded: loaded.size
+        };
+    });
+}"""
+
+
+@pytest.mark.browser
+def test_in_chromium_the_split_index_ranks_and_scores_exactly_as_the_whole_one(page):
+    pages = generated_pages("fr", 150)
+    # Twelve articles alike but for their address: ties, ranked in the order lunr meets them.
+    pages += [replace(pages[5], location=f"copy-{number}/") for number in range(12)]
+    split, whole = split_and_whole("fr", pages)
+    index, files = by_name(split)
+    whole_index, _ = by_name(whole)
+    page.set_content("<!doctype html><title>search</title>")
+    theme = ThemeFiles()
+    for path in engine_scripts("fr"):
+        source = LUNR_CORE if path == LUNR_CORE_SITE_PATH else theme.get_file_from_path(path)
+        page.add_script_tag(content=Path(str(getattr(source, "abs_src_path", source))).read_text())
+    texts = [*queries(pages), pages[5].title]
+    compared = page.evaluate(COMPARE, [whole_index, index, files, texts])
+    found = 0
+    for result in compared:
+        assert result["split"] == result["whole"], result["text"]
+        assert result["splitArticles"] == result["wholeArticles"], result["text"]
+        # The first page is ranked without sorting every result: in the same order.
+        assert result["firstTen"] == result["wholeArticles"][:10], result["text"]
+        found += bool(result["whole"])
+    assert found >= len(texts) - 3  # only the words no page has find nothing
+    assert any(score != int(score) for r in compared for _, score in r["whole"])
+    shards = len(index["shards"]) + len(index["docShards"])
+    assert compared[0]["loaded"] < shards / 20 < compared[-1]["loaded"]
+
+
+def test_a_letter_or_two_being_typed_loads_its_many_files_only_once_the_reader_pauses():
+    pages = generated_pages("fr", 80)
+    index, files = by_name(SearchFiles.of("fr", pages, SHARD_SIZE // 4))
+    whole_index, whole_files = by_name(SearchFiles.of("fr", pages))
+    postings = {name for _, name in index["shards"]}
+    vocabulary = {fold(w) for p in pages for w in words(p.title + " " + p.body)}
+    # A word whose first letter (not a word itself) starts the most words: it completes to many
+    # files.
+    word = max(
+        sorted(w for w in vocabulary if len(w) >= 8 and w[0] not in vocabulary | STOP_WORDS),
+        key=lambda w: sum(other.startswith(w[0]) for other in vocabulary),
+    )
+    typed = run_engine(
+        "fr",
+        index,
+        queries=[
+            (word, 10, {"typedBefore": [word[0]]}),
+            (word[0], 10),
+            (word, 10, {"typedBefore": [word + "zq"]}),
+        ],
+        files=files,
+    )
+    # The reader typed on before pausing: the first letter loaded nothing, the word its own files;
+    # a word that finds nothing did not load every term for its typo guesses.
+    assert typed["reactions"] == [[], []]
+    assert 0 < len(postings.intersection(typed["loaded"][0])) <= 3
+    # A letter alone, once the reader pauses, loads the many files it completes to.
+    assert len(postings.intersection(typed["loaded"][1])) > 6
+    expected = run_engine(
+        "fr", whole_index, queries=[(word, 10), (word[0], 10), (word, 10)], files=whole_files
+    )
+    assert typed["answers"] == expected["answers"]
+
+
+def test_a_whole_word_being_typed_loads_its_own_file_at_once_and_not_its_completions():
+    pages = generated_pages("fr", 80)
+    index, files = by_name(SearchFiles.of("fr", pages, SHARD_SIZE // 4))
+    whole_index, whole_files = by_name(SearchFiles.of("fr", pages))
+    holding = {name: files[name]["terms"] for _, name in index["shards"]}
+    analyzer = Analyzer("fr")
+
+    def files_of(stem: str, prefix: bool) -> set[str]:
+        return {
+            name
+            for name, terms in holding.items()
+            if any(term.startswith(stem) if prefix else term == stem for term in terms)
+        }
+
+    # A word with one stem, whose stem starts the terms of three files or more: it completes to
+    # them all while typed, unless it is known to be whole.
+    vocabulary = {fold(w) for p in pages for w in words(p.title)} - STOP_WORDS
+    word = max(
+        sorted(w for w in vocabulary if len(w) >= 6 and len(analyzer.word_terms(w)) == 1),
+        key=lambda w: len(files_of(analyzer.word_terms(w)[0], prefix=True)),
+    )
+    [stem] = analyzer.word_terms(word)
+    assert len(files_of(stem, prefix=True)) > 2  # the worker's EAGER_FILES
+    typed = run_engine("fr", index, queries=[(word, 10, {"typedBefore": [word]})], files=files)
+    # Its own file at once (no typing pause), none of its completions'.
+    assert set(typed["reactions"][0]) & holding.keys() == files_of(stem, prefix=False)
+    expected = run_engine("fr", whole_index, queries=[(word, 10)], files=whole_files)
+    assert typed["answers"] == expected["answers"]
