@@ -867,8 +867,10 @@ class TicketRequests:
         limits = self.settings.attachments
 
         def special(detail: dict) -> tuple[str, str] | None:
+            # `data` is an object (the endpoint refuses any other body) and the models check
+            # fields only: every error is at a field.
             location, kind = detail["loc"], detail["type"]
-            name = location[0] if location else "body"
+            name = location[0]
             if name == "attachments":
                 if len(location) == 1 and kind == "too_long":
                     return name, _("Please attach at most %(count)d files.") % {
@@ -881,7 +883,7 @@ class TicketRequests:
                         "types": ", ".join(limits.types),
                     }
                 return name, _(INVALID)
-            value = data.get(name) if isinstance(data, dict) else None
+            value = data.get(name)
             if name == "category" and kind in ("literal_error", "missing"):
                 if not value:
                     return name, _("Please choose what your request is about.")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from helpcenter.site.headers import (
     content_security_policy,
     read_headers_file,
     site_headers,
+    site_policy,
     write_headers_file,
 )
 
@@ -161,6 +163,18 @@ def test_the_headers_file_reads_back_as_written(tmp_path):
     assert lines[0] == "/*"
     assert lines[1:] == [f"  {name}: {value}" for name, value in headers.items()]
     assert read_headers_file(tmp_path) == headers
+
+
+def test_the_policy_served_is_the_headers_file_s_as_it_is_now(tmp_path):
+    """The endpoint and the preview send the site's policy with their pages: a rebuild that
+    writes another (a page with a new inline script) is what they send next."""
+    assert site_policy(tmp_path) is None  # no file yet: no policy
+    write_headers_file(tmp_path, {"Content-Security-Policy": "default-src 'self'"})
+    assert site_policy(tmp_path) == "default-src 'self'"
+    write_headers_file(tmp_path, {"Content-Security-Policy": "default-src 'none'"})
+    later = (tmp_path / "_headers").stat().st_mtime_ns + 1_000_000_000
+    os.utime(tmp_path / "_headers", ns=(later, later))  # however coarse the disk's clock
+    assert site_policy(tmp_path) == "default-src 'none'"
 
 
 def page_scripts(tmp_path: Path, html: str) -> list[str]:
