@@ -15,8 +15,9 @@ and sitemap written; pages shown before that reload once their language is whole
 Saving an article that was already there converts it again in every language that shows it
 (its page, its fallbacks, the translations it is the source of), checks the language as the
 strict build does, writes those pages, and the open pages reload. They name the search index
-of before the save, still there: the new one is built right behind them (`reindex`), its files
-written, those pages written again naming it, and the open pages reload once more. Every other
+of before the save (a whole language's is still there): the new one is built right behind them
+(`reindex`), its files written, those pages written again naming it, and the open pages reload
+once more. Every other
 page of those languages is then rendered again behind it (`settle`, interrupted by the next
 save): each names the search index, whose name follows its content, and titles, descriptions
 and related articles show in other pages. Anything else (a file added, removed or
@@ -280,11 +281,10 @@ class LanguageBuild:
         return shown
 
     def shared(self, pages: list[Page]) -> tuple:
-        """What other pages show of `pages`: the search index's name, related articles, their
-        titles and descriptions."""
+        """What other pages show of `pages` (the search index aside: `reindex`): related
+        articles, their titles and descriptions."""
         plugin = self.config.plugins["helpcenter"]
         return (
-            plugin.search_files.path,
             plugin.related.related,
             [(page.title, page.meta.get("description")) for page in pages],
         )
@@ -298,23 +298,19 @@ class LanguageBuild:
             return
         config = self.config
         before = self.shared(pages)
-        # A whole language's index is built again behind the pages (`reindex`): they name the
-        # last one written until then.
-        config.plugins["helpcenter"].index_kept = not self.unconverted
+        # The index is built again behind the pages (`reindex`): they name the last one.
+        config.plugins["helpcenter"].index_kept = True
         with strict(self.locale):
             self.convert(pages)
             self.env = config.plugins.on_env(self.env, config=config, files=self.files)
             self.check_anchors()
         after = self.shared(pages)
         with strict(self.locale):  # only once the language is known to build
-            if after[0] != before[0]:
-                config.plugins.on_post_build(config=config)  # the search files the pages name
             self.render(pages)
         done = {id(page) for page in pages}
         left = self.pages() if everything or after != before else self.unrendered
         self.unrendered = [page for page in left if id(page) not in done]
-        if self.indexing():
-            self.saved = [*(page for page in self.saved if id(page) not in done), *pages]
+        self.saved = [*(page for page in self.saved if id(page) not in done), *pages]
 
     def indexing(self) -> bool:
         """Whether pages were rendered naming the search index of before a save."""
