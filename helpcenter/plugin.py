@@ -104,6 +104,8 @@ class HelpCenterPlugin(BasePlugin[HelpCenterConfig]):
         # By URL: a page the preview renders again replaces its entry (helpcenter.site.preview).
         self.searchable: dict[str, SearchablePage] = {}
         self.indexed: list[SearchablePage] | None = None  # what `search_files` holds
+        # Set while the preview renders a save's pages before the index (helpcenter.site.preview).
+        self.index_kept = False
         # Each article's reading time and related articles, by URL.
         self.reading_minutes: dict[str, int] = {}
         self.articles: dict[str, Page] = {}
@@ -208,7 +210,7 @@ class HelpCenterPlugin(BasePlugin[HelpCenterConfig]):
             for page_file in files.documentation_pages()
             if page_file.url in self.searchable
         ]
-        if searchable != self.indexed:  # the preview builds it again after each save
+        if searchable != self.indexed and not self.index_kept:  # the preview's saves change it
             self.search_files = SearchFiles.of(
                 self.locale, searchable, self.config.search.shard_kb * 1024
             )

@@ -132,7 +132,7 @@ class Settled(enum.Enum):
     """What one step of `Rebuilder.settle` left."""
 
     MORE = "more"  # some work, for the next step
-    WHOLE = "whole"  # pages served before their language was whole changed: they reload
+    RELOAD = "reload"  # pages served earlier changed (their language whole, their search index)
     DONE = "done"  # nothing left
 
 
@@ -237,7 +237,7 @@ class Rebuilder(FileSystemEventHandler):
             step = self.settle()
 
         state = self.outcome(settle)
-        if state.failure is not None or step is Settled.WHOLE:
+        if state.failure is not None or step is Settled.RELOAD:
             self.publish(state)
         return step is not Settled.DONE
 

@@ -13,6 +13,7 @@ never suggested.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import math
 import re
@@ -55,6 +56,7 @@ def headings_text(html: str) -> str:
     return " ".join(plain_text(inner) for inner in HEADING.findall(UNSEARCHABLE.sub(" ", html)))
 
 
+@functools.cache  # each page asks for a few locales; Babel parses each afresh (~3 ms)
 def open_graph_locale(locale: str) -> str:
     """A locale as Open Graph writes it, language_TERRITORY (`fr` -> `fr_FR`, `pt` -> `pt_BR`,
     `ar` -> `ar_EG`): the territory is the language's most likely one, from CLDR's likely

@@ -14,10 +14,13 @@ and sitemap written; pages shown before that reload once their language is whole
 
 Saving an article that was already there converts it again in every language that shows it
 (its page, its fallbacks, the translations it is the source of), checks the language as the
-strict build does, writes those pages and the search files, and the open pages reload. Every
-other page of those languages is then rendered again behind it (`settle`, interrupted by the
-next save): each names the search index, whose name follows its content, and titles,
-descriptions and related articles show in other pages. Anything else (a file added, removed or
+strict build does, writes those pages, and the open pages reload. They name the search index
+of before the save (a whole language's is still there): the new one is built right behind them
+(`reindex`), its files written, those pages written again naming it, and the open pages reload
+once more. Every other
+page of those languages is then rendered again behind it (`settle`, interrupted by the next
+save): each names the search index, whose name follows its content, and titles, descriptions
+and related articles show in other pages. Anything else (a file added, removed or
 moved, mkdocs.yml, plans, catalogs, templates) builds every language again, whole, in this
 process, as `helpcenter build` does. Either way the site ends equal to a clean build of the same
 sources (tests/browser/test_fast_preview.py compares them), unlike MkDocs' own `serve --dirty`,
@@ -195,6 +198,7 @@ class LanguageBuild:
         self.unconverted: list[Page] = self.pages()
         self.unrendered: list[Page] = []
         self.titled = False  # whether the unconverted pages' titles were read (`render_now`)
+        self.saved: list[Page] = []  # rendered by `update` before the search index (`reindex`)
         self.rendered: set[int] = set()  # pages this build wrote (their file is not older)
         self.shown = self.showing()
         self.at = {page.file.dest_uri: page for page in self.pages()}
@@ -277,11 +281,10 @@ class LanguageBuild:
         return shown
 
     def shared(self, pages: list[Page]) -> tuple:
-        """What other pages show of `pages`: the search index's name, related articles, their
-        titles and descriptions."""
+        """What other pages show of `pages` (the search index aside: `reindex`): related
+        articles, their titles and descriptions."""
         plugin = self.config.plugins["helpcenter"]
         return (
-            plugin.search_files.path,
             plugin.related.related,
             [(page.title, page.meta.get("description")) for page in pages],
         )
@@ -295,18 +298,43 @@ class LanguageBuild:
             return
         config = self.config
         before = self.shared(pages)
+        # The index is built again behind the pages (`reindex`): they name the last one.
+        config.plugins["helpcenter"].index_kept = True
         with strict(self.locale):
             self.convert(pages)
             self.env = config.plugins.on_env(self.env, config=config, files=self.files)
             self.check_anchors()
         after = self.shared(pages)
         with strict(self.locale):  # only once the language is known to build
-            if after[0] != before[0]:
-                config.plugins.on_post_build(config=config)  # the search files the pages name
             self.render(pages)
         done = {id(page) for page in pages}
         left = self.pages() if everything or after != before else self.unrendered
         self.unrendered = [page for page in left if id(page) not in done]
+        self.saved = [*(page for page in self.saved if id(page) not in done), *pages]
+
+    def indexing(self) -> bool:
+        """Whether pages were rendered naming the search index of before a save."""
+        return self.config.plugins["helpcenter"].index_kept
+
+    def reindex(self) -> bool:
+        """The search index built again after saves, its files written (the last ones are
+        kept until `finish`: pages may name them) and the saved pages rendered again naming
+        it; the others are left to `settle`. Whether the index changed."""
+        config = self.config
+        plugin = config.plugins["helpcenter"]
+        before = plugin.search_files.path
+        plugin.index_kept = False
+        with strict(self.locale):
+            self.env = config.plugins.on_env(self.env, config=config, files=self.files)
+            if plugin.search_files.path == before:
+                self.saved = []
+                return False
+            config.plugins.on_post_build(config=config)
+            self.render(self.saved)
+        done = {id(page) for page in self.saved}
+        self.unrendered = [page for page in self.pages() if id(page) not in done]
+        self.saved = []
+        return True
 
     def showing_any(self, changed: frozenset[Path]) -> list[Page]:
         return list(
@@ -327,7 +355,7 @@ class LanguageBuild:
         self.unrendered = pages
 
     def left(self) -> bool:
-        return bool(self.unconverted or self.unrendered)
+        return bool(self.unconverted or self.unrendered or self.indexing())
 
     def settle(self) -> None:
         """Convert the next few pages not converted yet; once all are, render the next few that
@@ -687,6 +715,10 @@ class Preview:
         self.write_site_root()  # a policy that allows their scripts
 
     def settle_next(self) -> Settled:
+        # First the search index of the pages a save wrote, which then reload naming it.
+        if indexing := [build for build in self.builds.values() if build.indexing()]:
+            changed = [build.reindex() for build in indexing]
+            return Settled.RELOAD if any(changed) else Settled.MORE
         for locale, build in self.builds.items():
             if build.left():
                 build.settle()
@@ -698,7 +730,7 @@ class Preview:
                 if locale not in self.shown_early:
                     return Settled.MORE
                 self.shown_early.discard(locale)
-                return Settled.WHOLE
+                return Settled.RELOAD
         if self.unloaded:
             self.load(self.unloaded[0])
             return Settled.MORE

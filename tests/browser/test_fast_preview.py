@@ -6,11 +6,13 @@ the same sources, which the preview must equal: every file of its site, and the 
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pytest
 from playwright.sync_api import expect
@@ -78,6 +80,24 @@ def served(page, server: BackgroundServer, path: str) -> bytes:
     return page.request.get(f"{server.url}/{path}").body().replace(CLIENT, b"")
 
 
+def hold_behind(rebuilder: Rebuilder) -> threading.Event:
+    """What the preview does behind a save waits while the event returned is clear."""
+    go_on, settle = threading.Event(), rebuilder.settle
+
+    def settle_when_let() -> Settled:
+        go_on.wait()
+        return settle()
+
+    rebuilder.settle = settle_when_let
+    return go_on
+
+
+def search_index(page) -> str:
+    """The address of the search index the open page names."""
+    config = page.locator("#hc-search-config").text_content() or ""
+    return urljoin(page.url, json.loads(config)["index"])
+
+
 def assert_as_built(project: Path, rebuilder: Rebuilder, page, server, shown: list[str]) -> None:
     """Once the preview has rendered everything behind the save, its site is a clean build's,
     file for file, and so are the `shown` pages it serves."""
@@ -106,13 +126,7 @@ def test_the_first_page_asked_for_is_served_before_the_rest_is_built(project, pa
     source = broken.read_text(encoding="utf-8")
     broken.write_text(source.replace("title: ", "title: [", 1), encoding="utf-8")
     with preview(project, tmp_path) as (server, rebuilder):
-        held, settle = threading.Event(), rebuilder.settle
-
-        def settle_once_held() -> Settled:
-            held.wait()
-            return settle()
-
-        rebuilder.settle = settle_once_held
+        held = hold_behind(rebuilder)
         open_listening(page, f"{server.url}/{path}")
         expect(page.locator("h1")).not_to_be_empty()
         first = served(page, server, path)
@@ -143,6 +157,8 @@ def test_an_edit_a_new_article_a_retitle_and_a_move_each_show_and_the_site_is_a_
     ).strip("\"'")
     articles = page.locator(".hc-article-list")
     with preview(project, tmp_path) as (server, rebuilder):
+        behind = hold_behind(rebuilder)
+        behind.set()
         # An edit to an article's text.
         open_listening(page, f"{server.url}/fr/shipping/article-00001/")
         sentence = "Une phrase que la rédactrice vient d'écrire."
@@ -165,13 +181,23 @@ def test_an_edit_a_new_article_a_retitle_and_a_move_each_show_and_the_site_is_a_
         other = page.context.new_page()
         open_listening(other, f"{server.url}/fr/account/{sibling.stem}/")
         assert rebuilder.idle.wait(SETTLED)
-        title = "Un titre que la rédactrice vient de changer"
+        index = search_index(page)
+        behind.clear()
+        title = "Un titre zéphyrin que la rédactrice vient de changer"
         source = retitled.read_text(encoding="utf-8")
         retitled.write_text(
             re.sub(r"^title: .*$", f"title: {title}", source, count=1, flags=re.M), "utf-8"
         )
         expect(articles).to_contain_text(title)
         expect(other.locator(".md-sidebar--primary")).to_contain_text(title)
+        # The search index follows behind the pages: the one they name meanwhile is there,
+        # then the open page reloads naming the new one, which finds the new title.
+        assert page.request.get(search_index(page)).ok
+        with page.expect_event("load"):
+            behind.set()
+        assert search_index(page) != index
+        page.locator("[data-hc-search-input]").fill("zéphyrin")
+        expect(page.get_by_test_id("search-results")).to_contain_text(title)
 
         # An article moved to another category (its page at its old address was written).
         assert moved_title not in (articles.text_content() or "")
