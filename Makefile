@@ -112,6 +112,8 @@ mutants: node $(MUTANTS_VENV)/bin/mutmut
 	if [ -d mutants ]; then \
 	  $(MUTANTS_VENV)/bin/python -m tests.mutation.report --retest-survivors && \
 	  find mutants -type f ! -name '*.meta' -delete; fi
+	# The split-index tests write articles with the benchmark's generator (not its corpus).
+	mkdir -p mutants/bench && cp bench/__init__.py bench/generate.py mutants/bench/
 	$(MUTANTS_VENV)/bin/mutmut run --max-children $$(nproc)
 	$(MUTANTS_VENV)/bin/python -m tests.mutation.report
 
