@@ -12,6 +12,7 @@ import tomllib
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 # mutmut's own reading of its verdicts and diffs (pinned in constraints.txt), in this process:
 # `mutmut show` once per survivor took seconds each, minutes for a whole report.
@@ -89,7 +90,11 @@ def statuses() -> dict[str, tuple[str, Path]]:
     return result
 
 
-Survivor = tuple[str, str, str, str | None]  # name, status, diff, why it is equivalent
+class Survivor(NamedTuple):
+    name: str
+    status: str
+    diff: str
+    why: str | None  # why it behaves as the original, when that is known
 
 
 def survivors(found: dict[str, tuple[str, Path]]) -> list[Survivor]:
@@ -107,7 +112,7 @@ def survivors(found: dict[str, tuple[str, Path]]) -> list[Survivor]:
             if only_case_of_sql_or_row_keys(diff)
             else next((e.why for e in equivalents if e.explains(name, diff)), None)
         )
-        result.append((name, status, diff, reason))
+        result.append(Survivor(name, status, diff, reason))
     return result
 
 
@@ -135,10 +140,10 @@ def main() -> int:
 
     found = statuses()
     tested = survivors(found)
-    explained = [survivor for survivor in tested if survivor[3]]
-    unexplained = [survivor for survivor in tested if not survivor[3]]
+    explained = [survivor for survivor in tested if survivor.why]
+    unexplained = [survivor for survivor in tested if not survivor.why]
     if args.retest_survivors:
-        forget(found, {name for name, *_ in unexplained})
+        forget(found, {survivor.name for survivor in unexplained})
         print(f"{len(unexplained)} survivors to test again")
         return 0
 
