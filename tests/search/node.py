@@ -49,11 +49,12 @@ def run_engine(
     queries: list[tuple[str, int] | tuple[str, int, dict]] = (),
     files: dict[str, object] | None = None,
     failing: list[str] = (),
+    rankings: list[str] = (),
 ) -> dict:
-    """`{stems, terms, results, answers, loaded}`: what the engine's analyzer gives for each
-    text, whether it stems, the locations each query finds, its last answer and what the worker
-    had loaded by then (see worker_in_node.js). `files`: the files the index names, by name;
-    `failing`: names whose download fails."""
+    """`{stems, terms, results, answers, loaded, rankings}`: what the engine's analyzer gives for
+    each text, whether it stems, the locations each query finds, its last answer and what the
+    worker had loaded by then, and every result of each of `rankings` (see worker_in_node.js).
+    `files`: the files the index names, by name; `failing`: names whose download fails."""
     node = shutil.which("node")
     if node is None:
         pytest.fail("node is not installed: the browser's side of search runs in it.")
@@ -65,6 +66,7 @@ def run_engine(
         "lunrLanguages": str(LUNR_LANGUAGES_DIR),
         "texts": list(texts),
         "queries": [list(query) for query in queries],
+        "rankings": list(rankings),
     }
     result = subprocess.run(
         [node, str(WORKER_IN_NODE)],

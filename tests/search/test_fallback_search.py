@@ -4,8 +4,10 @@ their index (and its stemmer) only then."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from helpcenter.search.analysis import Analyzer
-from helpcenter.search.index import Page
+from helpcenter.search.index import Page, SearchFiles, analyse_now
 from tests.search.node import run_engine, search_files
 
 # Spanish pages: `paquete` in five of them, `devolución` in one.
@@ -120,3 +122,12 @@ def test_a_result_that_matched_only_in_its_text_quotes_it_in_the_last_answer():
     [french_texts] = [name for name in files if name[:5] == "text." and "EORI" in str(files[name])]
     assert french_texts in found["loaded"][1]
     assert french_texts not in found["loaded"][0]
+
+
+def test_the_preview_analysing_pages_as_they_are_converted_writes_the_builds_search_files():
+    # The preview analyses each page as MkDocs converts it (`analyse_now`, in the build's
+    # language), an untranslated one in its own: its search files are the full build's.
+    early = [replace(page) for page in SPANISH + FRENCH]
+    for page in early:
+        analyse_now(page, "es")
+    assert SearchFiles.of("es", early).files == SearchFiles.of("es", SPANISH + FRENCH).files

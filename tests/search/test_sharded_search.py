@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,7 +15,15 @@ from bench.generate import harvest
 from helpcenter.feedback.reports import SiteIndexes
 from helpcenter.search.analysis import Analyzer, fold, stop_words, words
 from helpcenter.search.browser import LUNR_CORE, LUNR_CORE_SITE_PATH, engine_scripts
-from helpcenter.search.index import Page, SearchFiles, joined
+from helpcenter.search.index import (
+    FIRST_RESULTS,
+    SPLIT_TEXT_FILE_LENGTH,
+    Counted,
+    Page,
+    SearchFiles,
+    covering,
+    joined,
+)
 from tests.search.node import ThemeFiles, run_engine
 from tests.search.test_fallback_search import FRENCH, SPANISH
 
@@ -87,9 +96,23 @@ def test_a_large_index_is_split_and_a_small_one_is_not():
         whole_index["terms"].index(shard["terms"][0]) for shard in shards
     ]
     assert files[index["vocabulary"]] == whole_index["terms"]
+    # A result quoting its text loads a few thousand characters, not a whole index's text file:
+    # each file is filled until its length is reached.
+    texts = {text for _, docs in index["docShards"] for _, text in files[docs]["texts"]}
+    assert len(texts) > len(whole_index["texts"])
+    assert all(sum(map(len, files[text][:-1])) < SPLIT_TEXT_FILE_LENGTH for text in texts)
     # A shard is named after its content: the same pages give the same names.
     assert SearchFiles.of("fr", pages, SHARD_SIZE) == split
     assert "shards" not in by_name(SearchFiles.of("fr", pages[:3], 100_000))[0]
+
+
+def test_a_results_file_names_the_text_files_of_its_documents_and_no_other():
+    texts = [[0, "a"], [5, "b"], [9, "c"]]  # text files from documents 0, 5 and 9 to the end
+    assert covering(texts, 5, 9) == [[5, "b"]]
+    assert covering(texts, 4, 6) == [[0, "a"], [5, "b"]]
+    assert covering(texts, 0, 1) == [[0, "a"]]
+    assert covering(texts, 10, 11) == [[9, "c"]]
+    assert covering(texts, 8, 30) == [[5, "b"], [9, "c"]]
 
 
 def test_a_split_index_read_back_whole_is_the_whole_index_and_the_gaps_report_reads_it(
@@ -134,19 +157,57 @@ def test_a_words_first_results_come_with_its_postings_file_alone():
     rng = random.Random("first")
     title_words = sorted({w for p in pages for w in words(p.title) if len(w) >= 6})
     plain = rng.sample([w for w in title_words if fold(w) == w], 8)
-    # A word with accents searches its stem and its accented spellings', typed either way: the
-    # most common, whose first results are a choice.
-    accented = sorted(
-        (w for w in title_words if fold(w) != w),
-        key=lambda w: -sum(w in words(p.title + " " + p.body) for p in pages),
-    )[:4]
+    # A word with accents searches its stem and its accented spellings', typed either way: every
+    # one the language has, whichever file its stem falls in.
+    text = " ".join(f"{page.title} {page.body}" for page in pages)
+    accented = sorted({word for word in words(text) if fold(word) not in STOP_WORDS | {word}})
     asked = [(f"{word} ", 10) for word in plain + accented + [fold(w) for w in accented]]
     actual = run_engine("fr", index, queries=asked, files=files)
     expected = run_engine("fr", whole_index, queries=asked, files=whole_files)
     assert actual["answers"] == expected["answers"]
     assert all(answer["articles"] for answer in actual["answers"])
     # One network round: no file of docs after the word's file of postings.
-    assert not [name for name in actual["loaded"][-1] if name.startswith("docs.")]
+    docs_files = {name for _, name in index["docShards"]}
+    assert len(accented) > 50 and not docs_files & set(actual["loaded"][-1])
+
+
+def first_page(ranking: list[list], pages: list[Page]) -> tuple[list[int], dict[bool, float]]:
+    """The engine's first page of results (its ten first, articles then categories' pages, from
+    every result `[ref, score]` by rank), and the score of the last of each kind on it."""
+    shown = [int(ref) for ref, _ in ranking][:FIRST_RESULTS]
+    scores = dict((int(ref), score) for ref, score in ranking)
+    return shown, {pages[ref].category: scores[ref] for ref in shown}
+
+
+@pytest.mark.parametrize("articles", [300, 1000])
+def test_what_a_file_brings_for_a_words_first_results_is_what_the_engine_shows_first(articles):
+    # Every word of a generated language: at 300 articles rare words (categories' pages fill
+    # their first page), at 1,000 common ones (ranked among many articles, where the weight of
+    # each stem of a word with accents decides); twelve copies of an article: ties at the tenth.
+    pages = generated_pages("fr", articles)
+    pages += [replace(pages[7], location=f"copy-{number}/") for number in range(12)]
+    counted = Counted.of("fr", pages)
+    texts = [f"{page.title} {page.body}" for page in pages]
+    vocabulary = sorted({fold(word) for text in texts for word in words(text) if len(word) > 3})
+    terms_of = {
+        word: [plain, *counted.accents.get(plain, [])]
+        for word in vocabulary
+        for plain in [counted.analyzer.word_terms(word)[0]]
+        if word not in STOP_WORDS
+    }
+    whole_index, _ = by_name(SearchFiles.of("fr", pages))
+    rankings = run_engine("fr", whole_index, rankings=[f"{word} " for word in terms_of])["rankings"]
+    kinds = Counter()
+    for (word, terms), ranking in zip(terms_of.items(), rankings, strict=True):
+        best = counted.best_results(terms)
+        shown, last = first_page(ranking, pages)
+        scores = dict((int(ref), score) for ref, score in ranking)
+        # What the reader sees first, and beside it only what ties with it (at most ten more).
+        assert set(shown) <= set(best), word
+        assert all(scores[ref] >= last[pages[ref].category] for ref in best), word
+        assert len(best) <= 2 * FIRST_RESULTS, word
+        kinds.update({"ties": len(best) > len(shown), "categories": len(last) > 1})
+    assert kinds["ties"] > 10 and (kinds["categories"] > 10 or articles > 300)
 
 
 def test_a_word_and_its_accented_spellings_first_results_come_with_its_file_alone():
@@ -164,7 +225,25 @@ def test_a_word_and_its_accented_spellings_first_results_come_with_its_file_alon
         == run_engine("es", whole_index, queries=asked, files=whole_files)["answers"]
     )
     assert actual["results"][0][0] == "both/"
-    assert not [name for name in actual["loaded"][-1] if name.startswith("docs.")]
+    assert not {name for _, name in index["docShards"]} & set(actual["loaded"][-1])
+
+
+def test_a_word_with_accents_in_the_first_file_is_found_with_all_its_spellings():
+    # No digit before them: the first file holds `devolucion`, and what it stands for (`devolu`).
+    spelled = ["devolución", "devoluciones", "devolucion", "envío", "envíos", "envio", "país"]
+    pages = [
+        Page(f"page-{n}/", word.capitalize(), body=f"{word} {spelled[(n + 3) % len(spelled)]}")
+        for n, word in enumerate(spelled)
+    ]
+    index, files = by_name(SearchFiles.of("es", pages, 250))
+    assert files[index["shards"][0][1]]["accents"]
+    whole_index, whole_files = by_name(SearchFiles.of("es", pages))
+    asked = [(f"{word} ", 10) for word in spelled]
+    actual = run_engine("es", index, queries=asked, files=files)
+    expected = run_engine("es", whole_index, queries=asked, files=whole_files)
+    assert actual["answers"] == expected["answers"]
+    assert "page-1/" in actual["results"][2]  # `devolucion` finds `devoluciones` (`devolu`)
+    assert not {name for _, name in index["docShards"]} & set(actual["loaded"][-1])
 
 
 def test_untranslated_articles_split_into_shards_are_found_as_with_their_whole_index():

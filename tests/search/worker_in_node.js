@@ -9,8 +9,9 @@
  * whose download fails), `lunrLanguages` (where the lunr-languages scripts are), `texts` (to
  * analyse: the terms of each, as the engine's own analyzer gives them) and `queries` (to search,
  * through the worker's messages: `[text, limit]`, or `[text, limit, options]`, `options` being
- * the message's own (`{fallbacks: false}`) and `typedBefore`, see `search`). Writes `{stems,
- * terms, results, answers, loaded, reactions}` on stdout: `results` holding each query's
+ * the message's own (`{fallbacks: false}`) and `typedBefore`, see `search`) and `rankings` (texts
+ * to rank over the whole `index`: every result, `[ref, score]`, by rank). Writes `{stems, terms,
+ * results, answers, loaded, reactions, rankings}` on stdout: `results` holding each query's
  * articles' locations, `answers` each query's last answer (`{total, articles}`), `loaded` the
  * names of the files and scripts loaded after the index, by the end of each query.
  */
@@ -71,6 +72,13 @@ function run(input) {
   vm.createContext(context);
   vm.runInContext(input.engine, context, { filename: "engine.js" });
 
+  /* Every result of each text, by an engine of its own over the (whole) index. */
+  function rankings(texts) {
+    if (!texts.length) return [];
+    const engine = context.searchEngine.create(
+      context.lunr, context.searchIndex, context.searchAnalysis, input.index);
+    return texts.map((text) => engine.ranking(text));
+  }
   const analyzer = context.searchAnalysis.createAnalyzer(
     context.lunr, input.index.language, input.index.stopWords, input.index.stemmer);
   const terms = (input.texts || []).map((text) => analyzer.terms(text));
@@ -107,7 +115,11 @@ function run(input) {
       output.loaded.push(loaded.slice());
     })),
     Promise.resolve()
-  ).then(() => Object.assign(output, { stems: analyzer.stems, terms: terms }));
+  ).then(() => Object.assign(output, {
+    stems: analyzer.stems,
+    terms: terms,
+    rankings: rankings(input.rankings || [])
+  }));
 }
 
 let text = "";
