@@ -19,11 +19,15 @@ DOCS = PROJECT_ROOT / "docs"
 
 
 @pytest.fixture
-def endpoint(db, site_dir):
-    database = db
-    service = ticket_service(database, site_dir, rate_limit_per_minute=10_000)
+def endpoint(db, tmp_path):
+    """The endpoint over a site of the pages votes are sent from (a page is known by its
+    index.html: the whole site need not be built)."""
+    for page in ("fr/", "es/", "es/shipping/returns/", "it/", "it/shipping/tracking/"):
+        (tmp_path / "site" / page).mkdir(parents=True)
+        (tmp_path / "site" / page / "index.html").write_text("<!doctype html>")
+    service = ticket_service(db, tmp_path / "site", rate_limit_per_minute=10_000)
     with BackgroundServer(build_app(service, [])) as server:
-        yield server.url, database
+        yield server.url, db
 
 
 def vote(url, **fields):
@@ -61,6 +65,30 @@ def test_invalid_votes_are_refused_field_by_field(endpoint, fields, field):
     assert response.status_code == 422
     assert field in response.json()["errors"]
     assert FeedbackStore(database).votes() == []
+
+
+@pytest.mark.parametrize(
+    ("fields", "errors"),
+    [
+        ({"helpful": "forse"}, {"helpful": ["Inserisci un valore valido."]}),
+        ({"page": "shipping/nowhere/"}, {"page": ["Inserisci un valore valido."]}),
+        # A language the site does not have: said in the site's first one.
+        ({"language": "de"}, {"language": ["Langue inconnue."]}),
+        ({"language": None}, {"language": ["Langue inconnue."]}),
+    ],
+)
+def test_a_refused_vote_says_why_in_the_readers_language(endpoint, fields, errors):
+    url, _ = endpoint
+    body = {"language": "it", "page": "shipping/tracking/", "helpful": "no", **fields}
+    response = httpx.post(f"{url}/api/feedback", json={k: v for k, v in body.items() if v})
+    assert (response.status_code, response.json()["errors"]) == (422, errors)
+
+
+def test_a_comment_may_hold_several_lines(endpoint):
+    url, database = endpoint
+    comment = "Manca lo stato.\nE la data di consegna."
+    assert vote(url, comment=comment).status_code == 201
+    assert FeedbackStore(database).votes()[0]["comment"] == comment
 
 
 def test_a_vote_without_javascript_returns_to_the_article_thanks(endpoint):
@@ -102,6 +130,19 @@ def test_a_search_gaps_body_that_is_not_json_is_a_bad_request(endpoint):
     assert httpx.post(f"{url}/api/search-gaps", content="not json").status_code == 400
 
 
+def test_a_batch_holds_up_to_twenty_searches_of_a_character_or_more(endpoint):
+    url, database = endpoint
+    queries = [{"query": f"tariffa {n}", "results": 0} for n in range(19)]
+    queries.append({"query": "€", "results": 0})
+    body = {"language": "it", "page": "", "queries": queries}
+    assert httpx.post(f"{url}/api/search-gaps", json=body).status_code == 204
+    assert len(rows(database, "SELECT * FROM search_gaps")) == 20
+    body["queries"] = [*queries, {"query": "una di troppo", "results": 0}]
+    response = httpx.post(f"{url}/api/search-gaps", json=body)
+    assert response.status_code == 422 and "queries" in response.json()["errors"]
+    assert len(rows(database, "SELECT * FROM search_gaps")) == 20
+
+
 @pytest.mark.parametrize(
     "body",
     [
@@ -113,7 +154,10 @@ def test_a_search_gaps_body_that_is_not_json_is_a_bad_request(endpoint):
 )
 def test_invalid_search_gaps_are_refused(endpoint, body):
     url, _ = endpoint
-    assert httpx.post(f"{url}/api/search-gaps", content=body).status_code == 422
+    response = httpx.post(f"{url}/api/search-gaps", content=body)
+    assert response.status_code == 422
+    if body == "[]":
+        assert response.json()["errors"] == {"body": ["Expected a JSON object."]}
 
 
 def test_the_feedback_report_puts_the_least_helpful_first_with_translation_state(tmp_path):

@@ -67,6 +67,25 @@ def only_case_of_sql_or_row_keys(diff: str) -> bool:
     )
 
 
+OPENAPI_WORDING = (
+    "Only the wording of the OpenAPI document changed (a model's name or description, a field's "
+    "description): no request is read or answered differently (only_openapi_wording)."
+)
+# A line of a pydantic model's description, a field's, or its name in create_model (capitalised,
+# as only models are named; mutmut may change its case).
+WORDING = re.compile(r'__doc__=.*,|Field\(description=.*\),?|"[A-Z][A-Za-z]+",')
+MUTATED_WORDING = re.compile(r'__doc__=.*,|Field\(description=.*\),?|"[A-Za-z]+",')
+
+
+def only_openapi_wording(diff: str) -> bool:
+    """A model's or field's name or description changed, or a description dropped: pydantic
+    writes them into the OpenAPI document and reads them for nothing else."""
+    removed, added = changed_lines(diff)
+    return WORDING.fullmatch(removed) is not None and (
+        added == "" or MUTATED_WORDING.fullmatch(added) is not None
+    )
+
+
 def changed_lines(diff: str) -> tuple[str, str]:
     lines = diff.splitlines()[2:]  # past the ---/+++ header
     removed = " ".join(line[1:].strip() for line in lines if line.startswith("-"))
@@ -110,6 +129,8 @@ def survivors(found: dict[str, tuple[str, Path]]) -> list[Survivor]:
         reason = (
             CASE_ONLY
             if only_case_of_sql_or_row_keys(diff)
+            else OPENAPI_WORDING
+            if only_openapi_wording(diff)
             else next((e.why for e in equivalents if e.explains(name, diff)), None)
         )
         result.append(Survivor(name, status, diff, reason))
