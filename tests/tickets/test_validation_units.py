@@ -769,3 +769,22 @@ def test_only_a_real_extension_names_the_kind_of_a_text_file():
     assert kind_of(b"a,b\n", kinds, "csv").content_type == "text/plain"
     assert kind_of(b"a,b\n", kinds, "table.2024.csv").content_type == "text/csv"
     assert kind_of(b"a,b\n", kinds, "table.csv.log").content_type == "text/plain"
+
+
+def test_a_reply_is_refused_in_the_readers_language_or_the_sites_first():
+    requests = Contract().requests
+    assert requests.validate_reply({"message": ""}, header_key="no", language="it").errors == {
+        "idempotency_key": ["8 to 100 letters, digits, '-' or '_'."],
+        "message": ["Questo campo è obbligatorio."],
+    }
+    refused = requests.validate_reply({"message": ""}, language="de")
+    assert refused.errors == {"message": ["Ce champ est obligatoire."]}
+    accepted = requests.validate_reply({"message": "Merci !"}, header_key="reply-key-1")
+    assert (accepted.errors, accepted.idempotency_key) == ({}, "reply-key-1")
+
+
+def test_text_a_database_cannot_hold_is_refused_by_its_field():
+    # A lone surrogate (JSON's "\ud800") cannot be written as UTF-8.
+    requests = Contract().requests
+    refused = requests.validate({**VALID, "message": VALID["message"] + "\ud800"})
+    assert refused.errors == {"message": ["Introduzca un valor válido."]}
