@@ -123,7 +123,9 @@ def survivors(found: dict[str, tuple[str, Path]]) -> list[Survivor]:
     result = []
     for name in sorted(found):
         status, path = found[name]
-        if status in ("killed", "not checked", "skipped"):
+        # A mutant that hangs the tests (stopped by mutmut's CPU limit) is caught as one that
+        # fails them: `make test` would not finish, and CI would not land it.
+        if status in ("killed", "timeout", "not checked", "skipped"):
             continue
         diff = get_diff_for_mutant(name, path=path).strip()
         reason = (
@@ -170,13 +172,14 @@ def main() -> int:
 
     counts = Counter(status for status, _ in found.values())
     checked = len(found) - counts["not checked"] - counts["skipped"]
-    killed = counts["killed"]
+    killed = counts["killed"] + counts["timeout"]
     score = killed / checked if checked else 0.0
     lines = [
         "# Mutation testing",
         "",
         f"{len(found)} mutants of the logic, {checked} run against the fast tests: "
-        f"{killed} killed ({score:.0%}), {len(explained)} equivalent and explained, "
+        f"{killed} killed ({score:.0%}; {counts['timeout']} by hanging them), "
+        f"{len(explained)} equivalent and explained, "
         f"{len(unexplained)} not, {counts['not checked']} not run yet "
         f"(goal: {GOAL:.0%} killed, none unexplained, all run).",
         "",

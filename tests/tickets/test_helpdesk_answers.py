@@ -69,6 +69,19 @@ def test_a_helpdesk_asking_to_come_back_at_once_is_not_called_again_at_once():
     assert Retries().wait(3, retry_after_seconds("Tue, 04 Mar 2031 09:00:00 GMT", now=NOW)) == 1.0
 
 
+def test_a_delivery_set_aside_says_how_to_try_it_again_only_when_there_is_a_way(caplog):
+    retries = Retries(max_attempts=3)
+    retries.log_failure("Ticket HC-1: reply delivery", 3, "HTTP 422", 0, give_up=True)
+    retry = "`helpcenter tickets retry HC-2` tries again"
+    retries.log_failure("Ticket HC-2: delivery", 3, "HTTP 422", 0, give_up=True, undo=retry)
+    retries.log_failure("Ticket HC-3: delivery", 1, "HTTP 503", 59.6, give_up=False, undo=retry)
+    assert [record.getMessage() for record in caplog.records] == [
+        "Ticket HC-1: reply delivery attempt 3 of 3 failed (HTTP 422); set aside as failed",
+        f"Ticket HC-2: delivery attempt 3 of 3 failed (HTTP 422); set aside as failed ({retry})",
+        "Ticket HC-3: delivery attempt 1 of 3 failed (HTTP 503); next attempt in 60s",
+    ]
+
+
 def answer(body, status: int = 422) -> httpx.Response:
     if isinstance(body, bytes):
         return httpx.Response(status, content=body)

@@ -1388,6 +1388,22 @@ def test_the_files_go_first_then_the_request_with_their_tokens_and_its_reference
     assert zendesk.seen[-1].extensions["timeout"]["read"] == 2.5
 
 
+def test_a_reply_goes_to_its_request_as_a_comment_with_its_files_tokens_and_its_key(zendesk):
+    client = HelpdeskClient("https://colisto.zendesk.example")
+    client.add_comment("77/../1", "camille@example.com", "Voici la facture.", [INVOICE], "reply-1")
+    upload, comment = zendesk.seen
+    assert str(upload.url) == "https://colisto.zendesk.example/api/v2/uploads?filename=invoice.pdf"
+    # The request's id stays one segment of the path, whatever the helpdesk called it.
+    assert (comment.method, str(comment.url)) == (
+        "PUT",
+        "https://colisto.zendesk.example/api/v2/requests/77%2F..%2F1.json",
+    )
+    assert comment.headers["idempotency-key"] == "reply-1"
+    assert json.loads(comment.content) == {
+        "request": {"comment": {"body": "Voici la facture.", "uploads": ["token-1"]}}
+    }
+
+
 def test_a_request_without_files_page_or_plan_says_only_what_it_has(zendesk):
     client = HelpdeskClient("https://colisto.zendesk.example")
     assert client.deliver(payload(page="", plan=""), []) == "4242"
