@@ -13,7 +13,9 @@ import pytest
 from helpcenter.tickets.helpdesk import (
     MAX_RETRY_AFTER_SECONDS,
     Retries,
+    UnexpectedAnswer,
     refused_fields,
+    request_state,
     retry_after_seconds,
 )
 
@@ -80,6 +82,23 @@ def test_a_delivery_set_aside_says_how_to_try_it_again_only_when_there_is_a_way(
         f"Ticket HC-2: delivery attempt 3 of 3 failed (HTTP 422); set aside as failed ({retry})",
         "Ticket HC-3: delivery attempt 1 of 3 failed (HTTP 503); next attempt in 60s",
     ]
+
+
+UNKNOWN_STATUS = "request: answer without a known request.status"
+
+
+@pytest.mark.parametrize(
+    ("request_", "error"),
+    [
+        ([], UNKNOWN_STATUS),
+        ({"status": "archived", "requester_id": 7}, UNKNOWN_STATUS),
+        ({"status": "open"}, "request: answer without request.requester_id"),
+    ],
+)
+def test_a_request_the_contract_does_not_describe_is_named_by_what_it_lacks(request_, error):
+    with pytest.raises(UnexpectedAnswer) as raised:
+        request_state(request_, [{"comments": []}])
+    assert str(raised.value) == error
 
 
 def answer(body, status: int = 422) -> httpx.Response:

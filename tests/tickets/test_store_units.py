@@ -224,27 +224,30 @@ def test_a_retry_with_its_key_finds_the_same_ticket_and_stores_nothing_more(stor
     assert references(store) == [first.reference]
 
 
-def test_retries_arriving_together_with_one_key_make_one_ticket(store):
+@pytest.mark.parametrize("what", ["ticket", "reply"])
+def test_retries_arriving_together_with_one_key_are_stored_once(store, what):
     """Workers side by side (PostgreSQL runs transactions concurrently): the key is held while it
-    is looked up, so the others find the ticket the first made."""
+    is looked up, so the others find the ticket, or the reply, the first made."""
     together = threading.Barrier(8, timeout=30)
+    reference = store.add(ticket(attachments=())).reference if what == "reply" else None
 
     def busy(_) -> None:  # PostgreSQL's pool has grown to a connection each, as when busy
         with store.reading():
             together.wait()
 
-    def submit(_) -> tuple[str, bool]:
+    def submit(_) -> bool:
         together.wait()
-        stored = store.add(ticket(), "double-click-01")
-        return stored.reference, stored.created
+        if reference is None:
+            return store.add(ticket(), "double-click-01").created
+        return store.add_reply(reference, PHOTO, idempotency_key="double-click-01").created
 
     with ThreadPoolExecutor(8) as pool:
         if isinstance(store.target, engines.DatabaseURL):  # (SQLite has one connection)
             list(pool.map(busy, range(8)))
-        answers = list(pool.map(submit, range(8)))
-    assert len({reference for reference, _ in answers}) == 1
-    assert sorted(created for _, created in answers) == [False] * 7 + [True]
-    assert len(store.list()) == 1
+        created = list(pool.map(submit, range(8)))
+    assert sorted(created) == [False] * 7 + [True]
+    [stored] = store.list()
+    assert len(store.find(stored["reference"])["comments"]) == (what == "reply")
 
 
 def test_without_a_key_every_submission_is_a_ticket(store):
@@ -745,6 +748,41 @@ def test_a_solved_request_takes_the_readers_reply_only_within_its_reopening_days
     stored = store.add_reply(reference, PHOTO, reopen_days=3)
     assert stored.status == "open"
     assert status_of(store, reference) == ("open", at(NOON + 3 * DAY), at(NOON + 3 * DAY))
+
+
+def test_a_request_solved_again_by_the_team_keeps_the_day_it_was_solved(store, clock):
+    # The reader's days to reopen count from when it became solved, not from each team reply.
+    reference = store.add(ticket(attachments=())).reference
+    store.set_status(reference, "solved")
+    clock.now = NOON + 5 * DAY
+    store.add_reply(reference, Reply("Toujours réglé."), author=AGENT, status="solved")
+    assert status_of(store, reference) == ("solved", at(NOON), at(NOON + 5 * DAY))
+    clock.now = NOON + 8 * DAY
+    with pytest.raises(RequestClosed):
+        store.add_reply(reference, PHOTO, reopen_days=7)
+
+
+def test_only_the_readers_replies_wait_to_go_to_the_helpdesk_and_only_with_one(db, store):
+    reference = store.add(ticket(attachments=())).reference
+    store.add_reply(reference, Reply("Le colis est arrivé abîmé."))
+    store.add_reply(reference, Reply("Nous regardons."), author=AGENT)  # it came from there
+    assert len(rows(db, "SELECT * FROM reply_deliveries")) == 1
+    alone = TicketStore(db, forward=False, clock=store.clock)
+    try:
+        alone.add_reply(reference, Reply("Merci."))
+    finally:
+        alone.close()
+    assert len(rows(db, "SELECT * FROM reply_deliveries")) == 1
+
+
+def test_a_follow_up_link_opens_its_request_until_it_has_been_idle_for_its_days(store, clock):
+    stored = store.add(ticket(attachments=()))
+    assert store.follow_up(stored.token, 30)["reference"] == stored.reference
+    assert store.follow_up(stored.token, 30, now=NOON + 30 * DAY)["reference"] == stored.reference
+    assert store.follow_up(stored.token, 30, now=NOON + 30 * DAY + 1) is None
+    clock.now = NOON + 31 * DAY  # the store's clock, when the caller gives no time
+    assert store.follow_up(stored.token, 30) is None
+    assert store.follow_up("not-a-token", 30) is None
 
 
 def test_a_closed_request_takes_no_reply_from_anyone_and_stays_closed(store):
