@@ -475,6 +475,18 @@ def test_a_reply_is_delivered_once_after_server_errors(followed, faults, sync_lo
     assert_no_reader_text(lines_of(sync_log, "helpcenter.tickets.helpdesk"))
 
 
+def test_every_attempt_at_a_reply_carries_the_same_idempotency_key(followed):
+    request_id, follow_url = followed.send()
+    followed.standin.faults.extend([None, None, Fault(500)])  # the reads answer, not the update
+    assert reply(followed.url, follow_url, "Toujours bloqué.").status_code == 201
+    followed.time.wait_idle("sync")
+    for _ in range(10):
+        followed.time.pass_time(4)
+    assert followed.standin.requester_comments(request_id) == ["Toujours bloqué."]
+    first, *others = followed.standin.update_keys
+    assert others and set(others) == {first} and first
+
+
 def test_a_refused_reply_is_set_aside_shown_to_the_team_and_sent_once_retried(followed, capsys):
     request_id, follow_url = followed.send()
     followed.standin.faults.append(Fault(422, body='{"error": "RecordInvalid"}'))

@@ -25,7 +25,8 @@
   body, base64, in `X-Zendesk-Webhook-Signature` with `X-Zendesk-Webhook-Signature-Timestamp`).
 - Faults on demand: the next N answers can be a given status (500, 429 with Retry-After), a
   given body (an HTML page with 200, JSON without the token), or slower than the client waits.
-- `calls`: each call about a request, as (method, path), to tell which were read.
+- `calls`: each call about a request, as (method, path), to tell which were read;
+  `update_keys`: the Idempotency-Key of each update, as sent.
 """
 
 from __future__ import annotations
@@ -77,6 +78,7 @@ class Helpdesk:
     honour_update_keys: bool = True
     comments_per_page: int = 100
     calls: list[tuple[str, str]] = field(default_factory=list)
+    update_keys: list[str | None] = field(default_factory=list)  # each update's, as sent
 
     async def fault(self) -> Response | None:
         """The next answer's fault, if any (a `None` in `faults` lets one answer through)."""
@@ -302,6 +304,7 @@ class Helpdesk:
     async def update_request(self, request: Request) -> Response:
         self.calls.append((request.method, request.url.path))
         key = request.headers.get("idempotency-key")
+        self.update_keys.append(key)
         payload = await request.json()  # read before a delay: processed though the client left
         failure = await self.fault()
         if failure:
