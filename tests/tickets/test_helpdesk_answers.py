@@ -12,6 +12,7 @@ import pytest
 
 from helpcenter.tickets.helpdesk import (
     MAX_RETRY_AFTER_SECONDS,
+    HelpdeskClient,
     Retries,
     UnexpectedAnswer,
     refused_fields,
@@ -99,6 +100,18 @@ def test_a_request_the_contract_does_not_describe_is_named_by_what_it_lacks(requ
     with pytest.raises(UnexpectedAnswer) as raised:
         request_state(request_, [{"comments": []}])
     assert str(raised.value) == error
+
+
+def test_the_next_page_of_comments_is_read_only_on_the_helpdesks_own_origin():
+    client = HelpdeskClient("https://colisto.zendesk.example")
+    page = "/api/v2/requests/7/comments.json?page=2"
+    assert client.next_page(page) == f"https://colisto.zendesk.example{page}"
+    assert client.next_page(None) is None and client.next_page("") is None
+    assert client.next_page(2) is None
+    # The token goes nowhere else.
+    with pytest.raises(UnexpectedAnswer) as raised:
+        client.next_page(f"https://colisto.zendesk.example.evil.example{page}")
+    assert str(raised.value) == "comments: next_page on another origin"
 
 
 def answer(body, status: int = 422) -> httpx.Response:
