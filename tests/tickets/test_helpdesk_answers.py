@@ -15,6 +15,7 @@ from helpcenter.tickets.helpdesk import (
     HelpdeskClient,
     Retries,
     UnexpectedAnswer,
+    moment_of,
     refused_fields,
     request_state,
     retry_after_seconds,
@@ -112,6 +113,19 @@ def test_the_next_page_of_comments_is_read_only_on_the_helpdesks_own_origin():
     with pytest.raises(UnexpectedAnswer) as raised:
         client.next_page(f"https://colisto.zendesk.example.evil.example{page}")
     assert str(raised.value) == "comments: next_page on another origin"
+
+
+def test_the_helpdesks_times_keep_their_offset_and_without_one_are_utc(monkeypatch):
+    """On a server kept on local time (Tokyo here), as a Retry-After date is."""
+    monkeypatch.setenv("TZ", "JST-9")
+    time.tzset()
+    try:
+        for written in ("2031-03-04T10:00:00Z", "2031-03-04T12:00:00+02:00", "2031-03-04T10:00:00"):
+            assert moment_of(written) == NOW, written
+        assert moment_of("4 March 2031") is None and moment_of(1931) is None
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 def answer(body, status: int = 422) -> httpx.Response:
