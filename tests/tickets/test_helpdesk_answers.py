@@ -128,6 +128,25 @@ def test_the_helpdesks_times_keep_their_offset_and_without_one_are_utc(monkeypat
         time.tzset()
 
 
+@pytest.mark.parametrize(
+    ("url", "in_clear"),
+    [
+        ("http://helpdesk.example", True),
+        ("http:///api/v2", True),  # no host: nothing says it is this machine
+        ("http://localhost:8025", False),
+        ("http://127.0.0.2:8025", False),
+        ("http://[::1]:8025", False),
+        ("https://helpdesk.example", False),
+    ],
+)
+def test_a_token_is_sent_over_plain_http_only_to_this_machine(url, in_clear):
+    if in_clear:
+        with pytest.raises(ValueError, match="expected https://"):
+            HelpdeskClient(url, token="secret-token")
+    else:
+        assert HelpdeskClient(url, token="secret-token").base_url == url
+
+
 def answer(body, status: int = 422) -> httpx.Response:
     if isinstance(body, bytes):
         return httpx.Response(status, content=body)

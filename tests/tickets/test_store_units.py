@@ -30,6 +30,7 @@ from helpcenter.tickets.store import (
     RequestClosed,
     TicketStore,
     new_reference,
+    reader_may_reply,
     spelled_reference,
 )
 from helpcenter.tickets.validation import Attachment, Reply, Ticket
@@ -783,6 +784,26 @@ def test_a_follow_up_link_opens_its_request_until_it_has_been_idle_for_its_days(
     clock.now = NOON + 31 * DAY  # the store's clock, when the caller gives no time
     assert store.follow_up(stored.token, 30) is None
     assert store.follow_up("not-a-token", 30) is None
+
+
+@pytest.mark.parametrize(
+    ("status", "solved_days_ago", "reopen_days", "may_reply"),
+    [
+        ("new", None, 0, True),
+        ("open", None, 0, True),
+        ("hold", None, 0, True),  # the team waits on someone else: the reader may add to it
+        ("pending", None, 0, True),
+        ("solved", 0.5, 1, True),
+        ("solved", 1.5, 1, False),
+        ("solved", 0.5, 0, False),
+        ("closed", 0.5, 30, False),
+    ],
+)
+def test_the_reader_may_add_to_a_request_until_it_is_solved_then_for_its_reopening_days(
+    status, solved_days_ago, reopen_days, may_reply
+):
+    changed = at(NOON - solved_days_ago * DAY) if solved_days_ago is not None else at(NOON)
+    assert reader_may_reply(status, changed, NOON, reopen_days) is may_reply
 
 
 def test_a_closed_request_takes_no_reply_from_anyone_and_stays_closed(store):
