@@ -71,9 +71,10 @@ OPENAPI_WORDING = (
     "Only the wording of the OpenAPI document changed (a model's name or description, a field's "
     "description): no request is read or answered differently (only_openapi_wording)."
 )
-# A line of a pydantic model's description, a field's, or its name in create_model (capitalised,
-# as only models are named; mutmut may change its case).
-WORDING = re.compile(r'__doc__=.*,|Field\(description=.*\),?|"[A-Z][A-Za-z]+",')
+# A pydantic model's or field's description, and a model's name as create_model's first argument
+# (capitalised, as only models are named; mutmut may change its case).
+DESCRIPTION = re.compile(r"__doc__=.*,|Field\(description=.*\),?")
+MODEL_NAME = re.compile(r'"[A-Z][A-Za-z]+",')
 MUTATED_WORDING = re.compile(r'__doc__=.*,|Field\(description=.*\),?|"[A-Za-z]+",')
 
 
@@ -81,9 +82,10 @@ def only_openapi_wording(diff: str) -> bool:
     """A model's or field's name or description changed, or a description dropped: pydantic
     writes them into the OpenAPI document and reads them for nothing else."""
     removed, added = changed_lines(diff)
-    return WORDING.fullmatch(removed) is not None and (
-        added == "" or MUTATED_WORDING.fullmatch(added) is not None
+    wording = DESCRIPTION.fullmatch(removed) is not None or (
+        MODEL_NAME.fullmatch(removed) is not None and "create_model(" in diff
     )
+    return wording and (added == "" or MUTATED_WORDING.fullmatch(added) is not None)
 
 
 def changed_lines(diff: str) -> tuple[str, str]:
