@@ -75,7 +75,7 @@ OPENAPI_WORDING = (
 # (capitalised, as only models are named; mutmut may change its case).
 DESCRIPTION = re.compile(r"__doc__=.*,|Field\(description=.*\),?")
 MODEL_NAME = re.compile(r'"[A-Z][A-Za-z]+",')
-MUTATED_WORDING = re.compile(r'__doc__=.*,|Field\(description=.*\),?|"[A-Za-z]+",')
+MUTATED_WORDING = re.compile(rf'{DESCRIPTION.pattern}|"[A-Za-z]+",')
 
 
 def only_openapi_wording(diff: str) -> bool:

@@ -171,14 +171,6 @@ def test_a_words_first_results_come_with_its_postings_file_alone():
     assert len(accented) > 50 and not docs_files & set(actual["loaded"][-1])
 
 
-def first_page(ranking: list[list], pages: list[Page]) -> tuple[list[int], dict[bool, float]]:
-    """The engine's first page of results (its ten first, articles then categories' pages, from
-    every result `[ref, score]` by rank), and the score of the last of each kind on it."""
-    shown = [int(ref) for ref, _ in ranking][:FIRST_RESULTS]
-    scores = dict((int(ref), score) for ref, score in ranking)
-    return shown, {pages[ref].category: scores[ref] for ref in shown}
-
-
 @pytest.mark.parametrize("articles", [300, 1000])
 def test_what_a_file_brings_for_a_words_first_results_is_what_the_engine_shows_first(articles):
     # Every word of a generated language: at 300 articles rare words (categories' pages fill
@@ -200,8 +192,11 @@ def test_what_a_file_brings_for_a_words_first_results_is_what_the_engine_shows_f
     kinds = Counter()
     for (word, terms), ranking in zip(terms_of.items(), rankings, strict=True):
         best = counted.best_results(terms)
-        shown, last = first_page(ranking, pages)
-        scores = dict((int(ref), score) for ref, score in ranking)
+        # The engine's first page (articles, then categories' pages, by rank), and the score of
+        # the last of each kind on it.
+        scores = {int(ref): score for ref, score in ranking}
+        shown = list(scores)[:FIRST_RESULTS]
+        last = {pages[ref].category: scores[ref] for ref in shown}
         # What the reader sees first, and beside it only what ties with it (at most ten more).
         assert set(shown) <= set(best), word
         assert all(scores[ref] >= last[pages[ref].category] for ref in best), word

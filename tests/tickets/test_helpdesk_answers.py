@@ -5,6 +5,7 @@ refused, named without what the helpdesk said of them (it may quote what the rea
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import httpx
@@ -55,15 +56,19 @@ def test_a_date_is_counted_from_now_when_no_clock_is_given():
     assert 3500 < seconds <= 3600
 
 
-def test_a_date_without_a_zone_is_utc_whatever_the_servers_time_zone(monkeypatch):
-    """A server kept on local time (Tokyo here) waits what the helpdesk asked, not 9 hours."""
+@pytest.fixture
+def tokyo_time(monkeypatch) -> Iterator[None]:
+    """The server's clock kept on local time, 9 hours ahead of UTC."""
     monkeypatch.setenv("TZ", "JST-9")
     time.tzset()
-    try:
-        assert retry_after_seconds("Tue, 04 Mar 2031 10:01:30 -0000", now=NOW) == 90.0
-    finally:
-        monkeypatch.undo()
-        time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_a_date_without_a_zone_is_utc_whatever_the_servers_time_zone(tokyo_time):
+    """A server kept on local time (Tokyo here) waits what the helpdesk asked, not 9 hours."""
+    assert retry_after_seconds("Tue, 04 Mar 2031 10:01:30 -0000", now=NOW) == 90.0
 
 
 def test_a_helpdesk_asking_to_come_back_at_once_is_not_called_again_at_once():
@@ -115,17 +120,11 @@ def test_the_next_page_of_comments_is_read_only_on_the_helpdesks_own_origin():
     assert str(raised.value) == "comments: next_page on another origin"
 
 
-def test_the_helpdesks_times_keep_their_offset_and_without_one_are_utc(monkeypatch):
+def test_the_helpdesks_times_keep_their_offset_and_without_one_are_utc(tokyo_time):
     """On a server kept on local time (Tokyo here), as a Retry-After date is."""
-    monkeypatch.setenv("TZ", "JST-9")
-    time.tzset()
-    try:
-        for written in ("2031-03-04T10:00:00Z", "2031-03-04T12:00:00+02:00", "2031-03-04T10:00:00"):
-            assert moment_of(written) == NOW, written
-        assert moment_of("4 March 2031") is None and moment_of(1931) is None
-    finally:
-        monkeypatch.undo()
-        time.tzset()
+    for written in ("2031-03-04T10:00:00Z", "2031-03-04T12:00:00+02:00", "2031-03-04T10:00:00"):
+        assert moment_of(written) == NOW, written
+    assert moment_of("4 March 2031") is None and moment_of(1931) is None
 
 
 @pytest.mark.parametrize(
