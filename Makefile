@@ -88,7 +88,7 @@ messages: setup
 
 # The benchmark against plain Material + mkdocs-static-i18n (see bench/run.py): N articles per
 # language; writes bench/results.json, bench/results.md and bench/build-time.png.
-bench: setup chromium postgresql
+bench: setup chromium postgresql nginx
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[bench]'
 	$(BIN)/python -m bench.run --articles $(N)
 

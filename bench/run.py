@@ -21,6 +21,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -28,7 +29,14 @@ from bench.endpoint import SETUPS, endpoint_table, label, measure_endpoints
 from bench.generate import LOCALES, PROJECT_ROOT, generate, generating
 from bench.preview import measure_preview, preview_table
 from helpcenter.progress import Progress, Task
-from tests.processes import free_port, process_tree, wait_for_port
+from helpcenter.server.nginx import quoted
+from tests.processes import (
+    free_port,
+    nginx_command,
+    nginx_main_config,
+    process_tree,
+    wait_for_port,
+)
 
 BENCH_DIR = PROJECT_ROOT / "bench"
 WORK_DIR = BENCH_DIR / "corpus"
@@ -171,17 +179,33 @@ def html_sizes(pages: list[Path]) -> dict:
 
 
 class StaticServer:
-    """The built site served by a process of its own, as a static host would serve it: the
-    measurements are of the site, not of a server sharing a process with the browser driver."""
+    """The built site served as a static host serves it, by a process of its own (the
+    measurements are of the site, not of a server sharing a process with the browser driver):
+    Debian's nginx, HTTP/1.1 with kept-alive connections and gzip, both sites alike. Python's
+    `http.server` (a connection per file, no compression) made the page's own scripts queue for
+    Chromium's six connections and timed the server more than the site."""
+
+    CONFIG = """server {{
+    listen 127.0.0.1:{port};
+    root {root};
+    index index.html;
+    charset utf-8;
+    gzip on;
+    gzip_types text/css application/javascript application/json image/svg+xml;
+}}
+"""
 
     def __init__(self, site: Path) -> None:
         self.site = site
         self.port = free_port()
 
     def __enter__(self) -> str:
+        self.folder = tempfile.TemporaryDirectory(prefix="bench-nginx-")
+        prefix = Path(self.folder.name)
+        site_config = prefix / "site.conf"
+        site_config.write_text(self.CONFIG.format(port=self.port, root=quoted(str(self.site))))
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", str(self.port)],
-            cwd=self.site,
+            nginx_command(prefix, nginx_main_config(prefix, site_config)),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -191,6 +215,7 @@ class StaticServer:
     def __exit__(self, *exc) -> None:
         self.process.terminate()
         self.process.wait()
+        self.folder.cleanup()
 
 
 # What belongs to search on a page view: the index and the engine (lunr, stemmers, the workers);
@@ -200,6 +225,17 @@ SEARCH_PATTERN = (
     *("search_index", "/search/index.", "/search/engine.", "/lunr/", "/workers/"),
     *("/search/postings.", "/search/docs.", "/search/text.", "/search/vocabulary."),
 )
+# Timed in the page, not by the driver polling it: when the first keystroke reached the page and
+# when the first result was in the list (`performance.now()`, from the start of the navigation).
+TIME_FIRST_RESULT = """(() => {
+    const times = window.hcBenchTimes = {};
+    document.addEventListener("keydown", () => { times.keystroke ??= performance.now(); }, true);
+    new MutationObserver((changes, observer) => {
+        if (!document.querySelector(".md-search-result__list li")) return;
+        times.result = performance.now();
+        observer.disconnect();
+    }).observe(document, {childList: true, subtree: true});
+})()"""
 MEASURE_QUERY = """async (query) => {
     const input = document.querySelector("[data-hc-search-input], .md-search__input");
     // The status line and the list: two searches may find as many articles, the same status.
@@ -256,15 +292,16 @@ def browser_metrics(browser, url: str, article: str, words: list[str]) -> dict:
     page = context.new_page()
     responses = []
     page.on("response", lambda response: responses.append(response))
+    page.add_init_script(TIME_FIRST_RESULT)
     page.goto(f"{url}/{article}", wait_until="networkidle")
     view = first_loads(responses)
     page_view = sum(gzip_size(r) for r in view)
     search_at_load = sum(gzip_size(r) for r in view if any(p in r.url for p in SEARCH_PATTERN))
     page.locator("[data-hc-search-input], .md-search__input").first.click()
-    started = time.perf_counter()  # the first keystroke
     page.keyboard.type(words[0])
     page.locator(".md-search-result__list li").first.wait_for()
-    first_result_ms = (time.perf_counter() - started) * 1000
+    times = page.evaluate("hcBenchTimes")
+    first_result_ms = times["result"] - times["keystroke"]
     page.wait_for_timeout(1000)  # the reader reads the first results before searching again
     page.wait_for_load_state("networkidle")
     search_bytes = search_at_load + sum(gzip_size(r) for r in first_loads(responses)[len(view) :])
@@ -273,9 +310,10 @@ def browser_metrics(browser, url: str, article: str, words: list[str]) -> dict:
     # A shared link `?q=`, opened in a new browser: from the start of the navigation to results.
     context = browser.new_context()
     page = context.new_page()
+    page.add_init_script(TIME_FIRST_RESULT)
     page.goto(f"{url}/{article}?q={words[-1]}", wait_until="commit")
     page.locator(".md-search-result__list li").first.wait_for()
-    deep_link_ms = page.evaluate("performance.now()")
+    deep_link_ms = page.evaluate("hcBenchTimes.result")
     context.close()
     return {
         "plain_view_kb": round((page_view - search_at_load) / 1024, 1),

@@ -1,10 +1,11 @@
 """Processes the tests and the benchmark start: the `helpcenter` command, a free port on
-loopback, knowing when one listens, a process's descendants and the CPU they used, and the
-endpoint's command line."""
+loopback, knowing when one listens, a process's descendants and the CPU they used, the
+endpoint's command line, and Debian's nginx in a folder of its own."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -93,3 +94,42 @@ def tickets_serve_command(
         *("--db", str(database)),  # (the test servers' URLs hold no password)
         *("--rate-limit-per-minute", str(rate_limit)),
     ]
+
+
+def nginx_main_config(prefix: Path, site_config: Path) -> Path:
+    """nginx.conf as Debian's, around `site_config` (server blocks), with every file nginx writes
+    (its pid, logs and the bodies it buffers) in `prefix`."""
+    # The master process of root hands the connections to workers running as `user`: the same
+    # user, who can read the private temporary folders.
+    user = "user root;" if os.geteuid() == 0 else ""
+    main = prefix / "nginx.conf"
+    main.write_text(
+        f"""{user}
+pid {prefix}/nginx.pid;
+lock_file {prefix}/nginx.lock;
+error_log {prefix}/error.log;
+worker_processes 1;
+events {{ worker_connections 128; }}
+http {{
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    access_log {prefix}/access.log;
+    client_body_temp_path {prefix}/body;
+    proxy_temp_path {prefix}/proxy;
+    fastcgi_temp_path {prefix}/fastcgi;
+    uwsgi_temp_path {prefix}/uwsgi;
+    scgi_temp_path {prefix}/scgi;
+    include {site_config};
+}}
+"""
+    )
+    return main
+
+
+def nginx_command(prefix: Path, main: Path) -> list[str]:
+    """Debian's nginx (`make test` and `make bench` install it) on `main`, in the foreground."""
+    binary = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/sbin")
+    if binary is None:
+        raise SystemExit("Debian's nginx is not installed: `make test` and `make bench` install it")
+    files = ("-p", f"{prefix}/", "-e", str(prefix / "error.log"), "-c", str(main))
+    return [binary, *files, "-g", "daemon off;"]

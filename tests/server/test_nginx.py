@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import gzip
 import http.client
-import os
 import shutil
 import socket
 import subprocess
@@ -27,7 +26,7 @@ from helpcenter.site.headers import read_headers_file
 from helpcenter.site.precompress import write_gzip_copies
 from helpcenter.tickets.app import build_app
 from tests.conftest import PROJECT_ROOT, BackgroundServer, ticket_service
-from tests.processes import free_port
+from tests.processes import free_port, nginx_command, nginx_main_config
 from tests.server.test_http_layer import server_settings
 from tests.tickets.test_endpoint import VALID
 
@@ -36,47 +35,6 @@ HEADER_TIMEOUT = 1.5
 RATE_LIMIT = 2
 BAIT = "BAIT: not for readers"
 JSON = {"Accept": "application/json"}
-
-
-def nginx_binary() -> str:
-    found = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/sbin")
-    if found is None:
-        pytest.fail("Debian's nginx is not installed: run `make test`, which installs it.")
-    return found
-
-
-def main_config(prefix: Path, site_config: Path) -> Path:
-    """nginx.conf as Debian's, around the generated file, with every file nginx writes (its pid,
-    logs and the bodies it buffers) in `prefix`."""
-    # The master process of root hands the connections to workers running as `user`: the same
-    # user, who can read the private temporary folders.
-    user = "user root;" if os.geteuid() == 0 else ""
-    main = prefix / "nginx.conf"
-    main.write_text(
-        f"""{user}
-pid {prefix}/nginx.pid;
-lock_file {prefix}/nginx.lock;
-error_log {prefix}/error.log;
-worker_processes 1;
-events {{ worker_connections 128; }}
-http {{
-    include /etc/nginx/mime.types;
-    default_type application/octet-stream;
-    access_log {prefix}/access.log;
-    client_body_temp_path {prefix}/body;
-    proxy_temp_path {prefix}/proxy;
-    fastcgi_temp_path {prefix}/fastcgi;
-    uwsgi_temp_path {prefix}/uwsgi;
-    scgi_temp_path {prefix}/scgi;
-    include {site_config};
-}}
-"""
-    )
-    return main
-
-
-def nginx_command(prefix: Path, main: Path) -> list[str]:
-    return [nginx_binary(), "-p", f"{prefix}/", "-e", str(prefix / "error.log"), "-c", str(main)]
 
 
 @dataclass
@@ -127,7 +85,7 @@ def nginx(
         site_config.write_text(
             nginx_config(project, public, [f"127.0.0.1:{endpoint.port}"], [f"127.0.0.1:{port}"])
         )
-        command = [*nginx_command(prefix, main_config(prefix, site_config)), "-g", "daemon off;"]
+        command = nginx_command(prefix, nginx_main_config(prefix, site_config))
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         try:
             wait_for_port(process, port, prefix / "error.log")
@@ -198,7 +156,7 @@ def test_the_command_writes_a_configuration_nginx_accepts(public, tmp_path, caps
     assert main(arguments) == 0
     assert capsys.readouterr().out == site_config.read_text()
     checked = subprocess.run(
-        [*nginx_command(tmp_path, main_config(tmp_path, site_config)), "-t"],
+        [*nginx_command(tmp_path, nginx_main_config(tmp_path, site_config)), "-t"],
         capture_output=True,
         text=True,
         check=False,
