@@ -199,6 +199,18 @@ def test_a_shared_link_loads_search_without_waiting_for_the_pages_scripts(page, 
         page.goto(f"{site_url}/fr/shipping/tracking/?q=pochette", wait_until="commit")
 
 
+def test_a_shared_links_results_come_from_the_search_its_worker_starts_as_the_page_loads(
+    page, site_url
+):
+    # The page's own scripts ask the worker nothing here (every message to it is dropped): what
+    # the list shows is what the worker found for the link's words on its own, started with
+    # them at the top of the page, whether its answer came before search.js ran or after.
+    page.add_init_script("Worker.prototype.postMessage = function () {};")
+    page.goto(f"{site_url}/fr/shipping/tracking/?q=pochette")
+    assert any("shipping/" in link for link in result_links(page)[:3])
+    expect(page.locator("[data-hc-search-meta]")).not_to_contain_text("indisponible")
+
+
 def test_the_index_is_fetched_only_once_the_reader_uses_search(page, site_url):
     requested = []
     page.on("request", lambda request: requested.append(request.url))

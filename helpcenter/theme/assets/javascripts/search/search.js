@@ -37,7 +37,7 @@
   /* Start the search worker, once; if search cannot load, say so, and try again next time. */
   function startEngine() {
     if (engine) return engine;
-    // Started while the page loaded, for a `?q=` link (partials/search.html), or now.
+    // Started as the page loaded, for a `?q=` link (partials/helpcenter/search-start.html), or now.
     var worker = window.hcSearch.early;
     try {
       worker = worker || window.hcSearch.start();
@@ -248,9 +248,16 @@
   function search(then) {
     var text = input.value;
     if (!text.trim()) return render(text, { total: 0, articles: [] });
-    var wanted = limit;
     list.setAttribute("aria-busy", "true");
-    find(text, wanted, "box", true, function (found) {
+    find(text, limit, "box", true, shows(text, limit, then), function () {
+      list.setAttribute("aria-busy", "false");
+    });
+  }
+
+  /* What shows the answers to a search of `text` for `wanted` results, while they are still
+     what the box asks for. */
+  function shows(text, wanted, then) {
+    return function (found) {
       if (!found.articles || input.value !== text || limit !== wanted) return;
       // "Nothing found" only once the untranslated articles have been searched too.
       if (!found.total && !found.final) return;
@@ -258,7 +265,7 @@
       // Only what the reader was finally shown counts: the untranslated articles too.
       if (found.final) noteSearch(text, found.total);
       if (then) then(found);
-    }, function () { list.setAttribute("aria-busy", "false"); });
+    };
   }
 
   /* A new text: its first results. */
@@ -389,6 +396,14 @@
     open();
     input.focus();
     update();
+    // The worker started as the page loaded searches the link's words (search 0, see
+    // partials/helpcenter/search-start.html): what it has found shows now, the rest as it comes.
+    var early = window.hcSearch.answer;
+    var answered = shows(input.value, limit);
+    if (early) answered(early);
+    if (engine && engine === window.hcSearch.early && !(early && early.final)) {
+      waiting.set(0, { answered: answered, failed: function () {} });
+    }
   }
 
   /* Landing from a result: `?h=terms` highlights the words that matched, and shows the first

@@ -7,10 +7,13 @@
  * stemmer if it has one (the index file names the stemmer to use: lunr.js's own for English,
  * none for a language lunr cannot stem), the analyzer, the index maker and the engine
  * (helpcenter/search/browser.py): one download, then the worker asks for the index, whose
- * address follows `#` in its own.
+ * address follows `#` in its own, followed by `&` and the words of a shared link `?q=` when the
+ * page was opened from one (partials/helpcenter/search-start.html starts the worker as the page
+ * loads): those are searched as soon as the index is in, and answered as search 0 (`asker`
+ * "link"), which the page keeps for search.js. Results come without waiting for the page's own
+ * scripts, or for a message from a page still busy running them.
  *
- * The page sends `{id, text, limit, asker, fallbacks}` for each search, and may send
- * `{prefetch: text}` first: the files that search will need load without an answer. The worker answers
+ * The page sends `{id, text, limit, asker, fallbacks}` for each search. The worker answers
  * `{id, total, articles, final}`: how many articles match, the best `limit`, and whether this is
  * the last answer to that search. A split index (helpcenter/search/index.py) first loads the
  * files of the postings and the results the search needs, then answers: each keystroke's search
@@ -38,8 +41,7 @@
   // loads the files of its own terms at once, in case it is whole.
   var EAGER_FILES = 2;
   var TYPING_PAUSE = 300;
-  // The results a page asks for first (search.js's PAGE): those whose files a `?q=` link's
-  // words load before the page asks (see `prefetch`).
+  // The results a page asks for first (search.js's PAGE): a shared link's first answer.
   var FIRST_RESULTS = 10;
 
   var main = null;  // the language's own search: {engine, url}
@@ -160,7 +162,8 @@
     self.postMessage({ error: String(error) });
   }
 
-  var ready = start(decodeURIComponent(self.location.hash.slice(1)));
+  var address = self.location.hash.slice(1).split("&").map(decodeURIComponent);
+  var ready = start(address[0]);
   ready.catch(failed);
 
   /* Searches not answered yet, the last of each asker: while the index loads, each keystroke
@@ -208,22 +211,15 @@
     if (main.engine.warmUp()) setTimeout(warmUp);
   }
 
-  /* Load what a search for `text` needs before answering, without answering: the page of a
-     `?q=` link asks as soon as it is started (partials/search.html), and searches once its
-     scripts have run. */
-  function prefetch(text) {
-    var found = search(text, FIRST_RESULTS, true, true);
-    if (found.waits.length) {
-      Promise.all(found.waits).then(function () { prefetch(text); }, function () {});
-    }
+  /* A shared link's words: searched at once, as search 0 (see the top of this file). */
+  if (address[1]) {
+    var link = { id: 0, text: address[1], limit: FIRST_RESULTS, asker: "link", paused: true };
+    latest.set(link.asker, link);
+    ready.then(function () { answer(link); }, function () {});
   }
 
   self.onmessage = function (event) {
     var message = event.data;
-    if (message.prefetch) {
-      ready.then(function () { prefetch(message.prefetch); }, function () {});
-      return;
-    }
     var replaced = pending.get(message.asker);
     if (replaced) self.postMessage({ id: replaced.id, articles: null, final: true });
     pending.set(message.asker, message);
