@@ -423,8 +423,8 @@ def cut(
     along (by position in `shared_sizes`), each counted once in a file however many items bring
     it."""
     starts: list[int] = []
-    length = limit
-    held: set[int] = set()
+    length = limit  # the first item starts the first file
+    held: set[int]  # the parts the current file holds
     for position, size in enumerate(sizes):
         if length >= limit:
             starts.append(position)
@@ -592,7 +592,7 @@ def shown_docs(docs: list[list], texts: list[list], shown: list[list[int]]) -> d
     order, their `docs` entries and the `texts` entries of the files of their texts."""
     refs = sorted({ref for best in shown for ref in best})
     firsts = [first for first, _ in texts]
-    holding = sorted({bisect_right(firsts, ref) - 1 for ref in refs} - {-1})
+    holding = sorted({bisect_right(firsts, ref) - 1 for ref in refs})  # the first file is at 0
     return {
         "refs": refs,
         "docs": [docs[ref] for ref in refs],

@@ -21,6 +21,7 @@ from helpcenter.search.index import (
     Counted,
     Page,
     SearchFiles,
+    as_json,
     covering,
     joined,
 )
@@ -104,6 +105,20 @@ def test_a_large_index_is_split_and_a_small_one_is_not():
     # A shard is named after its content: the same pages give the same names.
     assert SearchFiles.of("fr", pages, SHARD_SIZE) == split
     assert "shards" not in by_name(SearchFiles.of("fr", pages[:3], 100_000))[0]
+
+
+def test_an_index_is_split_only_when_larger_than_the_shard_size():
+    pages = generated_pages("fr", 12)
+    whole, _ = by_name(SearchFiles.of("fr", pages))
+    # What is weighed: the index without the names of its texts' files and of its untranslated
+    # articles' indexes, added once it is known to stay whole.
+    del whole["texts"], whole["fallbacks"]
+    size = len(as_json(whole))
+
+    def is_split(shard_size: int) -> bool:
+        return "shards" in by_name(SearchFiles.of("fr", pages, shard_size))[0]
+
+    assert not is_split(size) and is_split(size - 1)
 
 
 def test_a_results_file_names_the_text_files_of_its_documents_and_no_other():
