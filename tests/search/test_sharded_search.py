@@ -23,6 +23,7 @@ from helpcenter.search.index import (
     SearchFiles,
     as_json,
     covering,
+    cut,
     joined,
 )
 from tests.search.node import ThemeFiles, run_engine
@@ -119,6 +120,14 @@ def test_an_index_is_split_only_when_larger_than_the_shard_size():
         return "shards" in by_name(SearchFiles.of("fr", pages, shard_size))[0]
 
     assert not is_split(size) and is_split(size - 1)
+
+
+def test_what_several_terms_of_a_file_show_is_counted_once_in_its_size():
+    # Terms of 1 byte, showing results of 5 bytes (0), 1 (1) and 5 (2), in files of 10 bytes:
+    # the result two terms of a file show is in it once, so four terms fit in one file; a file
+    # after it holds that result again.
+    assert cut([1] * 4, 10, [[0], [1], [0], []], [5, 1]) == [(0, 4)]
+    assert cut([1] * 5, 10, [[0], [1], [2], [0], [1]], [5, 1, 5]) == [(0, 3), (3, 5)]
 
 
 def test_a_results_file_names_the_text_files_of_its_documents_and_no_other():

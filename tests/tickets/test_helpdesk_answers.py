@@ -108,6 +108,18 @@ def test_a_request_the_contract_does_not_describe_is_named_by_what_it_lacks(requ
     assert str(raised.value) == error
 
 
+def test_comments_without_their_list_are_named_and_an_agents_private_note_never_shown():
+    request = {"status": "open", "requester_id": 7}
+    with pytest.raises(UnexpectedAnswer) as raised:
+        request_state(request, [{"comments": []}, {"count": 2}])
+    assert str(raised.value) == "comments: answer without a comments list"
+    note = {"id": 1, "author_id": 9, "body": "Internal: refund approved?", "public": False}
+    answer = {"id": 2, "author_id": 9, "body": "Your refund is on its way.", "public": True}
+    created = {"created_at": "2031-03-04T10:00:00Z"}
+    state = request_state(request, [{"comments": [{**note, **created}, {**answer, **created}]}])
+    assert [comment.body for comment in state.comments] == ["Your refund is on its way."]
+
+
 def test_the_next_page_of_comments_is_read_only_on_the_helpdesks_own_origin():
     client = HelpdeskClient("https://colisto.zendesk.example")
     page = "/api/v2/requests/7/comments.json?page=2"

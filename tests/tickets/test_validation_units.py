@@ -779,6 +779,12 @@ def test_a_reply_is_refused_in_the_readers_language_or_the_sites_first():
     }
     refused = requests.validate_reply({"message": ""}, language="de")
     assert refused.errors == {"message": ["Ce champ est obligatoire."]}
+    # A good message with a bad key is refused too, for its key alone: nothing is taken.
+    bad_key = requests.validate_reply({"message": "Merci !"}, header_key="no", language="it")
+    assert (bad_key.errors, bad_key.reply) == (
+        {"idempotency_key": ["8 to 100 letters, digits, '-' or '_'."]},
+        None,
+    )
     accepted = requests.validate_reply({"message": "Merci !"}, header_key="reply-key-1")
     assert (accepted.errors, accepted.idempotency_key) == ({}, "reply-key-1")
 
