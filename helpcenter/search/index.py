@@ -58,7 +58,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from html import unescape
 
-from helpcenter.search.analysis import Analyzer, shared_analyzer
+from helpcenter.search.analysis import Analyzer, fold, shared_analyzer
 from helpcenter.search.browser import SEARCH_DIR, fallback_scripts, named_after_content
 
 # What a page's HTML (Python-Markdown's, which escapes `<` and `>` in attributes) holds that is not
@@ -271,7 +271,9 @@ def accent_stems(analyzer: Analyzer, words: set[str]) -> dict[str, list[str]]:
 
 @dataclass(frozen=True)
 class Analysed:
-    words: set[str]
+    # Its words written with accents (or ligatures): only they have accented spellings (see
+    # `accent_stems`). Not all its words: a large site keeps each page's analysis.
+    accented: set[str]
     terms: dict[str, Counter[str]]  # by field
 
 
@@ -280,7 +282,8 @@ def analyse(analyzer: Analyzer, page: Page) -> Analysed:
     words = {word for kept in fields.values() for word in kept}
     analyzer.learn(words)
     return Analysed(
-        words, {name: Counter(analyzer.terms_of(kept)) for name, kept in fields.items()}
+        {word for word in words if fold(word) != word},
+        {name: Counter(analyzer.terms_of(kept)) for name, kept in fields.items()},
     )
 
 
@@ -309,16 +312,16 @@ class Counted:
         names = [name for name, _ in FIELDS]
         postings: dict[str, dict[str, dict[int, int]]] = {name: {} for name in names}
         lengths: dict[str, list[int]] = {name: [] for name in names}
-        vocabulary: set[str] = set()
+        accented: set[str] = set()
         for ref, page in enumerate(pages):
             if page.analysed is None:
                 page.analysed = analyse(analyzer, page)
-            vocabulary |= page.analysed.words
+            accented |= page.analysed.accented
             for name, terms in page.analysed.terms.items():
                 lengths[name].append(terms.total())
                 for term, frequency in terms.items():
                     postings[name].setdefault(term, {})[ref] = frequency
-        accents = dict(sorted(accent_stems(analyzer, vocabulary).items()))
+        accents = dict(sorted(accent_stems(analyzer, accented).items()))
         return cls(analyzer, pages, postings, lengths, accents)
 
     @property
