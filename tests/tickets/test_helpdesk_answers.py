@@ -16,6 +16,7 @@ from helpcenter.tickets.helpdesk import (
     HelpdeskClient,
     Retries,
     UnexpectedAnswer,
+    identifier,
     moment_of,
     refused_fields,
     request_state,
@@ -118,6 +119,29 @@ def test_comments_without_their_list_are_named_and_an_agents_private_note_never_
     created = {"created_at": "2031-03-04T10:00:00Z"}
     state = request_state(request, [{"comments": [{**note, **created}, {**answer, **created}]}])
     assert [comment.body for comment in state.comments] == ["Your refund is on its way."]
+
+
+def test_a_comment_is_read_with_its_plain_text_and_its_authors_name_or_named_by_what_it_lacks():
+    request = {"status": "open", "requester_id": 7}
+    created = {"created_at": "2031-03-04T10:00:00Z"}
+    html = {"id": 2, "author_id": 9, "body": "<p>On its <b>way</b>.</p>", **created}
+    plain = {"id": 3, "author_id": 8, "body": "Thanks!", **created}
+    users = [{"id": 9, "name": "Ines (Colisto)"}, {"id": 8, "name": None}]
+    page = {"comments": [{**html, "plain_body": "On its way."}, plain], "users": users}
+    comments = request_state(request, [page]).comments
+    assert [(c.text, c.author_name) for c in comments] == [
+        ("On its way.", "Ines (Colisto)"),
+        ("Thanks!", ""),  # no plain text: its body; a name that is not text: none
+    ]
+    with pytest.raises(UnexpectedAnswer) as raised:
+        request_state(request, [{"comments": [{"id": 4, "author_id": 9, **created}]}])
+    assert str(raised.value) == "comments: a comment without its id, author, time or body"
+
+
+def test_an_id_is_a_number_or_a_short_text_of_one():
+    assert identifier(" 42 ") == "42" and identifier(42) == "42"
+    assert identifier("9" * 40) == "9" * 40
+    assert identifier("9" * 41) is None and identifier("  ") is None and identifier(True) is None
 
 
 def test_the_next_page_of_comments_is_read_only_on_the_helpdesks_own_origin():
