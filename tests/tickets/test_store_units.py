@@ -23,7 +23,13 @@ from helpcenter import engines, migrations
 from helpcenter.database import QuotaExceeded, StorageUnavailable
 from helpcenter.feedback.store import FeedbackStore
 from helpcenter.tickets import helpdesk
-from helpcenter.tickets.helpdesk import DeliveryError, Forwarder, HelpdeskClient, unexpected
+from helpcenter.tickets.helpdesk import (
+    MAX_COMMENT_PAGES,
+    DeliveryError,
+    Forwarder,
+    HelpdeskClient,
+    unexpected,
+)
 from helpcenter.tickets.store import (
     AGENT,
     IdempotencyConflict,
@@ -1461,6 +1467,27 @@ def test_a_reply_goes_to_its_request_as_a_comment_with_its_files_tokens_and_its_
     assert json.loads(comment.content) == {
         "request": {"comment": {"body": "Voici la facture.", "uploads": ["token-1"]}}
     }
+
+
+def test_a_requests_state_is_read_from_its_own_path_in_a_bounded_number_of_pages(zendesk):
+    client = HelpdeskClient("https://colisto.zendesk.example")
+    request = httpx.Response(200, json={"request": {"status": "open", "requester_id": 7}})
+    endless = {"comments": [], "next_page": "/api/v2/requests/77/comments.json?page=2"}
+    zendesk.answers = [request] + [httpx.Response(200, json=endless)] * (MAX_COMMENT_PAGES + 1)
+    assert client.request_state("77/../1", "camille@example.com").status == "open"
+    # The request's id stays one segment of the path; a helpdesk that always has a next page is
+    # read no further than MAX_COMMENT_PAGES.
+    first, comments, *more = (str(seen.url) for seen in zendesk.seen)
+    assert (first, comments) == (
+        "https://colisto.zendesk.example/api/v2/requests/77%2F..%2F1.json",
+        "https://colisto.zendesk.example/api/v2/requests/77%2F..%2F1/comments.json",
+    )
+    assert len(more) == MAX_COMMENT_PAGES - 1
+    # A failing page is named as the comments'.
+    zendesk.answers = [request, httpx.Response(503)]
+    with pytest.raises(DeliveryError) as raised:
+        client.request_state("77", "camille@example.com")
+    assert str(raised.value) == "comments: HTTP 503"
 
 
 def test_a_request_without_files_page_or_plan_says_only_what_it_has(zendesk):
