@@ -6,6 +6,7 @@ scheduled workflow goes red when the tests lose strength."""
 from __future__ import annotations
 
 import argparse
+import codecs
 import re
 import sys
 import tomllib
@@ -30,19 +31,22 @@ CASE_ONLY = (
 
 @dataclass(frozen=True)
 class Equivalent:
-    """A survivor known to behave as the original: `function` is the end of the mutant's name
-    before `__mutmut_`, `was` and `now` the changed lines of its diff, `why` the reason."""
+    """Survivors known to behave as the original: `function` is the end of the mutants' name
+    before `__mutmut_`, `was` the changed lines of their diffs and `now` what each mutant made of
+    them (one text, or a list of those one reason explains), `why` the reason."""
 
     function: str
     was: str
-    now: str
+    now: str | list[str]
     why: str
 
     def explains(self, name: str, diff: str) -> bool:
         removed, added = changed_lines(diff)
-        return name.split("__mutmut_")[0].endswith(self.function) and (removed, added) == (
-            self.was,
-            self.now,
+        now = [self.now] if isinstance(self.now, str) else self.now
+        return (
+            name.split("__mutmut_")[0].endswith(self.function)
+            and removed == self.was
+            and added in now
         )
 
 
@@ -88,11 +92,48 @@ def only_openapi_wording(diff: str) -> bool:
     return wording and (added == "" or MUTATED_WORDING.fullmatch(added) is not None)
 
 
+CODEC_CASE = (
+    "Only the case of a codec's name changed: Python finds codecs by their name in any case "
+    "(only_case_of_codec_name)."
+)
+STRING = re.compile(r'"([^"]*)"')
+
+
+def only_case_of_codec_name(diff: str) -> bool:
+    """A change of letter case only, in the names of codecs (`encoding="UTF-8"`): the same codec."""
+    removed, added = changed_lines(diff)
+    if removed == added or removed.lower() != added.lower():
+        return False
+    pairs = [
+        (a, b)
+        for a, b in zip(STRING.findall(removed), STRING.findall(added), strict=True)
+        if a != b
+    ]
+    return STRING.sub('""', removed) == STRING.sub('""', added) and all(
+        same_codec(a, b) for a, b in pairs
+    )
+
+
+def same_codec(name: str, other: str) -> bool:
+    try:
+        return codecs.lookup(name).name == codecs.lookup(other).name
+    except LookupError:
+        return False
+
+
 def changed_lines(diff: str) -> tuple[str, str]:
     lines = diff.splitlines()[2:]  # past the ---/+++ header
     removed = " ".join(line[1:].strip() for line in lines if line.startswith("-"))
     added = " ".join(line[1:].strip() for line in lines if line.startswith("+"))
     return removed, added
+
+
+# Kinds of survivors recognised from their diff alone, with why they behave as the original.
+RULES = (
+    (CASE_ONLY, only_case_of_sql_or_row_keys),
+    (OPENAPI_WORDING, only_openapi_wording),
+    (CODEC_CASE, only_case_of_codec_name),
+)
 
 
 def load_equivalents(path: Path = EQUIVALENT) -> list[Equivalent]:
@@ -130,12 +171,8 @@ def survivors(found: dict[str, tuple[str, Path]]) -> list[Survivor]:
         if status in ("killed", "timeout", "not checked", "skipped"):
             continue
         diff = get_diff_for_mutant(name, path=path).strip()
-        reason = (
-            CASE_ONLY
-            if only_case_of_sql_or_row_keys(diff)
-            else OPENAPI_WORDING
-            if only_openapi_wording(diff)
-            else next((e.why for e in equivalents if e.explains(name, diff)), None)
+        reason = next((why for why, rule in RULES if rule(diff)), None) or next(
+            (e.why for e in equivalents if e.explains(name, diff)), None
         )
         result.append(Survivor(name, status, diff, reason))
     return result

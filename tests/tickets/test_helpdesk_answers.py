@@ -13,6 +13,7 @@ import pytest
 
 from helpcenter.tickets.helpdesk import (
     MAX_RETRY_AFTER_SECONDS,
+    TOKEN_VARIABLE,
     HelpdeskClient,
     Retries,
     UnexpectedAnswer,
@@ -176,8 +177,13 @@ def test_the_helpdesks_times_keep_their_offset_and_without_one_are_utc(tokyo_tim
 )
 def test_a_token_is_sent_over_plain_http_only_to_this_machine(url, in_clear):
     if in_clear:
-        with pytest.raises(ValueError, match="expected https://"):
+        with pytest.raises(ValueError) as refused:
             HelpdeskClient(url, token="secret-token")
+        # What is expected, why, and where plain http is allowed.
+        assert str(refused.value) == (
+            f"expected https://, as {TOKEN_VARIABLE} is set and plain http would carry it in "
+            "clear (plain http is for this machine only: 127.0.0.1, ::1, localhost)"
+        )
     else:
         assert HelpdeskClient(url, token="secret-token").base_url == url
 
