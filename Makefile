@@ -118,7 +118,8 @@ mutants: node $(MUTANTS_VENV)/bin/mutmut
 	  find mutants -type f ! -name '*.meta' -delete; fi
 	# The split-index tests write articles with the benchmark's generator (not its corpus).
 	mkdir -p mutants/bench && cp bench/__init__.py bench/generate.py mutants/bench/
-	$(MUTANTS_VENV)/bin/mutmut run --max-children $$(nproc)
+	# One child more than the cores, as the tests wait on their servers a good part of the time.
+	$(MUTANTS_VENV)/bin/mutmut run --max-children $$(( $$(nproc) + 1 ))
 	$(MUTANTS_VENV)/bin/python -m tests.mutation.report
 
 clean:
