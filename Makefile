@@ -116,6 +116,8 @@ mutants: node $(MUTANTS_VENV)/bin/mutmut
 	if [ -d mutants ]; then \
 	  $(MUTANTS_VENV)/bin/python -m tests.mutation.report --retest-survivors && \
 	  find mutants -type f ! -name '*.meta' -delete; fi
+	# Then the mutants a known reason explains by their diff are set aside, not run to survive again.
+	$(MUTANTS_VENV)/bin/python -m tests.mutation.report --set-aside-equivalents
 	# The split-index tests write articles with the benchmark's generator (not its corpus).
 	mkdir -p mutants/bench && cp bench/__init__.py bench/generate.py mutants/bench/
 	# One child more than the cores, as the tests wait on their servers a good part of the time.

@@ -1,12 +1,19 @@
 """The report of `make mutants`: how many mutants the fast tests killed, and every survivor with its
 diff, marked equivalent where tests/mutation/equivalent.toml explains why no test can tell it from
 the original. Exits non-zero below the goal or with a survivor nobody has looked at, so the
-scheduled workflow goes red when the tests lose strength."""
+scheduled workflow goes red when the tests lose strength.
+
+Before a run (`--set-aside-equivalents`), the mutants a known reason explains by their diff alone
+are set aside, not run: a survivor runs every test that reaches its function (a minute and more
+for the endpoint's guards and the store), only to survive again, and most of a run's time went to
+them. They count as survivors, explained; a reason taken out of equivalent.toml puts its mutants
+back to be run."""
 
 from __future__ import annotations
 
 import argparse
 import codecs
+import os
 import re
 import sys
 import tomllib
@@ -17,9 +24,19 @@ from typing import NamedTuple
 
 # mutmut's own reading of its verdicts and diffs (pinned in constraints.txt), in this process:
 # `mutmut show` once per survivor took seconds each, minutes for a whole report.
-from mutmut.__main__ import SourceFileMutationData, status_by_exit_code
+from mutmut.__main__ import (
+    CatchOutput,
+    SourceFileMutationData,
+    create_mutants,
+    status_by_exit_code,
+)
 from mutmut.mutation.diff_apply import get_diff_for_mutant
-from mutmut.utils.file_utils import walk_mutatable_files
+from mutmut.utils.file_utils import (
+    copy_also_copy_files,
+    copy_src_dir,
+    setup_source_paths,
+    walk_mutatable_files,
+)
 
 GOAL = 0.85
 EQUIVALENT = Path(__file__).with_name("equivalent.toml")
@@ -159,34 +176,67 @@ class Survivor(NamedTuple):
     why: str | None  # why it behaves as the original, when that is known
 
 
+def why_equivalent(name: str, diff: str, equivalents: list[Equivalent]) -> str | None:
+    """Why this mutant behaves as the original, when a rule or equivalent.toml knows."""
+    return next((why for why, rule in RULES if rule(diff)), None) or next(
+        (e.why for e in equivalents if e.explains(name, diff)), None
+    )
+
+
 def survivors(found: dict[str, tuple[str, Path]]) -> list[Survivor]:
-    """The mutants tested and not killed, each with the reason it behaves as the original when
-    one is known."""
+    """The mutants tested and not killed, and those set aside, each with the reason it behaves
+    as the original when one is known."""
     equivalents = load_equivalents()
     result = []
     for name in sorted(found):
         status, path = found[name]
         # A mutant that hangs the tests (stopped by mutmut's CPU limit) is caught as one that
         # fails them: `make test` would not finish, and CI would not land it.
-        if status in ("killed", "timeout", "not checked", "skipped"):
+        if status in ("killed", "timeout", "not checked"):
             continue
         diff = get_diff_for_mutant(name, path=path).strip()
-        reason = next((why for why, rule in RULES if rule(diff)), None) or next(
-            (e.why for e in equivalents if e.explains(name, diff)), None
-        )
-        result.append(Survivor(name, status, diff, reason))
+        result.append(Survivor(name, status, diff, why_equivalent(name, diff, equivalents)))
     return result
 
 
-def forget(found: dict[str, tuple[str, Path]], names: set[str]) -> None:
-    """Drop these mutants' verdicts, so that the next `mutmut run` tests them again: mutmut keeps
-    a survivor's verdict until its function changes, even when a new test would now kill it."""
-    for path in {found[name][1] for name in names}:
-        verdicts = SourceFileMutationData(path=path)
-        verdicts.load()
-        for name in names & verdicts.exit_code_by_key.keys():
-            verdicts.exit_code_by_key[name] = None
-        verdicts.save()
+# mutmut's verdicts as it writes them: none yet (to be run), and skipped (not to be).
+TO_RUN = None
+SET_ASIDE = 34
+
+
+def set_verdicts(found: dict[str, tuple[str, Path]], verdicts: dict[str, int | None]) -> None:
+    """Write these mutants' verdicts where mutmut keeps them, for its next run to go by."""
+    for path in {found[name][1] for name in verdicts}:
+        data = SourceFileMutationData(path=path)
+        data.load()
+        for name in verdicts.keys() & data.exit_code_by_key.keys():
+            data.exit_code_by_key[name] = verdicts[name]
+        data.save()
+
+
+def set_aside_equivalents() -> tuple[int, int]:
+    """Make the mutants as `mutmut run` first does (it then finds them made), and set aside
+    those not run yet that a known reason explains; those set aside that none explains any more
+    go back to be run. How many were set aside, and put back."""
+    with CatchOutput(spinner_title="Generating mutants"):
+        copy_src_dir()
+        copy_also_copy_files()
+        setup_source_paths()
+        create_mutants(os.cpu_count() or 1)
+    found = statuses()
+    equivalents = load_equivalents()
+    verdicts: dict[str, int | None] = {}
+    for name, (status, path) in found.items():
+        if status in ("not checked", "skipped"):
+            diff = get_diff_for_mutant(name, path=path).strip()
+            explained = why_equivalent(name, diff, equivalents) is not None
+            if explained and status == "not checked":
+                verdicts[name] = SET_ASIDE
+            elif not explained and status == "skipped":
+                verdicts[name] = TO_RUN
+    set_verdicts(found, verdicts)
+    put_back = sum(verdict is TO_RUN for verdict in verdicts.values())
+    return len(verdicts) - put_back, put_back
 
 
 def main() -> int:
@@ -198,26 +248,38 @@ def main() -> int:
         help="forget the verdicts of the survivors not explained (and of mutants no test "
         "reached), for the next run to test them against today's tests; write no report",
     )
+    parser.add_argument(
+        "--set-aside-equivalents",
+        action="store_true",
+        help="make the mutants and set aside, not to be run, those a known reason explains "
+        "by their diff; write no report",
+    )
     args = parser.parse_args()
 
+    if args.set_aside_equivalents:
+        set_aside, put_back = set_aside_equivalents()
+        print(f"{set_aside} known equivalents set aside, {put_back} put back to be run")
+        return 0
     found = statuses()
     tested = survivors(found)
     explained = [survivor for survivor in tested if survivor.why]
     unexplained = [survivor for survivor in tested if not survivor.why]
     if args.retest_survivors:
-        forget(found, {survivor.name for survivor in unexplained})
+        set_verdicts(found, dict.fromkeys((survivor.name for survivor in unexplained), TO_RUN))
         print(f"{len(unexplained)} survivors to test again")
         return 0
 
     counts = Counter(status for status, _ in found.values())
-    checked = len(found) - counts["not checked"] - counts["skipped"]
+    # Those set aside count as survivors: the score is what the tests kill of all the mutants.
+    checked = len(found) - counts["not checked"]
     killed = counts["killed"] + counts["timeout"]
     score = killed / checked if checked else 0.0
     lines = [
         "# Mutation testing",
         "",
-        f"{len(found)} mutants of the logic, {checked} run against the fast tests: "
-        f"{killed} killed ({score:.0%}; {counts['timeout']} by hanging them), "
+        f"{len(found)} mutants of the logic, {checked - counts['skipped']} run against the fast "
+        f"tests and {counts['skipped']} known equivalents set aside: "
+        f"{killed} killed ({score:.0%} of both; {counts['timeout']} by hanging the tests), "
         f"{len(explained)} equivalent and explained, "
         f"{len(unexplained)} not, {counts['not checked']} not run yet "
         f"(goal: {GOAL:.0%} killed, none unexplained, all run).",
