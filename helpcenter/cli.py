@@ -207,7 +207,7 @@ def tickets_list_command(args: argparse.Namespace) -> int:
     if args.state:
         tickets = [t for t in tickets if t["delivery"]["state"] == args.state]
     if args.status:
-        from helpcenter.tickets.followup import READER_STATUSES
+        from helpcenter.tickets.statuses import READER_STATUSES
 
         tickets = [t for t in tickets if READER_STATUSES.get(t["status"]) == args.status]
     if args.json:
@@ -405,7 +405,7 @@ def indented(text: str, indent: str) -> list[str]:
 
 def status_text(status: str) -> str:
     """A request's status, and what its reader reads on their request's page."""
-    from helpcenter.tickets.followup import READER_STATUSES, STATUS_LABELS
+    from helpcenter.tickets.statuses import READER_STATUSES, STATUS_LABELS
 
     shown = STATUS_LABELS.get(READER_STATUSES.get(status, ""), "")
     return f"{status} (the reader reads: {shown})" if shown else status
@@ -913,7 +913,7 @@ def catalog_new_command(args: argparse.Namespace) -> int:
 
 def add_server_options(parser: argparse.ArgumentParser, site_required: bool) -> None:
     parser.add_argument("-f", "--config-file", type=Path, default=Path("mkdocs.yml"))
-    from helpcenter.server.app import DEFAULT_HOST, DEFAULT_PORT
+    from helpcenter.server import DEFAULT_HOST, DEFAULT_PORT
 
     parser.add_argument("--host", default=DEFAULT_HOST)
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", DEFAULT_PORT)))
@@ -938,7 +938,7 @@ def add_server_options(parser: argparse.ArgumentParser, site_required: bool) -> 
 
 
 def parser() -> argparse.ArgumentParser:
-    from helpcenter.tickets.store import SETTABLE_STATUSES
+    from helpcenter.tickets.statuses import SETTABLE_STATUSES
 
     root = argparse.ArgumentParser(prog="helpcenter", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)

@@ -25,7 +25,7 @@ from helpcenter.authoring.translations import is_outdated
 from helpcenter.config import HelpCenterConfig, Project, current_locale
 from helpcenter.contact.form import ContactForms
 from helpcenter.contact.pages import default_page
-from helpcenter.feedback.api import MAX_COMMENT, MAX_QUERIES, MAX_QUERY
+from helpcenter.feedback.limits import MAX_COMMENT, MAX_QUERIES, MAX_QUERY
 from helpcenter.i18n.languages import LanguageSite, page_url
 from helpcenter.plans.channels import insert_channels
 from helpcenter.plans.tables import TableError, insert_tables

@@ -17,9 +17,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from helpcenter.contact.settings import ContactSettings
 from helpcenter.i18n.catalogs import Catalogs
 from helpcenter.plans.schema import Plan
-from helpcenter.tickets.followup import STATUS_LABELS, TIME_STYLE
-from helpcenter.tickets.store import REFERENCE_PATTERN
-from helpcenter.tickets.validation import TEXT_FIELDS
+from helpcenter.tickets.statuses import STATUS_LABELS, TIME_STYLE
+from helpcenter.tickets.validation import REFERENCE_PATTERN, TEXT_FIELDS
 
 THEME_DIR = Path(__file__).resolve().parent.parent / "theme"
 PARTIALS = Path("partials") / "helpcenter"

@@ -25,6 +25,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from helpcenter.config import EndpointPaths
+from helpcenter.feedback.limits import MAX_COMMENT, MAX_QUERIES, MAX_QUERY
 from helpcenter.feedback.privacy import mask_personal_data
 from helpcenter.feedback.store import SearchGap, Vote
 from helpcenter.i18n.catalogs import Catalogs
@@ -44,9 +45,6 @@ VOTE_ID = "[A-Za-z0-9_-]{8,64}"
 # A page of the site, as its address below the language: `shipping/returns/`, `` for the home.
 PAGE = "(?:[a-z0-9][a-z0-9_-]*/)*"
 MAX_PAGE = 300
-MAX_COMMENT = 1000
-MAX_QUERY = 100
-MAX_QUERIES = 20
 # A search shows fewer results than this.
 MAX_RESULTS = 100_000
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")

@@ -47,8 +47,6 @@ REFERENCE_SLOT = "<strong data-ticket-reference></strong>"
 
 # Build artefacts that are not pages: the headers file written for static hosts (and the
 # redirects file some of them read). Hidden files are not served either.
-# Where `helpcenter serve` and `tickets serve` listen unless told (the port also from $PORT).
-DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8000
 NOT_FOR_READERS = frozenset({"_headers", "_redirects"})
 # Pages that may show what a reader typed are kept by no cache, shared or not.
 NO_STORE = {"Cache-Control": "no-store"}

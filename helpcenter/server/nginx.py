@@ -20,7 +20,8 @@ from urllib.parse import urlsplit
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from helpcenter.config import Project
-from helpcenter.server.app import DEFAULT_HOST, DEFAULT_PORT, NOT_FOR_READERS
+from helpcenter.server import DEFAULT_HOST, DEFAULT_PORT
+from helpcenter.server.app import NOT_FOR_READERS
 from helpcenter.site.headers import HEADERS_FILE, read_headers_file
 from helpcenter.tickets.app import api_routes, body_limits
 from helpcenter.tickets.guards import BODY_IDLE_SECONDS

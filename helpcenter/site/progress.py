@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
-from helpcenter.progress import Progress, Task
+if TYPE_CHECKING:  # the language processes only count: the bars are the build's
+    from helpcenter.progress import Progress, Task
 
 PROGRESS_VARIABLE = "HELPCENTER_PROGRESS_FD"
 

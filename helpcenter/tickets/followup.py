@@ -38,6 +38,7 @@ from helpcenter.contact.fields import answers
 from helpcenter.tickets.answers import BadRequest, refusal
 from helpcenter.tickets.pages import simple_page, wants_json
 from helpcenter.tickets.shell import page_in_shell
+from helpcenter.tickets.statuses import READER_STATUSES, STATUS_LABELS, TIME_STYLE
 from helpcenter.tickets.store import (
     DAY,
     REFERENCE_PATTERN,
@@ -46,24 +47,8 @@ from helpcenter.tickets.store import (
     RequestClosed,
     reader_may_reply,
 )
-from helpcenter.tickets.validation import N_, REPLY_MESSAGE
+from helpcenter.tickets.validation import REPLY_MESSAGE
 
-# What a reader reads of each of Zendesk's statuses: new, open and on hold are "Open".
-READER_STATUSES = {
-    "new": "open",
-    "open": "open",
-    "hold": "open",
-    "pending": "pending",
-    "solved": "solved",
-    "closed": "closed",
-}
-STATUS_LABELS = {
-    # A request's status, as its reader reads it.
-    "open": N_("Open"),
-    "pending": N_("Awaiting your reply"),
-    "solved": N_("Solved"),
-    "closed": N_("Closed"),
-}
 NOTICES = ("received", "replied")
 # The page and the summary share one address: what is kept of one is not the other.
 VARY = {"Vary": "Accept"}
@@ -75,11 +60,6 @@ PRIVATE_HEAD = (
 def utc_iso(timestamp: str) -> str:
     """A stored time as the page and the summary give it: ISO 8601, UTC, to the second."""
     return datetime.fromisoformat(timestamp).astimezone(UTC).isoformat(timespec="seconds")
-
-
-# How the pages say a moment, by Babel here and by the browser's Intl.DateTimeFormat, which
-# gets it from the pages (`data-hc-time-style`) to say it again in the reader's own time zone.
-TIME_STYLE = {"dateStyle": "long", "timeStyle": "short"}
 
 
 def moment(timestamp: str, locale: str) -> dict[str, str]:

@@ -44,7 +44,8 @@ from helpcenter.contact.fields import answers, helpdesk_fields
 from helpcenter.contact.settings import ContactSettings
 from helpcenter.database import StorageUnavailable
 from helpcenter.tickets.guards import origin_of
-from helpcenter.tickets.store import STATUSES, TicketStore
+from helpcenter.tickets.statuses import STATUSES
+from helpcenter.tickets.store import TicketStore
 from helpcenter.tickets.validation import Attachment
 
 logger = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 
 from helpcenter.feedback.api import site_pages
-from helpcenter.tickets.followup import STATUS_LABELS
+from helpcenter.tickets.statuses import STATUS_LABELS
 from helpcenter.tickets.store import FOLLOW_UP_TOKEN_PATTERN, REFERENCE_PATTERN
 from helpcenter.tickets.sync import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from helpcenter.tickets.validation import IDEMPOTENCY_KEY_PATTERN

@@ -34,6 +34,7 @@ from pathlib import Path
 
 from helpcenter.database import MB, Database, QuotaExceeded, iso
 from helpcenter.engines import DatabaseURL, Record, Session
+from helpcenter.tickets.statuses import STATUSES
 from helpcenter.tickets.validation import (
     REFERENCE_ALPHABET,
     REFERENCE_PATTERN,
@@ -49,10 +50,6 @@ REFERENCE = re.compile(REFERENCE_PATTERN)
 FOLLOW_UP_TOKEN_BYTES = 24
 FOLLOW_UP_TOKEN_PATTERN = "^[A-Za-z0-9_-]{32}$"
 FOLLOW_UP_TOKEN = re.compile(FOLLOW_UP_TOKEN_PATTERN)
-# A request's status: Zendesk's values. A reader reads new, open and hold as "Open".
-STATUSES = ("new", "open", "pending", "hold", "solved", "closed")
-# What `helpcenter tickets status` sets.
-SETTABLE_STATUSES = ("open", "pending", "solved", "closed")
 # Who wrote a comment: the reader who filed the request, or the support team.
 REQUESTER = "requester"
 AGENT = "agent"
