@@ -41,6 +41,8 @@ import psycopg
 import psycopg_pool
 from starlette.exceptions import HTTPException
 
+from helpcenter.server import DATABASE_URL_VARIABLE
+
 # How long a write waits for another writer (SQLite's busy timeout, PostgreSQL's lock timeout
 # and the wait for a free connection of the pool) before it fails.
 BUSY_TIMEOUT_SECONDS = 10.0
@@ -48,8 +50,6 @@ BUSY_TIMEOUT_SECONDS = 10.0
 POOL_SIZE = 10
 CONNECT_TIMEOUT_SECONDS = 10
 URL_SCHEMES = ("postgresql://", "postgres://")
-# The environment variable that may hold the database's URL (it may hold a password).
-DATABASE_URL_VARIABLE = "HELPCENTER_DATABASE_URL"
 
 # Why storing failed, in a few words.
 LOCKED = "the database is locked"

@@ -1,27 +1,44 @@
-"""A language's build loads what making pages needs, not the endpoint: each language builds in a
-process of its own, and what that process loads is memory the build holds (bench/results.md)."""
+"""A build loads what making pages needs, not the endpoint: each language builds in a process of
+its own, besides the `helpcenter build` process that checks the project and waits for them, and
+what these processes load is memory the build holds (bench/results.md)."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 
-# The endpoint's server, database driver and HTTP client, and the build's terminal bars (shown
-# by the process that waits for the languages, not by them).
-NOT_FOR_PAGES = ("psycopg", "psycopg_pool", "starlette", "uvicorn", "httpx", "rich")
+from tests.processes import PROJECT_ROOT
+
+# The endpoint's server, database drivers and HTTP client.
+ENDPOINT = {"psycopg", "psycopg_pool", "starlette", "uvicorn", "httpx"}
+
+
+def loaded_by(code: str) -> set[str]:
+    """The top-level packages a fresh Python process has loaded once it ran `code`."""
+    report = "\nprint(*sorted({name.split('.')[0] for name in sys.modules}))"
+    return set(
+        subprocess.run(
+            [sys.executable, "-c", f"import sys\n{code}{report}"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+    )
 
 
 def test_a_language_build_loads_nothing_of_the_endpoint():
-    loaded = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import sys, helpcenter.plugin\n"
-            "print(*sorted({name.split('.')[0] for name in sys.modules}))",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
-    assert "mkdocs" in loaded and "helpcenter" in loaded
-    assert not set(NOT_FOR_PAGES) & set(loaded)
+    loaded = loaded_by("import helpcenter.plugin")
+    assert {"mkdocs", "helpcenter"} <= loaded
+    assert not (ENDPOINT | {"rich"}) & loaded  # the terminal's bars are the build's own
+
+
+def test_the_build_that_runs_the_languages_loads_nothing_of_the_endpoint():
+    loaded = loaded_by(
+        "from pathlib import Path\n"
+        "from helpcenter.cli import parser\n"
+        "from helpcenter.site.build import checked_project\n"
+        "parser().parse_args(['build'])\n"
+        f"checked_project(Path({str(PROJECT_ROOT / 'mkdocs.yml')!r}), strict=True)"
+    )
+    assert {"mkdocs", "helpcenter", "rich"} <= loaded
+    assert not ENDPOINT & loaded
