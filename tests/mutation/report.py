@@ -176,6 +176,12 @@ class Survivor(NamedTuple):
     why: str | None  # why it behaves as the original, when that is known
 
 
+# A mutant that hangs the tests is caught as one that fails them: `make test` would not finish,
+# and CI would not land it. mutmut stops it at its CPU limit (timeout), or kills it there when it
+# does not stop (SIGKILL, which mutmut names a segfault, as it does a crash of the tests).
+CAUGHT = ("killed", "timeout", "segfault")
+
+
 def why_equivalent(name: str, diff: str, equivalents: list[Equivalent]) -> str | None:
     """Why this mutant behaves as the original, when a rule or equivalent.toml knows."""
     return next((why for why, rule in RULES if rule(diff)), None) or next(
@@ -190,9 +196,7 @@ def survivors(found: dict[str, tuple[str, Path]]) -> list[Survivor]:
     result = []
     for name in sorted(found):
         status, path = found[name]
-        # A mutant that hangs the tests (stopped by mutmut's CPU limit) is caught as one that
-        # fails them: `make test` would not finish, and CI would not land it.
-        if status in ("killed", "timeout", "not checked"):
+        if status in CAUGHT or status == "not checked":
             continue
         diff = get_diff_for_mutant(name, path=path).strip()
         result.append(Survivor(name, status, diff, why_equivalent(name, diff, equivalents)))
@@ -272,14 +276,15 @@ def main() -> int:
     counts = Counter(status for status, _ in found.values())
     # Those set aside count as survivors: the score is what the tests kill of all the mutants.
     checked = len(found) - counts["not checked"]
-    killed = counts["killed"] + counts["timeout"]
+    killed = sum(counts[status] for status in CAUGHT)
     score = killed / checked if checked else 0.0
     lines = [
         "# Mutation testing",
         "",
         f"{len(found)} mutants of the logic, {checked - counts['skipped']} run against the fast "
         f"tests and {counts['skipped']} known equivalents set aside: "
-        f"{killed} killed ({score:.0%} of both; {counts['timeout']} by hanging the tests), "
+        f"{killed} killed ({score:.0%} of both; "
+        f"{counts['timeout'] + counts['segfault']} by hanging or crashing the tests), "
         f"{len(explained)} equivalent and explained, "
         f"{len(unexplained)} not, {counts['not checked']} not run yet "
         f"(goal: {GOAL:.0%} killed, none unexplained, all run).",
