@@ -285,8 +285,25 @@ def test_a_read_only_database_at_start_up_ends_with_one_clear_line(read_only_fil
     assert main(["tickets", "list", "--db", str(read_only_file)]) == 0
 
 
-def test_a_postgresql_server_out_of_reach_at_start_up_ends_with_one_line_without_the_password():
-    nowhere = f"postgresql://helpcenter:s3cret-word@127.0.0.1:{free_port()}/helpcenter"
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        (
+            "postgresql://helpcenter:s3cret-word@{host}/helpcenter",
+            "postgresql://helpcenter@{host}/helpcenter",
+        ),
+        # libpq takes the password as an option too
+        (
+            "postgresql://helpcenter@{host}/helpcenter?password=s3cret-word&sslmode=disable",
+            "postgresql://helpcenter@{host}/helpcenter?sslmode=disable",
+        ),
+    ],
+)
+def test_a_postgresql_server_out_of_reach_at_start_up_ends_with_one_line_without_the_password(
+    url, shown
+):
+    host = f"127.0.0.1:{free_port()}"
+    nowhere, shown = url.format(host=host), shown.format(host=host)
     result = subprocess.run(
         helpcenter_command("tickets", "serve", "--db", nowhere),
         cwd=PROJECT_ROOT,
@@ -296,7 +313,6 @@ def test_a_postgresql_server_out_of_reach_at_start_up_ends_with_one_line_without
     )
     assert result.returncode == 1
     [line] = result.stderr.strip().splitlines()
-    shown = nowhere.replace(":s3cret-word", "")
     assert line.startswith(f"Cannot use the database {shown}: connection")
     assert "Connection refused" in line
     assert line.endswith(

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
 
 from helpcenter import engines, migrations
@@ -124,6 +125,75 @@ def test_a_sqlite_file_commits_to_disk_before_answering(sqlite_store, tmp_path):
     connection = sqlite_store.engine.connection
     assert connection.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
     assert rows(tmp_path / "tickets.sqlite3", "PRAGMA journal_mode") == [("wal",)]
+
+
+def test_sqlite_refuses_a_row_that_points_at_nothing_as_postgresql_does(db):
+    """Foreign keys are enforced on both engines: a reply to a request that is not there is an
+    error on SQLite too, not a row nobody can reach."""
+    store = TicketStore(db)
+    try:
+        with pytest.raises(engines.DRIVER_ERRORS), store.transaction() as session:
+            session.execute(
+                "INSERT INTO comments (ticket_id, author, body, created_at) VALUES (?, ?, ?, ?)",
+                (12345, "requester", "Hello?", "2031-03-04T10:00:00+00:00"),
+            )
+    finally:
+        store.close()
+
+
+RESOURCES = "the database server is out of resources"
+RESTARTING = "the database server is restarting or shutting down"
+
+
+def sqlite_error(name: str) -> sqlite3.Error:
+    """An error as SQLite's driver raises it, named by its (extended) result code."""
+    error = sqlite3.OperationalError(name.lower())
+    error.sqlite_errorname = name
+    return error
+
+
+def answer_to(failure: StorageUnavailable | None) -> tuple[str, int] | None:
+    """What a storage failure makes a 503 say: its reason and its Retry-After."""
+    return None if failure is None else (failure.reason, failure.retry_after)
+
+
+@pytest.mark.parametrize(
+    ("name", "answer"),
+    [
+        ("SQLITE_FULL", (engines.FULL, 300)),
+        # Extended codes: their primary code's failure (a write or a sync the disk refused...).
+        ("SQLITE_IOERR_FSYNC", (engines.IO_ERROR, 60)),
+        ("SQLITE_IOERR_WRITE", (engines.IO_ERROR, 60)),
+        ("SQLITE_READONLY_DBMOVED", (engines.READ_ONLY, 300)),
+        ("SQLITE_BUSY_SNAPSHOT", (engines.LOCKED, 5)),
+        ("SQLITE_CONSTRAINT_UNIQUE", None),  # a bug, not the storage failing
+    ],
+)
+def test_a_failing_sqlite_file_is_a_503_whatever_the_code_it_fails_with(tmp_path, name, answer):
+    engine = engines.SQLite(tmp_path / "tickets.sqlite3", busy_timeout=1)
+    try:
+        assert answer_to(engine.failure(sqlite_error(name))) == answer
+    finally:
+        engine.close()
+
+
+@pytest.mark.parametrize(
+    ("error", "answer"),
+    [
+        (psycopg.errors.DiskFull("no space left"), (engines.FULL, 300)),  # 53100, not class 53
+        (psycopg.errors.TooManyConnections("too many"), (RESOURCES, 60)),
+        # No SQLSTATE: the connection was lost in the middle of a request.
+        (psycopg.OperationalError("server closed the connection"), (engines.UNREACHABLE, 30)),
+        (psycopg.errors.AdminShutdown("terminating"), (RESTARTING, 30)),
+        (psycopg.errors.UniqueViolation("duplicate key"), None),  # a bug
+    ],
+)
+def test_a_failing_postgresql_server_is_a_503_whatever_it_fails_with(postgres_db, error, answer):
+    engine = engines.PostgreSQL(postgres_db, busy_timeout=1)
+    try:
+        assert answer_to(engine.failure(error)) == answer
+    finally:
+        engine.close()
 
 
 def test_postgresql_commits_to_disk_before_answering_whatever_the_servers_default(postgres):
