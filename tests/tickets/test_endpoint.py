@@ -283,19 +283,31 @@ def test_cors_allows_only_configured_origins(tmp_path):
         tmp_path / "tickets.sqlite3", allowed_origins=["https://help.colisto.example"]
     )
     with server:
+        # What forms.js sends from a site on another origin: JSON and an Idempotency-Key.
         allowed = httpx.options(
             f"{server.url}/api/tickets",
             headers={
                 "Origin": "https://help.colisto.example",
                 "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "content-type, accept, idempotency-key",
             },
         )
         refused = httpx.options(
             f"{server.url}/api/tickets",
             headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
         )
+        answer = post(
+            server.url,
+            json={**VALID, "email": "not an address"},
+            headers={"Origin": "https://help.colisto.example"},
+        )
+    assert allowed.status_code == 200
     assert allowed.headers["access-control-allow-origin"] == "https://help.colisto.example"
     assert "access-control-allow-origin" not in refused.headers
+    # The page reads the answer, and how long to wait when it says so.
+    assert answer.status_code == 422
+    assert answer.headers["access-control-allow-origin"] == "https://help.colisto.example"
+    assert answer.headers["access-control-expose-headers"] == "Retry-After"
 
 
 def test_a_form_post_without_javascript_is_redirected_to_the_requests_private_page(endpoint):

@@ -156,6 +156,18 @@ def test_free_disk_below_the_watermark_is_a_503_before_anything_is_written(tmp_p
     assert len(stored(database)) == 1
 
 
+def test_a_database_failing_in_a_way_no_rule_names_is_unhealthy_too(tmp_path):
+    """Monitoring reads the health check: a database that fails, however it fails, is a 503."""
+    database = tmp_path / "tickets.sqlite3"
+    with serve(endpoint_service(database)) as server:
+        assert httpx.get(f"{server.url}/api/health").status_code == 200
+        with sqlite3.connect(database) as connection:  # the outbox's table gone, by mistake
+            connection.execute("DROP TABLE deliveries")
+        health = httpx.get(f"{server.url}/api/health")
+    assert health.status_code == 503
+    assert health.json() == {"status": "unavailable", "error": "OperationalError"}
+
+
 def test_a_form_post_that_cannot_be_stored_shows_the_form_again_with_what_was_typed(tmp_path):
     database = tmp_path / "tickets.sqlite3"
     free_mb = shutil.disk_usage(tmp_path).free // MB
