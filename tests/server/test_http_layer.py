@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from helpcenter.config import ServerConfig
-from helpcenter.server.app import site_routes
+from helpcenter.server.app import RelativeRedirects, site_routes
 from helpcenter.tickets.app import build_app
 from helpcenter.tickets.store import new_reference
 from tests.conftest import BackgroundServer, example_project, ticket_service
@@ -93,7 +93,9 @@ def public(site_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     public = tmp_path_factory.mktemp("public")
     site = public / "site"
     shutil.copytree(site_dir, site)
-    (site / ".env").write_text(BAIT)
+    for hidden in (".env", ".git/config", "fr/.drafts/notes.md"):  # a folder's files too
+        (site / hidden).parent.mkdir(parents=True, exist_ok=True)
+        (site / hidden).write_text(BAIT)
     for bait in ("secret.txt", "404.html", "contact/thanks/index.html", "../etc/passwd"):
         (public / bait).parent.mkdir(parents=True, exist_ok=True)
         (public / bait).write_text(BAIT)
@@ -325,6 +327,24 @@ def test_the_sites_redirects_are_paths(site_server, target, location):
     assert header(answer, "location") == location
 
 
+def test_a_redirect_a_browser_would_read_as_to_another_host_stays_a_path_here():
+    """`/\\evil.example/` is a path to the server, and to a browser a host, as `//evil.example/`
+    is: a redirect there from any part of the app (Starlette's own escape the backslash) keeps
+    its backslash escaped."""
+
+    async def moved(scope, receive, send) -> None:
+        host = dict(scope["headers"])[b"host"]
+        location = b"http://" + host + b"/\\evil.example/contact/"
+        await send(
+            {"type": "http.response.start", "status": 302, "headers": [(b"location", location)]}
+        )
+        await send({"type": "http.response.body", "body": b""})
+
+    with BackgroundServer(RelativeRedirects(moved)) as server:
+        answer = httpx.get(f"{server.url}/", follow_redirects=False)
+    assert answer.headers["location"] == "/%5Cevil.example/contact/"
+
+
 def test_the_endpoints_own_redirects_are_paths(tmp_path):
     with endpoint_alone(tmp_path) as server:
         answer = exchange(server, "/api/health/", host="evil.example")
@@ -392,7 +412,10 @@ def test_the_thank_you_page_of_each_language_is_served(site_server):
 
 @pytest.mark.parametrize(
     "target",
-    ["/_headers", "/%5Fheaders", "/_headers/", "/fr/../_headers", "/fr/%2e%2e/_headers", "/.env"],
+    [
+        *("/_headers", "/%5Fheaders", "/_headers/", "/fr/../_headers", "/fr/%2e%2e/_headers"),
+        *("/.env", "/.git/config", "/fr/.drafts/notes.md"),
+    ],
 )
 def test_files_not_meant_for_readers_are_not_found(site_server, public, target):
     assert (public / "_headers").is_file()
@@ -403,6 +426,15 @@ def test_files_not_meant_for_readers_are_not_found(site_server, public, target):
 
 
 # 6. Pages echoing what a reader typed are kept by no cache.
+
+
+def test_the_thank_you_page_shows_a_reference_only(site_server):
+    """A link cannot put its own words on the site's page as if they were a reference."""
+    words = "HC-0000 call 555-0100 to claim your refund"
+    response = httpx.get(f"{site_server.url}/fr/contact/thanks/", params={"ticket": words})
+    assert response.status_code == 200
+    assert "555-0100" not in response.text
+    assert "<strong data-ticket-reference></strong>" in response.text  # left empty
 
 
 def test_the_thank_you_page_is_kept_by_no_cache(site_server):
