@@ -79,6 +79,18 @@ def test_a_valid_multipart_ticket_is_stored_with_its_attachment(endpoint):
     ]
 
 
+def test_only_the_attachments_field_brings_attachments(endpoint):
+    """A file sent under another name (a forged form's) is neither read nor kept."""
+    url, database = endpoint
+    files = [
+        ("attachments", ("capture.png", PNG, "image/png")),
+        ("photo", ("other.png", PNG, "image/png")),
+    ]
+    assert post(url, VALID, files=files).status_code == 201
+    [ticket] = stored(database)
+    assert [file["filename"] for file in ticket["attachments"]] == ["capture.png"]
+
+
 def test_a_json_ticket_with_a_base64_attachment_is_stored(endpoint):
     url, database = endpoint
     body = {
