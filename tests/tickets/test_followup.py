@@ -39,7 +39,7 @@ from tests.conftest import BackgroundServer, ticket_service
 from tests.databases import dump, execute, rows
 from tests.tickets.earlier_schemas import KEYED_TABLES
 from tests.tickets.test_endpoint import PDF, PNG, VALID
-from tests.tickets.test_storage import EARLIER_SCHEMA
+from tests.tickets.test_storage import EARLIER_SCHEMA, attachment, bound_to
 
 FRENCH = Catalogs().gettext("fr")
 ITALIAN = Catalogs().gettext("it")
@@ -241,8 +241,11 @@ def test_with_the_built_site_the_page_has_the_sites_look_from_any_address(tmp_pa
         # followup.js after the site's scripts, forms.js among them, which it uses.
         assert scripts[-1] == "followup.js" and "forms.js" in scripts
         assert 'href="../' not in html and 'src="../' not in html
-        # Described to no search engine as the thank-you page it is made from.
+        # Described to no search engine as the thank-you page it is made from, and kept out
+        # of their indexes and of the Referer of the links it has, in the page too.
         assert 'rel="canonical"' not in html and "og:url" not in html
+        assert '<meta name="robots" content="noindex, nofollow">' in html
+        assert '<meta name="referrer" content="no-referrer">' in html
         assert f"<title>{FRENCH('Your request %(reference)s') % {'reference': ''}}" in html
 
 
@@ -536,6 +539,26 @@ def test_reply_attachments_count_against_the_daily_quota(db):
             "attachments, or try again tomorrow."
         )
     ]
+
+
+def test_each_readers_reply_attachments_count_against_their_own_daily_quota(db):
+    """The quota is a reader's (their address's), not everyone's: one who used it all does not
+    stop another's reply with a photo."""
+    server, service, _ = endpoint(db)
+    service.server = copy.deepcopy(service.server)
+    service.server.daily_attachment_mb = 1
+    with server:
+        _, follow_url = send(server.url)
+
+        def reply_with_photo(client: httpx.Client) -> httpx.Response:
+            data = {"message": "La photo."}
+            files = attachment(600_000)
+            return client.post(f"{server.url}{follow_url}", data=data, files=files, headers=JSON)
+
+        with httpx.Client() as first, httpx.Client(transport=bound_to("127.0.0.2")) as other:
+            assert reply_with_photo(first).status_code == 201
+            assert reply_with_photo(first).status_code == 429  # 1.2 MB today
+            assert reply_with_photo(other).status_code == 201
 
 
 # Solved, reopened, closed.
