@@ -60,7 +60,7 @@ from helpcenter.tickets.sync import FAILED_LOOKS, HelpdeskSync, SyncStore
 from helpcenter.tickets.validation import Reply
 from tests.conftest import BackgroundServer, example_project
 from tests.processes import free_port
-from tests.tickets.test_endpoint import VALID
+from tests.tickets.test_endpoint import PNG, VALID
 from tests.tickets.test_followup import conversation_on, page, reply, status_on
 from tests.tickets.test_forwarding import START, deliveries, forwarding_service, wait_until
 from tests.tickets.test_storage import EARLIER_SCHEMA
@@ -414,6 +414,18 @@ def test_a_reply_on_the_page_reaches_the_helpdesk_once_and_shows_once(followed):
     assert remote_id  # the helpdesk's id of the reply, recorded
     [delivery] = followed.reply_deliveries()
     assert (delivery["state"], delivery["attempts"]) == ("delivered", 1)
+
+
+def test_a_replys_files_reach_the_helpdesk_with_it(followed):
+    request_id, follow_url = followed.send()
+    photo = [("attachments", ("colis.png", PNG, "image/png"))]
+    answer = reply(followed.url, follow_url, "Voici la photo du colis.", files=photo)
+    assert answer.status_code == 201
+    followed.time.wait_idle("sync")
+    [sent] = [c for c in followed.standin.comments[request_id] if c["body"].startswith("Voici")]
+    assert sent["attachments"] == [{"file_name": "colis.png"}]
+    [upload] = [u for u in followed.standin.uploads.values() if u["filename"] == "colis.png"]
+    assert (upload["content"], upload["content_type"]) == (PNG, "image/png")
 
 
 def test_the_readers_replies_by_other_ways_show_as_theirs(followed):
