@@ -775,6 +775,23 @@ def test_syncs_in_several_processes_send_each_reply_once(db):
         }
 
 
+def test_a_requests_replies_reach_the_helpdesk_in_order_and_a_closed_request_is_left_alone(db):
+    """Replies go one after the other, as written; a closed request takes no more changes, and
+    looking at it again and again would spend the helpdesk's rate limit for nothing."""
+    with processes(db, 1, tickets=2) as crowd:
+        store = crowd.stores[0]
+        references = {t["subject"]: t["reference"] for t in store.list()}
+        for text in ("Un.", "Deux.", "Trois."):
+            store.add_reply(references["Demande 0"], Reply(text))
+        store.set_status(references["Demande 1"], "closed")
+        sync = crowd.sync(0)
+        while sync.work():
+            pass
+        assert crowd.by_subject() == {"Demande 0": ["Un.", "Deux.", "Trois."], "Demande 1": []}
+        [closed] = [r for r in crowd.standin.requests if r["subject"] == "Demande 1"]
+        assert crowd.standin.reads(closed["id"]) == 0
+
+
 def test_a_claim_ends_when_the_sync_that_held_it_died(db):
     with processes(db, 2, tickets=1, replies=True) as crowd:
         [request] = crowd.standin.requests
