@@ -458,6 +458,21 @@ def test_a_question_without_a_pattern_takes_any_line_of_text_up_to_its_limit(pro
     assert taken.fields == {"order": "12345"}
 
 
+def test_each_wrong_answer_of_a_topic_gets_its_error_at_once(project):
+    """Not only the first: the reader mends them all in one go."""
+    config = billing_asks(
+        project,
+        f"{{id: order, required: true, max_length: 12, {LABEL}}}",
+        f"{{id: reference, required: true, max_length: 12, {LABEL}}}",
+    )
+    checks = requests(load_project(config))
+    case = {**BASE, "category": "billing", "billing.order": "x" * 13, "billing.reference": ""}
+    assert checks.validate(case).errors == {
+        "billing.order": [FRENCH("Please write at most %(count)d characters.") % {"count": 12}],
+        "billing.reference": [FRENCH("This field is required.")],
+    }
+
+
 def test_the_served_document_lists_each_question_under_its_topic(endpoint):
     url, _ = endpoint
     document = httpx.get(f"{url}/api/openapi.json").json()
@@ -486,7 +501,12 @@ def test_answers_reach_the_helpdesk_as_custom_fields_or_description_lines(tmp_pa
         app = endpoint_app(PROJECT, database, None, [], zendesk.url, rate_limit=10_000)
         with BackgroundServer(app) as server:
             assert post_json(server.url, TRACKING).status_code == 201
-            billing = {**BASE, "category": "billing", "billing.invoice_number": "F-2026-000123"}
+            billing = {
+                **BASE,
+                "category": "billing",
+                "billing.invoice_number": "F-2026-000123",
+                "page": "billing/invoices/",
+            }
             assert post_json(server.url, billing).status_code == 201
             deadline = time.monotonic() + 30
             while len(helpdesk.requests) < 2:  # the forwarder polls the outbox every second
@@ -496,8 +516,8 @@ def test_answers_reach_the_helpdesk_as_custom_fields_or_description_lines(tmp_pa
     assert tracking["custom_fields"] == [{"id": 360001234567, "value": "CP123456789FR"}]
     assert "CP123456789FR" not in tracking["comment"]["body"]
     assert invoice["custom_fields"] == []
-    assert invoice["comment"]["body"] == (
-        f"{BASE['message']}\n\n---\nNuméro de facture: F-2026-000123"
+    assert invoice["comment"]["body"] == (  # one line each, after the message
+        f"{BASE['message']}\n\n---\nNuméro de facture: F-2026-000123\nPage: billing/invoices/"
     )
 
 

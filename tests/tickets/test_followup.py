@@ -16,6 +16,7 @@ that answer requests without a helpdesk (`helpcenter tickets reply|status|show|l
 
 from __future__ import annotations
 
+import base64
 import copy
 import hashlib
 import json
@@ -539,6 +540,25 @@ def test_reply_attachments_count_against_the_daily_quota(db):
             "attachments, or try again tomorrow."
         )
     ]
+
+
+def test_a_json_reply_is_held_to_the_tickets_limits_and_key_format(served):
+    """What a script sends has the page's limits: as many files as a ticket, a key of the
+    Idempotency-Key's form."""
+    url, service, _ = served
+    _, follow_url = send(url)
+    photo = {"filename": "photo.png", "content_base64": base64.b64encode(PNG).decode()}
+    max_files = service.settings.attachments.max_files
+    for body, field in [
+        ({"message": "Les photos.", "attachments": [photo] * (max_files + 1)}, "attachments"),
+        ({"message": "La suite.", "idempotency_key": "no"}, "idempotency_key"),
+    ]:
+        answer = httpx.post(f"{url}{follow_url}", json=body, headers=JSON)
+        assert answer.status_code == 422, body
+        assert list(answer.json()["errors"]) == [field]
+    assert [len(t["comments"]) for t in service.store.list()] == [0]
+    taken = {"message": "Les photos.", "attachments": [photo] * max_files}
+    assert httpx.post(f"{url}{follow_url}", json=taken, headers=JSON).status_code == 201
 
 
 def test_each_readers_reply_attachments_count_against_their_own_daily_quota(db):
