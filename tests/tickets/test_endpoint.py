@@ -12,7 +12,9 @@ import httpx
 import pytest
 
 from helpcenter.engines import Target
+from helpcenter.i18n.catalogs import Catalogs
 from helpcenter.tickets.store import TicketStore
+from helpcenter.tickets.validation import INVALID
 from tests.conftest import BackgroundServer, ticket_service
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -28,6 +30,8 @@ VALID = {
     "language": "fr",
     "page": "shipping/create-label/",
 }
+
+FRENCH = Catalogs().gettext("fr")
 
 
 def start(database: Target, **settings) -> tuple[BackgroundServer, Target]:
@@ -77,6 +81,16 @@ def test_a_valid_multipart_ticket_is_stored_with_its_attachment(endpoint):
     assert ticket["attachments"] == [
         {"filename": "capture.png", "content_type": "image/png", "size": len(PNG)}
     ]
+
+
+def test_a_ticket_follows_up_on_a_reference_or_on_nothing(endpoint):
+    url, database = endpoint
+    refused = post(url, json={**VALID, "follows": "my last request"})
+    assert refused.status_code == 422
+    assert refused.json()["errors"] == {"follows": [FRENCH(INVALID)]}
+    assert post(url, json=VALID).status_code == 201
+    [ticket] = stored(database)
+    assert ticket["follows"] == ""  # a new request, following none
 
 
 def test_only_the_attachments_field_brings_attachments(endpoint):
