@@ -35,6 +35,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -790,6 +791,38 @@ def test_a_requests_replies_reach_the_helpdesk_in_order_and_a_closed_request_is_
         assert crowd.by_subject() == {"Demande 0": ["Un.", "Deux.", "Trois."], "Demande 1": []}
         [closed] = [r for r in crowd.standin.requests if r["subject"] == "Demande 1"]
         assert crowd.standin.reads(closed["id"]) == 0
+
+
+def test_a_helpdesk_whose_clock_runs_ahead_never_dates_the_activity_here_in_the_future(db):
+    """Its times are taken as they come, but never later than now: "last active" and the days
+    a solved request may be reopened in count from no later than this machine's time."""
+    with processes(db, 1, tickets=1) as crowd:
+        crowd.standin.clock = lambda: START + 3600  # an hour ahead
+        [request] = crowd.standin.requests
+        crowd.standin.reply(request["id"], "Nous regardons.", status="solved")
+        sync = crowd.sync(0)
+        while sync.work():
+            pass
+        [ticket] = crowd.stores[0].list()
+        assert ticket["status"] == "solved"
+        assert datetime.fromisoformat(ticket["updated_at"]).timestamp() == START
+
+
+def test_a_reply_the_helpdesk_dates_to_the_whole_second_is_known_when_it_comes_back(db):
+    """Zendesk gives times to the second: the copy of a reply written at 12:00:00.7 says
+    12:00:00, and is still the reader's reply, shown once."""
+    with processes(db, 1, tickets=1) as crowd:
+        store = crowd.stores[0]
+        store.clock = lambda: START + 0.7
+        [ticket] = store.list()
+        store.add_reply(ticket["reference"], Reply("Précision."))
+        sync = HelpdeskSync(store, HelpdeskClient(crowd.url, token=TOKEN), clock=lambda: START + 1)
+        while sync.work():
+            pass
+        [request] = crowd.standin.requests
+        assert crowd.standin.requester_comments(request["id"]) == ["Précision."]
+        [ticket] = store.list()
+        assert [comment["body"] for comment in ticket["comments"]] == ["Précision."]
 
 
 def test_a_claim_ends_when_the_sync_that_held_it_died(db):
