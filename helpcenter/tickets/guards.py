@@ -452,7 +452,7 @@ class SecurityHeaders:
         self.policy = policy
         self.private = tuple(prefix for prefix in private if prefix)
 
-    def headers_for(self, method: str, headers: list, path: str = "") -> list:
+    def headers_for(self, method: str, headers: list, path: str) -> list:
         if self.private and path.startswith(self.private):
             # Whatever the answer said of these, the private path's values win.
             private = {name for name, _ in self.PRIVATE_HEADERS}

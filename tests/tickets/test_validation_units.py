@@ -476,6 +476,8 @@ def test_a_lone_surrogate_anywhere_is_refused_by_its_field():
     attachment = {"filename": "rapport\ud800.pdf", "content_base64": pdf}
     assert list(requests.validate({**VALID, "attachments": [attachment]}).errors) == ["attachments"]
     assert requests.validate({**VALID, "website": "\ud800"}).errors == {"website": [INVALID]}
+    # A text field: what a command line's argument holds for bytes that are not UTF-8.
+    assert requests.validate({**VALID, "subject": "Colis \udcff"}).errors == {"subject": [INVALID]}
 
 
 # The base64 pattern of a file that starts with some bytes, for any such bytes.
