@@ -210,7 +210,6 @@ class RateTable:
         max_keys: int = 100_000,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.per_minute = per_minute
         self.max_keys = max_keys
         self.clock = clock
         self.allowance = Allowance(per_minute)
@@ -476,7 +475,7 @@ class SecurityHeaders:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = self.headers_for(
-                    scope["method"], list(message.get("headers", [])), scope.get("path", "")
+                    scope["method"], list(message.get("headers", [])), scope["path"]
                 )
                 message = {**message, "headers": headers}
             await send(message)

@@ -650,6 +650,15 @@ def test_an_answer_that_sets_a_security_header_itself_keeps_its_value_once():
     assert found[b"cache-control"] == [b"private"]
 
 
+def test_below_a_private_path_its_values_win_over_the_answers_own_once():
+    app = Echo(extra_headers=[(b"cache-control", b"public, max-age=600")])
+    guarded = SecurityHeaders(app, private=("/api/requests/",))
+    found = headers_of(run(guarded, scope_of(method="GET", path="/api/requests/abc")))
+    assert found[b"cache-control"] == [b"no-store"]
+    assert found[b"x-robots-tag"] == [b"noindex, nofollow"]
+    assert found[b"referrer-policy"] == [b"no-referrer"]
+
+
 def test_pages_get_the_sites_policy_or_a_strict_default():
     page = Echo(content_type=b"text/html; charset=utf-8")
     policy = "default-src 'self'; script-src 'self' 'sha256-abc'"
