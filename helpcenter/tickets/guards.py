@@ -405,12 +405,7 @@ class CrossSiteGuard:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] in UNSAFE_METHODS and not self.allows(scope):
             await self.refuse(
-                scope,
-                send,
-                403,
-                {"origin": ["Posts from another site are refused."]},
-                {},
-                [],
+                scope, send, 403, {"origin": ["Posts from another site are refused."]}
             )
             return
         await self.app(scope, receive, send)
