@@ -160,7 +160,7 @@ class BodyGuard:
         except BodyTooSlow:
             if not started:
                 await self.refuse(
-                    scope, send, 408, {"body": ["The request body arrived too slowly."]}, {}, []
+                    scope, send, 408, {"body": ["The request body arrived too slowly."]}
                 )
 
 
