@@ -48,7 +48,7 @@ CASE_ONLY = (
 
 @dataclass(frozen=True)
 class Equivalent:
-    """Survivors known to behave as the original: `function` is the end of the mutants' name
+    """Survivors known to behave as the original: `function` is the end of the mutants' names
     before `__mutmut_`, `was` the changed lines of their diffs and `now` what each mutant made of
     them (one text, or a list of those one reason explains), `why` the reason."""
 
