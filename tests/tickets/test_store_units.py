@@ -512,7 +512,7 @@ def test_a_forwarded_ticket_is_due_at_once_with_what_the_helpdesk_needs(store):
 
 
 def test_the_payload_of_a_ticket_that_is_not_there_is_an_error(store):
-    with pytest.raises(LookupError, match=r"^no ticket 12345$"):  # what the outbox records
+    with pytest.raises(LookupError, match=r"^no ticket 12345$"):  # named, for whoever shows it
         store.delivery_payload(12345)
 
 
