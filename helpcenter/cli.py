@@ -32,7 +32,7 @@ def database_option(text: str):
 
 def add_database_option(parser: argparse.ArgumentParser) -> None:
     """`--db`, by default HELPCENTER_DATABASE_URL or var/helpcenter.sqlite3."""
-    from helpcenter.server import DATABASE_URL_VARIABLE
+    from helpcenter import DATABASE_URL_VARIABLE
 
     parser.add_argument(
         "--db",

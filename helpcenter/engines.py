@@ -41,7 +41,7 @@ import psycopg
 import psycopg_pool
 from starlette.exceptions import HTTPException
 
-from helpcenter.server import DATABASE_URL_VARIABLE
+from helpcenter import DATABASE_URL_VARIABLE
 
 # How long a write waits for another writer (SQLite's busy timeout, PostgreSQL's lock timeout
 # and the wait for a free connection of the pool) before it fails.
