@@ -710,9 +710,15 @@ class Processes:
     url: str
     stores: list[TicketStore]
 
-    def sync(self, number: int, together: threading.Barrier | None = None, **options):
+    def sync(
+        self,
+        number: int,
+        together: threading.Barrier | None = None,
+        clock: Callable[[], float] = lambda: START,
+        **options,
+    ):
         client = Crowded(self.url, token=TOKEN, together=together)
-        return HelpdeskSync(self.stores[number], client, clock=lambda: START, **options)
+        return HelpdeskSync(self.stores[number], client, clock=clock, **options)
 
     def by_subject(self) -> dict[str, list[str]]:
         """What the requester wrote on each request after its description, by its subject."""
@@ -785,9 +791,7 @@ def test_a_requests_replies_reach_the_helpdesk_in_order_and_a_closed_request_is_
         for text in ("Un.", "Deux.", "Trois."):
             store.add_reply(references["Demande 0"], Reply(text))
         store.set_status(references["Demande 1"], "closed")
-        sync = crowd.sync(0)
-        while sync.work():
-            pass
+        work_side_by_side([crowd.sync(0)])
         assert crowd.by_subject() == {"Demande 0": ["Un.", "Deux.", "Trois."], "Demande 1": []}
         [closed] = [r for r in crowd.standin.requests if r["subject"] == "Demande 1"]
         assert crowd.standin.reads(closed["id"]) == 0
@@ -800,9 +804,7 @@ def test_a_helpdesk_whose_clock_runs_ahead_never_dates_the_activity_here_in_the_
         crowd.standin.clock = lambda: START + 3600  # an hour ahead
         [request] = crowd.standin.requests
         crowd.standin.reply(request["id"], "Nous regardons.", status="solved")
-        sync = crowd.sync(0)
-        while sync.work():
-            pass
+        work_side_by_side([crowd.sync(0)])
         [ticket] = crowd.stores[0].list()
         assert ticket["status"] == "solved"
         assert datetime.fromisoformat(ticket["updated_at"]).timestamp() == START
@@ -816,9 +818,7 @@ def test_a_reply_the_helpdesk_dates_to_the_whole_second_is_known_when_it_comes_b
         store.clock = lambda: START + 0.7
         [ticket] = store.list()
         store.add_reply(ticket["reference"], Reply("Précision."))
-        sync = HelpdeskSync(store, HelpdeskClient(crowd.url, token=TOKEN), clock=lambda: START + 1)
-        while sync.work():
-            pass
+        work_side_by_side([crowd.sync(0, clock=lambda: START + 1)])
         [request] = crowd.standin.requests
         assert crowd.standin.requester_comments(request["id"]) == ["Précision."]
         [ticket] = store.list()
@@ -832,9 +832,7 @@ def test_a_claim_ends_when_the_sync_that_held_it_died(db):
         assert died.due_replies(START, claim_for=CLAIM_SECONDS) != []
         assert died.due_requests(START, claim_for=CLAIM_SECONDS) != []
         now = START + CLAIM_SECONDS - 1
-        other = HelpdeskSync(
-            crowd.stores[1], HelpdeskClient(crowd.url, token=TOKEN), clock=lambda: now
-        )
+        other = crowd.sync(1, clock=lambda: now)
         assert other.work() == 0
         assert crowd.standin.reads(request["id"]) == 0
         now = START + CLAIM_SECONDS
