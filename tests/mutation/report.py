@@ -50,20 +50,20 @@ CASE_ONLY = (
 class Equivalent:
     """Survivors known to behave as the original: `function` is the end of the mutants' names
     before `__mutmut_`, `was` the changed lines of their diffs and `now` what each mutant made of
-    them (one text, or a list of those one reason explains), `why` the reason."""
+    them (in equivalent.toml one text, or a list of those one reason explains), `why` the
+    reason."""
 
     function: str
     was: str
-    now: str | list[str]
+    now: tuple[str, ...]
     why: str
 
     def explains(self, name: str, diff: str) -> bool:
         removed, added = changed_lines(diff)
-        now = [self.now] if isinstance(self.now, str) else self.now
         return (
             name.split("__mutmut_")[0].endswith(self.function)
             and removed == self.was
-            and added in now
+            and added in self.now
         )
 
 
@@ -154,8 +154,13 @@ RULES = (
 
 
 def load_equivalents(path: Path = EQUIVALENT) -> list[Equivalent]:
-    entries = tomllib.loads(path.read_text(encoding="utf-8")).get("equivalent", [])
-    return [Equivalent(**entry) for entry in entries]
+    equivalents = []
+    for entry in tomllib.loads(path.read_text(encoding="utf-8")).get("equivalent", []):
+        now = entry["now"]
+        equivalents.append(
+            Equivalent(**entry | {"now": (now,) if isinstance(now, str) else (*now,)})
+        )
+    return equivalents
 
 
 def statuses() -> dict[str, tuple[str, Path]]:
