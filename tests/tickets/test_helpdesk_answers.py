@@ -94,6 +94,9 @@ def test_a_delivery_set_aside_says_how_to_try_it_again_only_when_there_is_a_way(
 
 
 UNKNOWN_STATUS = "request: answer without a known request.status"
+# An open request of requester 7, and a comment's time.
+OPEN = {"status": "open", "requester_id": 7}
+CREATED = {"created_at": "2031-03-04T10:00:00Z"}
 
 
 @pytest.mark.parametrize(
@@ -111,34 +114,30 @@ def test_a_request_the_contract_does_not_describe_is_named_by_what_it_lacks(requ
 
 
 def test_comments_without_their_list_are_named_and_an_agents_private_note_never_shown():
-    request = {"status": "open", "requester_id": 7}
     with pytest.raises(UnexpectedAnswer) as raised:
-        request_state(request, [{"comments": []}, {"count": 2}])
+        request_state(OPEN, [{"comments": []}, {"count": 2}])
     assert str(raised.value) == "comments: answer without a comments list"
     note = {"id": 1, "author_id": 9, "body": "Internal: refund approved?", "public": False}
     answer = {"id": 2, "author_id": 9, "body": "Your refund is on its way.", "public": True}
-    created = {"created_at": "2031-03-04T10:00:00Z"}
-    state = request_state(request, [{"comments": [{**note, **created}, {**answer, **created}]}])
+    state = request_state(OPEN, [{"comments": [{**note, **CREATED}, {**answer, **CREATED}]}])
     assert [comment.body for comment in state.comments] == ["Your refund is on its way."]
 
 
 def test_a_comment_is_read_with_its_plain_text_and_its_authors_name_or_named_by_what_it_lacks():
-    request = {"status": "open", "requester_id": 7}
-    created = {"created_at": "2031-03-04T10:00:00Z"}
-    html = {"id": 2, "author_id": 9, "body": "<p>On its <b>way</b>.</p>", **created}
-    plain = {"id": 3, "author_id": 8, "body": "Thanks!", **created}
+    html = {"id": 2, "author_id": 9, "body": "<p>On its <b>way</b>.</p>", **CREATED}
+    plain = {"id": 3, "author_id": 8, "body": "Thanks!", **CREATED}
     users = [{"id": 9, "name": "Ines (Colisto)"}, {"id": 8, "name": None}]
     page = {"comments": [{**html, "plain_body": "On its way."}, plain], "users": users}
-    comments = request_state(request, [page]).comments
+    comments = request_state(OPEN, [page]).comments
     assert [(c.text, c.author_name) for c in comments] == [
         ("On its way.", "Ines (Colisto)"),
         ("Thanks!", ""),  # no plain text: its body; a name that is not text: none
     ]
-    whole = {"id": 4, "author_id": 9, "body": "Sent.", **created}
+    whole = {"id": 4, "author_id": 9, "body": "Sent.", **CREATED}
     for lacking in whole:  # each one alone
         incomplete = {key: value for key, value in whole.items() if key != lacking}
         with pytest.raises(UnexpectedAnswer) as raised:
-            request_state(request, [{"comments": [incomplete]}])
+            request_state(OPEN, [{"comments": [incomplete]}])
         assert str(raised.value) == "comments: a comment without its id, author, time or body"
 
 
