@@ -6,12 +6,17 @@ cores to spare, with that many times the memory. Everything is built into a fres
 the target and only replaces it when every language succeeded: a failed build leaves the
 previous site intact.
 
-Before any language starts, this process reads and checks mkdocs.yml, the plans file and the
-catalogs once, so that a mistake is reported once, not once per language.
+Before any language starts, mkdocs.yml, the plans file and the catalogs are read and checked
+once, so that a mistake is reported once, not once per language; the site's root is written once
+every language is built. Both read the project in a process of their own too (`ReadApart`): the
+process that runs the languages then holds nothing of MkDocs while they build, which is the
+build's memory at its largest (one language's process and this one).
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -21,13 +26,14 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
-from helpcenter.config import Project, ProjectError, load_project
 from helpcenter.progress import Progress
-from helpcenter.search.analysis import stemmer_available
 from helpcenter.site.precompress import write_gzip_copies
 from helpcenter.site.progress import PROGRESS_VARIABLE, LanguagesProgress
-from helpcenter.site.root import write_site_root
+
+if TYPE_CHECKING:  # loaded by the processes that read the project (`ReadApart`)
+    from helpcenter.config import Project
 
 # The language a build makes: mkdocs.yml gives it to mkdocs-static-i18n's `build_only_locale`.
 LOCALE_VARIABLE = "HELPCENTER_LOCALE"
@@ -85,14 +91,23 @@ def remove_folder(folder: Path) -> None:
     shutil.rmtree(folder, ignore_errors=True)
 
 
+def read_project(config_file: Path) -> Project:
+    """The project as mkdocs.yml says it, unchecked (BuildError if it cannot be read)."""
+    from helpcenter.config import ProjectError, load_project
+
+    try:
+        return load_project(config_file, check=False)
+    except ProjectError as error:
+        raise BuildError(str(error)) from None
+
+
 def checked_project(config_file: Path, strict: bool, project: Project | None = None) -> Project:
     """The project, with what every language shares checked once: the settings, the plans file
     and each language's catalog. Languages searched without stemming are said once. `project`:
     mkdocs.yml as the caller has just read it, not read again."""
-    try:
-        project = project or load_project(config_file, check=False)
-    except ProjectError as error:
-        raise BuildError(str(error)) from None
+    from helpcenter.search.analysis import stemmer_available
+
+    project = project or read_project(config_file)
     catalogs = project.catalogs
     warnings = [
         problem for locale in project.locales for problem in catalogs.problems(locale, project.root)
@@ -111,6 +126,61 @@ def checked_project(config_file: Path, strict: bool, project: Project | None = N
     return project
 
 
+class ProjectReader(Protocol):
+    """How a build reads the project: to check it and learn its languages before they build,
+    and to write the site's root after."""
+
+    def check(self, config_file: Path, strict: bool) -> list[str]:
+        """The languages, once the project is checked (BuildError if it fails)."""
+
+    def write_root(self, config_file: Path, site_dir: Path) -> None: ...
+
+
+class ReadApart:
+    """Each in a process of its own (`python -m helpcenter.site.build`), what it says on
+    stderr passed on: `helpcenter build`."""
+
+    def check(self, config_file: Path, strict: bool) -> list[str]:
+        strictness = "--strict" if strict else "--no-strict"
+        return json.loads(run_step("check", str(config_file), strictness))
+
+    def write_root(self, config_file: Path, site_dir: Path) -> None:
+        run_step("root", str(config_file), str(site_dir))
+
+
+def run_step(*arguments: str) -> str:
+    """What a step of this module's command line printed (BuildError with what it said when it
+    failed)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "helpcenter.site.build", *arguments],
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        raise BuildError(done.stderr.strip() or f"{arguments[0]} failed")
+    sys.stderr.write(done.stderr)
+    return done.stdout
+
+
+class ReadHere:
+    """In the calling process, the project kept (`project`, once checked): the preview, which
+    keeps it and its languages' builds, and the steps `ReadApart` runs."""
+
+    def __init__(self, project: Project | None = None) -> None:
+        """`project`: mkdocs.yml as the caller has just read it, not read again."""
+        self.project = project
+
+    def check(self, config_file: Path, strict: bool) -> list[str]:
+        self.project = checked_project(config_file, strict, self.project)
+        return self.project.locales
+
+    def write_root(self, config_file: Path, site_dir: Path) -> None:
+        from helpcenter.site.root import write_site_root
+
+        write_site_root(self.project or read_project(config_file), site_dir)
+
+
 def build_site(
     config_file: Path,
     site_dir: Path,
@@ -119,14 +189,15 @@ def build_site(
     precompress: bool = False,
     build_language: Callable[[Path, str, Path, bool, LanguagesProgress], str] = build_language,
     discard: Callable[[Path], None] = remove_folder,
-    project: Project | None = None,
-) -> Project:
+    reader: ProjectReader | None = None,
+) -> None:
     """`precompress`: with a `.gz` copy of each text file, for nginx's `gzip_static`.
     `build_language(config_file, locale, site_dir, strict, progress)` builds one language (the
     preview builds them in its own process, and keeps them); `discard(folder)` removes the
-    previous site once replaced; `project`: mkdocs.yml as the caller has just read it."""
-    project = checked_project(config_file, strict, project)
-    locales = project.locales
+    previous site once replaced; `reader`: where the project is read (`ReadApart` unless
+    given)."""
+    reader = reader or ReadApart()
+    locales = reader.check(config_file, strict)
     site_dir = site_dir.resolve()
     site_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f"{site_dir.name}.", dir=site_dir.parent))
@@ -151,13 +222,12 @@ def build_site(
                     print(f"[{locale}] {output}", file=sys.stderr)
         if errors:
             raise BuildError("\n\n".join(errors))
-        write_site_root(project, staging)
+        reader.write_root(config_file, staging)
         if precompress:
             write_gzip_copies(staging)
         swap_into_place(staging, site_dir, discard)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return project
 
 
 def swap_into_place(
@@ -169,3 +239,31 @@ def swap_into_place(
         site_dir.rename(previous)
     staging.rename(site_dir)
     discard(previous)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The steps that read the project, for `ReadApart`: `check CONFIG --strict|--no-strict`
+    prints the languages (JSON) once the project is checked; `root CONFIG SITE_DIR` writes the
+    site's root."""
+    parser = argparse.ArgumentParser(prog="python -m helpcenter.site.build")
+    steps = parser.add_subparsers(dest="step", required=True)
+    check = steps.add_parser("check")
+    check.add_argument("config_file", type=Path)
+    check.add_argument("--strict", action=argparse.BooleanOptionalAction, required=True)
+    root = steps.add_parser("root")
+    root.add_argument("config_file", type=Path)
+    root.add_argument("site_dir", type=Path)
+    args = parser.parse_args(argv)
+    try:
+        if args.step == "check":
+            print(json.dumps(ReadHere().check(args.config_file, args.strict)))
+        else:
+            ReadHere().write_root(args.config_file, args.site_dir)
+    except BuildError as error:
+        print(error, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -64,7 +64,13 @@ from helpcenter.config import Project
 from helpcenter.search.browser import SEARCH_DIR
 from helpcenter.server.livereload import Settled
 from helpcenter.site.atomic import write_atomically
-from helpcenter.site.build import LOCALE_VARIABLE, BuildError, build_site, remove_folder
+from helpcenter.site.build import (
+    LOCALE_VARIABLE,
+    BuildError,
+    ReadHere,
+    build_site,
+    remove_folder,
+)
 from helpcenter.site.headers import page_script_hashes, site_policy
 from helpcenter.site.progress import LanguagesProgress, PageCounter
 from helpcenter.site.root import write_site_root
@@ -606,13 +612,15 @@ class Preview:
             self.previous = set_aside(previous)
 
         discard = (lambda previous: discard_behind(set_aside(previous))) if complete else keep_aside
-        project = build_site(
+        reader = ReadHere(read)
+        build_site(
             self.config_file,
             self.site_dir,
             build_language=build_language,
             discard=discard,
-            project=read,
+            reader=reader,
         )
+        project = reader.project
         if complete:
             self.drop_previous()
         for locale, build in built.items():

@@ -4,7 +4,7 @@ server, database drivers and HTTP client) to say them."""
 
 from __future__ import annotations
 
-from helpcenter.tickets.validation import N_
+from helpcenter.i18n import N_
 
 # A request's status: Zendesk's values.
 STATUSES = ("new", "open", "pending", "hold", "solved", "closed")

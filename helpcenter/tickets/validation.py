@@ -30,6 +30,7 @@ from pydantic import AfterValidator, ConfigDict, Field, ValidationError, create_
 from pydantic_core import PydanticCustomError, core_schema
 
 from helpcenter.contact.settings import ATTACHMENT_TYPES, Category, ContactSettings, ExtraField
+from helpcenter.i18n import N_
 from helpcenter.i18n.catalogs import Catalogs
 
 # Characters no field may hold: C0 and C1 controls (tab and line breaks aside) and the bidi
@@ -681,11 +682,6 @@ def reply_model(settings: ContactSettings, attachment):
             [],
         ),
     )
-
-
-def N_(message: str) -> str:
-    """A UI string to translate later (`make messages` extracts it), as it is."""
-    return message
 
 
 # What each error type says to the reader, in their language (msgids of the catalogs).

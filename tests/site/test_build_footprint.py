@@ -1,6 +1,7 @@
 """A build loads what making pages needs, not the endpoint: each language builds in a process of
-its own, besides the `helpcenter build` process that checks the project and waits for them, and
-what these processes load is memory the build holds (bench/results.md)."""
+its own, besides the `helpcenter build` process that waits for them, and what these processes
+load is memory the build holds (bench/results.md). That process loads nothing of MkDocs either:
+the project is checked, and the site's root written, by processes of their own."""
 
 from __future__ import annotations
 
@@ -32,13 +33,20 @@ def test_a_language_build_loads_nothing_of_the_endpoint():
     assert not (ENDPOINT | {"rich"}) & loaded  # the terminal's bars are the build's own
 
 
-def test_the_build_that_runs_the_languages_loads_nothing_of_the_endpoint():
+def test_the_build_that_runs_the_languages_loads_neither_mkdocs_nor_the_endpoint():
     loaded = loaded_by(
-        "from pathlib import Path\n"
         "from helpcenter.cli import parser\n"
-        "from helpcenter.site.build import checked_project\n"
+        "import helpcenter.site.build\n"
         "parser().parse_args(['build'])\n"
-        f"checked_project(Path({str(PROJECT_ROOT / 'mkdocs.yml')!r}), strict=True)"
     )
-    assert {"mkdocs", "helpcenter", "rich"} <= loaded
+    assert {"helpcenter", "rich"} <= loaded
+    assert not (ENDPOINT | {"mkdocs", "material", "jinja2", "babel", "pydantic", "lunr"}) & loaded
+
+
+def test_the_build_s_check_of_the_project_loads_nothing_of_the_endpoint():
+    loaded = loaded_by(
+        "from helpcenter.site.build import main\n"
+        f"main(['check', {str(PROJECT_ROOT / 'mkdocs.yml')!r}, '--strict'])"
+    )
+    assert {"mkdocs", "helpcenter"} <= loaded
     assert not ENDPOINT & loaded
