@@ -106,6 +106,9 @@ class HelpCenterPlugin(BasePlugin[HelpCenterConfig]):
         self.indexed: list[SearchablePage] | None = None  # what `search_files` holds
         # Set while the preview renders a save's pages before the index (helpcenter.site.preview).
         self.index_kept = False
+        # Set by the preview, which indexes again after each save: each page's words are analysed
+        # as it is converted, and kept (a build analyses them as it indexes, one page at a time).
+        self.analyses_kept = False
         # Each article's reading time and related articles, by URL.
         self.reading_minutes: dict[str, int] = {}
         self.articles: dict[str, Page] = {}
@@ -173,7 +176,8 @@ class HelpCenterPlugin(BasePlugin[HelpCenterConfig]):
                 category=is_category(page),
                 language=page.file.locale,
             )
-            analyse_now(self.searchable[page.url], self.locale)
+            if self.analyses_kept:
+                analyse_now(self.searchable[page.url], self.locale)
         if page.parent is not None and not page.is_index:
             self.reading_minutes[page.url] = reading_minutes(word_count(html))
             self.articles[page.url] = page

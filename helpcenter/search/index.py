@@ -51,6 +51,7 @@ import json
 import math
 import posixpath
 import re
+from array import array
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable
@@ -296,13 +297,14 @@ def analyse_now(page: Page, language: str) -> None:
 
 @dataclass
 class Counted:
-    """A language's pages counted for search: each field's postings (`{term: {document:
-    frequency}}`) and each document's number of terms, and what a query needs to analyse words as
-    the pages' were."""
+    """A language's pages counted for search: each field's postings (`{term: [document,
+    frequency, document, frequency, ...]}`, see `documents`) and each document's number of terms,
+    and what a query needs to analyse words as the pages' were."""
 
     analyzer: Analyzer
     pages: list[Page]
-    postings: dict[str, dict[str, dict[int, int]]]
+    # Arrays, not dictionaries: a dictionary takes several times the memory of its numbers.
+    postings: dict[str, dict[str, array[int]]]
     lengths: dict[str, list[int]]
     accents: dict[str, list[str]]
 
@@ -310,19 +312,23 @@ class Counted:
     def of(cls, language: str, pages: list[Page]) -> Counted:
         analyzer = shared_analyzer(language)
         names = [name for name, _ in FIELDS]
-        postings: dict[str, dict[str, dict[int, int]]] = {name: {} for name in names}
+        postings: dict[str, dict[str, array[int]]] = {name: {} for name in names}
         lengths: dict[str, list[int]] = {name: [] for name in names}
         accented: set[str] = set()
         for ref, page in enumerate(pages):
-            if page.analysed is None:
-                page.analysed = analyse(analyzer, page)
-            accented |= page.analysed.accented
-            for name, terms in page.analysed.terms.items():
+            analysed = page.analysed or analyse(analyzer, page)  # kept by the preview only
+            accented |= analysed.accented
+            for name, terms in analysed.terms.items():
                 lengths[name].append(terms.total())
                 for term, frequency in terms.items():
-                    postings[name].setdefault(term, {})[ref] = frequency
+                    postings[name].setdefault(term, array("i")).extend((ref, frequency))
         accents = dict(sorted(accent_stems(analyzer, accented).items()))
         return cls(analyzer, pages, postings, lengths, accents)
+
+    def documents(self, field_name: str, term: str) -> dict[int, int]:
+        """`{document: frequency}` of the documents whose field has the term."""
+        counts = self.postings[field_name].get(term, array("i"))
+        return dict(zip(counts[::2], counts[1::2], strict=True))
 
     @property
     def terms(self) -> list[str]:
@@ -354,7 +360,7 @@ class Counted:
             "accents": self.accents,
             "terms": terms,
             "postings": [
-                [encode_postings(self.postings[name].get(term, {})) for term in terms]
+                [encode_postings(self.documents(name, term)) for term in terms]
                 for name, _ in FIELDS
             ],
             "lengths": [self.lengths[name] for name, _ in FIELDS],
@@ -373,7 +379,7 @@ class Counted:
         documents = len(self.pages)
         scores: dict[int, float] = {}
         for term in terms:
-            by_field = [self.postings[name].get(term, {}) for name, _ in FIELDS]
+            by_field = [self.documents(name, term) for name, _ in FIELDS]
             having = sum(map(len, by_field))
             idf = math.log(1 + abs((documents - having + 0.5) / (having + 0.5)))
             for (name, boost), postings, average in zip(
@@ -405,8 +411,7 @@ class Counted:
         """A term's postings in every field, each document followed by its field's length: a
         shard scores its terms' documents as the whole index would, without the other terms."""
         return [
-            encode_postings(self.postings[name].get(term, {}), self.lengths[name])
-            for name, _ in FIELDS
+            encode_postings(self.documents(name, term), self.lengths[name]) for name, _ in FIELDS
         ]
 
 
@@ -448,9 +453,10 @@ def text_files(pages: list[Page], length: int = TEXT_FILE_LENGTH) -> list[tuple[
     ]
 
 
-def add_file(files: dict[str, bytes], name: str, data: object) -> str:
-    """Add a JSON file named after its content to `files`; its name below `search/`."""
-    content = as_json(data)
+def add_file(files: dict[str, bytes], name: str, data: object, content: bytes = b"") -> str:
+    """Add a JSON file named after its content to `files`; its name below `search/`.
+    `content`: `data` already written (`as_json`)."""
+    content = content or as_json(data)
     path = named_after_content(name, content, "json")
     files[path] = content
     return posixpath.basename(path)
@@ -473,8 +479,22 @@ def covering(ranges: list[list], first: int, end: int) -> list[list]:
     ]
 
 
+JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def as_json(data: object) -> bytes:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+    return JSON.encode(data).encode()
+
+
+def longer_than(data: object, limit: int) -> bool:
+    """Whether `as_json(data)` is longer than `limit` bytes, written only until it is (a large
+    site's whole index is megabytes)."""
+    length = 0
+    for chunk in JSON.iterencode(data):
+        length += len(chunk.encode())
+        if length > limit:
+            return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -533,7 +553,9 @@ def sharded(files: dict[str, bytes], counted: Counted, terms: list[str], shard_s
       `SPLIT_TEXT_FILE_LENGTH` characters);
     - `vocabulary`: the file of every term (a JSON list), loaded only by a search that found
       nothing, for its typo guesses."""
-    postings = [counted.term_postings(term) for term in terms]
+    # Each term's postings written at once: a large site has tens of thousands, which as lists
+    # of numbers would take several times the memory.
+    postings = [as_json(counted.term_postings(term)) for term in terms]
     docs = counted.docs()
     shown = [counted.best_results([term]) for term in terms]
     # A word typed with or without its accents searches its stem and its accented spellings':
@@ -543,7 +565,7 @@ def sharded(files: dict[str, bytes], counted: Counted, terms: list[str], shard_s
         at = max(0, bisect_right(orders, js_order(plain)) - 1)
         shown[at] = shown[at] + counted.best_results([plain, *others])
     ranges = cut(
-        [len(as_json(lists)) + 1 for lists in postings],
+        [len(lists) + 1 for lists in postings],
         shard_size,
         shown,
         [len(as_json(doc)) + 1 for doc in docs],
@@ -553,23 +575,18 @@ def sharded(files: dict[str, bytes], counted: Counted, terms: list[str], shard_s
     accents: list[dict[str, list[str]]] = [{} for _ in ranges]
     for plain, stems in counted.accents.items():
         accents[max(0, bisect_right(firsts, js_order(plain)) - 1)][plain] = stems
-    shards = [
-        [
-            terms[first],
-            add_file(
-                files,
-                "postings",
-                {
-                    "first": first,
-                    "terms": terms[first:end],
-                    "postings": postings[first:end],
-                    "accents": dict(sorted(in_range.items())),
-                    **shown_docs(docs, texts, shown[first:end]),
-                },
-            ),
-        ]
-        for (first, end), in_range in zip(ranges, accents, strict=True)
-    ]
+    shards = []
+    for (first, end), in_range in zip(ranges, accents, strict=True):
+        rest = {
+            "accents": dict(sorted(in_range.items())),
+            **shown_docs(docs, texts, shown[first:end]),
+        }
+        content = b'%s,"postings":[%s],%s' % (
+            as_json({"first": first, "terms": terms[first:end]})[:-1],
+            b",".join(postings[first:end]),
+            as_json(rest)[1:],
+        )
+        shards.append([terms[first], add_file(files, "postings", None, content)])
     doc_shards = [
         [
             first,
@@ -615,9 +632,9 @@ def add_index(
     files to `files`; its name below `search/`."""
     counted = Counted.of(language, pages)
     terms = counted.terms
-    data = counted.whole(terms)
-    if shard_size is not None and len(as_json(data)) > shard_size:
+    if shard_size is not None and longer_than(counted.whole(terms), shard_size):
         data = sharded(files, counted, terms, shard_size)
     else:
+        data = counted.whole(terms)
         data["texts"] = add_texts(files, pages)
     return add_file(files, name, {**data, **extra})

@@ -11,8 +11,10 @@ from helpcenter.search.index import (
     TEXT_FILE_LENGTH,
     Page,
     SearchFiles,
+    as_json,
     best_page,
     build_index,
+    longer_than,
     page_fields,
     searchable_page,
     text_files,
@@ -152,3 +154,12 @@ def test_every_search_file_is_json_named_so():
         "search/text.*.json",
         "search/text.*.json",
     ]
+
+
+def test_an_index_is_longer_than_a_limit_as_its_whole_file_would_be():
+    """Whether a language's index is split is known without writing it whole."""
+    data = {"terms": ["colis", "délai"], "postings": [[[0, 2], [1]], [[], [-2, 0]]]}
+    written = as_json(data)
+    assert not longer_than(data, len(written))
+    assert longer_than(data, len(written) - 1)
+    assert longer_than(data, len(written.decode()))  # in bytes: `é` is two
