@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from helpcenter.engines import Target
+from helpcenter.site.build import QUIET_MKDOCS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -32,7 +33,7 @@ def run_helpcenter(
         capture_output=True,
         text=True,
         check=check,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **(env or {})},
+        env={**os.environ, **QUIET_MKDOCS, **(env or {})},
     )
 
 

@@ -37,6 +37,8 @@ if TYPE_CHECKING:  # loaded by the processes that read the project (`ReadApart`)
 
 # The language a build makes: mkdocs.yml gives it to mkdocs-static-i18n's `build_only_locale`.
 LOCALE_VARIABLE = "HELPCENTER_LOCALE"
+# MkDocs 1.6 warns of MkDocs 2.0 at each start unless told not to: said in every build otherwise.
+QUIET_MKDOCS = {"NO_MKDOCS_2_WARNING": "1"}
 # How a build that succeeded ends its output (`helpcenter review` reads build logs by it).
 SITE_BUILT = "Site built in"
 
@@ -61,7 +63,7 @@ def build_language(
             env={
                 **os.environ,
                 LOCALE_VARIABLE: locale,
-                "NO_MKDOCS_2_WARNING": "1",
+                **QUIET_MKDOCS,
                 PROGRESS_VARIABLE: str(writing),
             },
             pass_fds=(writing,),
@@ -153,7 +155,7 @@ def run_step(*arguments: str) -> str:
     failed)."""
     done = subprocess.run(
         [sys.executable, "-m", "helpcenter.site.build", *arguments],
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        env={**os.environ, **QUIET_MKDOCS},
         capture_output=True,
         text=True,
     )

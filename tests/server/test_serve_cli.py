@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from helpcenter.site.build import QUIET_MKDOCS
 from tests.conftest import PROJECT_ROOT
 from tests.processes import helpcenter_command
 
@@ -54,7 +55,7 @@ def run(arguments: list[str], cwd: Path) -> subprocess.CompletedProcess:
         capture_output=True,
         text=True,
         timeout=60,  # a server that started anyway would run until stopped
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        env={**os.environ, **QUIET_MKDOCS},
         check=False,
     )
 
@@ -107,7 +108,7 @@ def test_the_address_printed_answers(command, project_copy, site):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        env={**os.environ, **QUIET_MKDOCS},
     )
     try:
         assert server.stdout is not None
