@@ -147,9 +147,9 @@ def measure_preview(project: Path) -> dict:
     }
 
 
-def preview_table(preview: dict) -> list[str]:
+def preview_table(preview: dict, articles: int) -> list[str]:
     return [
-        "## Writers' preview (`helpcenter serve --watch`)",
+        f"## Writers' preview (`helpcenter serve --watch`), {articles} articles per language",
         "",
         "| Measure | Seconds | Goal |",
         "| --- | --- | --- |",
@@ -170,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     project = prepare(PROJECT_ROOT / "bench" / "corpus" / "preview", args.articles)
     results = measure_preview(project)
     print(json.dumps(results, indent=2))
-    print("\n".join(preview_table(results)))
+    print("\n".join(preview_table(results, args.articles)))
     return 0
 
 
