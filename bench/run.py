@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from bench.endpoint import SETUPS, endpoint_table, label, measure_endpoints
@@ -305,28 +306,57 @@ def wait_until_quiet(limit: float = 30, window: float = 0.5, busy_at_most: float
         quiet_windows = quiet_windows + 1 if quiet else 0
 
 
+@dataclass
+class FirstSearch:
+    """A plain article view in a fresh browser, then a first search: what each downloaded, and
+    the time from the first keystroke to the first result. The page stays open."""
+
+    context: object
+    page: object
+    page_view: int  # bytes, gzip
+    search_at_load: int
+    search_bytes: int  # everything search downloaded, from the page's load to the first results
+    first_result_ms: float
+
+    @classmethod
+    def of(cls, browser, url: str, article: str, word: str, delay: float = 0) -> FirstSearch:
+        """`delay`: between keystrokes (ms)."""
+        wait_until_quiet()
+        context = browser.new_context()
+        page = context.new_page()
+        responses = []
+        page.on("response", lambda response: responses.append(response))
+        page.add_init_script(TIME_FIRST_RESULT)
+        page.goto(f"{url}/{article}", wait_until="networkidle")
+        view = first_loads(responses)
+        search_at_load = sum(gzip_size(r) for r in view if any(p in r.url for p in SEARCH_PATTERN))
+        page.locator("[data-hc-search-input], .md-search__input").first.click()
+        page.keyboard.type(word, delay=delay)
+        page.locator(".md-search-result__list li").first.wait_for()
+        times = page.evaluate("hcBenchTimes")
+        page.wait_for_timeout(1000)  # the reader reads the first results before searching again
+        page.wait_for_load_state("networkidle")
+        loaded = sum(gzip_size(r) for r in first_loads(responses)[len(view) :])
+        return cls(
+            context,
+            page,
+            sum(gzip_size(r) for r in view),
+            search_at_load,
+            search_at_load + loaded,
+            times["result"] - times["keystroke"],
+        )
+
+
 def browser_metrics(browser, url: str, article: str, words: list[str]) -> dict:
-    wait_until_quiet()
-    context = browser.new_context()
-    page = context.new_page()
-    responses = []
-    page.on("response", lambda response: responses.append(response))
-    page.add_init_script(TIME_FIRST_RESULT)
-    page.goto(f"{url}/{article}", wait_until="networkidle")
-    view = first_loads(responses)
-    page_view = sum(gzip_size(r) for r in view)
-    search_at_load = sum(gzip_size(r) for r in view if any(p in r.url for p in SEARCH_PATTERN))
-    page.locator("[data-hc-search-input], .md-search__input").first.click()
-    page.keyboard.type(words[0])
-    page.locator(".md-search-result__list li").first.wait_for()
-    times = page.evaluate("hcBenchTimes")
-    first_result_ms = times["result"] - times["keystroke"]
-    page.wait_for_timeout(1000)  # the reader reads the first results before searching again
-    page.wait_for_load_state("networkidle")
-    search_bytes = search_at_load + sum(gzip_size(r) for r in first_loads(responses)[len(view) :])
+    # Typed at once, then at a quick typist's pace (a word of a letter or two finds its results
+    # once the reader pauses or types on, see search/worker.js).
+    first = FirstSearch.of(browser, url, article, words[0])
+    paced = FirstSearch.of(browser, url, article, words[0], TYPING_DELAY_MS)
+    paced.context.close()
+    page = first.page
     latencies = [page.evaluate(MEASURE_QUERY, word) for word in words[1:51]]
     typed = [typed_query_ms(page, word) for word in words[1:51]]
-    context.close()
+    first.context.close()
     # A shared link `?q=`, opened in a new browser: from the start of the navigation to results.
     context = browser.new_context()
     page = context.new_page()
@@ -336,10 +366,12 @@ def browser_metrics(browser, url: str, article: str, words: list[str]) -> dict:
     deep_link_ms = page.evaluate("hcBenchTimes.result")
     context.close()
     return {
-        "plain_view_kb": round((page_view - search_at_load) / 1024, 1),
-        "plain_view_search_kb": round(search_at_load / 1024, 1),
-        "first_search_kb": round(search_bytes / 1024, 1),
-        "first_result_ms": round(first_result_ms),
+        "plain_view_kb": round((first.page_view - first.search_at_load) / 1024, 1),
+        "plain_view_search_kb": round(first.search_at_load / 1024, 1),
+        "first_search_kb": round(first.search_bytes / 1024, 1),
+        "first_result_ms": round(first.first_result_ms),
+        "paced_first_search_kb": round(paced.search_bytes / 1024, 1),
+        "paced_first_result_ms": round(paced.first_result_ms),
         "deep_link_ms": round(deep_link_ms),
         "query_p50_ms": round(statistics.median(latencies), 1),
         "query_p95_ms": round(statistics.quantiles(latencies, n=20)[-1], 1),
@@ -483,6 +515,18 @@ def verdicts(report: dict) -> list[tuple[str, str, str, bool]]:
             worst(browser_ours, "first_result_ms") <= TARGETS["first_result_ms"],
         ),
         (
+            "First search typed at a quick typist's pace, gzip (KB, worst language)",
+            f"{worst(browser_ours, 'paced_first_search_kb')}",
+            f"≤ {TARGETS['first_search_kb']}",
+            worst(browser_ours, "paced_first_search_kb") <= TARGETS["first_search_kb"],
+        ),
+        (
+            "The same, first keystroke to first result (ms, worst)",
+            f"{worst(browser_ours, 'paced_first_result_ms')}",
+            f"≤ {TARGETS['first_result_ms']}",
+            worst(browser_ours, "paced_first_result_ms") <= TARGETS["first_result_ms"],
+        ),
+        (
             "Deep link `?q=` to results (ms, worst)",
             f"{worst(browser_ours, 'deep_link_ms')}",
             f"≤ {TARGETS['deep_link_ms']}",
@@ -564,6 +608,8 @@ def markdown(report: dict) -> str:
             ("plain_view_search_kb", "search bytes on a plain view (KB)"),
             ("first_search_kb", "first search, gzip (KB)"),
             ("first_result_ms", "first keystroke to first result (ms)"),
+            ("paced_first_search_kb", "first search typed at a quick typist's pace, gzip (KB)"),
+            ("paced_first_result_ms", "the same, first keystroke to first result (ms)"),
             ("deep_link_ms", "deep link `?q=` to results (ms)"),
             ("query_p50_ms", "query p50, each word put whole (ms)"),
             ("query_p95_ms", "query p95, each word put whole (ms)"),
