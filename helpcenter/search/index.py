@@ -366,6 +366,21 @@ class Counted:
             "lengths": [self.lengths[name] for name, _ in FIELDS],
         }
 
+    def longer_than(self, terms: list[str], limit: int) -> bool:
+        """Whether the index in one file (`whole`) is longer than `limit` bytes: its postings,
+        most of it (megabytes on a large site), are written only until it is."""
+        # Everything but the postings, each field's an empty list (`[]`); then each term's, and a
+        # comma between two.
+        length = len(as_json({**self.whole([]), "terms": terms})) + len(FIELDS) * max(
+            len(terms) - 1, 0
+        )
+        for name, _ in FIELDS:
+            for term in terms:
+                length += len(as_json(encode_postings(self.documents(name, term))))
+                if length > limit:
+                    return True
+        return length > limit
+
     @cached_property
     def averages(self) -> list[float]:
         """Each field's average length, as lunr.Builder's."""
@@ -479,22 +494,8 @@ def covering(ranges: list[list], first: int, end: int) -> list[list]:
     ]
 
 
-JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-
-
 def as_json(data: object) -> bytes:
-    return JSON.encode(data).encode()
-
-
-def longer_than(data: object, limit: int) -> bool:
-    """Whether `as_json(data)` is longer than `limit` bytes, written only until it is (a large
-    site's whole index is megabytes)."""
-    length = 0
-    for chunk in JSON.iterencode(data):
-        length += len(chunk.encode())
-        if length > limit:
-            return True
-    return False
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 @dataclass(frozen=True)
@@ -632,7 +633,7 @@ def add_index(
     files to `files`; its name below `search/`."""
     counted = Counted.of(language, pages)
     terms = counted.terms
-    if shard_size is not None and longer_than(counted.whole(terms), shard_size):
+    if shard_size is not None and counted.longer_than(terms, shard_size):
         data = sharded(files, counted, terms, shard_size)
     else:
         data = counted.whole(terms)

@@ -9,12 +9,12 @@ import re
 from helpcenter.search.analysis import Analyzer
 from helpcenter.search.index import (
     TEXT_FILE_LENGTH,
+    Counted,
     Page,
     SearchFiles,
     as_json,
     best_page,
     build_index,
-    longer_than,
     page_fields,
     searchable_page,
     text_files,
@@ -158,8 +158,16 @@ def test_every_search_file_is_json_named_so():
 
 def test_an_index_is_longer_than_a_limit_as_its_whole_file_would_be():
     """Whether a language's index is split is known without writing it whole."""
-    data = {"terms": ["colis", "délai"], "postings": [[[0, 2], [1]], [[], [-2, 0]]]}
-    written = as_json(data)
-    assert not longer_than(data, len(written))
-    assert longer_than(data, len(written) - 1)
-    assert longer_than(data, len(written.decode()))  # in bytes: `é` is two
+    pages = [
+        Page("colis/", "Délai de livraison", "Le colis arrive.", [("suivi", "Suivi")], "Où ?"),
+        Page("retours/", "Retours", body="Renvoyer un colis, renvoyer un colis."),
+        Page("vide/", "Le"),  # no term in any field
+    ]
+    words, none = Counted.of("fr", pages), Counted.of("fr", pages[2:])
+    assert none.terms == []
+    for counted in (words, none):
+        written = as_json(counted.whole(counted.terms))
+        assert not counted.longer_than(counted.terms, len(written))
+        assert counted.longer_than(counted.terms, len(written) - 1)
+    # In bytes: `é` is two.
+    assert words.longer_than(words.terms, len(as_json(words.whole(words.terms)).decode()))
