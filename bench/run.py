@@ -227,32 +227,35 @@ SEARCH_PATTERN = (
     *("search_index", "/search/index.", "/search/engine.", "/lunr/", "/workers/"),
     *("/search/postings.", "/search/docs.", "/search/text.", "/search/vocabulary."),
 )
+# The search box and a result in its list, ours and the bare stack's (Material's) alike.
+SEARCH_BOX = "[data-hc-search-input], .md-search__input"
+A_RESULT = ".md-search-result__list li"
 # Timed in the page, not by the driver polling it: when the first keystroke reached the page and
 # when the first result was in the list (`performance.now()`, from the start of the navigation).
-TIME_FIRST_RESULT = """(() => {
-    const times = window.hcBenchTimes = {};
-    document.addEventListener("keydown", () => { times.keystroke ??= performance.now(); }, true);
-    new MutationObserver((changes, observer) => {
-        if (!document.querySelector(".md-search-result__list li")) return;
+TIME_FIRST_RESULT = f"""(() => {{
+    const times = window.hcBenchTimes = {{}};
+    document.addEventListener("keydown", () => {{ times.keystroke ??= performance.now(); }}, true);
+    new MutationObserver((changes, observer) => {{
+        if (!document.querySelector("{A_RESULT}")) return;
         times.result = performance.now();
         observer.disconnect();
-    }).observe(document, {childList: true, subtree: true});
-})()"""
-MEASURE_QUERY = """async (query) => {
-    const input = document.querySelector("[data-hc-search-input], .md-search__input");
+    }}).observe(document, {{childList: true, subtree: true}});
+}})()"""
+MEASURE_QUERY = f"""async (query) => {{
+    const input = document.querySelector("{SEARCH_BOX}");
     // The status line and the list: two searches may find as many articles, the same status.
     const results = document.querySelector(".md-search-result");
-    const done = new Promise((resolve) => {
-        const observer = new MutationObserver(() => { observer.disconnect(); resolve(); });
-        observer.observe(results, {childList: true, characterData: true, subtree: true});
-    });
+    const done = new Promise((resolve) => {{
+        const observer = new MutationObserver(() => {{ observer.disconnect(); resolve(); }});
+        observer.observe(results, {{childList: true, characterData: true, subtree: true}});
+    }});
     const start = performance.now();
     input.value = query;
-    input.dispatchEvent(new Event("input", {bubbles: true}));
-    input.dispatchEvent(new KeyboardEvent("keyup", {bubbles: true, key: "a"}));
+    input.dispatchEvent(new Event("input", {{bubbles: true}}));
+    input.dispatchEvent(new KeyboardEvent("keyup", {{bubbles: true, key: "a"}}));
     await done;
     return performance.now() - start;
-}"""
+}}"""
 # A reader typing a query, by contrast, has the worker fetch the files of the word being typed as
 # it comes: from the last keystroke (its input: Playwright types a letter beyond the US keyboard
 # without a keydown) to the first change of the list, which shows the whole word's results
@@ -330,9 +333,9 @@ class FirstSearch:
         page.goto(f"{url}/{article}", wait_until="networkidle")
         view = first_loads(responses)
         search_at_load = sum(gzip_size(r) for r in view if any(p in r.url for p in SEARCH_PATTERN))
-        page.locator("[data-hc-search-input], .md-search__input").first.click()
+        page.locator(SEARCH_BOX).first.click()
         page.keyboard.type(word, delay=delay)
-        page.locator(".md-search-result__list li").first.wait_for()
+        page.locator(A_RESULT).first.wait_for()
         times = page.evaluate("hcBenchTimes")
         page.wait_for_timeout(1000)  # the reader reads the first results before searching again
         page.wait_for_load_state("networkidle")
@@ -362,7 +365,7 @@ def browser_metrics(browser, url: str, article: str, words: list[str]) -> dict:
     page = context.new_page()
     page.add_init_script(TIME_FIRST_RESULT)
     page.goto(f"{url}/{article}?q={words[-1]}", wait_until="commit")
-    page.locator(".md-search-result__list li").first.wait_for()
+    page.locator(A_RESULT).first.wait_for()
     deep_link_ms = page.evaluate("hcBenchTimes.result")
     context.close()
     return {
@@ -382,7 +385,7 @@ def browser_metrics(browser, url: str, article: str, words: list[str]) -> dict:
 
 def typed_query_ms(page, word: str) -> float:
     """A word typed into the emptied box: from its last keystroke to its results."""
-    box = page.locator("[data-hc-search-input], .md-search__input").first
+    box = page.locator(SEARCH_BOX).first
     box.fill("")
     page.keyboard.type(word[:-1], delay=TYPING_DELAY_MS)
     page.wait_for_timeout(TYPING_DELAY_MS)
