@@ -182,10 +182,10 @@ class LanguageBuild:
             config = language_config(config_file, locale, site_dir)
             self.config: MkDocsConfig = config.plugins.on_config(config)
             config = self.config
-            config.plugins["helpcenter"].analyses_kept = True
+            plugin = config.plugins["helpcenter"]
+            plugin.analyses_kept = True
             if progress is not None:  # what `helpcenter build` shows of each language
-                heard = functools.partial(progress.hear, locale)
-                config.plugins["helpcenter"].progress = PageCounter(heard)
+                plugin.progress = PageCounter(functools.partial(progress.hear, locale))
             config.plugins.on_pre_build(config=config)
             files = get_files(config)
             self.env = env or config.theme.get_env()
