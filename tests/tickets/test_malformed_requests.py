@@ -5,6 +5,7 @@ or 422 in the endpoints' error shape `{"errors": {field: [messages]}}`, nothing 
 from __future__ import annotations
 
 import json
+import re
 import socket
 import sqlite3
 import threading
@@ -78,10 +79,20 @@ def post_json(url: str, path: str, body: object) -> httpx.Response:
 
 
 def raw_answer(port: int, head: str, wait: float = 5.0) -> bytes:
-    """Send only a request's head, and read what comes back before any body is sent."""
+    """Send only a request's head, and read the answer that comes back before any body is sent:
+    its head, then its body as long as the head says (they may come apart; the server keeps the
+    connection, waiting for the body)."""
     with socket.create_connection(("127.0.0.1", port), timeout=wait) as connection:
         connection.sendall(head.encode())
-        return connection.recv(65536)
+        answer = b""
+        while b"\r\n\r\n" not in answer and (chunk := connection.recv(65536)):
+            answer += chunk
+        length = re.search(rb"(?im)^content-length:\s*(\d+)", answer.partition(b"\r\n\r\n")[0])
+        while length and len(answer.partition(b"\r\n\r\n")[2]) < int(length[1]):
+            if not (chunk := connection.recv(65536)):
+                break
+            answer += chunk
+        return answer
 
 
 # Body limits: the small endpoints a few KB, tickets the attachments' limit.
