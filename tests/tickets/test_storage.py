@@ -128,9 +128,11 @@ def read_only(store: Database) -> Iterator[None]:
     execute(store.target, DROP_CONNECTIONS)
 
 
+# The endpoint's connections to the database (its role's, as the tests connect): not the
+# server's own, such as an autovacuum worker's, which only a superuser may end.
 DROP_CONNECTIONS = (
     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-    "WHERE datname = current_database() AND pid != pg_backend_pid()"
+    "WHERE datname = current_database() AND usename = current_user AND pid != pg_backend_pid()"
 )
 
 
