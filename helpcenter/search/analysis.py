@@ -33,8 +33,14 @@ from functools import cache, lru_cache
 from helpcenter.search.stemmer import BrowserStemmer, lunr_language
 
 LIGATURES = {"œ": "oe", "æ": "ae"}
-FOLDING = str.maketrans(LIGATURES)
-SPELLING = str.maketrans({**LIGATURES, "_": " "})  # `\w` has `_`, which separates words
+SPELLING = {**LIGATURES, "_": " "}  # `\w` has `_`, which separates words
+
+
+def replaced(text: str, replacements: dict[str, str]) -> str:
+    """`text` with each key of `replacements` replaced (many times faster than `translate`)."""
+    for written, replacement in replacements.items():
+        text = text.replace(written, replacement)
+    return text
 
 
 def mark_ranges(first: int, last: int) -> str:
@@ -87,7 +93,7 @@ QUESTION_WORDS = {"fr": ("comment", "pourquoi", "quand", "combien")}
 
 def words(text: str) -> list[str]:
     """The words of a text, lowercase, in order (accents kept)."""
-    normalized = unicodedata.normalize("NFC", text.lower().translate(SPELLING))
+    normalized = unicodedata.normalize("NFC", replaced(text.lower(), SPELLING))
     separator = SEPARATOR_BEYOND_BMP if BEYOND_BMP.search(normalized) else SEPARATOR
     return [word for word in separator.split(normalized) if word]
 
@@ -96,7 +102,7 @@ def words(text: str) -> list[str]:
 def fold(text: str) -> str:
     """Lowercase, without accents, other nonspacing marks (harakat) or ligatures, and composed
     again (Hangul syllables, which decompose into letters, not marks)."""
-    decomposed = unicodedata.normalize("NFD", text.lower().translate(FOLDING))
+    decomposed = unicodedata.normalize("NFD", replaced(text.lower(), LIGATURES))
     bare = "".join(char for char in decomposed if unicodedata.category(char) != "Mn")
     return unicodedata.normalize("NFC", bare)
 

@@ -16,6 +16,7 @@ object:
   engine script has `lunr.<code>.min.js`), `en` for lunr.js's own `lunr.stemmer`, or null for a
   language lunr cannot stem (words are then matched as written, accents folded);
 - `fields`: `[name, boost]` in lunr's order;
+- `boosts`: the boost of each kind of term a query searches (see `QUERY_BOOSTS`);
 - `docs`: what a result shows, by document reference (its position):
   `[location, title, summary, [[anchor, heading], ...]]`, and a fifth `1` for a category's
   landing page (shown after the matching articles);
@@ -52,9 +53,9 @@ import math
 import posixpath
 import re
 from array import array
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from html import unescape
@@ -92,13 +93,32 @@ FIELDS = (("title", 10), ("headings", 4), ("text", 1))
 FIRST_RESULTS = 10
 # lunr.Builder's BM25 parameters (index.js reads them from lunr.js itself).
 BM25_K1, BM25_B = 1.2, 0.75
+# A query's boost of each term a word searches (engine.js reads them from the index): the word's
+# own terms; while it is typed, the terms its stems complete to, and the terms the word as typed
+# completes to (those it starts, most of all).
+QUERY_BOOSTS = {"word": 10, "stemCompletion": 1, "completion": 5}
+# A split index names the files of the prefixes it ranked (see `sharded`) of up to this many
+# letters from its first file, so that the first keystrokes find them before any file of terms;
+# a longer one from the file of terms of its stem's range.
+PREFIX_LENGTH = 2
 WHITESPACE = re.compile(r"\s+")
+# Pages whose new words are stemmed in one call into the stemmer's JavaScript, which costs about
+# as much as stemming the new words of a page.
+PAGES_STEMMED_TOGETHER = 100
+# A key JavaScript lists first among an object's keys, by value (an array index: below 2**32 - 1).
+ARRAY_INDEX = re.compile(r"0|[1-9][0-9]*")
 
 
 def js_order(term: str) -> bytes:
     """A term's place in JavaScript's order of strings, which the browser bisects: by UTF-16
     code units, which puts characters beyond U+FFFF (surrogates) before U+E000 to U+FFFF."""
     return term.encode("utf-16-be", "surrogatepass")
+
+
+def js_round(number: float) -> int:
+    """JavaScript's `Math.round`: a half goes up (Python's `round` takes it to the even side)."""
+    whole = math.floor(number)
+    return whole + 1 if number - whole >= 0.5 else whole
 
 
 def squeeze(text: str) -> str:
@@ -280,10 +300,29 @@ class Analysed:
 
 def analyse(analyzer: Analyzer, page: Page) -> Analysed:
     fields = page_words(analyzer, page)
-    words = {word for kept in fields.values() for word in kept}
-    analyzer.learn(words)
+    analyzer.learn(words_of(fields))
+    return analysis_of(analyzer, fields)
+
+
+def analyse_all(analyzer: Analyzer, pages: list[Page]) -> Iterator[Analysed]:
+    """Each page's analysis, the one kept (by the preview) or one made now, the words of many
+    pages stemmed together (`PAGES_STEMMED_TOGETHER`)."""
+    for start in range(0, len(pages), PAGES_STEMMED_TOGETHER):
+        together = pages[start : start + PAGES_STEMMED_TOGETHER]
+        fields = [None if page.analysed else page_words(analyzer, page) for page in together]
+        analyzer.learn({word for words in fields if words for word in words_of(words)})
+        for page, words in zip(together, fields, strict=True):
+            yield page.analysed or analysis_of(analyzer, words)
+
+
+def words_of(fields: dict[str, list[str]]) -> set[str]:
+    return {word for kept in fields.values() for word in kept}
+
+
+def analysis_of(analyzer: Analyzer, fields: dict[str, list[str]]) -> Analysed:
+    """A page's analysis from its words by field (`page_words`), their stems learnt."""
     return Analysed(
-        {word for word in words if fold(word) != word},
+        {word for word in words_of(fields) if fold(word) != word},
         {name: Counter(analyzer.terms_of(kept)) for name, kept in fields.items()},
     )
 
@@ -293,6 +332,74 @@ def analyse_now(page: Page, language: str) -> None:
     preview, which converts pages behind the writer, then builds an index again after a save
     by analysing the saved page alone. `language`: the build's."""
     page.analysed = analyse(shared_analyzer(page.language or language), page)
+
+
+# A term's documents in each field, and its weight in each (`Counted.weights`).
+Weights = list[tuple[array, array]]
+
+
+@dataclass(frozen=True)
+class TypedAlone:
+    """A word being typed alone, as a search shows it first (`Counted.typed_alone`): how many
+    documents it finds, and the first page of them by rank, each with the terms it matched."""
+
+    total: int
+    ranked: list[tuple[int, list[str]]]
+
+    def content(self, docs: list[list], texts: list[list]) -> dict[str, object]:
+        """Its file's content (see `sharded`), with what its results show."""
+        return {
+            "total": self.total,
+            "ranked": [[ref, terms] for ref, terms in self.ranked],
+            **shown_docs(docs, texts, [[ref for ref, _ in self.ranked]]),
+        }
+
+
+def matched_terms(
+    terms: list[str], weighted: dict[str, Weights], fields: list[int], ref: int
+) -> list[str]:
+    """The terms of `terms` (in the order a query met them) that a document has in its `fields`
+    (in the order met), as index.js lists them: the keys of lunr's matchData.metadata, in
+    JavaScript's order of an object's keys (array indexes first, by value)."""
+    found: dict[str, None] = {}
+    for position in fields:
+        for term in terms:
+            refs = weighted[term][position][0]
+            at = bisect_left(refs, ref)
+            if at < len(refs) and refs[at] == ref:
+                found[term] = None
+    indexes = sorted(filter(is_array_index, found), key=int)
+    return indexes + [term for term in found if not is_array_index(term)]
+
+
+def is_array_index(key: str) -> bool:
+    return ARRAY_INDEX.fullmatch(key) is not None and int(key) < 2**32 - 1
+
+
+@dataclass
+class Terms:
+    """An index's terms, in JavaScript's order, as a query finds them."""
+
+    terms: list[str]
+    orders: list[bytes] = field(init=False)  # each term's `js_order`
+
+    def __post_init__(self) -> None:
+        self.orders = [js_order(term) for term in self.terms]
+
+    def starting(self, prefix: str) -> range:
+        """The positions of the terms that start with `prefix`."""
+        start = end = bisect_left(self.orders, js_order(prefix))
+        while end < len(self.terms) and self.terms[end].startswith(prefix):
+            end += 1
+        return range(start, end)
+
+    def completions(self, prefix: str) -> list[str]:
+        found = self.starting(prefix)
+        return self.terms[found.start : found.stop]
+
+    def position(self, term: str) -> int | None:
+        at = bisect_left(self.orders, js_order(term))
+        return at if at < len(self.terms) and self.terms[at] == term else None
 
 
 @dataclass
@@ -315,8 +422,7 @@ class Counted:
         postings: dict[str, dict[str, array[int]]] = {name: {} for name in names}
         lengths: dict[str, list[int]] = {name: [] for name in names}
         accented: set[str] = set()
-        for ref, page in enumerate(pages):
-            analysed = page.analysed or analyse(analyzer, page)  # kept by the preview only
+        for ref, analysed in enumerate(analyse_all(analyzer, pages)):
             accented |= analysed.accented
             for name, terms in analysed.terms.items():
                 lengths[name].append(terms.total())
@@ -343,6 +449,7 @@ class Counted:
             "stopWords": sorted(self.analyzer.stop_words),
             "stemmer": self.analyzer.stemmer_name,
             "fields": [list(pair) for pair in FIELDS],
+            "boosts": QUERY_BOOSTS,
         }
 
     def docs(self) -> list[list]:
@@ -386,28 +493,47 @@ class Counted:
         """Each field's average length, as lunr.Builder's."""
         return [sum(self.lengths[name]) / len(self.pages) for name, _ in FIELDS]
 
-    def best_results(self, terms: list[str], count: int = FIRST_RESULTS) -> list[int]:
-        """The documents a search for `terms` (a word's: its stem and its accented spellings')
-        shows first, as index.js ranks them (lunr's BM25 weights summed over the fields and the
-        terms; articles first, then categories' pages), with those tied with the last: the first
-        page of a word's results, whatever order breaks the tie."""
+    def weights(self, term: str) -> Weights:
+        """Each field's documents that have the term, and its weight in each, as index.js weighs
+        it (lunr.Builder's BM25 with its k1 and b, lunr.idf, the field's boost, three decimals)
+        with the same operations, so that the scores made here are the browser's."""
+        by_field = [self.postings[name].get(term, array("i")) for name, _ in FIELDS]
+        having = sum(len(counts) // 2 for counts in by_field)  # lunr.idf counts each field
         documents = len(self.pages)
-        scores: dict[int, float] = {}
-        for term in terms:
-            by_field = [self.documents(name, term) for name, _ in FIELDS]
-            having = sum(map(len, by_field))
-            idf = math.log(1 + abs((documents - having + 0.5) / (having + 0.5)))
-            for (name, boost), postings, average in zip(
-                FIELDS, by_field, self.averages, strict=True
-            ):
-                lengths = self.lengths[name]
-                for ref, tf in postings.items():
-                    weight = (
+        idf = math.log(1 + abs((documents - having + 0.5) / (having + 0.5)))
+        weighted = []
+        for (name, boost), counts, average in zip(FIELDS, by_field, self.averages, strict=True):
+            lengths = self.lengths[name]
+            refs = counts[::2]
+            weights = array(
+                "d",
+                (
+                    js_round(
                         idf
                         * ((BM25_K1 + 1) * tf)
                         / (BM25_K1 * (1 - BM25_B + BM25_B * (lengths[ref] / average)) + tf)
+                        * boost
+                        * 1000
                     )
-                    scores[ref] = scores.get(ref, 0) + round(weight * boost * 1000) / 1000
+                    / 1000
+                    for ref, tf in zip(refs, counts[1::2], strict=True)
+                ),
+            )
+            weighted.append((refs, weights))
+        return weighted
+
+    def best_results(
+        self, terms: list[str], weighted: list[Weights] | None = None, count: int = FIRST_RESULTS
+    ) -> list[int]:
+        """The documents a search for `terms` (a word's: its stem and its accented spellings')
+        shows first, as index.js ranks them (the terms' weights summed over the fields; articles
+        first, then categories' pages), with those tied with the last: the first page of a word's
+        results, whatever order breaks the tie. `weighted`: the terms' `weights`, if known."""
+        scores: dict[int, float] = {}
+        for by_field in weighted or map(self.weights, terms):
+            for refs, weights in by_field:
+                for ref, weight in zip(refs, weights, strict=True):
+                    scores[ref] = scores.get(ref, 0) + weight
         shown: list[int] = []
         for category in (False, True):
             kept = sorted(
@@ -421,6 +547,62 @@ class Counted:
             tied = [ref for ref in kept[wanted:] if last is not None and scores[ref] >= last - 1e-9]
             shown += kept[:wanted] + tied[:count]
         return sorted(shown)
+
+    def typed_alone(self, searched: dict[str, int], weighted: dict[str, Weights]) -> TypedAlone:
+        """The first results of a word being typed alone that engine.js's query completes:
+        the terms it searches (`searched`, with their boosts, in the index's order, which is the
+        order the query meets them; their `weights` in `weighted`), scored as index.js scores
+        them, which is lunr.Index.prototype.query's scoring (the query vector's magnitude, each
+        field's cosine summed per document in the order lunr meets its fields), with the same
+        operations, and ranked as the engine ranks them (articles, then categories' pages, by
+        score, a tie in the order met)."""
+        magnitude = math.sqrt(sum(boost * boost for boost in searched.values()))  # exact
+        documents = len(self.pages)
+        dots = [[0.0] * documents for _ in FIELDS]
+        seen = [bytearray(documents) for _ in FIELDS]
+        fields_met: dict[int, list[int]] = {}  # by document, in the order met
+        for term, boost in searched.items():
+            for position, (refs, weights) in enumerate(weighted[term]):
+                dot, met = dots[position], seen[position]
+                for ref, weight in zip(refs, weights, strict=True):
+                    dot[ref] += boost * weight
+                for ref in [ref for ref in refs if not met[ref]]:
+                    met[ref] = 1
+                    fields_met.setdefault(ref, []).append(position)
+        scores = {}
+        for ref, positions in fields_met.items():
+            score = dots[positions[0]][ref] / magnitude
+            for position in positions[1:]:
+                score = score + dots[position][ref] / magnitude
+            scores[ref] = score
+        ranked: list[int] = []
+        for category in (False, True):
+            kept = [ref for ref in fields_met if self.pages[ref].category == category]
+            ranked += sorted(kept, key=lambda ref: -scores[ref])[: FIRST_RESULTS - len(ranked)]
+        terms = list(searched)
+        return TypedAlone(
+            len(fields_met),
+            [(ref, matched_terms(terms, weighted, fields_met[ref], ref)) for ref in ranked],
+        )
+
+    def searched_alone(self, word: str, terms: Terms) -> dict[str, int] | None:
+        """The terms engine.js's query searches for `word` (folded) being typed alone, with
+        their boosts, in the index's order (the order it meets them), when it completes it: the
+        terms its stem completes to, if its stem starts it, and those it completes to itself.
+        None when the engine searches it otherwise (its stem is a term of the index: a whole
+        word), or with accented spellings, or the word has letters JavaScript counts as two."""
+        stems = self.analyzer.word_terms(word)
+        if len(stems) > 1 or stems[0] in self.accents or len(js_order(word)) != 2 * len(word):
+            return None
+        [stem] = stems
+        if terms.position(stem) is not None:
+            return None
+        searched = {}
+        if word.startswith(stem):
+            searched = dict.fromkeys(terms.completions(stem), QUERY_BOOSTS["stemCompletion"])
+        for term in terms.completions(word):
+            searched[term] = searched.get(term, 0) + QUERY_BOOSTS["completion"]
+        return searched
 
     def term_postings(self, term: str) -> list[list[int]]:
         """A term's postings in every field, each document followed by its field's length: a
@@ -542,26 +724,39 @@ def sharded(files: dict[str, bytes], counted: Counted, terms: list[str], shard_s
       term in JavaScript's order: a word's file, and the consecutive files of the terms a prefix
       completes to, are known from the first terms alone. Each file:
       `{"first": the position of its first term among all terms, "terms": [...], "postings":
-      [...], "accents": {...}, "refs": [...], "docs": [...], "texts": [...]}`, each term's
-      postings in each field (each document followed by its length), the `accents` entries
-      whose spelling without accents falls in the file's range of terms (before the second
-      file's first term: the first file), and what the first results of its terms show (see
-      `shown_docs`): a word's first page of results loads one file, not one per result. The
+      [...], "accents": {...}, "refs": [...], "docs": [...], "texts": [...], "prefixes":
+      {...}}`, each term's postings in each field (each document followed by its length), the
+      `accents` entries whose spelling without accents falls in the file's range of terms
+      (before the second file's first term: the first file), what the first results of its
+      terms show (see `shown_docs`): a word's first page of results loads one file, not one per
+      result, and the files of the longer prefixes in its range (see `prefixes` below). The
       terms are cut into files by the size of both;
     - `docShards`: `[[first document, file], ...]`, what results show, in files of about
       `DOCS_FILE_LENGTH` bytes: `{"docs": [...], "texts": [[first document, file], ...]}`, the
       whole index's `docs` and the files that hold their texts (of about
       `SPLIT_TEXT_FILE_LENGTH` characters);
     - `vocabulary`: the file of every term (a JSON list), loaded only by a search that found
-      nothing, for its typo guesses."""
+      nothing, for its typo guesses;
+    - `prefixes`: `{letter: file}`, and `prefixLength`: the first results of a word being typed
+      alone that completes to the terms of several files (a letter or two: a large part of
+      them), which a reader typing on would otherwise wait for, ranked here as the engine ranks
+      them (`Counted.typed_alone`, `prefixes_to_rank`). Each file: `{"total": the documents
+      found, "ranked": [[document, [terms it matched]], ...], "refs", "docs", "texts"}` (see
+      `shown_docs`); a prefix of up to `prefixLength` letters is named by the file of the
+      prefix one letter shorter (its `prefixes`: `{prefix: file}`; one without `total` and
+      `ranked` only names others), a longer one by the file of terms of its stem's range (its
+      `prefixes`). The engine searches a prefix no file names (or one of a term of the index,
+      of a word with another stem or accented spellings) from the files of its terms."""
     # Each term's postings written at once: a large site has tens of thousands, which as lists
     # of numbers would take several times the memory.
     postings = [as_json(counted.term_postings(term)) for term in terms]
     docs = counted.docs()
-    shown = [counted.best_results([term]) for term in terms]
+    weighted = {term: counted.weights(term) for term in terms}
+    shown = [counted.best_results([term], [weighted[term]]) for term in terms]
     # A word typed with or without its accents searches its stem and its accented spellings':
     # their first results go with the file of the stem's range (which has its `accents`).
-    orders = [js_order(term) for term in terms]
+    index_terms = Terms(terms)
+    orders = index_terms.orders
     for plain, others in counted.accents.items():
         at = max(0, bisect_right(orders, js_order(plain)) - 1)
         shown[at] = shown[at] + counted.best_results([plain, *others])
@@ -576,11 +771,25 @@ def sharded(files: dict[str, bytes], counted: Counted, terms: list[str], shard_s
     accents: list[dict[str, list[str]]] = [{} for _ in ranges]
     for plain, stems in counted.accents.items():
         accents[max(0, bisect_right(firsts, js_order(plain)) - 1)][plain] = stems
+    typed_alone = {
+        word: counted.typed_alone(searched, weighted)
+        for word, searched in words_to_rank(counted, index_terms, ranges).items()
+    }
+    # A word longer than PREFIX_LENGTH letters: named by the file of its stem's range, which the
+    # engine loads first for the word's own terms.
+    longer: list[dict[str, str]] = [{} for _ in ranges]
+    for word, answer in typed_alone.items():
+        if len(word) > PREFIX_LENGTH:
+            [stem] = counted.analyzer.word_terms(word)
+            longer[bisect_right(firsts, js_order(stem)) - 1][word] = add_file(
+                files, "prefix", answer.content(docs, texts)
+            )
     shards = []
-    for (first, end), in_range in zip(ranges, accents, strict=True):
+    for (first, end), in_range, named in zip(ranges, accents, longer, strict=True):
         rest = {
             "accents": dict(sorted(in_range.items())),
             **shown_docs(docs, texts, shown[first:end]),
+            "prefixes": named,
         }
         content = b'%s,"postings":[%s],%s' % (
             as_json({"first": first, "terms": terms[first:end]})[:-1],
@@ -599,6 +808,8 @@ def sharded(files: dict[str, bytes], counted: Counted, terms: list[str], shard_s
     ]
     return {
         **counted.analysis(),
+        "prefixLength": PREFIX_LENGTH,
+        "prefixes": add_prefixes(files, typed_alone, docs, texts),
         "documents": len(counted.pages),
         "lengths": [sum(counted.lengths[name]) for name, _ in FIELDS],
         "categories": [ref for ref, page in enumerate(counted.pages) if page.category],
@@ -606,6 +817,55 @@ def sharded(files: dict[str, bytes], counted: Counted, terms: list[str], shard_s
         "docShards": doc_shards,
         "vocabulary": add_file(files, "vocabulary", terms),
     }
+
+
+def words_to_rank(
+    counted: Counted, terms: Terms, ranges: list[tuple[int, int]]
+) -> dict[str, dict[str, int]]:
+    """The words being typed alone whose first results a split index ranks at build time (see
+    `sharded`), with the terms the engine searches for each (`Counted.searched_alone`): the
+    starts of the terms (what a reader types on the way to a word) whose terms searched are in
+    more than one file, which the engine would otherwise load (those in one file: the file of
+    the word's own terms). `ranges`: the files' terms."""
+    ends = [end for _, end in ranges]
+    words = {term[:length] for term in terms.terms for length in range(1, len(term) + 1)}
+    counted.analyzer.learn(words)
+    ranked = {}
+    for word in sorted(words):
+        searched = counted.searched_alone(word, terms)
+        if searched:
+            in_order = list(searched)
+            first, last = terms.position(in_order[0]), terms.position(in_order[-1])
+            if bisect_right(ends, first) != bisect_right(ends, last):  # their files
+                ranked[word] = searched
+    return ranked
+
+
+def add_prefixes(
+    files: dict[str, bytes],
+    typed_alone: dict[str, TypedAlone],
+    docs: list[list],
+    texts: list[list],
+    start: str = "",
+) -> dict[str, str]:
+    """Add the files of the prefixes one letter longer than `start`, up to PREFIX_LENGTH letters
+    (see `sharded`), to `files`: `{prefix: file}`."""
+    named = {}
+    if len(start) == PREFIX_LENGTH:
+        return named
+    longer = sorted(
+        {
+            prefix[: len(start) + 1]
+            for prefix in typed_alone
+            if prefix.startswith(start) and len(start) < len(prefix) <= PREFIX_LENGTH
+        }
+    )
+    for prefix in longer:
+        answer = typed_alone.get(prefix)
+        content = answer.content(docs, texts) if answer else {}
+        content["prefixes"] = add_prefixes(files, typed_alone, docs, texts, prefix)
+        named[prefix] = add_file(files, "prefix", content)
+    return named
 
 
 def shown_docs(docs: list[list], texts: list[list], shown: list[list[int]]) -> dict:

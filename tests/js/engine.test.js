@@ -145,6 +145,15 @@ test("only the last word, and only while it is typed, is completed", () => {
   assert.deepEqual(found("suivi etiq"), ["shipping/create-label/", "shipping/tracking/"]);
 });
 
+test("a stop word being typed alone is the start of the words it begins, else a stop word", () => {
+  // `en` may be on its way to `envoyer`; once followed by a space, or beside another word, it is
+  // the stop word.
+  assert.ok(found("en").includes("shipping/abroad/"));
+  assert.ok(found("En").includes("shipping/abroad/"));
+  assert.deepEqual(found("en "), []);
+  assert.deepEqual(found("douane en"), found("douane "));
+});
+
 test("a word of five letters or more finds its stem with one typo", () => {
   // `reclam`, the stem of `réclamation`, typed with a letter replaced, left out, added, or two
   // letters swapped.

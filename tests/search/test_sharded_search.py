@@ -296,19 +296,23 @@ COMPARE = """([whole, split, files, texts]) => {
         window.lunr, window.searchIndex, window.searchAnalysis, data);
     const wholeEngine = create(whole), splitEngine = create(split);
     const loaded = new Set();
+    // Gives the files a search says are missing: whether there were any.
+    const give = (found) => {
+        found.missing.forEach((name) => {
+            if (loaded.has(name)) throw new Error("asked twice for " + name);
+            loaded.add(name);
+            splitEngine.addShard(name, files[name]);
+        });
+        return found.missing.length > 0;
+    };
     return texts.map((text) => {
-        for (;;) {
-            const found = splitEngine.find(text, 1000000);
-            if (!found.missing.length) break;
-            found.missing.forEach((name) => {
-                if (loaded.has(name)) throw new Error("asked twice for " + name);
-                loaded.add(name);
-                splitEngine.addShard(name, files[name]);
-            });
-        }
+        let firstPage;
+        do firstPage = splitEngine.find(text, 10); while (give(firstPage));
+        while (give(splitEngine.find(text, 1000000)));
         return {
             // Before any search ranks every result: the first page is ranked on its own.
             firstTen: wholeEngine.find(text, 10).articles,
+            splitFirstTen: firstPage.articles,
             text: text,
             whole: wholeEngine.ranking(text),
             split: splitEngine.ranking(text),
@@ -333,7 +337,8 @@ def test_in_chromium_the_split_index_ranks_and_scores_exactly_as_the_whole_one(p
     for path in engine_scripts("fr"):
         source = LUNR_CORE if path == LUNR_CORE_SITE_PATH else theme.get_file_from_path(path)
         page.add_script_tag(content=Path(str(getattr(source, "abs_src_path", source))).read_text())
-    texts = [*queries(pages), pages[5].title]
+    # And a letter or two typed alone, whose first page the build ranked.
+    texts = [*queries(pages), pages[5].title, *index["prefixes"], "re", "de", "pa"]
     compared = page.evaluate(COMPARE, [whole_index, index, files, texts])
     found = 0
     for result in compared:
@@ -341,6 +346,7 @@ def test_in_chromium_the_split_index_ranks_and_scores_exactly_as_the_whole_one(p
         assert result["splitArticles"] == result["wholeArticles"], result["text"]
         # The first page is ranked without sorting every result: in the same order.
         assert result["firstTen"] == result["wholeArticles"][:10], result["text"]
+        assert result["splitFirstTen"] == result["firstTen"], result["text"]
         found += bool(result["whole"])
     assert found >= len(texts) - 3  # only the words no page has find nothing
     assert any(score != int(score) for r in compared for _, score in r["whole"])
@@ -348,7 +354,44 @@ def test_in_chromium_the_split_index_ranks_and_scores_exactly_as_the_whole_one(p
     assert compared[0]["loaded"] < shards / 20 < compared[-1]["loaded"]
 
 
-def test_a_letter_or_two_being_typed_loads_its_many_files_only_once_the_reader_pauses():
+def test_a_word_typed_alone_that_completes_to_several_files_shows_their_results_from_one():
+    # Every prefix the build ranked, among many articles and twelve copies of one (ties at the
+    # tenth), stop words included (`de`, `la`: the start of other words), typed as a reader may
+    # (a capital, an accent) or after a stop word.
+    pages = generated_pages("fr", 400)
+    pages += [replace(pages[7], location=f"copy-{number}/") for number in range(12)]
+    index, files = by_name(SearchFiles.of("fr", pages, SHARD_SIZE))
+    whole_index, whole_files = by_name(SearchFiles.of("fr", pages))
+    # Those of a letter or two, named from the first file; the longer ones by the file of their
+    # range of terms.
+    ranked = {}
+    unread = [index["prefixes"]]
+    while unread:
+        for prefix, name in unread.pop().items():
+            ranked[prefix] = files[name]
+            unread.append(files[name].get("prefixes", {}))
+    shortest = sorted(prefix for prefix, content in ranked.items() if "ranked" in content)
+    longer = sorted({prefix for _, name in index["shards"] for prefix in files[name]["prefixes"]})
+    assert len(shortest) > 100 and {"a", "de", "la"} <= set(shortest) and len(longer) > 20
+    assert "a" in STOP_WORDS and "de" in STOP_WORDS
+    asked = [(prefix, 10) for prefix in shortest]
+    asked += [("A", 10), ("à", 10), ("Dé", 10), ("le de", 10), ("co", 5)]
+    asked += [(prefix, 10) for prefix in longer]
+    texts = [text for text, _ in asked]
+    actual = run_engine("fr", index, queries=asked, files=files)
+    expected = run_engine("fr", whole_index, queries=asked, files=whole_files)
+    for text, answer, whole in zip(texts, actual["answers"], expected["answers"], strict=True):
+        assert answer == whole, text
+    assert sum(bool(answer["articles"]) for answer in actual["answers"]) == len(asked)
+    # A letter or two: nothing but their files and the files of the texts their results quote.
+    loaded = set(actual["loaded"][len(asked) - len(longer) - 1])
+    assert all(name.startswith(("prefix.", "text.")) for name in loaded), loaded
+    # A longer one: the file of its range, then its own (not the files of all its terms).
+    shards = {name for _, name in index["shards"]}
+    assert len(shards.intersection(actual["loaded"][-1])) <= len(longer) < len(shards)
+
+
+def test_a_letter_typed_alone_loads_the_small_file_of_its_first_results_and_more_waits():
     pages = generated_pages("fr", 80)
     index, files = by_name(SearchFiles.of("fr", pages, SHARD_SIZE // 4))
     whole_index, whole_files = by_name(SearchFiles.of("fr", pages))
@@ -360,24 +403,24 @@ def test_a_letter_or_two_being_typed_loads_its_many_files_only_once_the_reader_p
         sorted(w for w in vocabulary if len(w) >= 8 and w[0] not in vocabulary | STOP_WORDS),
         key=lambda w: sum(other.startswith(w[0]) for other in vocabulary),
     )
-    typed = run_engine(
-        "fr",
-        index,
-        queries=[
-            (word, 10, {"typedBefore": [word[0]]}),
-            (word[0], 10),
-            (word, 10, {"typedBefore": [word + "zq"]}),
-        ],
-        files=files,
-    )
-    # The reader typed on before pausing: the first letter loaded nothing, the word its own files;
-    # a word that finds nothing did not load every term for its typo guesses.
-    assert typed["reactions"] == [[], []]
+    asked = [
+        (word, 10, {"typedBefore": [word[0]]}),
+        (word[0], 10),
+        (word[0], 30),  # more than a first page
+        (word, 10, {"typedBefore": [word + "zq"]}),
+    ]
+    typed = run_engine("fr", index, queries=asked, files=files)
+    # The first letter loaded the file of its first results alone, and the word its own files
+    # (the reader typed on); a word that finds nothing did not load every term for its typo
+    # guesses.
+    assert typed["reactions"][0] == [index["prefixes"][word[0]]]
+    assert typed["reactions"][1] == []
     assert 0 < len(postings.intersection(typed["loaded"][0])) <= 3
-    # A letter alone, once the reader pauses, loads the many files it completes to.
-    assert len(postings.intersection(typed["loaded"][1])) > 6
+    assert typed["loaded"][1] == typed["loaded"][0]
+    # More results of a letter alone load the many files it completes to, once the reader pauses.
+    assert len(postings.intersection(typed["loaded"][2])) > 6
     expected = run_engine(
-        "fr", whole_index, queries=[(word, 10), (word[0], 10), (word, 10)], files=whole_files
+        "fr", whole_index, queries=[(text, limit) for text, limit, *_ in asked], files=whole_files
     )
     assert typed["answers"] == expected["answers"]
 

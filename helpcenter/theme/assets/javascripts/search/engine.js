@@ -13,6 +13,7 @@
   "use strict";
 
   var TYPO_MIN_LENGTH = 5;
+  var GUESS_MIN_LENGTH = 3;  // a stem guessed for a word has this many letters or more
   var MAX_ENDING = 6;  // the longest ending a stemmer removes that we still match past
   var MAX_TYPED_ENDING = 4;  // the same, for a word still being typed
   // A word being typed this long may be a whole word: the files of its own terms are told apart
@@ -74,6 +75,7 @@
     var title = data.fields.map(function (field) { return field[0]; }).indexOf("title");
     var texts = new Map();  // a text file's name: its documents' texts, or null: none to quote
     var analyzer = analysis.createAnalyzer(lunr, data.language, data.stopWords, data.stemmer);
+    var boosts = data.boosts;  // of each kind of term a word searches (see `query`)
 
     /* A word's terms, and the stems of its accented spellings when it was typed without them;
        undefined while a file that says so is missing. */
@@ -88,6 +90,14 @@
         });
       });
       return whole ? terms : undefined;
+    }
+
+    /* The words a query searches: those kept, or else the last being typed, though it is a
+       stop word: `a` may be the start of `annullare`, and finds what it starts. */
+    function searchedWords(text, typing) {
+      var words = analyzer.keptWords(text);
+      if (words.length || !typing) return words;
+      return analysis.words(text).slice(-1);
     }
 
     /* The index's entries of `terms` (those it has). */
@@ -112,9 +122,9 @@
      */
     function query(text) {
       typedFiles = null;
-      var words = analyzer.keptWords(text);
-      if (!words.length) return { refs: [] };
       var typing = !/\s$/.test(text);
+      var words = searchedWords(text, typing);
+      if (!words.length) return { refs: [] };
       var clauses = [];
       words.forEach(function (word, position) {
         var folded = analysis.fold(word);
@@ -125,11 +135,15 @@
         if (completing && folded.length >= WHOLE_MIN_LENGTH) typedFiles = Array.from(source.missing);
         terms.forEach(function (term) {
           if (completing && folded.indexOf(term) !== 0) return;
-          clauses.push({ entries: entries([term]), boost: 10 });
-          if (completing) clauses.push({ entries: entries(source.completions(term)), boost: 1 });
+          clauses.push({ entries: entries([term]), boost: boosts.word });
+          if (completing) {
+            clauses.push({
+              entries: entries(source.completions(term)), boost: boosts.stemCompletion
+            });
+          }
         });
         if (completing) {
-          clauses.push({ entries: entries(source.completions(folded)), boost: 5 });
+          clauses.push({ entries: entries(source.completions(folded)), boost: boosts.completion });
         }
       });
       if (source.missing.size) return undefined;
@@ -142,7 +156,7 @@
       });
       if (source.missing.size) return undefined;
       return searchIndex.query(
-        [{ entries: entries(guessed), boost: 10 }], source.documents, data.fields.length);
+        [{ entries: entries(guessed), boost: boosts.word }], source.documents, data.fields.length);
     }
 
     /* At most one edit (insertion, deletion, substitution or swap of neighbours) apart. */
@@ -172,19 +186,20 @@
        edit) beats `pagh` (6, one edit) for `pagaxento`. Undefined while a file it needs (the
        vocabulary, the guesses' postings) is missing. */
     function guesses(word, typed) {
+      if (word.length < GUESS_MIN_LENGTH) return [];  // no stem starts it, no typo is guessed
       var typo = word.length >= TYPO_MIN_LENGTH;
       var candidates = [];
       var vocabulary = source.vocabulary();
       if (!vocabulary) return undefined;
       vocabulary.forEach(function (term) {
-        if (term.length < 3) return;
+        if (term.length < GUESS_MIN_LENGTH) return;
         var ending = word.length - term.length;
         if (word.indexOf(term) === 0 &&
             ((typo && ending <= MAX_ENDING) || (typed && ending <= MAX_TYPED_ENDING))) {
           candidates.push([term, ending, 0]);
           return;
         }
-        if (!typo || term.length === 3) return;
+        if (!typo || term.length === GUESS_MIN_LENGTH) return;
         for (var end = Math.min(term.length + 1, word.length); end >= term.length - 1; end--) {
           if (word.length - end > MAX_ENDING) break;
           if (withinOneEdit(word.slice(0, end), term)) {
@@ -286,6 +301,35 @@
       return found;
     }
 
+    /* The results of a word typed alone, as `results` gives them, from its first results as
+       the build ranked them (see `typedAlone` in index.js) when it completes to the terms of
+       several files of a split index (a letter or two: a large part of them), whose postings
+       it does not wait for. Null when the build did not rank them, or a search asks for more;
+       undefined while a file that tells is missing. */
+    function typedAlone(text, limit) {
+      if (/\s$/.test(text)) return null;
+      var words = searchedWords(text, true);
+      if (words.length !== 1) return null;
+      // The build ranked it with its one stem (see `searched_alone` in helpcenter/search/index.py).
+      var stems = analyzer.wordTerms(words[0]);
+      if (stems.length !== 1) return null;
+      var answer = source.typedAlone(analysis.fold(words[0]), stems[0]);
+      if (!answer) return answer;
+      if (limit > answer.ranked.length && answer.total > answer.ranked.length) return null;
+      var scores = new Float64Array(source.documents);  // their ranks, as scores
+      var matched = new Map(answer.ranked);
+      var refs = answer.ranked.map(function (entry, rank) {
+        scores[entry[0]] = answer.ranked.length - rank;
+        return entry[0];
+      });
+      return {
+        refs: refs,
+        scores: scores,
+        total: answer.total,
+        terms: function (ref) { return matched.get(ref); }
+      };
+    }
+
     /* `text`'s results, `[[ref, score], ...]` by rank, as lunr scores them; null until the
        files `find` says are missing are given. For tools that compare rankings. */
     function ranking(text) {
@@ -306,7 +350,9 @@
        whole word does not need). */
     function find(text, limit) {
       source.missing.clear();
-      var found = results(text);
+      typedFiles = null;
+      var found = typedAlone(text, limit);
+      if (found === null) found = results(text);
       if (source.missing.size) {
         return {
           missing: Array.from(source.missing),
@@ -320,7 +366,8 @@
         return article(found, ref, wanted);
       });
       if (source.missing.size) return { missing: Array.from(source.missing) };
-      return { total: found.refs.length, articles: articles, wanted: wanted, missing: [] };
+      var total = found.total === undefined ? found.refs.length : found.total;
+      return { total: total, articles: articles, wanted: wanted, missing: [] };
     }
 
     var rehearsed = 0;

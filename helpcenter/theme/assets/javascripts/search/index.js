@@ -254,6 +254,7 @@
         return terms;
       },
       accents: function (plain) { return own(data.accents, plain) || []; },
+      typedAlone: function () { return null; },
       vocabulary: function () { return data.terms; },
       known: function () { return data.terms; },
       doc: function (ref) { return data.docs[ref]; },
@@ -288,12 +289,33 @@
     var shown = new Map();
     var vocabulary = null;
     var categories = new Set(data.categories);
+    // A word typed alone that completes to terms of several files: the file of what it shows
+    // first, by prefix, as named (see `typedAlone`), and the content of each once given (two
+    // prefixes that complete to the same terms have the same).
+    var prefixFiles = new Map();
+    var prefixNames = new Set();
+    var prefixContents = new Map();
+
+    function namePrefixes(named) {
+      Object.keys(named || {}).forEach(function (prefix) {
+        prefixFiles.set(prefix, named[prefix]);
+        prefixNames.add(named[prefix]);
+      });
+    }
+    namePrefixes(data.prefixes);
 
     /* The shard whose range holds `text` (a term, a prefix, a spelling), or undefined. */
     function shardFor(text) {
       var number = fileOf(firsts, text);
       if (!shards[number]) missing.add(data.shards[number][1]);
       return shards[number];
+    }
+
+    /* What a file of a term or of a prefix brings for the first results it shows. */
+    function addShown(content) {
+      content.refs.forEach(function (ref, at) {
+        shown.set(ref, { doc: content.docs[at], texts: content.texts });
+      });
     }
 
     /* The docs entry and text files of a document, or undefined while missing. */
@@ -359,6 +381,33 @@
         return file && (file.doc || file.docs[ref - file.first]);
       },
       category: function (ref) { return categories.has(ref); },
+      /* `{total, ranked: [[ref, terms], ...]}`: the first results of a word being typed alone
+         (`prefix`, folded, of one stem: `stem`), as the build ranked them, or null when it did
+         not; undefined while a file that tells is missing: the word's, and the one that names
+         it, the file of each shorter prefix up to `prefixLength` letters (the first file names
+         those of one letter), the file of its stem's range for a longer word. */
+      typedAlone: function (prefix, stem) {
+        var starts = [];  // the prefixes whose files tell, in order
+        if (prefix.length <= data.prefixLength) {
+          for (var length = 1; length <= prefix.length; length++) {
+            starts.push(prefix.slice(0, length));
+          }
+        } else if (shardFor(stem)) {
+          starts.push(prefix);
+        } else {
+          return undefined;
+        }
+        for (var i = 0; i < starts.length; i++) {
+          var name = prefixFiles.get(starts[i]);
+          if (!name) return null;
+          if (!prefixContents.has(name)) {
+            missing.add(name);
+            return undefined;
+          }
+        }
+        var answer = prefixContents.get(prefixFiles.get(prefix));
+        return answer.ranked ? answer : null;
+      },
       textFile: function (ref) {
         var file = docFile(ref);
         return file && file.texts.length ? file.texts[fileOf(file.texts, ref)] : null;
@@ -372,9 +421,12 @@
             accents: content.accents,
             entries: new Map()
           };
-          content.refs.forEach(function (ref, at) {
-            shown.set(ref, { doc: content.docs[at], texts: content.texts });
-          });
+          addShown(content);
+          namePrefixes(content.prefixes);
+        } else if (prefixNames.has(name)) {
+          prefixContents.set(name, content);
+          namePrefixes(content.prefixes);
+          if (content.ranked) addShown(content);
         } else if (docFirsts.has(name)) {
           docFiles.set(name, { first: docFirsts.get(name), docs: content.docs, texts: content.texts });
         } else if (name === data.vocabulary) {
@@ -393,6 +445,7 @@
    * - `vocabulary()`: every term; `known()`: the terms at hand, for rehearsals;
    * - `doc(ref)`: what a result shows; `category(ref)`; `textFile(ref)`: `[first, name]` of the
    *   file of its text, or null;
+   * - `typedAlone(prefix, stem)`: see `split` (a whole index has no such results: null);
    * - `documents`: how many; `missing`, `add(name, content)`: see `split`.
    */
   function open(lunr, data) {

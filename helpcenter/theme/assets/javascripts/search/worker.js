@@ -18,7 +18,8 @@
  * the last answer to that search. A split index (helpcenter/search/index.py) first loads the
  * files of the postings and the results the search needs, then answers: each keystroke's search
  * starts loading those of the word being typed (a search that needs many, a word of a letter or
- * two, once the reader pauses), and they stay for the searches after. An answer
+ * two after another, once the reader pauses; alone, such a word loads the small file of its first
+ * results, which the build ranked), and they stay for the searches after. An answer
  * that waits for nothing more is the last; otherwise the worker answers at once with what it
  * has, loads what is missing, and answers again:
  * - the text files of results that matched only in their text, to quote it (see engine.js);
