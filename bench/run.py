@@ -272,8 +272,12 @@ ARM_LAST_KEY = """() => {
     }, {capture: true, once: true});
 }"""
 # A quick typist's pace (100 words a minute), between keystrokes: the slower a reader types, the
-# more time the worker has.
+# more time the worker has, and the more searches it answers (each needs its files).
 TYPING_DELAY_MS = 120
+# An average typist's (40 words a minute), and the words a first search is typed with at each
+# pace (a word goes through the files of its starts: which ones differs from word to word).
+AVERAGE_TYPING_DELAY_MS = 300
+PACED_WORDS = 4
 
 
 def gzip_size(response) -> int:
@@ -354,8 +358,13 @@ def browser_metrics(browser, url: str, article: str, words: list[str]) -> dict:
     # Typed at once, then at a quick typist's pace (a word of a letter or two finds its results
     # once the reader pauses or types on, see search/worker.js).
     first = FirstSearch.of(browser, url, article, words[0])
-    paced = FirstSearch.of(browser, url, article, words[0], TYPING_DELAY_MS)
-    paced.context.close()
+    paced = {
+        delay: [FirstSearch.of(browser, url, article, word, delay) for word in words[:PACED_WORDS]]
+        for delay in (TYPING_DELAY_MS, AVERAGE_TYPING_DELAY_MS)
+    }
+    for searches in paced.values():
+        for search in searches:
+            search.context.close()
     page = first.page
     latencies = [page.evaluate(MEASURE_QUERY, word) for word in words[1:51]]
     typed = [typed_query_ms(page, word) for word in words[1:51]]
@@ -373,14 +382,25 @@ def browser_metrics(browser, url: str, article: str, words: list[str]) -> dict:
         "plain_view_search_kb": round(first.search_at_load / 1024, 1),
         "first_search_kb": round(first.search_bytes / 1024, 1),
         "first_result_ms": round(first.first_result_ms),
-        "paced_first_search_kb": round(paced.search_bytes / 1024, 1),
-        "paced_first_result_ms": round(paced.first_result_ms),
+        # The worst of the words typed at each pace.
+        "paced_first_search_kb": round(max_of(paced[TYPING_DELAY_MS], "search_bytes") / 1024, 1),
+        "paced_first_result_ms": round(max_of(paced[TYPING_DELAY_MS], "first_result_ms")),
+        "average_paced_first_search_kb": round(
+            max_of(paced[AVERAGE_TYPING_DELAY_MS], "search_bytes") / 1024, 1
+        ),
+        "average_paced_first_result_ms": round(
+            max_of(paced[AVERAGE_TYPING_DELAY_MS], "first_result_ms")
+        ),
         "deep_link_ms": round(deep_link_ms),
         "query_p50_ms": round(statistics.median(latencies), 1),
         "query_p95_ms": round(statistics.quantiles(latencies, n=20)[-1], 1),
         "typed_p50_ms": round(statistics.median(typed), 1),
         "typed_p95_ms": round(statistics.quantiles(typed, n=20)[-1], 1),
     }
+
+
+def max_of(searches: list[FirstSearch], measure: str) -> float:
+    return max(getattr(search, measure) for search in searches)
 
 
 def typed_query_ms(page, word: str) -> float:
@@ -511,13 +531,25 @@ def verdicts(report: dict) -> list[tuple[str, str, str, bool]]:
             "First keystroke to first result (ms, worst)", "first_result_ms", "first_result_ms"
         ),
         at_most(
-            "First search typed at a quick typist's pace, gzip (KB, worst language)",
+            f"First search typed at a quick typist's pace, gzip (KB, worst of {PACED_WORDS} "
+            "words and languages)",
             "paced_first_search_kb",
             "first_search_kb",
         ),
         at_most(
             "The same, first keystroke to first result (ms, worst)",
             "paced_first_result_ms",
+            "first_result_ms",
+        ),
+        at_most(
+            f"First search typed at an average typist's pace, gzip (KB, worst of {PACED_WORDS} "
+            "words and languages)",
+            "average_paced_first_search_kb",
+            "first_search_kb",
+        ),
+        at_most(
+            "The same, first keystroke to first result (ms, worst)",
+            "average_paced_first_result_ms",
             "first_result_ms",
         ),
         at_most("Deep link `?q=` to results (ms, worst)", "deep_link_ms", "deep_link_ms"),
@@ -591,8 +623,18 @@ def markdown(report: dict) -> str:
             ("plain_view_search_kb", "search bytes on a plain view (KB)"),
             ("first_search_kb", "first search, gzip (KB)"),
             ("first_result_ms", "first keystroke to first result (ms)"),
-            ("paced_first_search_kb", "first search typed at a quick typist's pace, gzip (KB)"),
+            (
+                "paced_first_search_kb",
+                f"first search typed at a quick typist's pace ({TYPING_DELAY_MS} ms a key), "
+                f"gzip (KB, worst of {PACED_WORDS} words)",
+            ),
             ("paced_first_result_ms", "the same, first keystroke to first result (ms)"),
+            (
+                "average_paced_first_search_kb",
+                f"the same at an average typist's pace ({AVERAGE_TYPING_DELAY_MS} ms a key), "
+                "gzip (KB)",
+            ),
+            ("average_paced_first_result_ms", "the same, first keystroke to first result (ms)"),
             ("deep_link_ms", "deep link `?q=` to results (ms)"),
             ("query_p50_ms", "query p50, each word put whole (ms)"),
             ("query_p95_ms", "query p95, each word put whole (ms)"),

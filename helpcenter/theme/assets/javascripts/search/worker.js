@@ -35,13 +35,14 @@
 
   // Fewer articles than this in the reader's language: the untranslated articles are searched.
   var FEW = 5;
-  // A search that needs more files of a split index than this to search (a word of one or two
-  // letters being typed completes to a large part of the index), or the file of every term for
+  // A search that needs more files of a split index than this to search (a word being typed
+  // after another may complete to a large part of the index), or the file of every term for
   // typo guesses (a word being typed may find nothing until its next letter), loads them only
-  // once the reader has paused this long (ms) without another keystroke; but a word being typed
-  // loads the files of its own terms at once, in case it is whole.
+  // once the reader has paused this long (ms) without another keystroke: longer than between
+  // two keys of a reader typing on, which even a slow typist's come within; but a word being
+  // typed loads the files of its own terms at once, in case it is whole.
   var EAGER_FILES = 2;
-  var TYPING_PAUSE = 300;
+  var TYPING_PAUSE = 500;
   // The results a page asks for first (search.js's PAGE): a shared link's first answer.
   var FIRST_RESULTS = 10;
 
