@@ -59,6 +59,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from html import unescape
+from itertools import groupby
 
 from helpcenter.search.analysis import Analyzer, fold, shared_analyzer
 from helpcenter.search.browser import SEARCH_DIR, fallback_scripts, named_after_content
@@ -502,25 +503,34 @@ class Counted:
         documents = len(self.pages)
         idf = math.log(1 + abs((documents - having + 0.5) / (having + 0.5)))
         weighted = []
-        for (name, boost), counts, average in zip(FIELDS, by_field, self.averages, strict=True):
-            lengths = self.lengths[name]
+        for (_, boost), counts, norms in zip(FIELDS, by_field, self.norms, strict=True):
             refs = counts[::2]
             weights = array(
                 "d",
                 (
-                    js_round(
-                        idf
-                        * ((BM25_K1 + 1) * tf)
-                        / (BM25_K1 * (1 - BM25_B + BM25_B * (lengths[ref] / average)) + tf)
-                        * boost
-                        * 1000
-                    )
-                    / 1000
+                    js_round(idf * ((BM25_K1 + 1) * tf) / (norms[ref] + tf) * boost * 1000) / 1000
                     for ref, tf in zip(refs, counts[1::2], strict=True)
                 ),
             )
             weighted.append((refs, weights))
         return weighted
+
+    @cached_property
+    def norms(self) -> list[array]:
+        """Each field's BM25 length normalisation of each document, as index.js computes it
+        (none for a field no document has words in: no term has postings there)."""
+        return [
+            array(
+                "d",
+                (
+                    BM25_K1 * (1 - BM25_B + BM25_B * (length / average))
+                    for length in (lengths if average else ())
+                ),
+            )
+            for lengths, average in zip(
+                (self.lengths[name] for name, _ in FIELDS), self.averages, strict=True
+            )
+        ]
 
     def best_results(
         self, terms: list[str], weighted: list[Weights] | None = None, count: int = FIRST_RESULTS
@@ -751,8 +761,7 @@ def sharded(files: dict[str, bytes], counted: Counted, terms: list[str], shard_s
     # of numbers would take several times the memory.
     postings = [as_json(counted.term_postings(term)) for term in terms]
     docs = counted.docs()
-    weighted = {term: counted.weights(term) for term in terms}
-    shown = [counted.best_results([term], [weighted[term]]) for term in terms]
+    shown = [counted.best_results([term]) for term in terms]
     # A word typed with or without its accents searches its stem and its accented spellings':
     # their first results go with the file of the stem's range (which has its `accents`).
     index_terms = Terms(terms)
@@ -771,10 +780,13 @@ def sharded(files: dict[str, bytes], counted: Counted, terms: list[str], shard_s
     accents: list[dict[str, list[str]]] = [{} for _ in ranges]
     for plain, stems in counted.accents.items():
         accents[max(0, bisect_right(firsts, js_order(plain)) - 1)][plain] = stems
-    typed_alone = {
-        word: counted.typed_alone(searched, weighted)
-        for word, searched in words_to_rank(counted, index_terms, ranges).items()
-    }
+    typed_alone = {}
+    # The terms a word searches start with its first letter: their weights a letter at a time.
+    to_rank = words_to_rank(counted, index_terms, ranges)
+    for letter, words in groupby(sorted(to_rank), key=lambda word: word[:1]):
+        weighted = {term: counted.weights(term) for term in index_terms.completions(letter)}
+        for word in words:
+            typed_alone[word] = counted.typed_alone(to_rank[word], weighted)
     # A word longer than PREFIX_LENGTH letters: named by the file of its stem's range, which the
     # engine loads first for the word's own terms.
     longer: list[dict[str, str]] = [{} for _ in ranges]
