@@ -30,6 +30,7 @@ import urllib.request
 from pathlib import Path
 
 from bench.generate import LOCALES, PROJECT_ROOT, generate
+from tests.browser.previewing import open_listening
 from tests.processes import free_port
 
 PROJECT_PARTS = ("mkdocs.yml", "overrides", "data")
@@ -100,15 +101,13 @@ def measure_preview(project: Path) -> dict:
             page = browser.new_page()
             edits = []
             for number, locale in enumerate(LOCALES):
-                with page.expect_response(lambda response: "__livereload?" in response.url):
-                    page.goto(f"{url}/{locale}/{ARTICLE}/")
+                open_listening(page, f"{url}/{locale}/{ARTICLE}/")
                 article = project / "docs" / locale / f"{ARTICLE}.md"
                 sentence = f"Phrase {number} du banc d'essai."
                 text = f"{article.read_text(encoding='utf-8')}\n{sentence}\n"
                 edits.append(timed_save(page, article, text, sentence, "article p"))
             category = LOCALES[0] + "/" + ARTICLE.split("/")[0]
-            with page.expect_response(lambda response: "__livereload?" in response.url):
-                page.goto(f"{url}/{category}/")
+            open_listening(page, f"{url}/{category}/")
             # Before the new article: the save of its removal would be timed with the retitle.
             retitled = project / "docs" / f"{category}/article-00007.md"
             title = "Un titre changé pendant le banc d'essai"

@@ -22,7 +22,8 @@ from helpcenter.server.app import watched_site
 from helpcenter.server.livereload import CLIENT, InjectClient, Rebuilder, Settled
 from helpcenter.site.build import build_site
 from helpcenter.tickets.app import build_app
-from tests.browser.test_live_reload import open_listening, refusals
+from tests.browser.previewing import open_listening
+from tests.browser.test_live_reload import refusals
 from tests.conftest import PROJECT_ROOT, BackgroundServer, ticket_service
 
 pytestmark = pytest.mark.browser

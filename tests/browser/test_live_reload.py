@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from helpcenter.config import load_project
 from helpcenter.server.app import watched_site
-from helpcenter.server.livereload import STREAM_PATH, InjectClient
+from helpcenter.server.livereload import InjectClient
 from helpcenter.tickets.app import build_app
+from tests.browser.previewing import open_listening
 from tests.browser.test_accessibility import WCAG_21_AA
 from tests.conftest import BackgroundServer, ticket_service
 
@@ -46,20 +46,6 @@ def refusals(page) -> list[str]:
         ),
     )
     return refused
-
-
-def open_listening(page, url: str) -> None:
-    """Open `url` once its reload stream has answered. A reload the preview asked of the page
-    being left, as the navigation starts, takes its place (Chromium aborts the navigation): it
-    is made again, once."""
-    for attempt in (1, 2):
-        try:
-            with page.expect_response(lambda response: STREAM_PATH + "?" in response.url):
-                page.goto(url)
-            return
-        except PlaywrightError as error:
-            if attempt == 2 or "net::ERR_ABORTED" not in error.message:
-                raise
 
 
 def test_a_saved_change_shows_in_the_open_page(project_copy, page, tmp_path):
