@@ -355,8 +355,7 @@ class FirstSearch:
 
 
 def browser_metrics(browser, url: str, article: str, words: list[str]) -> dict:
-    # Typed at once, then at a quick typist's pace (a word of a letter or two finds its results
-    # once the reader pauses or types on, see search/worker.js).
+    # Typed at once, then letter by letter, a few words at each pace (the worst is reported).
     first = FirstSearch.of(browser, url, article, words[0])
     paced = {
         delay: [FirstSearch.of(browser, url, article, word, delay) for word in words[:PACED_WORDS]]

@@ -387,16 +387,12 @@ class Terms:
     def __post_init__(self) -> None:
         self.orders = [js_order(term) for term in self.terms]
 
-    def starting(self, prefix: str) -> range:
-        """The positions of the terms that start with `prefix`."""
+    def completions(self, prefix: str) -> list[str]:
+        """The terms that start with `prefix`, in order."""
         start = end = bisect_left(self.orders, js_order(prefix))
         while end < len(self.terms) and self.terms[end].startswith(prefix):
             end += 1
-        return range(start, end)
-
-    def completions(self, prefix: str) -> list[str]:
-        found = self.starting(prefix)
-        return self.terms[found.start : found.stop]
+        return self.terms[start:end]
 
     def position(self, term: str) -> int | None:
         at = bisect_left(self.orders, js_order(term))
@@ -532,16 +528,14 @@ class Counted:
             )
         ]
 
-    def best_results(
-        self, terms: list[str], weighted: list[Weights] | None = None, count: int = FIRST_RESULTS
-    ) -> list[int]:
+    def best_results(self, terms: list[str], count: int = FIRST_RESULTS) -> list[int]:
         """The documents a search for `terms` (a word's: its stem and its accented spellings')
         shows first, as index.js ranks them (the terms' weights summed over the fields; articles
         first, then categories' pages), with those tied with the last: the first page of a word's
-        results, whatever order breaks the tie. `weighted`: the terms' `weights`, if known."""
+        results, whatever order breaks the tie."""
         scores: dict[int, float] = {}
-        for by_field in weighted or map(self.weights, terms):
-            for refs, weights in by_field:
+        for term in terms:
+            for refs, weights in self.weights(term):
                 for ref, weight in zip(refs, weights, strict=True):
                     scores[ref] = scores.get(ref, 0) + weight
         shown: list[int] = []
@@ -750,7 +744,7 @@ def sharded(files: dict[str, bytes], counted: Counted, terms: list[str], shard_s
     - `prefixes`: `{letter: file}`, and `prefixLength`: the first results of a word being typed
       alone that completes to the terms of several files (a letter or two: a large part of
       them), which a reader typing on would otherwise wait for, ranked here as the engine ranks
-      them (`Counted.typed_alone`, `prefixes_to_rank`). Each file: `{"total": the documents
+      them (`Counted.typed_alone`, `words_to_rank`). Each file: `{"total": the documents
       found, "ranked": [[document, [terms it matched]], ...], "refs", "docs", "texts"}` (see
       `shown_docs`); a prefix of up to `prefixLength` letters is named by the file of the
       prefix one letter shorter (its `prefixes`: `{prefix: file}`; one without `total` and
