@@ -192,11 +192,13 @@ def test_an_edit_a_new_article_a_retitle_and_a_move_each_show_and_the_site_is_a_
         expect(articles).to_contain_text(title)
         expect(other.locator(".md-sidebar--primary")).to_contain_text(title)
         # The search index follows behind the pages: the one they name meanwhile is there,
-        # then the open page reloads naming the new one, which finds the new title.
+        # then the open page reloads naming the new one, which finds the new title (a reload
+        # the pages asked for may come before it: the page's loads are waited for until then).
         assert page.request.get(search_index(page)).ok
         with page.expect_event("load"):
             behind.set()
-        assert search_index(page) != index
+        while search_index(page) == index:
+            page.wait_for_event("load")
         page.locator("[data-hc-search-input]").fill("zéphyrin")
         expect(page.get_by_test_id("search-results")).to_contain_text(title)
 
