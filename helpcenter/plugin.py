@@ -31,7 +31,7 @@ from helpcenter.plans.channels import insert_channels
 from helpcenter.plans.tables import TableError, insert_tables
 from helpcenter.search.browser import LUNR_CORE, LUNR_CORE_SITE_PATH, SearchEngineFile
 from helpcenter.search.index import Page as SearchablePage
-from helpcenter.search.index import SearchFiles, analyse_now, searchable_page
+from helpcenter.search.index import add_search_files, analyse_now, searchable_page
 from helpcenter.site.articles import (
     RelatedArticles,
     headings_text,
@@ -39,7 +39,7 @@ from helpcenter.site.articles import (
     reading_minutes,
     word_count,
 )
-from helpcenter.site.atomic import write_atomically
+from helpcenter.site.atomic import SiteFiles, write_atomically
 from helpcenter.site.compact_html import collapse_whitespace
 from helpcenter.site.navigation import Navigation
 from helpcenter.site.progress import PageCounter
@@ -103,7 +103,7 @@ class HelpCenterPlugin(BasePlugin[HelpCenterConfig]):
         self.navigation = Navigation(self.config.limits.sidebar_articles)
         # By URL: a page the preview renders again replaces its entry (helpcenter.site.preview).
         self.searchable: dict[str, SearchablePage] = {}
-        self.indexed: list[SearchablePage] | None = None  # what `search_files` holds
+        self.indexed: list[SearchablePage] | None = None  # what the search files were made of
         # Set while the preview renders a save's pages before the index (helpcenter.site.preview).
         self.index_kept = False
         # Set by the preview, which indexes again after each save: each page's words are analysed
@@ -215,9 +215,12 @@ class HelpCenterPlugin(BasePlugin[HelpCenterConfig]):
             if page_file.url in self.searchable
         ]
         if searchable != self.indexed and not self.index_kept:  # the preview's saves change it
-            self.search_files = SearchFiles.of(
-                self.locale, searchable, self.config.search.shard_kb * 1024
+            # Into the site folder, cleaned before this event, as each file is made.
+            written = SiteFiles(Path(config.site_dir))
+            self.search_index_path = add_search_files(
+                written, self.locale, searchable, self.config.search.shard_kb * 1024
             )
+            self.search_file_paths = frozenset(written.paths)
             self.indexed = searchable
         self.engine_file = SearchEngineFile.of(self.locale, files)
         self.related.order([page_file.url for page_file in files.documentation_pages()])
@@ -228,7 +231,7 @@ class HelpCenterPlugin(BasePlugin[HelpCenterConfig]):
             helpcenter=self.config,
             brand=self.brand,
             feedback_limits={"comment": MAX_COMMENT, "query": MAX_QUERY, "queries": MAX_QUERIES},
-            search_index_path=self.search_files.path,
+            search_index_path=self.search_index_path,
             search_engine_path=self.engine_file.path,
             open_graph_locale=open_graph_locale,
         )
@@ -287,7 +290,5 @@ class HelpCenterPlugin(BasePlugin[HelpCenterConfig]):
         return collapse_whitespace(valid_html(html))
 
     def on_post_build(self, config: MkDocsConfig) -> None:
-        written = {**self.search_files.files, self.engine_file.path: self.engine_file.content}
-        for path, content in written.items():
-            write_atomically(Path(config.site_dir, path), content)
+        write_atomically(Path(config.site_dir, self.engine_file.path), self.engine_file.content)
         write_atomically(Path(config.site_dir, LUNR_CORE_SITE_PATH), Path(LUNR_CORE).read_bytes())

@@ -12,43 +12,52 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
-from rich.progress import Progress as Bars
+if TYPE_CHECKING:
+    from rich.progress import Progress as Bars
+    from rich.progress import TaskID
+
+
+def terminal_bars(stream: IO[str]) -> Bars:
+    """rich's bars, loaded only for a terminal: elsewhere (a build's output in CI or a pipe) the
+    process that waits for the languages' builds stays without it (6 MB)."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+    from rich.progress import Progress as Bars
+
+    return Bars(
+        TextColumn("{task.description}", markup=False),  # `[fr]` is not a style
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=Console(file=stream),
+    )
 
 
 class Progress:
     """The tasks shown on `stream`; a context manager."""
 
     def __init__(self, stream: IO[str] = sys.stderr) -> None:
-        self.interactive = stream.isatty()
         self.stream = stream
-        self.bars = Bars(
-            TextColumn("{task.description}", markup=False),  # `[fr]` is not a style
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
-            console=Console(file=stream),
-            disable=not self.interactive,
-        )
+        self.bars = terminal_bars(stream) if stream.isatty() else None
         self.lock = threading.Lock()
 
     def __enter__(self) -> Progress:
-        self.bars.start()
+        if self.bars:
+            self.bars.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.bars.stop()
+        if self.bars:
+            self.bars.stop()
 
     def task(self, name: str, unit: str, total: int | None = None, state: str = "") -> Task:
         """A task shown as `name state`, counting `unit`s (pages, articles...) up to `total`;
@@ -70,7 +79,7 @@ class Progress:
 
     def say(self, line: str) -> None:
         with self.lock:
-            if self.interactive:
+            if self.bars:
                 self.bars.console.print(line, markup=False, highlight=False, soft_wrap=True)
             else:
                 print(line, file=self.stream, flush=True)
@@ -89,18 +98,23 @@ class Task:
         self.expected = total
         self.ends_at_total = False
         self.started: float | None = None
-        self.id: TaskID = progress.bars.add_task(
-            f"{name} {state}".strip(), total=total, start=False
+        self.bars = progress.bars
+        self.id: TaskID | None = (
+            self.bars.add_task(f"{name} {state}".strip(), total=total, start=False)
+            if self.bars
+            else None
         )
 
     def start(self) -> None:
         if self.started is None:
             self.started = time.monotonic()
-            self.progress.bars.start_task(self.id)
+            if self.bars:
+                self.bars.start_task(self.id)
 
     def total(self, total: int) -> None:
         self.expected = total
-        self.progress.bars.update(self.id, total=total)
+        if self.bars:
+            self.bars.update(self.id, total=total)
 
     def update(self, completed: int | None = None, state: str | None = None) -> None:
         """How many are done now, and what the task is doing (`name state`)."""
@@ -108,8 +122,9 @@ class Task:
         with self.progress.lock:
             if completed is not None:
                 self.completed = completed
-            description = None if state is None else f"{self.name} {state}"
-            self.progress.bars.update(self.id, completed=self.completed, description=description)
+            if self.bars:
+                description = None if state is None else f"{self.name} {state}"
+                self.bars.update(self.id, completed=self.completed, description=description)
         if self.ends_at_total and self.completed == self.expected:
             self.finish(self.summary())
 
@@ -127,11 +142,10 @@ class Task:
 
     def finish(self, line: str | None) -> None:
         """The task has ended: its bar, shown once more as it ends, gives way to `line`."""
-        bars = self.progress.bars
-        if self.progress.interactive:
+        if self.bars:
             with self.progress.lock:
-                bars.refresh()
-                bars.remove_task(self.id)
-                bars.refresh()
+                self.bars.refresh()
+                self.bars.remove_task(self.id)
+                self.bars.refresh()
         if line is not None:
             self.progress.say(line)

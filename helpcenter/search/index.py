@@ -60,6 +60,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from html import unescape
 from itertools import groupby
+from typing import Protocol
 
 from helpcenter.search.analysis import Analyzer, fold, shared_analyzer
 from helpcenter.search.browser import SEARCH_DIR, fallback_scripts, named_after_content
@@ -654,7 +655,7 @@ def text_files(pages: list[Page], length: int = TEXT_FILE_LENGTH) -> list[tuple[
     ]
 
 
-def add_file(files: dict[str, bytes], name: str, data: object, content: bytes = b"") -> str:
+def add_file(files: FileStore, name: str, data: object, content: bytes = b"") -> str:
     """Add a JSON file named after its content to `files`; its name below `search/`.
     `content`: `data` already written (`as_json`)."""
     content = content or as_json(data)
@@ -663,9 +664,7 @@ def add_file(files: dict[str, bytes], name: str, data: object, content: bytes = 
     return posixpath.basename(path)
 
 
-def add_texts(
-    files: dict[str, bytes], pages: list[Page], length: int = TEXT_FILE_LENGTH
-) -> list[list]:
+def add_texts(files: FileStore, pages: list[Page], length: int = TEXT_FILE_LENGTH) -> list[list]:
     """Add the files of the pages' texts (see `text_files`) to `files`: `[[first page, name],
     ...]`."""
     return [[first, add_file(files, "text", texts)] for first, texts in text_files(pages, length)]
@@ -696,29 +695,45 @@ class SearchFiles:
 
     @classmethod
     def of(cls, language: str, pages: list[Page], shard_size: int | None = None) -> SearchFiles:
-        """`pages`: the language's, and the untranslated articles it shows (`Page.language`).
-        `shard_size`: an index whose file would be larger (in bytes) is split (see `sharded`)."""
+        """See `add_search_files`."""
         files: dict[str, bytes] = {}
-        written_in: dict[str, list[Page]] = {}
-        for page in pages:
-            written_in.setdefault(page.language or language, []).append(page)
-        fallbacks = [
-            {
-                "language": source,
-                "index": add_index(files, "fallback", source, written_in[source], shard_size),
-                "scripts": [
-                    posixpath.relpath(script, SEARCH_DIR)
-                    for script in fallback_scripts(language, source)
-                ],
-            }
-            for source in sorted(written_in.keys() - {language})
-        ]
-        own = written_in.get(language, [])
-        path = add_index(files, "index", language, own, shard_size, fallbacks=fallbacks)
-        return cls(f"{SEARCH_DIR}/{path}", files)
+        return cls(add_search_files(files, language, pages, shard_size), files)
 
 
-def sharded(files: dict[str, bytes], counted: Counted, terms: list[str], shard_size: int) -> dict:
+class FileStore(Protocol):
+    """Where search files go as they are made: a dict (`SearchFiles`), or a build's site folder,
+    so that a build never holds a language's index whole (megabytes at 1,000 articles)."""
+
+    def __setitem__(self, path: str, content: bytes) -> None: ...
+
+
+def add_search_files(
+    files: FileStore, language: str, pages: list[Page], shard_size: int | None = None
+) -> str:
+    """Add a language's search files to `files`, by their path below the language's site root;
+    the path of its index. `pages`: the language's, and the untranslated articles it shows
+    (`Page.language`). `shard_size`: an index whose file would be larger (in bytes) is split
+    (see `sharded`)."""
+    written_in: dict[str, list[Page]] = {}
+    for page in pages:
+        written_in.setdefault(page.language or language, []).append(page)
+    fallbacks = [
+        {
+            "language": source,
+            "index": add_index(files, "fallback", source, written_in[source], shard_size),
+            "scripts": [
+                posixpath.relpath(script, SEARCH_DIR)
+                for script in fallback_scripts(language, source)
+            ],
+        }
+        for source in sorted(written_in.keys() - {language})
+    ]
+    own = written_in.get(language, [])
+    path = add_index(files, "index", language, own, shard_size, fallbacks=fallbacks)
+    return f"{SEARCH_DIR}/{path}"
+
+
+def sharded(files: FileStore, counted: Counted, terms: list[str], shard_size: int) -> dict:
     """An index too large for one file, as a first file that names the others and holds no term
     (a large site has tens of thousands, and its first search should download little more than
     the files of its words and of the results it shows): what a query's analysis needs, each
@@ -848,7 +863,7 @@ def words_to_rank(
 
 
 def add_prefixes(
-    files: dict[str, bytes],
+    files: FileStore,
     typed_alone: dict[str, TypedAlone],
     docs: list[list],
     texts: list[list],
@@ -888,7 +903,7 @@ def shown_docs(docs: list[list], texts: list[list], shown: list[list[int]]) -> d
 
 
 def add_index(
-    files: dict[str, bytes],
+    files: FileStore,
     name: str,
     language: str,
     pages: list[Page],

@@ -329,11 +329,11 @@ class LanguageBuild:
         it; the others are left to `settle`. Whether the index changed."""
         config = self.config
         plugin = config.plugins["helpcenter"]
-        before = plugin.search_files.path
+        before = plugin.search_index_path
         plugin.index_kept = False
         with strict(self.locale):
             self.env = config.plugins.on_env(self.env, config=config, files=self.files)
-            if plugin.search_files.path == before:
+            if plugin.search_index_path == before:
                 self.saved = []
                 return False
             config.plugins.on_post_build(config=config)
@@ -406,7 +406,7 @@ class LanguageBuild:
             self.config.plugins.on_post_build(config=self.config)
         site_dir = Path(self.config.site_dir)
         plugin = self.config.plugins["helpcenter"]
-        named = {*plugin.search_files.files, plugin.engine_file.path}
+        named = {*plugin.search_file_paths, plugin.engine_file.path}
         for path in (site_dir / SEARCH_DIR).iterdir():  # earlier versions' search files
             if path.relative_to(site_dir).as_posix() not in named:
                 path.unlink()

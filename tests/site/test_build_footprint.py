@@ -39,8 +39,12 @@ def test_the_build_that_runs_the_languages_loads_neither_mkdocs_nor_the_endpoint
         "import helpcenter.site.build\n"
         "parser().parse_args(['build'])\n"
     )
-    assert {"helpcenter", "rich"} <= loaded
-    assert not (ENDPOINT | {"mkdocs", "material", "jinja2", "babel", "pydantic", "lunr"}) & loaded
+    assert "helpcenter" in loaded
+    # Nor rich off a terminal: it draws the bars shown on one (helpcenter.progress).
+    assert (
+        not (ENDPOINT | {"mkdocs", "material", "jinja2", "babel", "pydantic", "lunr", "rich"})
+        & loaded
+    )
 
 
 def test_the_build_s_check_of_the_project_loads_nothing_of_the_endpoint():
