@@ -93,6 +93,10 @@ FIELDS = (("title", 10), ("headings", 4), ("text", 1))
 # The results a search shows at first (search.js's PAGE): a split index's file of a term holds
 # what its best this many show, so that a word's first results need no other file.
 FIRST_RESULTS = 10
+# A whole word searched alone whose term this many documents have or more has its first results
+# ranked at build time, in its file of terms (see `sharded`): scoring them is the longest a
+# search takes (a few milliseconds), and such words are the commonest a reader searches.
+RANKED_ALONE_MIN_DOCUMENTS = 1000
 # lunr.Builder's BM25 parameters (index.js reads them from lunr.js itself).
 BM25_K1, BM25_B = 1.2, 0.75
 # A query's boost of each term a word searches (engine.js reads them from the index): the word's
@@ -348,6 +352,11 @@ class TypedAlone:
     total: int
     ranked: list[tuple[int, list[str]]]
 
+    @property
+    def compact(self) -> list:
+        """`[total, [document, ...]]`, for a word of one term (each result matched it)."""
+        return [self.total, [ref for ref, _ in self.ranked]]
+
     def content(self, docs: list[list], texts: list[list]) -> dict[str, object]:
         """Its file's content (see `sharded`), with what its results show."""
         return {
@@ -590,6 +599,17 @@ class Counted:
             [(ref, matched_terms(terms, weighted, fields_met[ref], ref)) for ref in ranked],
         )
 
+    def ranked_alone(self, term: str) -> TypedAlone | None:
+        """The first results of a whole word searched alone whose one term is `term` (the only
+        one the engine searches: no accented spellings share it), when RANKED_ALONE_MIN_DOCUMENTS
+        documents or more have it."""
+        by_field = [self.postings[name].get(term, array("i")) for name, _ in FIELDS]
+        if max(len(counts) // 2 for counts in by_field) < RANKED_ALONE_MIN_DOCUMENTS:
+            return None
+        if term in self.accents:
+            return None
+        return self.typed_alone({term: QUERY_BOOSTS["word"]}, {term: self.weights(term)})
+
     def searched_alone(self, word: str, terms: Terms) -> dict[str, int] | None:
         """The terms engine.js's query searches for `word` (folded) being typed alone, with
         their boosts, in the index's order (the order it meets them), when it completes it: the
@@ -744,12 +764,15 @@ def sharded(files: FileStore, counted: Counted, terms: list[str], shard_size: in
       completes to, are known from the first terms alone. Each file:
       `{"first": the position of its first term among all terms, "terms": [...], "postings":
       [...], "accents": {...}, "refs": [...], "docs": [...], "texts": [...], "prefixes":
-      {...}}`, each term's postings in each field (each document followed by its length), the
-      `accents` entries whose spelling without accents falls in the file's range of terms
-      (before the second file's first term: the first file), what the first results of its
-      terms show (see `shown_docs`): a word's first page of results loads one file, not one per
-      result, and the files of the longer prefixes in its range (see `prefixes` below). The
-      terms are cut into files by the size of both;
+      {...}, "ranked": {...}}`, each term's postings in each field (each document followed by
+      its length), the `accents` entries whose spelling without accents falls in the file's
+      range of terms (before the second file's first term: the first file), what the first
+      results of its terms show (see `shown_docs`): a word's first page of results loads one
+      file, not one per result, the files of the longer prefixes in its range (see `prefixes`
+      below), and `{term: [total, [document, ...]]}`: the first results of a whole word searched
+      alone whose term most documents have, ranked here as the engine ranks them
+      (`Counted.ranked_alone`), which it then does not score. The terms are cut into files by
+      the size of all;
     - `docShards`: `[[first document, file], ...]`, what results show, in files of about
       `DOCS_FILE_LENGTH` bytes: `{"docs": [...], "texts": [[first document, file], ...]}`, the
       whole index's `docs` and the files that hold their texts (of about
@@ -770,7 +793,11 @@ def sharded(files: FileStore, counted: Counted, terms: list[str], shard_size: in
     # of numbers would take several times the memory.
     postings = [as_json(counted.term_postings(term)) for term in terms]
     docs = counted.docs()
-    shown = [counted.best_results([term]) for term in terms]
+    ranked = [counted.ranked_alone(term) for term in terms]
+    shown = [
+        [ref for ref, _ in alone.ranked] if alone else counted.best_results([term])
+        for term, alone in zip(terms, ranked, strict=True)
+    ]
     # A word typed with or without its accents searches its stem and its accented spellings':
     # their first results go with the file of the stem's range (which has its `accents`).
     index_terms = Terms(terms)
@@ -779,7 +806,10 @@ def sharded(files: FileStore, counted: Counted, terms: list[str], shard_size: in
         at = max(0, bisect_right(orders, js_order(plain)) - 1)
         shown[at] = shown[at] + counted.best_results([plain, *others])
     ranges = cut(
-        [len(lists) + 1 for lists in postings],
+        [
+            len(lists) + 1 + (len(as_json(alone.compact)) if alone else 0)
+            for lists, alone in zip(postings, ranked, strict=True)
+        ],
         shard_size,
         shown,
         [len(as_json(doc)) + 1 for doc in docs],
@@ -811,6 +841,11 @@ def sharded(files: FileStore, counted: Counted, terms: list[str], shard_size: in
             "accents": dict(sorted(in_range.items())),
             **shown_docs(docs, texts, shown[first:end]),
             "prefixes": named,
+            "ranked": {
+                term: alone.compact
+                for term, alone in zip(terms[first:end], ranked[first:end], strict=True)
+                if alone
+            },
         }
         content = b'%s,"postings":[%s],%s' % (
             as_json({"first": first, "terms": terms[first:end]})[:-1],

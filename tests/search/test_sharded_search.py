@@ -13,6 +13,7 @@ import pytest
 
 from bench.generate import harvest
 from helpcenter.feedback.reports import SiteIndexes
+from helpcenter.search import index as index_module
 from helpcenter.search.analysis import Analyzer, fold, stop_words, words
 from helpcenter.search.browser import LUNR_CORE, LUNR_CORE_SITE_PATH, engine_scripts
 from helpcenter.search.index import (
@@ -453,3 +454,43 @@ def test_a_whole_word_being_typed_loads_its_own_file_at_once_and_not_its_complet
     assert set(typed["reactions"][0]) & holding.keys() == files_of(stem, prefix=False)
     expected = run_engine("fr", whole_index, queries=[(word, 10)], files=whole_files)
     assert typed["answers"] == expected["answers"]
+
+
+def test_a_whole_word_most_articles_have_shows_the_first_results_the_build_ranked(monkeypatch):
+    # Terms many articles have (here 40: the generated language is small), among twelve copies of
+    # one article (ties at the tenth), searched as a reader may: pasted, typed then a space, with
+    # a capital, and for a second page.
+    monkeypatch.setattr(index_module, "RANKED_ALONE_MIN_DOCUMENTS", 40)
+    pages = generated_pages("fr", 400)
+    pages += [replace(pages[7], location=f"copy-{number}/") for number in range(12)]
+    index, files = by_name(SearchFiles.of("fr", pages, SHARD_SIZE))
+    whole_index, whole_files = by_name(SearchFiles.of("fr", pages))
+    ranked = {
+        term: (name, answer)
+        for _, name in index["shards"]
+        for term, answer in files[name]["ranked"].items()
+    }
+    analyzer = Analyzer("fr")
+    vocabulary = sorted({word for page in pages for word in words(page.title + " " + page.body)})
+    spelled = {}  # a word of each ranked term
+    for word in vocabulary:
+        terms = analyzer.word_terms(word)
+        if len(terms) == 1 and terms[0] in ranked and word not in STOP_WORDS:
+            spelled.setdefault(terms[0], word)
+    assert len(spelled) > 20, spelled
+    asked = [(word, 10) for word in spelled.values()]
+    asked += [(f"{word} ", 10) for word in list(spelled.values())[:5]]
+    asked += [(word.capitalize(), 10) for word in list(spelled.values())[5:10]]
+    asked += [(word, 20) for word in list(spelled.values())[:3]]  # more than the build ranked
+    actual = run_engine("fr", index, queries=asked, files=files)
+    expected = run_engine("fr", whole_index, queries=asked, files=whole_files)
+    for (text, _), answer, whole in zip(asked, actual["answers"], expected["answers"], strict=True):
+        assert answer == whole, text
+        assert answer["articles"], text
+    # The engine shows the build's ranking, which it does not make again: reversed in its file,
+    # a word's first results come reversed.
+    term, (name, (total, refs)) = next(iter(ranked.items()))
+    files[name]["ranked"][term] = [total, refs[::-1]]
+    reversed_answer = run_engine("fr", index, queries=[(spelled[term], 10)], files=files)
+    first = actual["answers"][list(spelled).index(term)]
+    assert reversed_answer["answers"][0]["articles"] == first["articles"][::-1]

@@ -301,19 +301,22 @@
       return found;
     }
 
-    /* The results of a word typed alone, as `results` gives them, from its first results as
-       the build ranked them (see `typedAlone` in index.js) when it completes to the terms of
-       several files of a split index (a letter or two: a large part of them), whose postings
-       it does not wait for. Null when the build did not rank them, or a search asks for more;
-       undefined while a file that tells is missing. */
-    function typedAlone(text, limit) {
-      if (/\s$/.test(text)) return null;
-      var words = searchedWords(text, true);
+    /* The results of a word searched alone, as `results` gives them, from its first results as
+       the build ranked them (see index.js): of a word being typed that completes to the terms
+       of several files of a split index (a letter or two: a large part of them), whose
+       postings it does not wait for (`typedAlone`), or of a whole word most documents have,
+       which it does not score (`searchedAlone`). Null when the build did not rank them, or a
+       search asks for more; undefined while a file that tells is missing. */
+    function rankedAlone(text, limit) {
+      var typing = !/\s$/.test(text);
+      var words = searchedWords(text, typing);
       if (words.length !== 1) return null;
-      // The build ranked it with its one stem (see `searched_alone` in helpcenter/search/index.py).
+      // The build ranked it with its one stem (see `searched_alone` and `ranked_alone` in
+      // helpcenter/search/index.py).
       var stems = analyzer.wordTerms(words[0]);
       if (stems.length !== 1) return null;
-      var answer = source.typedAlone(analysis.fold(words[0]), stems[0]);
+      var answer = typing ? source.typedAlone(analysis.fold(words[0]), stems[0]) : null;
+      if (answer === null) answer = source.searchedAlone(stems[0]);
       if (!answer) return answer;
       if (limit > answer.ranked.length && answer.total > answer.ranked.length) return null;
       var scores = new Float64Array(source.documents);  // their ranks, as scores
@@ -351,7 +354,7 @@
     function find(text, limit) {
       source.missing.clear();
       typedFiles = null;
-      var found = typedAlone(text, limit);
+      var found = rankedAlone(text, limit);
       if (found === null) found = results(text);
       if (source.missing.size) {
         return {

@@ -255,6 +255,7 @@
       },
       accents: function (plain) { return own(data.accents, plain) || []; },
       typedAlone: function () { return null; },
+      searchedAlone: function () { return null; },
       vocabulary: function () { return data.terms; },
       known: function () { return data.terms; },
       doc: function (ref) { return data.docs[ref]; },
@@ -408,6 +409,18 @@
         var answer = prefixContents.get(prefixFiles.get(prefix));
         return answer.ranked ? answer : null;
       },
+      /* The first results of a whole word searched alone whose one term is `term`, as the
+         build ranked them (`{total, ranked}`, as `typedAlone` gives them) when most documents
+         have it, or null; undefined while the file of its range is missing. */
+      searchedAlone: function (term) {
+        var shard = shardFor(term);
+        if (!shard) return undefined;
+        var answer = own(shard.ranked, term);
+        return answer ? {
+          total: answer[0],
+          ranked: answer[1].map(function (ref) { return [ref, [term]]; })
+        } : null;
+      },
       textFile: function (ref) {
         var file = docFile(ref);
         return file && file.texts.length ? file.texts[fileOf(file.texts, ref)] : null;
@@ -419,6 +432,7 @@
             terms: content.terms,
             postings: content.postings,
             accents: content.accents,
+            ranked: content.ranked,
             entries: new Map()
           };
           addShown(content);
@@ -445,7 +459,8 @@
    * - `vocabulary()`: every term; `known()`: the terms at hand, for rehearsals;
    * - `doc(ref)`: what a result shows; `category(ref)`; `textFile(ref)`: `[first, name]` of the
    *   file of its text, or null;
-   * - `typedAlone(prefix, stem)`: see `split` (a whole index has no such results: null);
+   * - `typedAlone(prefix, stem)`, `searchedAlone(term)`: see `split` (a whole index has no such
+   *   results: null);
    * - `documents`: how many; `missing`, `add(name, content)`: see `split`.
    */
   function open(lunr, data) {
