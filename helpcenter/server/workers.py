@@ -59,7 +59,10 @@ class Worker(uvicorn.Server):
 
 
 def log(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
+    """One line on stderr, which the workers share with the process that starts them: written
+    in one call (`print` writes the line, then its end: a worker's line could come between)."""
+    sys.stderr.write(f"{line}\n")
+    sys.stderr.flush()
 
 
 def ended(status: int) -> str:
@@ -247,7 +250,7 @@ class Supervisor:
             status = 0 if server.started else 1
         except SystemExit as exit:  # a start-up check that failed: its one line
             if isinstance(exit.code, str):
-                print(exit.code, file=sys.stderr)
+                log(exit.code)
         except BaseException:
             traceback.print_exc()
         finally:
