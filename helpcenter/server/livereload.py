@@ -44,7 +44,7 @@ SCRIPT = """\
   var shown = null;
   var closed = null;
   var lang = document.documentElement.getAttribute("lang") || "";
-  var stream = new EventSource("STREAM_PATH?lang=" + encodeURIComponent(lang));
+  var stream = null;
 
   function styled(tag, css, text) {
     var element = document.createElement(tag);
@@ -95,16 +95,38 @@ SCRIPT = """\
     shown = panel;
   }
 
-  stream.onmessage = function (event) {
-    var state = JSON.parse(event.data);
-    if (version !== null && state.version !== version) {
-      location.reload();
-      return;
-    }
-    version = state.version;
-    if (state.failure) show(state.failure);
-    else hide();
-  };
+  function listen() {
+    if (stream && stream.readyState !== EventSource.CLOSED) return;
+    stream = new EventSource("STREAM_PATH?lang=" + encodeURIComponent(lang));
+    stream.onmessage = function (event) {
+      var state = JSON.parse(event.data);
+      if (version !== null && state.version !== version) {
+        location.reload();
+        return;
+      }
+      version = state.version;
+      if (state.failure) show(state.failure);
+      else hide();
+    };
+  }
+
+  listen();
+  // A page being left is not reloaded: the reload would take the place of the page the writer
+  // asked for, which shows the site as it now is. Should the page stay (a download, or it comes
+  // back from the browser's history), it listens again as the writer uses it, and reloads if
+  // the site changed meanwhile.
+  window.addEventListener("beforeunload", function () {
+    stream.close();
+  });
+  ["pointerdown", "keydown"].forEach(function (type) {
+    window.addEventListener(type, listen, true);
+  });
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") listen();
+  });
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) listen();
+  });
 })();
 """.replace("STREAM_PATH", STREAM_PATH)
 CLIENT = f'<script src="{SCRIPT_PATH}"></script>'.encode()

@@ -5,20 +5,24 @@ built, until a save fixes it."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import anyio
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from helpcenter.config import load_project
 from helpcenter.server.app import watched_site
-from helpcenter.server.livereload import InjectClient
+from helpcenter.server.livereload import InjectClient, Rebuilder
 from helpcenter.tickets.app import build_app
 from tests.browser.previewing import open_listening
 from tests.browser.test_accessibility import WCAG_21_AA
 from tests.conftest import BackgroundServer, ticket_service
+from tests.server.test_rebuilds import wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -27,13 +31,34 @@ TITLE = "title: Gérer les retours"
 
 
 @contextlib.contextmanager
-def preview(project: Path, tmp_path: Path) -> Iterator[BackgroundServer]:
-    """The project served as `helpcenter serve --watch` serves it (which builds it first)."""
+def preview(
+    project: Path, tmp_path: Path, around: Callable[[ASGIApp], ASGIApp] = lambda app: app
+) -> Iterator[tuple[BackgroundServer, Rebuilder]]:
+    """The project served as `helpcenter serve --watch` serves it (which builds it first), and
+    what rebuilds it; `around`: what the test puts before it."""
     site = project / "site"
-    _, routes = watched_site(site, load_project(project / "mkdocs.yml"))
+    rebuilder, routes = watched_site(site, load_project(project / "mkdocs.yml"))
     app = InjectClient(build_app(ticket_service(tmp_path / "db.sqlite3", site), routes))
-    with BackgroundServer(app) as server:
-        yield server
+    with BackgroundServer(around(app)) as server:
+        yield server, rebuilder
+
+
+class HeldPage:
+    """The answer to one page held until `let` is set; `asked` is set once it is asked for."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.asked = threading.Event()
+        self.let = threading.Event()
+
+    def around(self, app: ASGIApp) -> ASGIApp:
+        async def holding(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] == "http" and scope["path"] == self.path:
+                self.asked.set()
+                await anyio.to_thread.run_sync(self.let.wait)
+            await app(scope, receive, send)
+
+        return holding
 
 
 def refusals(page) -> list[str]:
@@ -50,7 +75,7 @@ def refusals(page) -> list[str]:
 
 def test_a_saved_change_shows_in_the_open_page(project_copy, page, tmp_path):
     refused = refusals(page)
-    with preview(project_copy, tmp_path) as server:
+    with preview(project_copy, tmp_path) as (server, _):
         open_listening(page, f"{server.url}/fr/shipping/returns/")
         expect(page.locator("h1")).to_have_text("Gérer les retours")
         article = project_copy / ARTICLE
@@ -70,7 +95,7 @@ def test_a_failed_rebuild_shows_its_messages_on_the_page_until_a_fix_rebuilds(
     source = article.read_text(encoding="utf-8")
     heading = page.locator("h1")
     failure = page.get_by_test_id("build-error")
-    with preview(project_copy, tmp_path) as server:
+    with preview(project_copy, tmp_path) as (server, _):
         open_listening(page, f"{server.url}/fr/shipping/returns/")
         expect(heading).to_have_text("Gérer les retours")
         capsys.readouterr()
@@ -108,3 +133,28 @@ def test_a_failed_rebuild_shows_its_messages_on_the_page_until_a_fix_rebuilds(
         expect(heading).to_have_text("Gérer les retours de colis", timeout=60_000)
         expect(failure).to_have_count(0)
     assert refused == []
+
+
+def test_a_rebuild_while_the_next_page_loads_leaves_the_writer_on_the_page_asked_for(
+    project_copy, page, tmp_path
+):
+    """The page being left is not reloaded when a rebuild ends: its reload would take the place
+    of the page the writer asked for (Chromium aborts that navigation)."""
+    article = project_copy / ARTICLE
+    held = HeldPage("/fr/shipping/returns/")
+    with preview(project_copy, tmp_path, held.around) as (server, rebuilder):
+        open_listening(page, f"{server.url}/fr/")
+        try:
+            page.evaluate("url => { location.href = url; }", f"{server.url}{held.path}")
+            assert held.asked.wait(10)
+            wait_for(lambda: not rebuilder.listeners)  # the page being left listens no more
+            version = rebuilder.version
+            article.write_text(
+                article.read_text(encoding="utf-8").replace(TITLE, f"{TITLE} de colis"),
+                encoding="utf-8",
+            )
+            wait_for(lambda: rebuilder.version > version, timeout=60)
+        finally:
+            held.let.set()
+        page.wait_for_url(f"{server.url}{held.path}")
+        expect(page.locator("h1")).to_have_text("Gérer les retours de colis")
