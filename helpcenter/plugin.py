@@ -9,6 +9,7 @@ Everything a build learns lives on the plugin object, never in module globals. L
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -60,6 +61,8 @@ def is_category(page: Page) -> bool:
     return page.is_index and page.parent is not None
 
 
+# Search's settings that are the same on every page of a language (search-start.html has the rest).
+SEARCH_SETTINGS_TEMPLATE = "partials/helpcenter/search-settings.html"
 # The package's scripts every page loads, after Material's.
 SCRIPTS = (
     "languages.js",
@@ -234,6 +237,10 @@ class HelpCenterPlugin(BasePlugin[HelpCenterConfig]):
             search_index_path=self.search_index_path,
             search_engine_path=self.engine_file.path,
             open_graph_locale=open_graph_locale,
+        )
+        # The same on every page of the language: rendered once, not once a page.
+        env.globals["search_settings"] = json.loads(
+            env.get_template(SEARCH_SETTINGS_TEMPLATE).render(config=config)
         )
         return env
 
