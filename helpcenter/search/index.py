@@ -346,7 +346,7 @@ Weights = list[tuple[array, array]]
 
 @dataclass(frozen=True)
 class TypedAlone:
-    """A word being typed alone, as a search shows it first (`Counted.typed_alone`): how many
+    """A word searched alone, as a search shows it first (`Counted.typed_alone`): how many
     documents it finds, and the first page of them by rank, each with the terms it matched."""
 
     total: int
@@ -601,8 +601,8 @@ class Counted:
 
     def ranked_alone(self, term: str) -> TypedAlone | None:
         """The first results of a whole word searched alone whose one term is `term` (the only
-        one the engine searches: no accented spellings share it), when RANKED_ALONE_MIN_DOCUMENTS
-        documents or more have it."""
+        one the engine searches: no accented spellings share it), when one of its fields has
+        RANKED_ALONE_MIN_DOCUMENTS documents or more."""
         by_field = [self.postings[name].get(term, array("i")) for name, _ in FIELDS]
         if max(len(counts) // 2 for counts in by_field) < RANKED_ALONE_MIN_DOCUMENTS:
             return None
