@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from helpcenter.config import load_project
 from helpcenter.server.app import watched_site
-from helpcenter.server.livereload import InjectClient, Rebuilder
+from helpcenter.server.livereload import STREAM_PATH, InjectClient, Rebuilder
 from helpcenter.tickets.app import build_app
 from tests.browser.previewing import open_listening
 from tests.browser.test_accessibility import WCAG_21_AA
@@ -158,3 +158,20 @@ def test_a_rebuild_while_the_next_page_loads_leaves_the_writer_on_the_page_asked
             held.let.set()
         page.wait_for_url(f"{server.url}{held.path}")
         expect(page.locator("h1")).to_have_text("Gérer les retours de colis")
+
+
+def test_a_page_left_that_stays_listens_again_once_the_writer_uses_it(project_copy, page, tmp_path):
+    """A page whose navigation did not happen (a download) stopped listening as it started: the
+    writer's next key on it listens again, and a rebuild reloads it."""
+    article = project_copy / ARTICLE
+    with preview(project_copy, tmp_path) as (server, rebuilder):
+        open_listening(page, f"{server.url}/fr/shipping/returns/")
+        page.evaluate("window.dispatchEvent(new Event('beforeunload'))")
+        wait_for(lambda: not rebuilder.listeners)
+        with page.expect_response(lambda response: STREAM_PATH + "?" in response.url):
+            page.keyboard.press("Shift")
+        article.write_text(
+            article.read_text(encoding="utf-8").replace(TITLE, f"{TITLE} de colis"),
+            encoding="utf-8",
+        )
+        expect(page.locator("h1")).to_have_text("Gérer les retours de colis", timeout=60_000)
