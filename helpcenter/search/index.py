@@ -438,6 +438,10 @@ class Counted:
         accents = dict(sorted(accent_stems(analyzer, accented).items()))
         return cls(analyzer, pages, postings, lengths, accents)
 
+    def counts(self, term: str) -> list[array]:
+        """Each field's postings of the term: document, frequency, document, frequency..."""
+        return [self.postings[name].get(term, array("i")) for name, _ in FIELDS]
+
     def documents(self, field_name: str, term: str) -> dict[int, int]:
         """`{document: frequency}` of the documents whose field has the term."""
         counts = self.postings[field_name].get(term, array("i"))
@@ -504,7 +508,7 @@ class Counted:
         """Each field's documents that have the term, and its weight in each, as index.js weighs
         it (lunr.Builder's BM25 with its k1 and b, lunr.idf, the field's boost, three decimals)
         with the same operations, so that the scores made here are the browser's."""
-        by_field = [self.postings[name].get(term, array("i")) for name, _ in FIELDS]
+        by_field = self.counts(term)
         having = sum(len(counts) // 2 for counts in by_field)  # lunr.idf counts each field
         documents = len(self.pages)
         idf = math.log(1 + abs((documents - having + 0.5) / (having + 0.5)))
@@ -603,8 +607,7 @@ class Counted:
         """The first results of a whole word searched alone whose one term is `term` (the only
         one the engine searches: no accented spellings share it), when one of its fields has
         RANKED_ALONE_MIN_DOCUMENTS documents or more."""
-        by_field = [self.postings[name].get(term, array("i")) for name, _ in FIELDS]
-        if max(len(counts) // 2 for counts in by_field) < RANKED_ALONE_MIN_DOCUMENTS:
+        if max(len(counts) // 2 for counts in self.counts(term)) < RANKED_ALONE_MIN_DOCUMENTS:
             return None
         if term in self.accents:
             return None

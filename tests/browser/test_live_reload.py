@@ -61,6 +61,13 @@ class HeldPage:
         return holding
 
 
+def save_retitled(article: Path) -> None:
+    """The writer saves the article with its title changed (`Gérer les retours de colis`)."""
+    article.write_text(
+        article.read_text(encoding="utf-8").replace(TITLE, f"{TITLE} de colis"), encoding="utf-8"
+    )
+
+
 def refusals(page) -> list[str]:
     """What the Content-Security-Policy refuses on the page, as the console says it."""
     refused: list[str] = []
@@ -79,10 +86,7 @@ def test_a_saved_change_shows_in_the_open_page(project_copy, page, tmp_path):
         open_listening(page, f"{server.url}/fr/shipping/returns/")
         expect(page.locator("h1")).to_have_text("Gérer les retours")
         article = project_copy / ARTICLE
-        article.write_text(
-            article.read_text(encoding="utf-8").replace(TITLE, f"{TITLE} de colis"),
-            encoding="utf-8",
-        )
+        save_retitled(article)
         expect(page.locator("h1")).to_have_text("Gérer les retours de colis", timeout=60_000)
     assert refused == []
 
@@ -149,10 +153,7 @@ def test_a_rebuild_while_the_next_page_loads_leaves_the_writer_on_the_page_asked
             assert held.asked.wait(10)
             wait_for(lambda: not rebuilder.listeners)  # the page being left listens no more
             version = rebuilder.version
-            article.write_text(
-                article.read_text(encoding="utf-8").replace(TITLE, f"{TITLE} de colis"),
-                encoding="utf-8",
-            )
+            save_retitled(article)
             wait_for(lambda: rebuilder.version > version, timeout=60)
         finally:
             held.let.set()
@@ -170,8 +171,5 @@ def test_a_page_left_that_stays_listens_again_once_the_writer_uses_it(project_co
         wait_for(lambda: not rebuilder.listeners)
         with page.expect_response(lambda response: STREAM_PATH + "?" in response.url):
             page.keyboard.press("Shift")
-        article.write_text(
-            article.read_text(encoding="utf-8").replace(TITLE, f"{TITLE} de colis"),
-            encoding="utf-8",
-        )
+        save_retitled(article)
         expect(page.locator("h1")).to_have_text("Gérer les retours de colis", timeout=60_000)
