@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,12 +41,13 @@ from helpcenter.site.articles import (
     reading_minutes,
     word_count,
 )
-from helpcenter.site.atomic import SiteFiles, write_atomically
+from helpcenter.site.atomic import write_atomically
 from helpcenter.site.compact_html import collapse_whitespace
 from helpcenter.site.navigation import Navigation
 from helpcenter.site.progress import PageCounter
 from helpcenter.site.theme import Brand, compiled_templates, configure_theme
 from helpcenter.site.valid_html import valid_html
+from helpcenter.site.writer import WRITE_BEHIND_VARIABLE, SiteFiles, SiteWriter
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -123,6 +125,7 @@ class HelpCenterPlugin(BasePlugin[HelpCenterConfig]):
 
     @event_priority(-200)  # after mkdocs-static-i18n has picked this language's files
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
+        self.writer = SiteWriter(behind=WRITE_BEHIND_VARIABLE in os.environ)
         files.append(File.generated(config, self.brand.stylesheet_path, content=self.brand.css))
         return self.site.add_pages(
             files, config, lambda source_path: default_page(source_path, self.gettext)
@@ -131,7 +134,9 @@ class HelpCenterPlugin(BasePlugin[HelpCenterConfig]):
     @event_priority(-200)  # after mkdocs-static-i18n has lifted the language folder's children
     def on_nav(self, nav: Nav, config: MkDocsConfig, files: Files) -> Nav:
         self.navigation.index(nav)
-        self.progress.total(len(files.documentation_pages(inclusion=InclusionLevel.is_included)))
+        pages = files.documentation_pages(inclusion=InclusionLevel.is_included)
+        self.progress.total(len(pages))
+        self.writer.make_pages([page.abs_dest_path for page in pages])
         return nav
 
     def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files) -> str:
@@ -219,7 +224,7 @@ class HelpCenterPlugin(BasePlugin[HelpCenterConfig]):
         ]
         if searchable != self.indexed and not self.index_kept:  # the preview's saves change it
             # Into the site folder, cleaned before this event, as each file is made.
-            written = SiteFiles(Path(config.site_dir))
+            written = SiteFiles(Path(config.site_dir), self.writer)
             self.search_index_path = add_search_files(
                 written, self.locale, searchable, self.config.search.shard_kb * 1024
             )
@@ -297,5 +302,6 @@ class HelpCenterPlugin(BasePlugin[HelpCenterConfig]):
         return collapse_whitespace(valid_html(html))
 
     def on_post_build(self, config: MkDocsConfig) -> None:
+        self.writer.finish()
         write_atomically(Path(config.site_dir, self.engine_file.path), self.engine_file.content)
         write_atomically(Path(config.site_dir, LUNR_CORE_SITE_PATH), Path(LUNR_CORE).read_bytes())

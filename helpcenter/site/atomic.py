@@ -21,16 +21,3 @@ def write_atomically(path: Path, content: bytes) -> None:
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
-
-
-class SiteFiles:
-    """Files written into a site folder as they are made, by their paths below it (the search
-    index's, `add_search_files`): a build holds none of them in memory; `paths`: those written."""
-
-    def __init__(self, site_dir: Path) -> None:
-        self.site_dir = site_dir
-        self.paths: set[str] = set()
-
-    def __setitem__(self, path: str, content: bytes) -> None:
-        write_atomically(self.site_dir / path, content)
-        self.paths.add(path)

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Protocol
 from helpcenter.progress import Progress
 from helpcenter.site.precompress import write_gzip_copies
 from helpcenter.site.progress import PROGRESS_VARIABLE, LanguagesProgress
+from helpcenter.site.writer import WRITE_BEHIND_VARIABLE
 
 if TYPE_CHECKING:  # loaded by the processes that read the project (`ReadApart`)
     from helpcenter.config import Project
@@ -65,6 +66,7 @@ def build_language(
                 LOCALE_VARIABLE: locale,
                 **QUIET_MKDOCS,
                 PROGRESS_VARIABLE: str(writing),
+                WRITE_BEHIND_VARIABLE: "1",  # its site folder is a fresh one, read by no one
             },
             pass_fds=(writing,),
             stdout=subprocess.PIPE,

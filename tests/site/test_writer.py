@@ -1,0 +1,49 @@
+"""A clean build's files are written by a thread (helpcenter.site.writer): once its language is
+built, every file is there, whole, and a write that failed fails the build; a site that is read
+while it builds (the preview's) gets each file at once, and no page made ahead of its content."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpcenter.site.writer import SiteFiles, SiteWriter
+
+
+def test_files_written_behind_are_all_there_once_the_build_finishes(tmp_path):
+    writer = SiteWriter(behind=True)
+    pages = [str(tmp_path / "fr" / f"article-{n}" / "index.html") for n in range(40)]
+    writer.make_pages(pages)
+    search = SiteFiles(tmp_path / "fr", writer)
+    for n in range(40):  # more than wait for the thread at once
+        search[f"search/terms.{n}.json"] = f'{{"n": {n}}}'.encode()
+    writer.finish()
+    assert all((tmp_path / "fr" / f"article-{n}" / "index.html").is_file() for n in range(40))
+    written = sorted((tmp_path / "fr" / "search").iterdir())
+    assert len(written) == 40 == len(search.paths)
+    assert (tmp_path / "fr" / "search" / "terms.7.json").read_text() == '{"n": 7}'
+
+
+def test_a_write_that_fails_behind_fails_the_build(tmp_path):
+    writer = SiteWriter(behind=True)
+    (tmp_path / "search").write_text("a file where the search folder goes")
+    SiteFiles(tmp_path, writer)["search/terms.json"] = b"{}"
+    with pytest.raises(FileExistsError):
+        writer.finish()
+
+
+def test_a_page_made_ahead_keeps_what_is_there(tmp_path):
+    page = tmp_path / "fr" / "index.html"
+    page.parent.mkdir()
+    page.write_text("<p>Bonjour</p>")
+    writer = SiteWriter(behind=True)
+    writer.make_pages([str(page)])
+    writer.finish()
+    assert page.read_text() == "<p>Bonjour</p>"
+
+
+def test_a_site_read_while_it_builds_gets_each_file_at_once_and_no_empty_page(tmp_path):
+    writer = SiteWriter(behind=False)
+    writer.make_pages([str(tmp_path / "fr" / "new-article" / "index.html")])
+    SiteFiles(tmp_path, writer)["search/terms.json"] = b"{}"
+    assert (tmp_path / "search" / "terms.json").read_bytes() == b"{}"  # before `finish`
+    assert not (tmp_path / "fr").exists()
