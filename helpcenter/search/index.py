@@ -774,8 +774,9 @@ def sharded(files: FileStore, counted: Counted, terms: list[str], shard_size: in
       file, not one per result, the files of the longer prefixes in its range (see `prefixes`
       below), and `{term: [total, [document, ...]]}`: the first results of a whole word searched
       alone whose term most documents have, ranked here as the engine ranks them
-      (`Counted.ranked_alone`), which it then does not score. The terms are cut into files by
-      the size of all;
+      (`Counted.ranked_alone`), which it then does not score; such a term's postings are in a
+      file of their own (`apart`: `{term: file}`, its `postings` entry null), loaded only by a
+      query that scores it. The terms are cut into files by the size of all;
     - `docShards`: `[[first document, file], ...]`, what results show, in files of about
       `DOCS_FILE_LENGTH` bytes: `{"docs": [...], "texts": [[first document, file], ...]}`, the
       whole index's `docs` and the files that hold their texts (of about
@@ -797,6 +798,13 @@ def sharded(files: FileStore, counted: Counted, terms: list[str], shard_size: in
     postings = [as_json(counted.term_postings(term)) for term in terms]
     docs = counted.docs()
     ranked = [counted.ranked_alone(term) for term in terms]
+    # A ranked term's postings (most documents: the largest) in a file of their own, which only
+    # a query that scores the term loads: its file of terms stays small for the word alone.
+    apart = {
+        position: add_file(files, "postings", None, postings[position])
+        for position, alone in enumerate(ranked)
+        if alone
+    }
     shown = [
         [ref for ref, _ in alone.ranked] if alone else counted.best_results([term])
         for term, alone in zip(terms, ranked, strict=True)
@@ -810,7 +818,7 @@ def sharded(files: FileStore, counted: Counted, terms: list[str], shard_size: in
         shown[at] = shown[at] + counted.best_results([plain, *others])
     ranges = cut(
         [
-            len(lists) + 1 + (len(as_json(alone.compact)) if alone else 0)
+            len(as_json(alone.compact)) if alone else len(lists) + 1
             for lists, alone in zip(postings, ranked, strict=True)
         ],
         shard_size,
@@ -849,10 +857,15 @@ def sharded(files: FileStore, counted: Counted, terms: list[str], shard_size: in
                 for term, alone in zip(terms[first:end], ranked[first:end], strict=True)
                 if alone
             },
+            "apart": {
+                terms[position]: apart[position]
+                for position in range(first, end)
+                if position in apart
+            },
         }
         content = b'%s,"postings":[%s],%s' % (
             as_json({"first": first, "terms": terms[first:end]})[:-1],
-            b",".join(postings[first:end]),
+            b",".join(b"null" if at in apart else postings[at] for at in range(first, end)),
             as_json(rest)[1:],
         )
         shards.append([terms[first], add_file(files, "postings", None, content)])

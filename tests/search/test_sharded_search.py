@@ -459,7 +459,8 @@ def test_a_whole_word_being_typed_loads_its_own_file_at_once_and_not_its_complet
 def test_a_whole_word_most_articles_have_shows_the_first_results_the_build_ranked(monkeypatch):
     # Terms many articles have (here 40: the generated language is small), among twelve copies of
     # one article (ties at the tenth), searched as a reader may: pasted, typed then a space, with
-    # a capital, and for a second page.
+    # a capital, for a second page, and with another such word (which scores their postings,
+    # kept apart from their files of terms: a word alone does not load them).
     monkeypatch.setattr(index_module, "RANKED_ALONE_MIN_DOCUMENTS", 40)
     pages = generated_pages("fr", 400)
     pages += [replace(pages[7], location=f"copy-{number}/") for number in range(12)]
@@ -482,11 +483,20 @@ def test_a_whole_word_most_articles_have_shows_the_first_results_the_build_ranke
     asked += [(f"{word} ", 10) for word in list(spelled.values())[:5]]
     asked += [(word.capitalize(), 10) for word in list(spelled.values())[5:10]]
     asked += [(word, 20) for word in list(spelled.values())[:3]]  # more than the build ranked
+    pairs = list(zip(list(spelled.values())[:4], list(spelled.values())[4:8], strict=True))
+    asked += [(f"{first} {second}", 10) for first, second in pairs]
     actual = run_engine("fr", index, queries=asked, files=files)
     expected = run_engine("fr", whole_index, queries=asked, files=whole_files)
     for (text, _), answer, whole in zip(asked, actual["answers"], expected["answers"], strict=True):
         assert answer == whole, text
         assert answer["articles"], text
+    kept_apart = {
+        term: file for _, name in index["shards"] for term, file in files[name]["apart"].items()
+    }
+    assert kept_apart.keys() == ranked.keys()
+    apart = set(kept_apart.values())
+    assert not apart & set(actual["loaded"][len(spelled) - 1])  # after each word alone
+    assert apart & set(actual["loaded"][-1])
     # The engine shows the build's ranking, which it does not make again: reversed in its file,
     # a word's first results come reversed.
     term, (name, (total, refs)) = next(iter(ranked.items()))

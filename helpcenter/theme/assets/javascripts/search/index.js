@@ -296,6 +296,10 @@
     var prefixFiles = new Map();
     var prefixNames = new Set();
     var prefixContents = new Map();
+    // The postings of a term most documents have, in a file of their own (a shard's `apart`):
+    // by file, once given.
+    var apartNames = new Set();
+    var apartPostings = new Map();
 
     function namePrefixes(named) {
       Object.keys(named || {}).forEach(function (prefix) {
@@ -337,8 +341,15 @@
         var found = shard.entries.get(term);
         if (found !== undefined) return found;
         var at = lowerBound(shard.terms, term);
-        found = shard.terms[at] !== term ? null
-          : termEntry(scoring, term, shard.first + at, shard.postings[at], null);
+        var lists = shard.terms[at] === term ? shard.postings[at] : undefined;
+        if (lists === null) {  // apart
+          lists = apartPostings.get(shard.apart[term]);
+          if (!lists) {
+            missing.add(shard.apart[term]);
+            return undefined;
+          }
+        }
+        found = lists ? termEntry(scoring, term, shard.first + at, lists, null) : null;
         shard.entries.set(term, found);
         return found;
       },
@@ -433,14 +444,20 @@
             postings: content.postings,
             accents: content.accents,
             ranked: content.ranked,
+            apart: content.apart || {},
             entries: new Map()
           };
+          Object.keys(content.apart || {}).forEach(function (term) {
+            apartNames.add(content.apart[term]);
+          });
           addShown(content);
           namePrefixes(content.prefixes);
         } else if (prefixNames.has(name)) {
           prefixContents.set(name, content);
           namePrefixes(content.prefixes);
           if (content.ranked) addShown(content);
+        } else if (apartNames.has(name)) {
+          apartPostings.set(name, content);
         } else if (docFirsts.has(name)) {
           docFiles.set(name, { first: docFirsts.get(name), docs: content.docs, texts: content.texts });
         } else if (name === data.vocabulary) {
