@@ -218,10 +218,23 @@
     if (event.target.closest("a") && gaps.pending) gaps.pending.followed = true;
   });
 
+  /* What the list shows: the search's text and total and each result's place, so that its
+     answer coming in again (with passages of text) replaces only the results that changed. */
+  var listed = null;
+
+  function listing(text, found) {
+    return [text, found.total].concat((found.articles || []).map(function (article) {
+      return [article.location, article.section && article.section[0], article.language];
+    }));
+  }
+
   /* The results of `text`, `found` being the worker's answer: how many match in all, and the
      articles asked for so far, "more" under them while some are not shown. The result that had
      the focus keeps it when an answer comes in again with more in it. */
   function render(text, found) {
+    var shows = JSON.stringify(listing(text, found));
+    if (shows === listed && found.articles.length) return refresh(found);
+    listed = shows;
     var focused = resultLinks().indexOf(document.activeElement);
     list.textContent = "";
     more.hidden = true;
@@ -242,6 +255,20 @@
     more.hidden = found.articles.length >= found.total;
     var links = resultLinks();
     if (focused >= 0 && links.length) links[Math.min(focused, links.length - 1)].focus();
+  }
+
+  /* The same results again: only those that changed (a passage of text came) are replaced, so
+     that the page redraws them alone. */
+  function refresh(found) {
+    list.setAttribute("aria-busy", String(found.final === false));
+    found.articles.forEach(function (article, position) {
+      var shown = list.children[position];
+      var result = renderResult(article);
+      if (shown.isEqualNode(result)) return;
+      var focused = shown.contains(document.activeElement);
+      list.replaceChild(result, shown);
+      if (focused) result.querySelector("a").focus();
+    });
   }
 
   /* Search the text in the box for `limit` results; `then` gets the answers that render. */
