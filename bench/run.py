@@ -101,6 +101,11 @@ def tree_rss_kb(root: int) -> int:
 
 
 def timed_build(command: list[str], cwd: Path, env: dict | None = None) -> dict:
+    """A build's wall time and peak memory, started on a quiet machine: the corpus just written
+    (or the build before) is otherwise written back during it, which the first of the two
+    builds of a size would pay for more than the second."""
+    os.sync()
+    wait_until_quiet()
     started = time.perf_counter()
     process = subprocess.Popen(
         command,

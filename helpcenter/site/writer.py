@@ -5,10 +5,11 @@ folder and swaps it in place): its process then never waits on the disk.
 Making a file is what costs: while a build's earlier files are written back, creating a folder
 or a file takes about 0.7 ms on the bench machine's disk (ext4), filling it a few microseconds,
 and a language of 1,000 articles makes about 2,700 of them (its pages' folders and files, its
-search files), one after another: a fifth of its build. So the thread makes every page's folder
-and an empty file while the pages are converted, MkDocs filling them as it renders them, and
-writes the search files while the pages render. The preview's site is served while it builds:
-there each file is written whole, at once (`write_atomically`), and nothing is made ahead.
+search files), one after another (profiled: 1.9 s of a 7.5-second build). So the thread makes
+every page's folder and an empty file while the pages are converted, MkDocs filling them as it
+renders them, and writes the search files while the pages render. The preview's site is
+served while it builds: there each file is written whole, at once (`write_atomically`), and
+nothing is made ahead.
 """
 
 from __future__ import annotations
