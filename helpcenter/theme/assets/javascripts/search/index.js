@@ -438,18 +438,17 @@
       },
       add: function (name, content) {
         if (shardNumbers.has(name)) {
+          var apart = content.apart || {};
           shards[shardNumbers.get(name)] = {
             first: content.first,
             terms: content.terms,
             postings: content.postings,
             accents: content.accents,
             ranked: content.ranked,
-            apart: content.apart || {},
+            apart: apart,
             entries: new Map()
           };
-          Object.keys(content.apart || {}).forEach(function (term) {
-            apartNames.add(content.apart[term]);
-          });
+          Object.keys(apart).forEach(function (term) { apartNames.add(apart[term]); });
           addShown(content);
           namePrefixes(content.prefixes);
         } else if (prefixNames.has(name)) {
