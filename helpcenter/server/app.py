@@ -410,9 +410,10 @@ def serve(
         f"Serving {site_dir}/ and the ticket endpoint at http://{address(host, port)}/ "
         f"(tickets in {database})"
     )
+    rebuilder: Rebuilder | None = None
     try:
         if watch:  # loads first, once the port is ours: a busy port is one line, not a build
-            _, routes = watched_site(site_dir, project)
+            rebuilder, routes = watched_site(site_dir, project)
             watched = ", ".join(shown(path, project.root) for path in watched_paths(project))
             banner = f"Watching {watched}: pages reload after each rebuild.\n{banner}"
         else:
@@ -430,7 +431,11 @@ def serve(
         )
         return InjectClient(app) if watch else app
 
-    serve_endpoint(build, host, port, sockets, project.settings.server, workers, banner)
+    try:
+        serve_endpoint(build, host, port, sockets, project.settings.server, workers, banner)
+    finally:
+        if rebuilder is not None:
+            rebuilder.stop()
 
 
 def serve_endpoint(

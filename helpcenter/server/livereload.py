@@ -28,6 +28,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
+from watchdog.observers.api import BaseObserver
 
 from helpcenter.i18n.catalogs import Catalogs
 from helpcenter.site.build import BuildError
@@ -196,8 +197,11 @@ class Rebuilder(FileSystemEventHandler):
         self.lock = threading.Lock()
         # Set while nothing is left to rebuild or settle (tests wait for it).
         self.idle = threading.Event()
+        self.stopping = threading.Event()
         self.listeners: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
-        threading.Thread(target=self.loop, daemon=True).start()
+        self.observer: BaseObserver | None = None
+        self.thread = threading.Thread(target=self.loop, name="rebuilder", daemon=True)
+        self.thread.start()
 
     @property
     def version(self) -> int:
@@ -232,8 +236,20 @@ class Rebuilder(FileSystemEventHandler):
         self.idle.clear()
         self.changed.set()
 
+    def stop(self) -> None:
+        """No more watching, and no more building once the step under way ends (a build in
+        this process reads its language from the environment, which the next preview's would
+        share)."""
+        if self.observer is not None:
+            self.observer.stop()
+            self.observer.join()
+        self.stopping.set()
+        with self.lock:
+            self.wake()
+        self.thread.join()
+
     def loop(self) -> None:
-        while True:
+        while not self.stopping.is_set():
             if self.pending and not self.changed.is_set():
                 self.pending = self.settled()
                 continue
@@ -241,6 +257,8 @@ class Rebuilder(FileSystemEventHandler):
                 if not self.changed.is_set():
                     self.idle.set()
             self.changed.wait()
+            if self.stopping.is_set():
+                return
             while self.changed.is_set():  # let a burst of saves settle
                 self.changed.clear()
                 time.sleep(self.quiet_seconds)
@@ -343,6 +361,7 @@ class Rebuilder(FileSystemEventHandler):
                 observer.schedule(self, str(path), recursive=path.is_dir())
         observer.daemon = True
         observer.start()
+        self.observer = observer
 
 
 class InjectClient:

@@ -5,26 +5,21 @@ the same sources, which the preview must equal: every file of its site, and the 
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 import shutil
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urljoin
 
 import pytest
 from playwright.sync_api import expect
 
-from helpcenter.config import load_project
-from helpcenter.server.app import watched_site
-from helpcenter.server.livereload import CLIENT, InjectClient, Rebuilder, Settled
+from helpcenter.server.livereload import CLIENT, Rebuilder, Settled
 from helpcenter.site.build import build_site
-from helpcenter.tickets.app import build_app
-from tests.browser.previewing import open_listening
+from tests.browser.previewing import open_listening, preview
 from tests.browser.test_live_reload import refusals
-from tests.conftest import PROJECT_ROOT, BackgroundServer, ticket_service
+from tests.conftest import PROJECT_ROOT, BackgroundServer
 
 pytestmark = pytest.mark.browser
 
@@ -50,15 +45,6 @@ def corpus(tmp_path_factory) -> Path:
 def project(corpus: Path, tmp_path: Path) -> Path:
     shutil.copytree(corpus, tmp_path / "project")
     return tmp_path / "project"
-
-
-@contextlib.contextmanager
-def preview(project: Path, tmp_path: Path) -> Iterator[tuple[BackgroundServer, Rebuilder]]:
-    site = project / "site"
-    rebuilder, routes = watched_site(site, load_project(project / "mkdocs.yml"))
-    app = build_app(ticket_service(tmp_path / "db.sqlite3", site), routes)
-    with BackgroundServer(InjectClient(app)) as server:
-        yield server, rebuilder
 
 
 def files(site: Path) -> dict[str, bytes]:

@@ -4,9 +4,7 @@ built, until a save fixes it."""
 
 from __future__ import annotations
 
-import contextlib
 import threading
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import anyio
@@ -15,32 +13,15 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from helpcenter.config import load_project
-from helpcenter.server.app import watched_site
-from helpcenter.server.livereload import STREAM_PATH, InjectClient, Rebuilder
-from helpcenter.tickets.app import build_app
-from tests.browser.previewing import open_listening
+from helpcenter.server.livereload import STREAM_PATH
+from tests.browser.previewing import open_listening, preview
 from tests.browser.test_accessibility import WCAG_21_AA
-from tests.conftest import BackgroundServer, ticket_service
 from tests.server.test_rebuilds import wait_for
 
 pytestmark = pytest.mark.browser
 
 ARTICLE = Path("docs", "fr", "shipping", "returns.md")
 TITLE = "title: Gérer les retours"
-
-
-@contextlib.contextmanager
-def preview(
-    project: Path, tmp_path: Path, around: Callable[[ASGIApp], ASGIApp] = lambda app: app
-) -> Iterator[tuple[BackgroundServer, Rebuilder]]:
-    """The project served as `helpcenter serve --watch` serves it (which builds it first), and
-    what rebuilds it; `around`: what the test puts before it."""
-    site = project / "site"
-    rebuilder, routes = watched_site(site, load_project(project / "mkdocs.yml"))
-    app = InjectClient(build_app(ticket_service(tmp_path / "db.sqlite3", site), routes))
-    with BackgroundServer(around(app)) as server:
-        yield server, rebuilder
 
 
 class HeldPage:

@@ -5,11 +5,12 @@ the watching goes on."""
 from __future__ import annotations
 
 import json
+import threading
 import time
 
 from starlette.requests import Request
 
-from helpcenter.server.livereload import Rebuilder, SiteState
+from helpcenter.server.livereload import Rebuilder, Settled, SiteState
 
 
 def wait_for(condition, timeout: float = 10.0) -> None:
@@ -47,6 +48,24 @@ def test_a_rebuild_that_crashes_is_a_failure_and_the_next_change_rebuilds_again(
     rebuilder.changed.set()
     wait_for(lambda: rebuilder.state.version == 1)
     assert rebuilder.state.failure is None
+
+
+def test_a_stopped_preview_builds_nothing_more():
+    """What a preview had left to build stops with it (a build in its process would otherwise
+    go on behind the next preview's, and share its environment)."""
+    steps: list[int] = []
+
+    def settle() -> Settled:
+        steps.append(len(steps))
+        return Settled.MORE  # always more: it would build forever
+
+    rebuilder = Rebuilder(lambda changed: None, settle=settle)
+    rebuilder.first(lambda: None)
+    wait_for(lambda: len(steps) > 2)
+    stopping = threading.Thread(target=rebuilder.stop, daemon=True)
+    stopping.start()
+    stopping.join(timeout=10)
+    assert not stopping.is_alive() and not rebuilder.thread.is_alive()
 
 
 def test_pages_hear_the_failure_in_their_language_and_of_a_success_without_one():
