@@ -1,6 +1,7 @@
-"""A clean build's files are written by a thread (helpcenter.site.writer): once its language is
-built, every file is there, whole, and a write that failed fails the build; a site that is read
-while it builds (the preview's) gets each file at once, and no page made ahead of its content."""
+"""A clean build's pages are made ahead by a thread (helpcenter.site.writer): once its language
+is built, every file is there, whole, and a page that could not be made fails the build; a site
+that is read while it builds (the preview's) gets each file whole, and no page made ahead of its
+content."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ def test_files_written_behind_are_all_there_once_the_build_finishes(tmp_path):
     pages = [str(tmp_path / "fr" / f"article-{n}" / "index.html") for n in range(40)]
     writer.make_pages(pages)
     search = SiteFiles(tmp_path / "fr", writer)
-    for n in range(40):  # more than wait for the thread at once
+    for n in range(40):
         search[f"search/terms.{n}.json"] = f'{{"n": {n}}}'.encode()
     writer.finish()
     assert all((tmp_path / "fr" / f"article-{n}" / "index.html").is_file() for n in range(40))
@@ -23,11 +24,11 @@ def test_files_written_behind_are_all_there_once_the_build_finishes(tmp_path):
     assert (tmp_path / "fr" / "search" / "terms.7.json").read_text() == '{"n": 7}'
 
 
-def test_a_write_that_fails_behind_fails_the_build(tmp_path):
+def test_a_page_that_cannot_be_made_fails_the_build(tmp_path):
     writer = SiteWriter(behind=True)
-    (tmp_path / "search").write_text("a file where the search folder goes")
-    SiteFiles(tmp_path, writer)["search/terms.json"] = b"{}"
-    with pytest.raises(FileExistsError):
+    (tmp_path / "fr").write_text("a file where the language's folder goes")
+    writer.make_pages([str(tmp_path / "fr" / "article" / "index.html")])
+    with pytest.raises(NotADirectoryError):
         writer.finish()
 
 
