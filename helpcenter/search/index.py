@@ -567,23 +567,27 @@ class Counted:
         return sorted(shown)
 
     def typed_alone(self, searched: dict[str, int], weighted: dict[str, Weights]) -> TypedAlone:
-        """The first results of a word being typed alone that engine.js's query completes:
-        the terms it searches (`searched`, with their boosts, in the index's order, which is the
-        order the query meets them; their `weights` in `weighted`), scored as index.js scores
-        them, which is lunr.Index.prototype.query's scoring (the query vector's magnitude, each
-        field's cosine summed per document in the order lunr meets its fields), with the same
-        operations, and ranked as the engine ranks them (articles, then categories' pages, by
-        score, a tie in the order met)."""
+        """The first results of a word searched alone (being typed, which engine.js's query
+        completes, or whole with accented spellings): the terms it searches (`searched`, with
+        their boosts, in the order the query meets them, the index's for completions; their
+        `weights` in `weighted`), scored as index.js scores them, which is
+        lunr.Index.prototype.query's scoring (the query vector's magnitude, each field's cosine
+        summed per document in the order lunr meets its fields, its terms' products in the
+        index's order), with the same operations, and ranked as the engine ranks them
+        (articles, then categories' pages, by score, a tie in the order met)."""
         magnitude = math.sqrt(sum(boost * boost for boost in searched.values()))  # exact
         documents = len(self.pages)
         dots = [[0.0] * documents for _ in FIELDS]
-        seen = [bytearray(documents) for _ in FIELDS]
-        fields_met: dict[int, list[int]] = {}  # by document, in the order met
-        for term, boost in searched.items():
-            for position, (refs, weights) in enumerate(weighted[term]):
-                dot, met = dots[position], seen[position]
+        for term in sorted(searched, key=js_order):
+            boost = searched[term]
+            for dot, (refs, weights) in zip(dots, weighted[term], strict=True):
                 for ref, weight in zip(refs, weights, strict=True):
                     dot[ref] += boost * weight
+        seen = [bytearray(documents) for _ in FIELDS]
+        fields_met: dict[int, list[int]] = {}  # by document, in the order met
+        for term in searched:
+            for position, (refs, _) in enumerate(weighted[term]):
+                met = seen[position]
                 for ref in [ref for ref in refs if not met[ref]]:
                     met[ref] = 1
                     fields_met.setdefault(ref, []).append(position)
@@ -612,6 +616,32 @@ class Counted:
         if term in self.accents:
             return None
         return self.typed_alone({term: QUERY_BOOSTS["word"]}, {term: self.weights(term)})
+
+    def spellings(self) -> list[list[str]]:
+        """The terms engine.js's query searches for a whole word with accented spellings, in
+        the order it meets them (`termsOf`): the word's terms (its stem without accents, then
+        its accented stem when typed with them), then each one's accented spellings' stems
+        (`accents`) not met yet; for each word the site has, typed with or without accents."""
+        found: dict[tuple[str, ...], None] = {}
+        for plain, others in self.accents.items():
+            for stems in ([plain], *([plain, other] for other in others)):
+                terms = list(stems)
+                for stem in stems:
+                    terms += [other for other in self.accents.get(stem, []) if other not in terms]
+                found[tuple(terms)] = None
+        return [list(terms) for terms in found]
+
+    def spelled_alone(self, terms: list[str], index_terms: Terms) -> TypedAlone | None:
+        """The first results of a whole word searched alone with several terms (`spellings`),
+        ranked as engine.js ranks them (one clause a term, those of the index); None when the
+        index has none of them (the engine then completes the word)."""
+        present = [term for term in terms if index_terms.position(term) is not None]
+        if not present:
+            return None
+        return self.typed_alone(
+            dict.fromkeys(present, QUERY_BOOSTS["word"]),
+            {term: self.weights(term) for term in present},
+        )
 
     def searched_alone(self, word: str, terms: Terms) -> dict[str, int] | None:
         """The terms engine.js's query searches for `word` (folded) being typed alone, with
@@ -762,21 +792,25 @@ def sharded(files: FileStore, counted: Counted, terms: list[str], shard_size: in
     the files of its words and of the results it shows): what a query's analysis needs, each
     field's total length and the number of documents (so that the shards' documents score as in
     the whole index), the category pages, then
-    - `shards`: `[[first term, file], ...]`, the terms in files of about `shard_size` bytes, by
-      term in JavaScript's order: a word's file, and the consecutive files of the terms a prefix
-      completes to, are known from the first terms alone. Each file:
-      `{"first": the position of its first term among all terms, "terms": [...], "postings":
-      [...], "accents": {...}, "refs": [...], "docs": [...], "texts": [...], "prefixes":
-      {...}, "ranked": {...}}`, each term's postings in each field (each document followed by
-      its length), the `accents` entries whose spelling without accents falls in the file's
-      range of terms (before the second file's first term: the first file), what the first
-      results of its terms show (see `shown_docs`): a word's first page of results loads one
-      file, not one per result, the files of the longer prefixes in its range (see `prefixes`
-      below), and `{term: [total, [document, ...]]}`: the first results of a whole word searched
-      alone whose term most documents have, ranked here as the engine ranks them
-      (`Counted.ranked_alone`), which it then does not score; such a term's postings are in a
-      file of their own (`apart`: `{term: file}`, its `postings` entry null), loaded only by a
-      query that scores it. The terms are cut into files by the size of all;
+    - `shards`: `[[first term, file], ...]`, the terms in files of about `shard_size` bytes, by term
+      in JavaScript's order: a word's file, and the consecutive files of the terms a prefix
+      completes to, are known from the first terms alone. Each file: `{"first": the position of its
+      first term among all terms, "terms": [...], "postings": [...], "accents": {...}, "refs":
+      [...], "docs": [...], "texts": [...], "prefixes": {...}, "ranked": {...}, "apart": {...},
+      "spelled": {...}}`, each term's postings in each field (each document followed by its length),
+      the `accents` entries whose spelling without accents falls in the file's range of terms
+      (before the second file's first term: the first file), what the first results of its terms
+      show (see `shown_docs`): a word's first page of results loads one file, not one per result,
+      the files of the longer prefixes in its range (see `prefixes` below), and `{term: [total,
+      [document, ...]]}`: the first results of a whole word searched alone whose term most documents
+      have, ranked here as the engine ranks them (`Counted.ranked_alone`), which it then does not
+      score; such a term's postings are in a file of their own (`apart`: `{term: file}`, its
+      `postings` entry null), loaded only by a query that scores it; and `spelled`: `{terms: [total,
+      [[document, [terms it matched]], ...]]}`, the first results of a whole word searched alone
+      with accented spellings whose terms (`Counted.spellings`, joined by a space) are in several
+      files or one of them apart, ranked here as the engine ranks them (`Counted.spelled_alone`), in
+      the file of its first term's range: the engine answers it from the files of the word's own
+      terms. The terms are cut into files by the size of all;
     - `docShards`: `[[first document, file], ...]`, what results show, in files of about
       `DOCS_FILE_LENGTH` bytes: `{"docs": [...], "texts": [[first document, file], ...]}`, the
       whole index's `docs` and the files that hold their texts (of about
@@ -830,6 +864,20 @@ def sharded(files: FileStore, counted: Counted, terms: list[str], shard_size: in
     accents: list[dict[str, list[str]]] = [{} for _ in ranges]
     for plain, stems in counted.accents.items():
         accents[max(0, bisect_right(firsts, js_order(plain)) - 1)][plain] = stems
+    # A whole word with accented spellings whose terms are in several files, or one of them
+    # apart: its first results in the file of its stem's range, which the engine loads first.
+    spelled: list[dict[str, list]] = [{} for _ in ranges]
+    spelled_shown: list[list[int]] = [[] for _ in ranges]
+    apart_terms = {terms[position] for position in apart}
+    for spelling in counted.spellings():
+        files_of = {max(0, bisect_right(firsts, js_order(term)) - 1) for term in spelling}
+        if len(files_of) == 1 and not apart_terms & set(spelling):
+            continue
+        answer = counted.spelled_alone(spelling, index_terms)
+        if answer is not None:
+            at = max(0, bisect_right(firsts, js_order(spelling[0])) - 1)
+            spelled[at][" ".join(spelling)] = [answer.total, [list(pair) for pair in answer.ranked]]
+            spelled_shown[at] += [ref for ref, _ in answer.ranked]
     typed_alone = {}
     # The terms a word searches start with its first letter: their weights a letter at a time.
     to_rank = words_to_rank(counted, index_terms, ranges)
@@ -847,16 +895,19 @@ def sharded(files: FileStore, counted: Counted, terms: list[str], shard_size: in
                 files, "prefix", answer.content(docs, texts)
             )
     shards = []
-    for (first, end), in_range, named in zip(ranges, accents, longer, strict=True):
+    for (first, end), in_range, named, words_spelled, also_shown in zip(
+        ranges, accents, longer, spelled, spelled_shown, strict=True
+    ):
         rest = {
             "accents": dict(sorted(in_range.items())),
-            **shown_docs(docs, texts, shown[first:end]),
+            **shown_docs(docs, texts, [*shown[first:end], also_shown]),
             "prefixes": named,
             "ranked": {
                 term: alone.compact
                 for term, alone in zip(terms[first:end], ranked[first:end], strict=True)
                 if alone
             },
+            "spelled": words_spelled,
             "apart": {
                 terms[position]: apart[position]
                 for position in range(first, end)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+from bisect import bisect_right
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
@@ -503,4 +504,58 @@ def test_a_whole_word_most_articles_have_shows_the_first_results_the_build_ranke
     files[name]["ranked"][term] = [total, refs[::-1]]
     reversed_answer = run_engine("fr", index, queries=[(spelled[term], 10)], files=files)
     first = actual["answers"][list(spelled).index(term)]
+    assert reversed_answer["answers"][0]["articles"] == first["articles"][::-1]
+
+
+def test_a_whole_word_with_accents_whose_terms_are_in_several_files_comes_from_its_own(
+    monkeypatch,
+):
+    # A word's stem without accents and its accented spellings' stems (`délais`: `del`, `dela`)
+    # in different files, or one of them kept apart (most articles have it, here 40): the
+    # build ranks the word's first results into the file of its stem's range, and the engine
+    # answers once the files of the word's own terms are in, as the whole index would.
+    monkeypatch.setattr(index_module, "RANKED_ALONE_MIN_DOCUMENTS", 40)
+    pages = generated_pages("fr", 400)
+    pages += [replace(pages[7], location=f"copy-{number}/") for number in range(12)]
+    index, files = by_name(SearchFiles.of("fr", pages, SHARD_SIZE))
+    whole_index, whole_files = by_name(SearchFiles.of("fr", pages))
+    spelled = {key: name for _, name in index["shards"] for key in files[name].get("spelled", {})}
+    accents = Counted.of("fr", pages).accents
+    analyzer = Analyzer("fr")
+    firsts = [index_module.js_order(first) for first, _ in index["shards"]]
+
+    def file_of(term: str) -> str:
+        return index["shards"][max(0, bisect_right(firsts, index_module.js_order(term)) - 1)][1]
+
+    text = " ".join(f"{page.title} {page.body}" for page in pages)
+    asked_words = {}  # a word of each ranked spelling, typed with or without its accents
+    for word in sorted({w for w in words(text) if fold(w) != w} - STOP_WORDS):
+        for spelling in (word, fold(word)):
+            terms = analyzer.word_terms(spelling)
+            for stem in list(terms):
+                terms += [other for other in accents.get(stem, []) if other not in terms]
+            if " ".join(terms) in spelled:
+                asked_words.setdefault(" ".join(terms), spelling)
+    assert len(asked_words) > 5, asked_words
+    asked = [(word, 10) for word in asked_words.values()]
+    asked += [(f"{word} ", 10) for word in list(asked_words.values())[:5]]
+    actual = run_engine("fr", index, queries=asked, files=files)
+    expected = run_engine("fr", whole_index, queries=asked, files=whole_files)
+    for (text, _), answer, whole in zip(asked, actual["answers"], expected["answers"], strict=True):
+        assert answer == whole, text
+        assert answer["articles"], text
+    # Each word loaded no file of terms or postings but those of its own terms' ranges (and
+    # then, for the passages its results quote, files of texts).
+    before: list[str] = []
+    for word, loaded in zip(asked_words.values(), actual["loaded"], strict=False):
+        own = {file_of(term) for term in analyzer.word_terms(word)}
+        new = {name for name in loaded[len(before) :] if not name.startswith("text.")}
+        assert new <= own, word
+        before = loaded
+    # The engine shows the build's ranking, which it does not make again.
+    key, word = next(iter(asked_words.items()))
+    total, ranked = files[spelled[key]]["spelled"][key]
+    files[spelled[key]]["spelled"][key] = [total, ranked[::-1]]
+    reversed_answer = run_engine("fr", index, queries=[(word, 10)], files=files)
+    first = actual["answers"][0]
     assert reversed_answer["answers"][0]["articles"] == first["articles"][::-1]

@@ -311,12 +311,16 @@
       var typing = !/\s$/.test(text);
       var words = searchedWords(text, typing);
       if (words.length !== 1) return null;
-      // The build ranked it with its one stem (see `searched_alone` and `ranked_alone` in
+      // The build ranked a word being typed with its one stem, a whole word with the terms the
+      // query searches (see `searched_alone`, `ranked_alone` and `spelled_alone` in
       // helpcenter/search/index.py).
       var stems = analyzer.wordTerms(words[0]);
-      if (stems.length !== 1) return null;
-      var answer = typing ? source.typedAlone(analysis.fold(words[0]), stems[0]) : null;
-      if (answer === null) answer = source.searchedAlone(stems[0]);
+      var answer = typing && stems.length === 1 ?
+        source.typedAlone(analysis.fold(words[0]), stems[0]) : null;
+      if (answer === null) {
+        var terms = termsOf(words[0]);
+        answer = terms && source.searchedAlone(terms);
+      }
       if (!answer) return answer;
       if (limit > answer.ranked.length && answer.total > answer.ranked.length) return null;
       var scores = new Float64Array(source.documents);  // their ranks, as scores

@@ -420,16 +420,22 @@
         var answer = prefixContents.get(prefixFiles.get(prefix));
         return answer.ranked ? answer : null;
       },
-      /* The first results of a whole word searched alone whose one term is `term`, as the
-         build ranked them (`{total, ranked}`, as `typedAlone` gives them) when most documents
-         have it, or null; undefined while the file of its range is missing. */
-      searchedAlone: function (term) {
-        var shard = shardFor(term);
+      /* The first results of a whole word searched alone whose terms are `terms` (as the
+         query meets them), as the build ranked them (`{total, ranked}`, as `typedAlone` gives
+         them): of one term most documents have, or of a word with accented spellings whose
+         terms are in several files, or one of them apart; otherwise null. Undefined while the
+         file of the first term's range is missing. */
+      searchedAlone: function (terms) {
+        var shard = shardFor(terms[0]);
         if (!shard) return undefined;
-        var answer = own(shard.ranked, term);
+        if (terms.length > 1) {
+          var spelled = own(shard.spelled, terms.join(" "));
+          return spelled ? { total: spelled[0], ranked: spelled[1] } : null;
+        }
+        var answer = own(shard.ranked, terms[0]);
         return answer ? {
           total: answer[0],
-          ranked: answer[1].map(function (ref) { return [ref, [term]]; })
+          ranked: answer[1].map(function (ref) { return [ref, [terms[0]]]; })
         } : null;
       },
       textFile: function (ref) {
@@ -445,6 +451,7 @@
             postings: content.postings,
             accents: content.accents,
             ranked: content.ranked,
+            spelled: content.spelled,
             apart: apart,
             entries: new Map()
           };
@@ -475,7 +482,7 @@
    * - `vocabulary()`: every term; `known()`: the terms at hand, for rehearsals;
    * - `doc(ref)`: what a result shows; `category(ref)`; `textFile(ref)`: `[first, name]` of the
    *   file of its text, or null;
-   * - `typedAlone(prefix, stem)`, `searchedAlone(term)`: see `split` (a whole index has no such
+   * - `typedAlone(prefix, stem)`, `searchedAlone(terms)`: see `split` (a whole index has no such
    *   results: null);
    * - `documents`: how many; `missing`, `add(name, content)`: see `split`.
    */
