@@ -861,23 +861,27 @@ def sharded(files: FileStore, counted: Counted, terms: list[str], shard_size: in
     )
     texts = add_texts(files, counted.pages, SPLIT_TEXT_FILE_LENGTH)
     firsts = [js_order(terms[first]) for first, _ in ranges]
+
+    def file_of(term: str) -> int:
+        """The file of the term's range (before the second file's first term: the first)."""
+        return max(0, bisect_right(firsts, js_order(term)) - 1)
+
     accents: list[dict[str, list[str]]] = [{} for _ in ranges]
     for plain, stems in counted.accents.items():
-        accents[max(0, bisect_right(firsts, js_order(plain)) - 1)][plain] = stems
+        accents[file_of(plain)][plain] = stems
     # A whole word with accented spellings whose terms are in several files, or one of them
     # apart: its first results in the file of its stem's range, which the engine loads first.
     spelled: list[dict[str, list]] = [{} for _ in ranges]
-    spelled_shown: list[list[int]] = [[] for _ in ranges]
     apart_terms = {terms[position] for position in apart}
     for spelling in counted.spellings():
-        files_of = {max(0, bisect_right(firsts, js_order(term)) - 1) for term in spelling}
-        if len(files_of) == 1 and not apart_terms & set(spelling):
+        if len(set(map(file_of, spelling))) == 1 and not apart_terms & set(spelling):
             continue
         answer = counted.spelled_alone(spelling, index_terms)
         if answer is not None:
-            at = max(0, bisect_right(firsts, js_order(spelling[0])) - 1)
-            spelled[at][" ".join(spelling)] = [answer.total, [list(pair) for pair in answer.ranked]]
-            spelled_shown[at] += [ref for ref, _ in answer.ranked]
+            spelled[file_of(spelling[0])][" ".join(spelling)] = [
+                answer.total,
+                [list(pair) for pair in answer.ranked],
+            ]
     typed_alone = {}
     # The terms a word searches start with its first letter: their weights a letter at a time.
     to_rank = words_to_rank(counted, index_terms, ranges)
@@ -895,12 +899,13 @@ def sharded(files: FileStore, counted: Counted, terms: list[str], shard_size: in
                 files, "prefix", answer.content(docs, texts)
             )
     shards = []
-    for (first, end), in_range, named, words_spelled, also_shown in zip(
-        ranges, accents, longer, spelled, spelled_shown, strict=True
+    for (first, end), in_range, named, words_spelled in zip(
+        ranges, accents, longer, spelled, strict=True
     ):
+        spelled_refs = [ref for _, ranked_refs in words_spelled.values() for ref, _ in ranked_refs]
         rest = {
             "accents": dict(sorted(in_range.items())),
-            **shown_docs(docs, texts, [*shown[first:end], also_shown]),
+            **shown_docs(docs, texts, [*shown[first:end], spelled_refs]),
             "prefixes": named,
             "ranked": {
                 term: alone.compact
