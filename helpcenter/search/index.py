@@ -48,6 +48,7 @@ Files are named relative to the index that names them (`scripts` too), all below
 
 from __future__ import annotations
 
+import heapq
 import json
 import math
 import posixpath
@@ -55,7 +56,7 @@ import re
 from array import array
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from html import unescape
@@ -93,10 +94,11 @@ FIELDS = (("title", 10), ("headings", 4), ("text", 1))
 # The results a search shows at first (search.js's PAGE): a split index's file of a term holds
 # what its best this many show, so that a word's first results need no other file.
 FIRST_RESULTS = 10
-# A whole word searched alone whose term this many documents have or more has its first results
-# ranked at build time, in its file of terms (see `sharded`): scoring them is the longest a
-# search takes (a few milliseconds), and such words are the commonest a reader searches.
-RANKED_ALONE_MIN_DOCUMENTS = 1000
+# A whole word searched alone whose term has this many postings or more (documents that have it,
+# counted in each field: what the engine scores) has its first results ranked at build time, in
+# its file of terms (see `sharded`): scoring them is the longest a search takes (a few
+# milliseconds), and such words are the commonest a reader searches.
+RANKED_ALONE_MIN_POSTINGS = 1000
 # lunr.Builder's BM25 parameters (index.js reads them from lunr.js itself).
 BM25_K1, BM25_B = 1.2, 0.75
 # A query's boost of each term a word searches (engine.js reads them from the index): the word's
@@ -542,6 +544,17 @@ class Counted:
             )
         ]
 
+    @cached_property
+    def category_refs(self) -> set[int]:
+        return {ref for ref, page in enumerate(self.pages) if page.category}
+
+    def articles_then_categories(self, refs: Collection[int]) -> tuple[list[int], list[int]]:
+        """`refs`' articles, then its categories' pages (results show them after), each in the
+        order given."""
+        categories = self.category_refs
+        articles = [ref for ref in refs if ref not in categories]
+        return articles, [ref for ref in refs if ref in categories]
+
     def best_results(self, terms: list[str], count: int = FIRST_RESULTS) -> list[int]:
         """The documents a search for `terms` (a word's: its stem and its accented spellings')
         shows first, as index.js ranks them (the terms' weights summed over the fields; articles
@@ -553,11 +566,8 @@ class Counted:
                 for ref, weight in zip(refs, weights, strict=True):
                     scores[ref] = scores.get(ref, 0) + weight
         shown: list[int] = []
-        for category in (False, True):
-            kept = sorted(
-                (ref for ref in scores if self.pages[ref].category == category),
-                key=lambda ref: -scores[ref],
-            )
+        for kind in self.articles_then_categories(scores):
+            kept = sorted(kind, key=lambda ref: -scores[ref])
             wanted = count - len(shown)
             if wanted <= 0:
                 break
@@ -598,9 +608,8 @@ class Counted:
                 score = score + dots[position][ref] / magnitude
             scores[ref] = score
         ranked: list[int] = []
-        for category in (False, True):
-            kept = [ref for ref in fields_met if self.pages[ref].category == category]
-            ranked += sorted(kept, key=lambda ref: -scores[ref])[: FIRST_RESULTS - len(ranked)]
+        for kind in self.articles_then_categories(fields_met):
+            ranked += heapq.nsmallest(FIRST_RESULTS - len(ranked), kind, key=lambda r: -scores[r])
         terms = list(searched)
         return TypedAlone(
             len(fields_met),
@@ -609,9 +618,9 @@ class Counted:
 
     def ranked_alone(self, term: str) -> TypedAlone | None:
         """The first results of a whole word searched alone whose one term is `term` (the only
-        one the engine searches: no accented spellings share it), when one of its fields has
-        RANKED_ALONE_MIN_DOCUMENTS documents or more."""
-        if max(len(counts) // 2 for counts in self.counts(term)) < RANKED_ALONE_MIN_DOCUMENTS:
+        one the engine searches: no accented spellings share it), when it has
+        RANKED_ALONE_MIN_POSTINGS postings or more in all fields."""
+        if sum(len(counts) // 2 for counts in self.counts(term)) < RANKED_ALONE_MIN_POSTINGS:
             return None
         if term in self.accents:
             return None
@@ -802,9 +811,9 @@ def sharded(files: FileStore, counted: Counted, terms: list[str], shard_size: in
       (before the second file's first term: the first file), what the first results of its terms
       show (see `shown_docs`): a word's first page of results loads one file, not one per result,
       the files of the longer prefixes in its range (see `prefixes` below), and `{term: [total,
-      [document, ...]]}`: the first results of a whole word searched alone whose term most documents
-      have, ranked here as the engine ranks them (`Counted.ranked_alone`), which it then does not
-      score; such a term's postings are in a file of their own (`apart`: `{term: file}`, its
+      [document, ...]]}`: the first results of a whole word searched alone whose term has the most
+      postings, ranked here as the engine ranks them (`Counted.ranked_alone`), which it then does
+      not score; such a term's postings are in a file of their own (`apart`: `{term: file}`, its
       `postings` entry null), loaded only by a query that scores it; and `spelled`: `{terms: [total,
       [[document, [terms it matched]], ...]]}`, the first results of a whole word searched alone
       with accented spellings whose terms (`Counted.spellings`, joined by a space) are in several
@@ -832,7 +841,7 @@ def sharded(files: FileStore, counted: Counted, terms: list[str], shard_size: in
     postings = [as_json(counted.term_postings(term)) for term in terms]
     docs = counted.docs()
     ranked = [counted.ranked_alone(term) for term in terms]
-    # A ranked term's postings (most documents: the largest) in a file of their own, which only
+    # A ranked term's postings (the most: the largest) in a file of their own, which only
     # a query that scores the term loads: its file of terms stays small for the word alone.
     apart = {
         position: add_file(files, "postings", None, postings[position])

@@ -462,7 +462,7 @@ def test_a_whole_word_most_articles_have_shows_the_first_results_the_build_ranke
     # one article (ties at the tenth), searched as a reader may: pasted, typed then a space, with
     # a capital, for a second page, and with another such word (which scores their postings,
     # kept apart from their files of terms: a word alone does not load them).
-    monkeypatch.setattr(index_module, "RANKED_ALONE_MIN_DOCUMENTS", 40)
+    monkeypatch.setattr(index_module, "RANKED_ALONE_MIN_POSTINGS", 40)
     pages = generated_pages("fr", 400)
     pages += [replace(pages[7], location=f"copy-{number}/") for number in range(12)]
     index, files = by_name(SearchFiles.of("fr", pages, SHARD_SIZE))
@@ -507,6 +507,36 @@ def test_a_whole_word_most_articles_have_shows_the_first_results_the_build_ranke
     assert reversed_answer["answers"][0]["articles"] == first["articles"][::-1]
 
 
+def test_a_word_is_ranked_by_its_postings_in_every_field(monkeypatch):
+    # What the engine scores is a term's postings in all fields: `brouette` in 25 titles and 25
+    # other texts (no field has 40) has 50, and is ranked at build time as the engine would rank
+    # it; `chariot`, in 39 texts, is not.
+    monkeypatch.setattr(index_module, "RANKED_ALONE_MIN_POSTINGS", 40)
+
+    def with_words(number: int, page: Page) -> Page:
+        if number < 25:
+            return replace(page, title=f"{page.title} brouette")
+        if number < 50:
+            return replace(page, body=f"{page.body} brouette chariot")
+        if number < 64:
+            return replace(page, body=f"{page.body} chariot")
+        return page
+
+    pages = [with_words(number, page) for number, page in enumerate(generated_pages("fr", 300))]
+    index, files = by_name(SearchFiles.of("fr", pages, SHARD_SIZE))
+    whole_index, whole_files = by_name(SearchFiles.of("fr", pages))
+    ranked = {term for _, name in index["shards"] for term in files[name]["ranked"]}
+    [barrow] = Analyzer("fr").word_terms("brouette")
+    [cart] = Analyzer("fr").word_terms("chariot")
+    assert barrow in ranked
+    assert cart not in ranked
+    asked = [("brouette", 10), ("chariot", 10)]
+    actual = run_engine("fr", index, queries=asked, files=files)
+    expected = run_engine("fr", whole_index, queries=asked, files=whole_files)
+    assert actual["answers"] == expected["answers"]
+    assert [answer["total"] for answer in actual["answers"]] == [50, 39]
+
+
 def test_a_whole_word_with_accents_whose_terms_are_in_several_files_comes_from_its_own(
     monkeypatch,
 ):
@@ -514,7 +544,7 @@ def test_a_whole_word_with_accents_whose_terms_are_in_several_files_comes_from_i
     # in different files, or one of them kept apart (most articles have it, here 40): the
     # build ranks the word's first results into the file of its stem's range, and the engine
     # answers once the files of the word's own terms are in, as the whole index would.
-    monkeypatch.setattr(index_module, "RANKED_ALONE_MIN_DOCUMENTS", 40)
+    monkeypatch.setattr(index_module, "RANKED_ALONE_MIN_POSTINGS", 40)
     pages = generated_pages("fr", 400)
     pages += [replace(pages[7], location=f"copy-{number}/") for number in range(12)]
     index, files = by_name(SearchFiles.of("fr", pages, SHARD_SIZE))
