@@ -546,6 +546,7 @@ class Counted:
 
     @cached_property
     def category_refs(self) -> set[int]:
+        """The documents that are categories' landing pages."""
         return {ref for ref, page in enumerate(self.pages) if page.category}
 
     def articles_then_categories(self, refs: Collection[int]) -> tuple[list[int], list[int]]:
@@ -904,9 +905,7 @@ def sharded(files: FileStore, counted: Counted, terms: list[str], shard_size: in
     for word, answer in typed_alone.items():
         if len(word) > PREFIX_LENGTH:
             [stem] = counted.analyzer.word_terms(word)
-            longer[bisect_right(firsts, js_order(stem)) - 1][word] = add_file(
-                files, "prefix", answer.content(docs, texts)
-            )
+            longer[file_of(stem)][word] = add_file(files, "prefix", answer.content(docs, texts))
     shards = []
     for (first, end), in_range, named, words_spelled in zip(
         ranges, accents, longer, spelled, strict=True
