@@ -444,6 +444,11 @@ class Counted:
         """Each field's postings of the term: document, frequency, document, frequency..."""
         return [self.postings[name].get(term, array("i")) for name, _ in FIELDS]
 
+    def postings_count(self, term: str) -> int:
+        """The term's postings in all fields: a document counted in each field that has it, as
+        lunr.idf counts it and as the engine scores it."""
+        return sum(len(counts) // 2 for counts in self.counts(term))
+
     def documents(self, field_name: str, term: str) -> dict[int, int]:
         """`{document: frequency}` of the documents whose field has the term."""
         counts = self.postings[field_name].get(term, array("i"))
@@ -511,7 +516,7 @@ class Counted:
         it (lunr.Builder's BM25 with its k1 and b, lunr.idf, the field's boost, three decimals)
         with the same operations, so that the scores made here are the browser's."""
         by_field = self.counts(term)
-        having = sum(len(counts) // 2 for counts in by_field)  # lunr.idf counts each field
+        having = self.postings_count(term)
         documents = len(self.pages)
         idf = math.log(1 + abs((documents - having + 0.5) / (having + 0.5)))
         weighted = []
@@ -621,7 +626,7 @@ class Counted:
         """The first results of a whole word searched alone whose one term is `term` (the only
         one the engine searches: no accented spellings share it), when it has
         RANKED_ALONE_MIN_POSTINGS postings or more in all fields."""
-        if sum(len(counts) // 2 for counts in self.counts(term)) < RANKED_ALONE_MIN_POSTINGS:
+        if self.postings_count(term) < RANKED_ALONE_MIN_POSTINGS:
             return None
         if term in self.accents:
             return None

@@ -304,9 +304,9 @@
     /* The results of a word searched alone, as `results` gives them, from its first results as
        the build ranked them (see index.js): of a word being typed that completes to the terms
        of several files of a split index (a letter or two: a large part of them), whose
-       postings it does not wait for (`typedAlone`), or of a whole word most documents have,
-       which it does not score (`searchedAlone`). Null when the build did not rank them, or a
-       search asks for more; undefined while a file that tells is missing. */
+       postings it does not wait for (`typedAlone`), or of a whole word whose term has the most
+       postings, which it does not score (`searchedAlone`). Null when the build did not rank
+       them, or a search asks for more; undefined while a file that tells is missing. */
     function rankedAlone(text, limit) {
       var typing = !/\s$/.test(text);
       var words = searchedWords(text, typing);

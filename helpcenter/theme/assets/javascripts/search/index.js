@@ -422,7 +422,7 @@
       },
       /* The first results of a whole word searched alone whose terms are `terms` (as the
          query meets them), as the build ranked them (`{total, ranked}`, as `typedAlone` gives
-         them): of one term most documents have, or of a word with accented spellings whose
+         them): of one term with the most postings, or of a word with accented spellings whose
          terms are in several files, or one of them apart; otherwise null. Undefined while the
          file of the first term's range is missing. */
       searchedAlone: function (terms) {
