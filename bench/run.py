@@ -369,6 +369,9 @@ def browser_metrics(browser, url: str, article: str, words: list[str]) -> dict:
     for searches in paced.values():
         for search in searches:
             search.context.close()
+    # Closing the paced searches' contexts goes on after `close` returns (their pages' processes
+    # exit): the later queries too are measured on a quiet machine, as every first search is.
+    wait_until_quiet()
     page = first.page
     latencies = [page.evaluate(MEASURE_QUERY, word) for word in words[1:51]]
     typed = [typed_query_ms(page, word) for word in words[1:51]]
