@@ -78,20 +78,26 @@
     });
   }
 
-  /* Text as DOM nodes, the matching words wrapped in <mark>; null when nothing matches. */
+  /* Text as DOM nodes, the matching words wrapped in <mark>; null when nothing matches. The
+     text between two marks is one node, not a node a word: fewer for the page to lay out each
+     time the results change. */
   function highlighted(text, matches) {
     var fragment = document.createDocumentFragment();
     var hit = false;
+    var plain = "";
     analysis.parts(text).forEach(function (part, position) {
       if (position % 2 === 1 && matches(part)) {
+        if (plain) fragment.appendChild(document.createTextNode(plain));
+        plain = "";
         var mark = document.createElement("mark");
         mark.textContent = part;
         fragment.appendChild(mark);
         hit = true;
-      } else if (part) {
-        fragment.appendChild(document.createTextNode(part));
+      } else {
+        plain += part;
       }
     });
+    if (plain) fragment.appendChild(document.createTextNode(plain));
     return hit ? fragment : null;
   }
 
