@@ -7,10 +7,11 @@ the target and only replaces it when every language succeeded: a failed build le
 previous site intact.
 
 Before any language starts, mkdocs.yml, the plans file and the catalogs are read and checked
-once, so that a mistake is reported once, not once per language; the site's root is written once
-every language is built. Both read the project in a process of their own too (`ReadApart`): the
-process that runs the languages then holds nothing of MkDocs while they build, which is the
-build's memory at its largest (one language's process and this one).
+once, so that a mistake is reported once, not once per language, and the site's root pages are
+written, in a process of its own too (`ReadApart`): the process that runs the languages then
+holds nothing of MkDocs while they build, which is the build's memory at its largest (one
+language's process and this one). The headers file, whose policy allows the inline scripts of
+every page, is written by that process once every language is built.
 """
 
 from __future__ import annotations
@@ -26,10 +27,12 @@ import tempfile
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, Protocol
 
 from helpcenter.progress import Progress
+from helpcenter.site.headers import site_headers, write_headers_file
 from helpcenter.site.precompress import write_gzip_copies
 from helpcenter.site.progress import PROGRESS_VARIABLE, LanguagesProgress
 from helpcenter.site.writer import WRITE_BEHIND_VARIABLE
@@ -139,26 +142,33 @@ def checked_project(config_file: Path, strict: bool, project: Project | None = N
     return project
 
 
+@dataclass(frozen=True)
+class CheckedProject:
+    """What the build needs of the project once checked: its languages, and the addresses its
+    pages post to (the headers' policy allows them)."""
+
+    locales: list[str]
+    endpoints: list[str]
+
+
 class ProjectReader(Protocol):
-    """How a build reads the project: to check it and learn its languages before they build,
-    and to write the site's root after."""
+    """How a build reads the project before its languages build: to check it, learn its
+    languages and write the site's root pages."""
 
-    def check(self, config_file: Path, strict: bool) -> list[str]:
-        """The languages, once the project is checked (BuildError if it fails)."""
-
-    def write_root(self, config_file: Path, site_dir: Path) -> None: ...
+    def check(self, config_file: Path, strict: bool, site_dir: Path) -> CheckedProject:
+        """Once the project is checked (BuildError if it fails), with the root pages written
+        into `site_dir`."""
 
 
 class ReadApart:
-    """Each in a process of its own (`python -m helpcenter.site.build`), what it says on
+    """In a process of its own (`python -m helpcenter.site.build check`), what it says on
     stderr passed on: `helpcenter build`."""
 
-    def check(self, config_file: Path, strict: bool) -> list[str]:
+    def check(self, config_file: Path, strict: bool, site_dir: Path) -> CheckedProject:
         strictness = "--strict" if strict else "--no-strict"
-        return json.loads(run_step("check", str(config_file), strictness))
-
-    def write_root(self, config_file: Path, site_dir: Path) -> None:
-        run_step("root", str(config_file), str(site_dir))
+        return CheckedProject(
+            **json.loads(run_step("check", str(config_file), str(site_dir), strictness))
+        )
 
 
 def run_step(*arguments: str) -> str:
@@ -178,20 +188,18 @@ def run_step(*arguments: str) -> str:
 
 class ReadHere:
     """In the calling process, the project kept (`project`, once checked): the preview, which
-    keeps it and its languages' builds, and the steps `ReadApart` runs."""
+    keeps it and its languages' builds, and the step `ReadApart` runs."""
 
     def __init__(self, project: Project | None = None) -> None:
         """`project`: mkdocs.yml as the caller has just read it, not read again."""
         self.project = project
 
-    def check(self, config_file: Path, strict: bool) -> list[str]:
+    def check(self, config_file: Path, strict: bool, site_dir: Path) -> CheckedProject:
+        from helpcenter.site.root import write_root_pages
+
         self.project = checked_project(config_file, strict, self.project)
-        return self.project.locales
-
-    def write_root(self, config_file: Path, site_dir: Path) -> None:
-        from helpcenter.site.root import write_site_root
-
-        write_site_root(self.project or read_project(config_file), site_dir)
+        write_root_pages(self.project, site_dir)
+        return CheckedProject(self.project.locales, self.project.endpoints)
 
 
 def build_site(
@@ -210,12 +218,13 @@ def build_site(
     previous site once replaced; `reader`: where the project is read (`ReadApart` unless
     given)."""
     reader = reader or ReadApart()
-    locales = reader.check(config_file, strict)
     site_dir = site_dir.resolve()
     site_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f"{site_dir.name}.", dir=site_dir.parent))
     staging.chmod(0o755)
     try:
+        checked = reader.check(config_file, strict, staging)
+        locales = checked.locales
         with Progress() as shown, ThreadPoolExecutor(max_workers=jobs) as pool:
             progress = LanguagesProgress(locales, shown)
             futures = {
@@ -235,7 +244,7 @@ def build_site(
                     print(f"[{locale}] {output}", file=sys.stderr)
         if errors:
             raise BuildError("\n\n".join(errors))
-        reader.write_root(config_file, staging)
+        write_headers_file(staging, site_headers(staging, checked.endpoints))
         if precompress:
             write_gzip_copies(staging)
         swap_into_place(staging, site_dir, discard)
@@ -266,28 +275,23 @@ def build_one_language(mkdocs_arguments: list[str]) -> NoReturn:
 
 def main(argv: list[str] | None = None) -> int:
     """A language's build, for `build_language`: `language MKDOCS_BUILD_ARGUMENTS...`; and the
-    steps that read the project, for `ReadApart`: `check CONFIG --strict|--no-strict` prints the
-    languages (JSON) once the project is checked; `root CONFIG SITE_DIR` writes the site's
-    root."""
+    step that reads the project, for `ReadApart`: `check CONFIG SITE_DIR --strict|--no-strict`
+    writes the site's root pages into SITE_DIR once the project is checked, and prints what the
+    build needs of it (`CheckedProject`, as JSON)."""
     parser = argparse.ArgumentParser(prog="python -m helpcenter.site.build")
     steps = parser.add_subparsers(dest="step", required=True)
     steps.add_parser("language")  # its arguments are mkdocs build's
     check = steps.add_parser("check")
     check.add_argument("config_file", type=Path)
+    check.add_argument("site_dir", type=Path)
     check.add_argument("--strict", action=argparse.BooleanOptionalAction, required=True)
-    root = steps.add_parser("root")
-    root.add_argument("config_file", type=Path)
-    root.add_argument("site_dir", type=Path)
     args, rest = parser.parse_known_args(argv)
     if args.step == "language":
         build_one_language(rest)
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     try:
-        if args.step == "check":
-            print(json.dumps(ReadHere().check(args.config_file, args.strict)))
-        else:
-            ReadHere().write_root(args.config_file, args.site_dir)
+        print(json.dumps(asdict(ReadHere().check(args.config_file, args.strict, args.site_dir))))
     except BuildError as error:
         print(error, file=sys.stderr)
         return 1

@@ -1,7 +1,7 @@
 """A build loads what making pages needs, not the endpoint: each language builds in a process of
 its own, besides the `helpcenter build` process that waits for them, and what these processes
 load is memory the build holds (bench/results.md). That process loads nothing of MkDocs either:
-the project is checked, and the site's root written, by processes of their own."""
+the project is checked, and the site's root pages written, by a process of its own."""
 
 from __future__ import annotations
 
@@ -47,10 +47,10 @@ def test_the_build_that_runs_the_languages_loads_neither_mkdocs_nor_the_endpoint
     )
 
 
-def test_the_build_s_check_of_the_project_loads_nothing_of_the_endpoint():
+def test_the_build_s_check_of_the_project_loads_nothing_of_the_endpoint(tmp_path):
     loaded = loaded_by(
         "from helpcenter.site.build import main\n"
-        f"main(['check', {str(PROJECT_ROOT / 'mkdocs.yml')!r}, '--strict'])"
+        f"main(['check', {str(PROJECT_ROOT / 'mkdocs.yml')!r}, {str(tmp_path)!r}, '--strict'])"
     )
     assert {"mkdocs", "helpcenter"} <= loaded
     assert not ENDPOINT & loaded
