@@ -31,7 +31,12 @@ from helpcenter.feedback.limits import MAX_COMMENT, MAX_QUERIES, MAX_QUERY
 from helpcenter.i18n.languages import LanguageSite, page_url
 from helpcenter.plans.channels import insert_channels
 from helpcenter.plans.tables import TableError, insert_tables
-from helpcenter.search.browser import LUNR_CORE, LUNR_CORE_SITE_PATH, SearchEngineFile
+from helpcenter.search.browser import (
+    LUNR_CORE,
+    LUNR_CORE_SITE_PATH,
+    SEARCH_DIR,
+    SearchEngineFile,
+)
 from helpcenter.search.index import Page as SearchablePage
 from helpcenter.search.index import add_search_files, analyse_now, searchable_page
 from helpcenter.site.articles import (
@@ -136,7 +141,10 @@ class HelpCenterPlugin(BasePlugin[HelpCenterConfig]):
         self.navigation.index(nav)
         pages = files.documentation_pages(inclusion=InclusionLevel.is_included)
         self.progress.total(len(pages))
-        self.writer.make_pages([page.abs_dest_path for page in pages])
+        # About one search file for two pages (`SiteWriter`).
+        self.writer.make_ahead(
+            [page.abs_dest_path for page in pages], Path(config.site_dir) / SEARCH_DIR, len(pages)
+        )
         return nav
 
     def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files) -> str:
