@@ -1,4 +1,5 @@
-"""A category's landing page leads to every one of its articles, however many there are."""
+"""A category's landing page leads to every one of its articles, however many there are, and the
+home page counts them all."""
 
 from __future__ import annotations
 
@@ -31,6 +32,9 @@ def test_a_large_categorys_landing_page_lists_all_its_articles(project_copy):
         assert len(re.findall(r"<li>", listed)) == articles
         for number in range(EXTRA):
             assert f'href="note-{number:02d}/"' in listed
+        home = (site / locale / "index.html").read_text(encoding="utf-8")
+        count = re.search(r'<a href="shipping/">.*?hc-category__count">(\d+) ', home, re.S)
+        assert int(count.group(1)) == articles
     # The sidebar of an article still shows a window, with a link to the whole list.
     article = (site / "fr" / "shipping" / "note-20" / "index.html").read_text(encoding="utf-8")
     assert article.count('href="../note-') < articles
