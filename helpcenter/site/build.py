@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -265,12 +266,30 @@ def swap_into_place(
 
 def build_one_language(mkdocs_arguments: list[str]) -> NoReturn:
     """`mkdocs build` with these arguments, in a process that ends with it
-    (`FULL_COLLECTION_THRESHOLD`); exits with its status."""
+    (`FULL_COLLECTION_THRESHOLD`); exits with its status (`end_now`)."""
     from mkdocs.__main__ import cli
 
     generations = gc.get_threshold()
     gc.set_threshold(generations[0], generations[1], FULL_COLLECTION_THRESHOLD)
-    cli.main(args=["build", *mkdocs_arguments], prog_name="mkdocs")
+    try:
+        cli.main(args=["build", *mkdocs_arguments], prog_name="mkdocs")
+    except SystemExit as end:  # how click ends, whatever the outcome
+        end_now(end.code)
+    end_now(0)
+
+
+def end_now(status: int | str | None) -> NoReturn:
+    """Exit with `status` as `sys.exit` would, once what was said is out, without Python's
+    finalization: freeing a language's pages object by object, which nothing reads, took 0.13 to
+    0.17 s of its 7-second build at 1,000 articles. Its files are written by then: each is closed
+    once written, and the thread that makes them ahead is done (`SiteWriter.finish`)."""
+    if status is not None and not isinstance(status, int):
+        print(status, file=sys.stderr)
+        status = 1
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status or 0)
 
 
 def main(argv: list[str] | None = None) -> int:
