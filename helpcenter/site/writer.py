@@ -63,13 +63,13 @@ class SiteWriter:
         self.thread: threading.Thread | None = None
         self.blanks_folder: Path | None = None
         self.blanks: deque[Path] = deque()  # made by the thread, taken by the build
+        self.switch_interval = sys.getswitchinterval()  # Python's, given back once it is done
 
     def make_ahead(self, pages: list[str], blanks_folder: Path, blanks: int) -> None:
         """Pages MkDocs will write, and as many as `blanks` empty files in `blanks_folder` for
         the files named later (`write`), made ahead when written behind."""
         if self.behind and self.thread is None:
             self.blanks_folder = blanks_folder
-            self.switch_interval = sys.getswitchinterval()
             sys.setswitchinterval(SWITCH_INTERVAL)
             self.thread = threading.Thread(
                 target=self.make,

@@ -22,6 +22,10 @@ pytestmark = pytest.mark.browser
 
 ARTICLE = Path("docs", "fr", "shipping", "returns.md")
 TITLE = "title: Gérer les retours"
+# Seconds the preview may take to build what it did not build before serving the first pages. A
+# test that leaves a page waits for it first: a language finished behind the open page reloads it
+# (`Settled.RELOAD`), which would take the place of the navigation the test makes.
+SETTLED = 60
 
 
 class HeldPage:
@@ -128,6 +132,7 @@ def test_a_rebuild_while_the_next_page_loads_leaves_the_writer_on_the_page_asked
     article = project_copy / ARTICLE
     held = HeldPage("/fr/shipping/returns/")
     with preview(project_copy, tmp_path, held.around) as (server, rebuilder):
+        assert rebuilder.idle.wait(SETTLED)
         open_listening(page, f"{server.url}/fr/")
         try:
             page.evaluate("url => { location.href = url; }", f"{server.url}{held.path}")
@@ -147,6 +152,7 @@ def test_a_page_left_that_stays_listens_again_once_the_writer_uses_it(project_co
     writer's next key on it listens again, and a rebuild reloads it."""
     article = project_copy / ARTICLE
     with preview(project_copy, tmp_path) as (server, rebuilder):
+        assert rebuilder.idle.wait(SETTLED)
         open_listening(page, f"{server.url}/fr/shipping/returns/")
         page.evaluate("window.dispatchEvent(new Event('beforeunload'))")
         wait_for(lambda: not rebuilder.listeners)
