@@ -1,8 +1,7 @@
 """A clean build's pages are made ahead by a thread (helpcenter.site.writer), and blanks for its
 search files: once its language is built, every file is there, whole, no blank is left, and a
-page that could not be made fails the build; a site
-that is read while it builds (the preview's) gets each file whole, and no page made ahead of its
-content."""
+page that could not be made fails the build; a site that is read while it builds (the
+preview's) gets each file whole, and no page or blank made ahead of its content."""
 
 from __future__ import annotations
 
