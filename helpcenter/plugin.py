@@ -9,6 +9,7 @@ Everything a build learns lives on the plugin object, never in module globals. L
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -48,6 +49,7 @@ from helpcenter.site.articles import (
 )
 from helpcenter.site.atomic import write_atomically
 from helpcenter.site.compact_html import collapse_whitespace
+from helpcenter.site.converter import PageConverter
 from helpcenter.site.navigation import Navigation
 from helpcenter.site.progress import PageCounter
 from helpcenter.site.theme import Brand, compiled_templates, configure_theme
@@ -131,6 +133,8 @@ class HelpCenterPlugin(BasePlugin[HelpCenterConfig]):
     @event_priority(-200)  # after mkdocs-static-i18n has picked this language's files
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         self.writer = SiteWriter(behind=WRITE_BEHIND_VARIABLE in os.environ)
+        # With every plugin's Markdown extensions: each has had its `on_config`.
+        self.converter = PageConverter(config)
         files.append(File.generated(config, self.brand.stylesheet_path, content=self.brand.css))
         return self.site.add_pages(
             files, config, lambda source_path: default_page(source_path, self.gettext)
@@ -146,6 +150,11 @@ class HelpCenterPlugin(BasePlugin[HelpCenterConfig]):
             [page.abs_dest_path for page in pages], Path(config.site_dir) / SEARCH_DIR, len(pages)
         )
         return nav
+
+    def on_pre_page(self, page: Page, config: MkDocsConfig, files: Files) -> Page:
+        # MkDocs converts the page next (`page.render`): with the language's converter.
+        page.render = functools.partial(self.converter.convert, page)
+        return page
 
     def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files) -> str:
         self.progress.read()
