@@ -12,6 +12,7 @@ import base64
 import functools
 import hashlib
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -69,9 +70,17 @@ def runs_inline(attributes: str) -> bool:
     return value.split(";", 1)[0].strip().lower() in JAVASCRIPT_TYPES
 
 
-def inline_script_hashes(site_dir: Path) -> list[str]:
-    """The hash of every inline script that runs in the site's pages."""
-    return sorted(set().union(*map(page_script_hashes, site_dir.rglob("*.html"))))
+def inline_script_hashes(folder: Path, leaving_out: Iterable[str] = ()) -> set[str]:
+    """The hash of every inline script that runs in the pages of `folder` and its subfolders,
+    but for the subfolders named in `leaving_out`."""
+    left_out = [folder / name for name in leaving_out]
+    return set().union(
+        *(
+            page_script_hashes(page)
+            for page in folder.rglob("*.html")
+            if not any(page.is_relative_to(other) for other in left_out)
+        )
+    )
 
 
 def page_script_hashes(page: Path) -> set[str]:
@@ -108,8 +117,9 @@ def content_security_policy(script_hashes: list[str], endpoints: list[str]) -> s
     )
 
 
-def site_headers(site_dir: Path, endpoints: list[str]) -> dict[str, str]:
-    policy = content_security_policy(inline_script_hashes(site_dir), endpoints)
+def site_headers(script_hashes: Iterable[str], endpoints: list[str]) -> dict[str, str]:
+    """`script_hashes`: those of the site's inline scripts (`inline_script_hashes`)."""
+    policy = content_security_policy(sorted(script_hashes), endpoints)
     return {"Content-Security-Policy": policy, **BASE_HEADERS}
 
 

@@ -12,7 +12,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from helpcenter.config import Project
 from helpcenter.site.atomic import write_atomically
-from helpcenter.site.headers import site_headers, write_headers_file
+from helpcenter.site.headers import inline_script_hashes, site_headers, write_headers_file
 from helpcenter.site.theme import THEME_DIR, Brand, compiled_templates
 
 ROOT_TEMPLATES = "site-root"
@@ -67,4 +67,4 @@ def write_root_pages(project: Project, site_dir: Path) -> None:
 
 def write_site_root(project: Project, site_dir: Path) -> None:
     write_root_pages(project, site_dir)
-    write_headers_file(site_dir, site_headers(site_dir, project.endpoints))
+    write_headers_file(site_dir, site_headers(inline_script_hashes(site_dir), project.endpoints))

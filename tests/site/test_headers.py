@@ -14,6 +14,7 @@ from pathlib import Path
 
 from helpcenter.site.headers import (
     content_security_policy,
+    inline_script_hashes,
     read_headers_file,
     site_headers,
     site_policy,
@@ -148,16 +149,21 @@ def test_every_inline_script_that_runs_is_hashed_and_nothing_else(tmp_path):
     for name, html in pages.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(f"<!doctype html><html><body>{html}</body></html>")
-    headers = site_headers(tmp_path, ["/api/tickets"])
+    headers = site_headers(inline_script_hashes(tmp_path), ["/api/tickets"])
     policy = directives(headers["Content-Security-Policy"])
     assert policy.pop("script-src") == ["'self'", *sorted(map(sha256, runs))]
     assert policy == POLICY
     assert {k: v for k, v in headers.items() if k != "Content-Security-Policy"} == OTHER_HEADERS
+    # The build reads each language's folder once it is built, and the root's pages apart.
+    assert inline_script_hashes(tmp_path, ["fr", "es"]) == {sha256(runs[0])}
+    assert inline_script_hashes(tmp_path / "fr") == set(map(sha256, runs[1:5]))
 
 
 def test_the_headers_file_reads_back_as_written(tmp_path):
     assert read_headers_file(tmp_path) == {}  # no file: no headers
-    headers = site_headers(tmp_path, ["https://api.colisto.example/api/tickets"])
+    headers = site_headers(
+        inline_script_hashes(tmp_path), ["https://api.colisto.example/api/tickets"]
+    )
     write_headers_file(tmp_path, headers)
     lines = (tmp_path / "_headers").read_text(encoding="utf-8").splitlines()
     assert lines[0] == "/*"
@@ -180,7 +186,9 @@ def test_the_policy_served_is_the_headers_file_s_as_it_is_now(tmp_path):
 def page_scripts(tmp_path: Path, html: str) -> list[str]:
     """The script sources the policy allows for a one-page site of `html`, 'self' aside."""
     (tmp_path / "index.html").write_text(f"<!doctype html><html><body>{html}</body></html>")
-    return directives(site_headers(tmp_path, [])["Content-Security-Policy"])["script-src"][1:]
+    return directives(site_headers(inline_script_hashes(tmp_path), [])["Content-Security-Policy"])[
+        "script-src"
+    ][1:]
 
 
 def test_a_script_after_a_data_block_on_the_same_page_is_still_hashed(tmp_path):
@@ -205,7 +213,7 @@ def test_pages_are_hashed_as_utf8_whatever_the_locale_of_the_machine_that_builds
     (tmp_path / "index.html").write_bytes(
         "<!doctype html><p>Aide</p><script>var é = 'ü';</script>".encode()
     )
-    policy = directives(site_headers(tmp_path, [])["Content-Security-Policy"])
+    policy = directives(site_headers(inline_script_hashes(tmp_path), [])["Content-Security-Policy"])
     assert policy["script-src"] == ["'self'", sha256("var é = 'ü';")]
 
 
