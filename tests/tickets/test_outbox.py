@@ -295,7 +295,9 @@ def test_the_forwarder_outlives_a_locked_database(db, helpdesk, forwarder_log):
     database = db
     fake = FakeTime()
     service = forwarding_service(database, fake)
-    service.store.set_busy_timeout(0.05)
+    # Beyond it, a write fails as locked. PostgreSQL's pool waits as long to lend a connection,
+    # which a busy machine took over 0.05 s to make ready ("no connection ... in time").
+    service.store.set_busy_timeout(0.5)
     forwarder = Forwarder(
         service.store,
         HelpdeskClient(helpdesk_url, timeout=10.0),
