@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, Protocol
 
 from helpcenter.progress import Progress
-from helpcenter.site.headers import inline_script_hashes, site_headers, write_headers_file
+from helpcenter.site.headers import inline_scripts, script_hash, site_headers, write_headers_file
 from helpcenter.site.precompress import write_gzip_copies
 from helpcenter.site.progress import PROGRESS_VARIABLE, LanguagesProgress
 from helpcenter.site.writer import WRITE_BEHIND_VARIABLE
@@ -235,13 +235,14 @@ def build_site(
                 )
                 for locale in locales
             }
-            # The headers' policy needs the hash of each inline script: the pages are read here,
+            # The headers' policy allows each inline script by its hash: the pages are read here,
             # each language's once it is built, while the next one builds (0.26 s of reading at
-            # 1,000 articles a language, all of it after the last language otherwise).
-            script_hashes = inline_script_hashes(staging, leaving_out=locales)  # the root's pages
+            # 1,000 articles a language, all of it after the last language otherwise); the few
+            # distinct scripts are hashed once all are built (`script_hash`).
+            scripts = inline_scripts(staging, leaving_out=locales)  # the root's pages
             for locale, future in futures.items():
                 if future.exception() is None:
-                    script_hashes |= inline_script_hashes(staging / locale)
+                    scripts |= inline_scripts(staging / locale)
         errors = []
         for locale, future in futures.items():
             try:
@@ -253,7 +254,7 @@ def build_site(
                     print(f"[{locale}] {output}", file=sys.stderr)
         if errors:
             raise BuildError("\n\n".join(errors))
-        write_headers_file(staging, site_headers(script_hashes, checked.endpoints))
+        write_headers_file(staging, site_headers(map(script_hash, scripts), checked.endpoints))
         if precompress:
             write_gzip_copies(staging)
         swap_into_place(staging, site_dir, discard)
